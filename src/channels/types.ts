@@ -1,0 +1,94 @@
+/**
+ * The Channel interface. The core (router, queue, outbox) never mentions a platform; each
+ * adapter in this folder implements this one interface.
+ */
+
+export interface Attachment {
+  /** Safe file name inside the agent's inbox/ folder. */
+  name: string;
+  /** Path relative to the agent folder (inbox/…), once downloaded. */
+  path?: string;
+  mime?: string;
+  size?: number;
+}
+
+export interface InboundMessage {
+  /** Channel name: 'local' | 'telegram' | 'discord' | 'slack' | 'whatsapp'. */
+  channel: string;
+  /** Normalised chat id: local:…, tg:…, dc:…, slack:…, or a WhatsApp JID. */
+  chat: string;
+  /** The platform's id of this message; (channel, chat, platformId) is unique. */
+  platformId: string;
+  senderId: string;
+  senderName: string;
+  text: string;
+  /** Epoch ms. */
+  timestamp: number;
+  /** The bot's own message (echo); stored for context, never answered. */
+  fromBot?: boolean;
+  /** The bot was @-mentioned on the platform. */
+  mentionsBot?: boolean;
+  /** The message replies to one of the bot's messages. */
+  replyToBot?: boolean;
+  replyToPlatformId?: string;
+  threadId?: string;
+  chatName?: string;
+  isGroup?: boolean;
+  attachments?: Attachment[];
+}
+
+export interface OutboundMessage {
+  text: string;
+  replyTo?: string;
+  thread?: string;
+  /** Absolute host paths of files to send with the message. */
+  files?: string[];
+}
+
+export interface SentMessage {
+  platformId: string;
+}
+
+/** What the core tells a channel about the work on a chat (typing, thread streaming, end). */
+export type WorkNotice =
+  | { kind: 'working' }
+  | { kind: 'progress'; text: string }
+  | { kind: 'idle' }
+  | { kind: 'failed'; error: string };
+
+export interface NoticeContext {
+  /** Platform id of the message that triggered the work (threads hang off it). */
+  triggerPlatformId?: string;
+  /** The route asked for intermediate output to be streamed to a thread. */
+  streamThread: boolean;
+}
+
+export type ChannelState = 'connecting' | 'connected' | 'disconnected' | 'failed';
+
+export interface ChannelCapabilities {
+  maxMessageLength: number;
+  threads: boolean;
+  reactions: boolean;
+  edit: boolean;
+  typing: boolean;
+  files: boolean;
+}
+
+export interface ChannelSink {
+  /** Called for every inbound message; the sink persists it before anything else happens. */
+  inbound(message: InboundMessage): void;
+  state(state: ChannelState, detail?: string): void;
+}
+
+export interface Channel {
+  readonly name: string;
+  readonly capabilities: ChannelCapabilities;
+  ownsChat(chat: string): boolean;
+  connect(sink: ChannelSink): Promise<void>;
+  send(chat: string, message: OutboundMessage): Promise<SentMessage>;
+  notify?(chat: string, notice: WorkNotice, context: NoticeContext): Promise<void>;
+  react?(chat: string, platformMessageId: string, emoji: string, remove: boolean): Promise<void>;
+  formatMention?(userIdOrName: string): string;
+  state(): ChannelState;
+  disconnect(): Promise<void>;
+}

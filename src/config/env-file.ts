@@ -1,0 +1,31 @@
+/** Reads $OMNICLAW_HOME/.env (KEY=value lines) without putting anything into process.env. */
+import { readFileSync, writeFileSync, existsSync, chmodSync } from 'node:fs';
+import { parseEnv } from 'node:util';
+
+export function readEnvFile(path: string): Record<string, string> {
+  if (!existsSync(path)) return {};
+  return parseEnv(readFileSync(path, 'utf8')) as Record<string, string>;
+}
+
+/** Sets (or replaces) keys in the .env file, keeping other lines; the file stays 0600. */
+export function writeEnvKeys(path: string, values: Record<string, string | undefined>): void {
+  const lines = existsSync(path) ? readFileSync(path, 'utf8').split('\n') : [];
+  const remaining = new Map(Object.entries(values));
+  const out: string[] = [];
+  for (const line of lines) {
+    const key = /^\s*([A-Za-z_][A-Za-z0-9_]*)\s*=/.exec(line)?.[1];
+    if (key && remaining.has(key)) {
+      const value = remaining.get(key);
+      remaining.delete(key);
+      if (value !== undefined) out.push(`${key}=${quote(value)}`);
+      continue;
+    }
+    out.push(line);
+  }
+  while (out.length && out[out.length - 1] === '') out.pop();
+  for (const [key, value] of remaining) if (value !== undefined) out.push(`${key}=${quote(value)}`);
+  writeFileSync(path, out.join('\n') + '\n', { mode: 0o600 });
+  chmodSync(path, 0o600);
+}
+
+const quote = (value: string): string => (/^[A-Za-z0-9_./:@+-]*$/.test(value) ? value : JSON.stringify(value));

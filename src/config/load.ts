@@ -1,0 +1,130 @@
+/**
+ * Loads omniclaw.yaml: YAML → ${VAR} substitution → OMNICLAW_* environment overrides →
+ * zod validation → normalisation. Every error names file:line:col and the key, and says
+ * what was expected.
+ */
+import { readFileSync } from 'node:fs';
+import { isMap, isScalar, isSeq, LineCounter, parseDocument, type Document, type Node } from 'yaml';
+import type { z } from 'zod';
+import { configSchema, type ParsedConfig } from './schema.js';
+import { normaliseConfig, type Config } from './normalise.js';
+import { applyEnvOverrides } from './env-overrides.js';
+
+export class ConfigError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'ConfigError';
+  }
+}
+
+export interface LoadOptions {
+  /** Process environment plus the instance .env (process env wins). */
+  env: Record<string, string | undefined>;
+}
+
+export function loadConfigFile(file: string, options: LoadOptions): Config {
+  let text: string;
+  try {
+    text = readFileSync(file, 'utf8');
+  } catch (err) {
+    throw new ConfigError(`${file}: cannot read config: ${(err as Error).message}`);
+  }
+  return parseConfigText(text, file, options);
+}
+
+export function parseConfigText(text: string, file: string, options: LoadOptions): Config {
+  const lineCounter = new LineCounter();
+  const doc = parseDocument(text, { lineCounter, prettyErrors: false, uniqueKeys: true });
+  const where = (offset: number | undefined): string => {
+    if (offset === undefined) return file;
+    const pos = lineCounter.linePos(offset);
+    return `${file}:${pos.line}:${pos.col}`;
+  };
+  const firstError = doc.errors[0];
+  if (firstError) {
+    throw new ConfigError(`${where(firstError.pos[0])}: invalid YAML: ${firstError.message.split('\n')[0]}`);
+  }
+  substituteVariables(doc, options.env, where);
+  const raw: unknown = doc.toJS() ?? {};
+  if (typeof raw !== 'object' || raw === null || Array.isArray(raw)) {
+    throw new ConfigError(`${file}:1:1: the config must be a mapping of sections (instance, http, agents, …)`);
+  }
+  const withEnv = applyEnvOverrides(raw as Record<string, unknown>, options.env);
+  const parsed = configSchema.safeParse(withEnv);
+  if (!parsed.success) throw new ConfigError(describeIssue(parsed.error.issues[0]!, doc, where));
+  try {
+    return normaliseConfig(parsed.data as ParsedConfig);
+  } catch (err) {
+    throw new ConfigError(`${file}: ${(err as Error).message}`);
+  }
+}
+
+/** Replaces ${VAR} in every scalar string; a missing variable is an error at its position. */
+function substituteVariables(
+  doc: Document,
+  env: Record<string, string | undefined>,
+  where: (offset: number | undefined) => string,
+): void {
+  const visit = (node: unknown, path: string): void => {
+    if (isMap(node)) {
+      for (const pair of node.items) {
+        const key = isScalar(pair.key) ? String(pair.key.value) : '?';
+        visit(pair.value, path ? `${path}.${key}` : key);
+      }
+    } else if (isSeq(node)) {
+      node.items.forEach((item, i) => visit(item, `${path}[${i}]`));
+    } else if (isScalar(node) && typeof node.value === 'string' && node.value.includes('${')) {
+      node.value = node.value.replace(/\$\{([A-Za-z_][A-Za-z0-9_]*)\}/g, (_m, name: string) => {
+        const value = env[name];
+        if (value === undefined || value === '') {
+          throw new ConfigError(
+            `${where(node.range?.[0])}: ${path} refers to \${${name}}, which is not set. ` +
+              `Set it in the environment or in the instance .env file.`,
+          );
+        }
+        return value;
+      });
+    }
+  };
+  visit(doc.contents, '');
+}
+
+function describeIssue(
+  issue: z.core.$ZodIssue,
+  doc: Document,
+  where: (offset: number | undefined) => string,
+): string {
+  const path = issue.path.map((p) => (typeof p === 'symbol' ? String(p) : p));
+  let keyPath = [...path];
+  let message = issue.message;
+  if (issue.code === 'unrecognized_keys') {
+    const key = issue.keys[0] ?? '?';
+    keyPath = [...path, key];
+    message = `unknown key "${key}"${suggestion(issue)}`;
+  } else if (issue.code === 'invalid_type') {
+    message = `expected ${issue.expected}, ${issue.message.replace(/^Invalid input: /, '')}`;
+  }
+  const node = nearestNode(doc, keyPath);
+  const offset = node && 'range' in node ? node.range?.[0] : undefined;
+  const dotted = keyPath.map((p) => (typeof p === 'number' ? `[${p}]` : `.${String(p)}`)).join('').replace(/^\./, '');
+  return `${where(offset)}: ${dotted || '(root)'}: ${message}`;
+}
+
+function suggestion(issue: { keys: string[] }): string {
+  return issue.keys.length > 1 ? ` (and ${issue.keys.length - 1} more)` : '';
+}
+
+/** The YAML node at the deepest existing part of the path (for an unknown key: the key itself). */
+function nearestNode(doc: Document, path: (string | number)[]): Node | undefined {
+  for (let depth = path.length; depth >= 0; depth--) {
+    const sub = path.slice(0, depth);
+    const parent = depth > 0 ? doc.getIn(sub.slice(0, -1), true) : undefined;
+    if (depth > 0 && isMap(parent)) {
+      const pair = parent.items.find((p) => isScalar(p.key) && p.key.value === sub[sub.length - 1]);
+      if (pair && isScalar(pair.key)) return pair.key as Node;
+    }
+    const node = depth === 0 ? (doc.contents as Node | null) : (doc.getIn(sub, true) as Node | undefined);
+    if (node && typeof node === 'object') return node;
+  }
+  return undefined;
+}

@@ -1,0 +1,162 @@
+/**
+ * The omniclaw.yaml schema. Every section is optional and every key has a default, so a
+ * file holding only `http: { port: 7080 }` is a valid config. Objects are strict: an
+ * unknown key is an error (a typo should never be silently ignored).
+ */
+import { z } from 'zod';
+import { runtimeKinds, mcpServerSpecSchema } from '../protocol/runner-protocol.js';
+
+const sandboxChoices = ['auto', 'docker', 'podman', 'apple-container', 'bwrap', 'ssh', 'none'] as const;
+
+/** Ids become folder names and container labels: keep them boring (security lesson #78). */
+export const agentIdSchema = z
+  .string()
+  .regex(/^[a-z0-9][a-z0-9_-]{0,62}$/, 'an agent id is 1–63 of a-z, 0-9, "-" and "_", starting with a letter or digit')
+  .refine((id) => id !== 'global', 'the id "global" is reserved for global memory');
+
+const systemTimezone = (): string => Intl.DateTimeFormat().resolvedOptions().timeZone || 'UTC';
+
+export const limitsSchema = z.strictObject({
+  memoryMb: z.number().int().min(64).default(1024),
+  cpus: z.number().positive().default(1),
+  pids: z.number().int().min(16).default(256),
+  /** Wall-clock limit of one run, ms. */
+  timeoutMs: z.number().int().positive().default(30 * 60_000),
+});
+export type LimitsConfig = z.infer<typeof limitsSchema>;
+
+const mountSchema = z.strictObject({
+  hostPath: z.string(),
+  /** Relative name under /workspace/extra/; defaults to the last path component. */
+  containerPath: z.string().optional(),
+  readonly: z.boolean().default(true),
+});
+
+const sshSchema = z.strictObject({
+  host: z.string(),
+  user: z.string().optional(),
+  port: z.number().int().positive().default(22),
+  identityFile: z.string().optional(),
+  /** The sandbox kind used on the remote machine. */
+  sandbox: z.enum(['docker', 'podman', 'bwrap', 'none']).default('docker'),
+  /** Where the remote machine keeps agent folders. */
+  remoteHome: z.string().default('~/.omniclaw-remote'),
+});
+
+export const agentSchema = z.strictObject({
+  id: agentIdSchema,
+  name: z.string().min(1).optional(),
+  main: z.boolean().default(false),
+  runtime: z.enum(runtimeKinds).default('claude'),
+  model: z.string().optional(),
+  sandbox: z.enum(sandboxChoices).default('auto'),
+  /** Trigger word; defaults to `@<name>`. */
+  trigger: z.string().optional(),
+  mounts: z.array(mountSchema).default([]),
+  limits: limitsSchema.partial().default({}),
+  network: z.strictObject({ allowHosts: z.array(z.string()).default([]) }).default({ allowHosts: [] }),
+  mcpServers: z.record(z.string(), mcpServerSpecSchema).default({}),
+  budget: z
+    .strictObject({ dailyTokens: z.number().int().positive().optional(), dailyUsd: z.number().positive().optional() })
+    .optional(),
+  /** Start a fresh engine session after this long (ms). */
+  sessionMaxAgeMs: z.number().int().positive().default(4 * 3600_000),
+  /** Discord guild (server) whose shared folder this agent sees at /workspace/server. */
+  server: z.string().optional(),
+  ssh: sshSchema.optional(),
+  systemPrompt: z.string().optional(),
+});
+export type AgentConfigInput = z.input<typeof agentSchema>;
+
+export const routeSchema = z.strictObject({
+  chat: z.string().min(1),
+  agent: agentIdSchema,
+  requiresTrigger: z.boolean().optional(),
+  /** Stream intermediate output to a thread (Discord/Slack) or a status message (Telegram). */
+  streamThreads: z.boolean().default(false),
+});
+
+const secret = z.string().min(1);
+
+export const configSchema = z.strictObject({
+  instance: z
+    .strictObject({ name: z.string().default('Omni'), timezone: z.string().default(systemTimezone) })
+    .default(() => ({ name: 'Omni', timezone: systemTimezone() })),
+  http: z
+    .strictObject({ host: z.string().default('127.0.0.1'), port: z.number().int().min(0).max(65535).default(7077) })
+    .default({ host: '127.0.0.1', port: 7077 }),
+  logging: z
+    .strictObject({
+      level: z.enum(['trace', 'debug', 'info', 'warn', 'error', 'fatal']).default('info'),
+      /** Also write JSON logs to $OMNICLAW_HOME/logs/omniclaw.log. */
+      file: z.boolean().default(true),
+    })
+    .default({ level: 'info', file: true }),
+  models: z
+    .strictObject({
+      anthropic: z
+        .strictObject({
+          baseUrl: z.string().default('https://api.anthropic.com'),
+          apiKey: secret.optional(),
+          oauthToken: secret.optional(),
+        })
+        .optional(),
+      openai: z
+        .strictObject({ baseUrl: z.string().default('https://api.openai.com/v1'), apiKey: secret.optional() })
+        .optional(),
+    })
+    .default({}),
+  channels: z
+    .strictObject({
+      local: z.strictObject({ enabled: z.boolean().default(true) }).default({ enabled: true }),
+      telegram: z
+        .strictObject({ token: secret, apiRoot: z.string().default('https://api.telegram.org') })
+        .optional(),
+      discord: z.strictObject({ token: secret, api: z.string().default('https://discord.com/api') }).optional(),
+      slack: z
+        .strictObject({ botToken: secret, appToken: secret, apiUrl: z.string().default('https://slack.com/api/') })
+        .optional(),
+      whatsapp: z.strictObject({ enabled: z.boolean().default(false) }).optional(),
+    })
+    .default({ local: { enabled: true } }),
+  sandbox: z
+    .strictObject({
+      default: z.enum(sandboxChoices).default('auto'),
+      image: z.string().default('omniclaw-agent:latest'),
+      limits: limitsSchema.default({ memoryMb: 1024, cpus: 1, pids: 256, timeoutMs: 30 * 60_000 }),
+    })
+    .default({
+      default: 'auto',
+      image: 'omniclaw-agent:latest',
+      limits: { memoryMb: 1024, cpus: 1, pids: 256, timeoutMs: 30 * 60_000 },
+    }),
+  queue: z
+    .strictObject({
+      /** Runs (sandboxes) alive at once, across all agents. */
+      maxConcurrent: z.number().int().min(1).default(3),
+      /** A warm agent with nothing to do is stopped after this long (ms). */
+      idleTimeoutMs: z.number().int().min(0).default(5 * 60_000),
+      retry: z
+        .strictObject({
+          maxAttempts: z.number().int().min(1).default(3),
+          baseDelayMs: z.number().int().min(0).default(2_000),
+          maxDelayMs: z.number().int().min(0).default(60_000),
+        })
+        .default({ maxAttempts: 3, baseDelayMs: 2_000, maxDelayMs: 60_000 }),
+      /** On SIGTERM, in-flight runs get this long to finish (ms). */
+      drainTimeoutMs: z.number().int().min(0).default(30_000),
+    })
+    .default({
+      maxConcurrent: 3,
+      idleTimeoutMs: 5 * 60_000,
+      retry: { maxAttempts: 3, baseDelayMs: 2_000, maxDelayMs: 60_000 },
+      drainTimeoutMs: 30_000,
+    }),
+  agents: z.array(agentSchema).default([]),
+  routes: z.array(routeSchema).default([]),
+});
+
+export type ConfigInput = z.input<typeof configSchema>;
+export type ParsedConfig = z.infer<typeof configSchema>;
+export type AgentConfigParsed = z.infer<typeof agentSchema>;
+export type RouteConfig = z.infer<typeof routeSchema>;

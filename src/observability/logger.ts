@@ -1,0 +1,72 @@
+/**
+ * One logger for the host: JSON lines to the instance log file, pretty on a terminal.
+ * Fields that could hold a secret are redacted by name, and known secret values are
+ * scrubbed wherever they appear.
+ */
+import { mkdirSync } from 'node:fs';
+import { join } from 'node:path';
+import pino, { type Logger, type DestinationStream, type Level, type LevelWithSilent } from 'pino';
+
+export type { Logger };
+
+const REDACT_PATHS = [
+  '*.apiKey',
+  '*.oauthToken',
+  '*.token',
+  '*.botToken',
+  '*.appToken',
+  '*.authorization',
+  '*.Authorization',
+  '*.password',
+  '*.secret',
+  'headers["x-api-key"]',
+  'headers.authorization',
+];
+
+export interface LoggerOptions {
+  level?: LevelWithSilent;
+  /** Folder for omniclaw.log (JSON); omitted: no file. */
+  logDir?: string;
+  /** Pretty-print to stderr (a terminal); otherwise JSON to stderr. */
+  pretty?: boolean;
+  /** Write to stderr at all (the daemon under a service manager wants it; tests may not). */
+  console?: boolean;
+  /** Literal secret values to scrub from every line (tokens from the config). */
+  secrets?: string[];
+  /** A destination for tests and benchmarks. */
+  destination?: DestinationStream;
+}
+
+export function createLogger(options: LoggerOptions = {}): Logger {
+  const level = options.level ?? 'info';
+  if (level === 'silent') return silentLogger();
+  const streamLevel: Level = level;
+  const secrets = (options.secrets ?? []).filter((s) => s.length >= 8);
+  const streams: pino.StreamEntry[] = [];
+  if (options.destination) streams.push({ level: streamLevel, stream: options.destination });
+  if (options.logDir) {
+    mkdirSync(options.logDir, { recursive: true, mode: 0o700 });
+    streams.push({ level: streamLevel, stream: pino.destination({ dest: join(options.logDir, 'omniclaw.log'), mkdir: true, sync: false }) });
+  }
+  if (options.console !== false && !options.destination) {
+    const stream = options.pretty
+      ? (pino.transport({ target: 'pino-pretty', options: { destination: 2, translateTime: 'SYS:HH:MM:ss' } }) as DestinationStream)
+      : pino.destination(2);
+    streams.push({ level: streamLevel, stream });
+  }
+  return pino(
+    {
+      level,
+      redact: { paths: REDACT_PATHS, censor: '[redacted]' },
+      hooks: secrets.length
+        ? {
+            streamWrite: (line: string) => secrets.reduce((out, s) => out.split(s).join('[redacted]'), line),
+          }
+        : undefined,
+    },
+    streams.length ? pino.multistream(streams) : pino.destination('/dev/null'),
+  );
+}
+
+/** A logger that discards everything (unit tests, benchmarks). */
+export const silentLogger = (): Logger => pino({ level: 'silent' });

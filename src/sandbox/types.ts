@@ -1,0 +1,78 @@
+/**
+ * The Sandbox interface: every backend (docker, podman, apple-container, bwrap, ssh, none)
+ * starts the runner with the protocol on stdio and nothing else of the host visible but
+ * the mounts in the spec.
+ */
+import type { Readable, Writable } from 'node:stream';
+
+export const sandboxKinds = ['docker', 'podman', 'apple-container', 'bwrap', 'ssh', 'none'] as const;
+export type SandboxKind = (typeof sandboxKinds)[number];
+
+export interface Mount {
+  /** Absolute host path, already validated (realpath'd, allowlisted) by the caller. */
+  hostPath: string;
+  /** Absolute path inside the sandbox, e.g. /workspace/agent. */
+  containerPath: string;
+  readonly: boolean;
+}
+
+export interface SandboxLimits {
+  memoryMb: number;
+  cpus: number;
+  pids: number;
+  /** Wall-clock limit for the whole process, in ms. */
+  timeoutMs: number;
+}
+
+export interface SandboxSpec {
+  runId: string;
+  agentId: string;
+  /** The runner program: `hostDir` is mounted read-only at /opt/omniclaw; `main` is relative to it. */
+  runner: { hostDir: string; main: string };
+  mounts: Mount[];
+  /** Environment for the runner. Never a secret: the host checks this before starting. */
+  env: Record<string, string>;
+  limits: SandboxLimits;
+  /** Working directory inside the sandbox. */
+  workdir: string;
+  /**
+   * How the sandbox reaches the egress gateway. On Linux a Unix socket mounted in (no
+   * network but loopback); elsewhere a host TCP address with the per-run token.
+   */
+  gateway?: { socketPath?: string; tcpUrl?: string };
+}
+
+export interface ExitInfo {
+  code: number | null;
+  signal: NodeJS.Signals | null;
+  /** Set when the sandbox stopped the process itself (timeout, limit). */
+  reason?: 'timeout' | 'killed' | 'limit';
+}
+
+export interface AgentProcess {
+  readonly stdin: Writable;
+  readonly stdout: Readable;
+  readonly stderr: Readable;
+  readonly exited: Promise<ExitInfo>;
+  /** Stops the process (and its container); resolves when it is gone. */
+  kill(reason?: ExitInfo['reason']): Promise<void>;
+}
+
+export interface Detection {
+  available: boolean;
+  /** Why it is (not) available, and how to fix it when not. */
+  why: string;
+}
+
+export interface SandboxBackend {
+  readonly kind: SandboxKind;
+  /**
+   * True when mounts appear at their containerPath inside; false (the `none` backend) when
+   * the runner sees host paths, so the host hands it host paths instead.
+   */
+  readonly mapsPaths: boolean;
+  detect(): Promise<Detection>;
+  start(spec: SandboxSpec): Promise<AgentProcess>;
+  /** Removes leftovers of a host that died (labelled containers); returns how many. */
+  cleanupOrphans?(): Promise<number>;
+}

@@ -1,0 +1,5 @@
+import type { Migration } from '../migration.js';
+import { initial } from './001_initial.js';
+
+/** Every migration, in version order. Add new ones at the end; never edit an applied one. */
+export const migrations: readonly Migration[] = [initial];

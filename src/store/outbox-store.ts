@@ -1,0 +1,147 @@
+/** Persistent outbox rows. The delivery logic lives in core/outbox.ts. */
+import type { Database, Statement } from 'better-sqlite3';
+
+export interface OutboxEntry {
+  id: number;
+  channel: string;
+  chat: string;
+  text: string;
+  replyTo?: string;
+  thread?: string;
+  files?: string[];
+  agent?: string;
+  runId?: string;
+  status: 'pending' | 'sent' | 'failed';
+  attempts: number;
+  nextAttemptAt: number;
+  lastError?: string;
+  platformId?: string;
+  createdAt: number;
+  sentAt?: number;
+}
+
+export type NewOutboxEntry = Pick<OutboxEntry, 'channel' | 'chat' | 'text'> &
+  Partial<Pick<OutboxEntry, 'replyTo' | 'thread' | 'files' | 'agent' | 'runId'>>;
+
+interface Row {
+  id: number;
+  channel: string;
+  chat: string;
+  text: string;
+  reply_to: string | null;
+  thread: string | null;
+  files: string | null;
+  agent: string | null;
+  run_id: string | null;
+  status: OutboxEntry['status'];
+  attempts: number;
+  next_attempt_at: number;
+  last_error: string | null;
+  platform_id: string | null;
+  created_at: number;
+  sent_at: number | null;
+}
+
+const fromRow = (r: Row): OutboxEntry => ({
+  id: r.id,
+  channel: r.channel,
+  chat: r.chat,
+  text: r.text,
+  replyTo: r.reply_to ?? undefined,
+  thread: r.thread ?? undefined,
+  files: r.files ? (JSON.parse(r.files) as string[]) : undefined,
+  agent: r.agent ?? undefined,
+  runId: r.run_id ?? undefined,
+  status: r.status,
+  attempts: r.attempts,
+  nextAttemptAt: r.next_attempt_at,
+  lastError: r.last_error ?? undefined,
+  platformId: r.platform_id ?? undefined,
+  createdAt: r.created_at,
+  sentAt: r.sent_at ?? undefined,
+});
+
+export class OutboxStore {
+  private readonly insertStmt: Statement;
+  private readonly dueStmt: Statement;
+
+  constructor(
+    private readonly db: Database,
+    private readonly now: () => number = Date.now,
+  ) {
+    this.insertStmt = db.prepare(`INSERT INTO outbox
+      (channel, chat, text, reply_to, thread, files, agent, run_id, status, attempts, next_attempt_at, created_at)
+      VALUES (?, ?, ?, ?, ?, ?, ?, ?, 'pending', 0, ?, ?)`);
+    this.dueStmt = db.prepare(
+      "SELECT * FROM outbox WHERE status = 'pending' AND next_attempt_at <= ? ORDER BY id LIMIT ?",
+    );
+  }
+
+  enqueue(entry: NewOutboxEntry): number {
+    const now = this.now();
+    const result = this.insertStmt.run(
+      entry.channel,
+      entry.chat,
+      entry.text,
+      entry.replyTo ?? null,
+      entry.thread ?? null,
+      entry.files?.length ? JSON.stringify(entry.files) : null,
+      entry.agent ?? null,
+      entry.runId ?? null,
+      now,
+      now,
+    );
+    return Number(result.lastInsertRowid);
+  }
+
+  get(id: number): OutboxEntry | undefined {
+    const row = this.db.prepare('SELECT * FROM outbox WHERE id = ?').get(id) as Row | undefined;
+    return row ? fromRow(row) : undefined;
+  }
+
+  due(now: number, limit = 100): OutboxEntry[] {
+    return (this.dueStmt.all(now, limit) as Row[]).map(fromRow);
+  }
+
+  /** Earliest next attempt among pending rows, for arming the retry timer. */
+  nextDueAt(): number | undefined {
+    const row = this.db.prepare("SELECT MIN(next_attempt_at) AS t FROM outbox WHERE status = 'pending'").get() as {
+      t: number | null;
+    };
+    return row.t ?? undefined;
+  }
+
+  markSent(id: number, platformId: string): void {
+    this.db
+      .prepare("UPDATE outbox SET status = 'sent', platform_id = ?, sent_at = ?, attempts = attempts + 1 WHERE id = ?")
+      .run(platformId, this.now(), id);
+  }
+
+  markRetry(id: number, error: string, nextAttemptAt: number): void {
+    this.db
+      .prepare('UPDATE outbox SET attempts = attempts + 1, last_error = ?, next_attempt_at = ? WHERE id = ?')
+      .run(error, nextAttemptAt, id);
+  }
+
+  markFailed(id: number, error: string): void {
+    this.db
+      .prepare("UPDATE outbox SET status = 'failed', attempts = attempts + 1, last_error = ? WHERE id = ?")
+      .run(error, id);
+  }
+
+  forChat(chat: string, limit = 50): OutboxEntry[] {
+    return (this.db.prepare('SELECT * FROM outbox WHERE chat = ? ORDER BY id DESC LIMIT ?').all(chat, limit) as Row[])
+      .map(fromRow)
+      .reverse();
+  }
+
+  counts(): Record<OutboxEntry['status'], number> {
+    const rows = this.db.prepare('SELECT status, COUNT(*) AS n FROM outbox GROUP BY status').all() as {
+      status: OutboxEntry['status'];
+      n: number;
+    }[];
+    const out = { pending: 0, sent: 0, failed: 0 };
+    for (const r of rows) out[r.status] = r.n;
+    return out;
+  }
+}

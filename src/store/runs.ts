@@ -1,0 +1,97 @@
+/** One row per agent run: status, duration, usage and cost (for status, metrics and budgets). */
+import type { Database } from 'better-sqlite3';
+import type { Usage } from '../protocol/runner-protocol.js';
+
+export interface RunRecord {
+  id: string;
+  agent: string;
+  chat?: string;
+  kind: string;
+  status: 'running' | 'ok' | 'failed';
+  startedAt: number;
+  endedAt?: number;
+  error?: string;
+}
+
+export interface UsageTotals {
+  inputTokens: number;
+  outputTokens: number;
+  cacheReadTokens: number;
+  cacheWriteTokens: number;
+  costUsd: number;
+  runs: number;
+}
+
+export class RunStore {
+  constructor(
+    private readonly db: Database,
+    private readonly now: () => number = Date.now,
+  ) {}
+
+  start(run: { id: string; agent: string; chat?: string; kind?: string }): void {
+    this.db
+      .prepare("INSERT INTO runs (id, agent, chat, kind, status, started_at) VALUES (?, ?, ?, ?, 'running', ?)")
+      .run(run.id, run.agent, run.chat ?? null, run.kind ?? 'message', this.now());
+  }
+
+  addUsage(id: string, usage: Usage): void {
+    this.db
+      .prepare(`UPDATE runs SET input_tokens = input_tokens + ?, output_tokens = output_tokens + ?,
+        cache_read_tokens = cache_read_tokens + ?, cache_write_tokens = cache_write_tokens + ?,
+        cost_usd = cost_usd + ? WHERE id = ?`)
+      .run(usage.inputTokens, usage.outputTokens, usage.cacheReadTokens, usage.cacheWriteTokens, usage.costUsd ?? 0, id);
+  }
+
+  finish(id: string, status: 'ok' | 'failed', error?: string): void {
+    this.db
+      .prepare('UPDATE runs SET status = ?, ended_at = ?, error = ? WHERE id = ?')
+      .run(status, this.now(), error ?? null, id);
+  }
+
+  /** Runs left 'running' by a crash are closed as failed at start-up. */
+  closeAbandoned(): number {
+    return this.db
+      .prepare("UPDATE runs SET status = 'failed', ended_at = ?, error = 'host stopped during the run' WHERE status = 'running'")
+      .run(this.now()).changes;
+  }
+
+  usageSince(agent: string | undefined, since: number): UsageTotals {
+    const row = this.db
+      .prepare(`SELECT COALESCE(SUM(input_tokens),0) AS i, COALESCE(SUM(output_tokens),0) AS o,
+        COALESCE(SUM(cache_read_tokens),0) AS cr, COALESCE(SUM(cache_write_tokens),0) AS cw,
+        COALESCE(SUM(cost_usd),0) AS c, COUNT(*) AS n FROM runs WHERE started_at >= ? AND (? IS NULL OR agent = ?)`)
+      .get(since, agent ?? null, agent ?? null) as { i: number; o: number; cr: number; cw: number; c: number; n: number };
+    return {
+      inputTokens: row.i,
+      outputTokens: row.o,
+      cacheReadTokens: row.cr,
+      cacheWriteTokens: row.cw,
+      costUsd: row.c,
+      runs: row.n,
+    };
+  }
+
+  recent(limit = 20): RunRecord[] {
+    return (
+      this.db.prepare('SELECT * FROM runs ORDER BY started_at DESC LIMIT ?').all(limit) as {
+        id: string;
+        agent: string;
+        chat: string | null;
+        kind: string;
+        status: RunRecord['status'];
+        started_at: number;
+        ended_at: number | null;
+        error: string | null;
+      }[]
+    ).map((r) => ({
+      id: r.id,
+      agent: r.agent,
+      chat: r.chat ?? undefined,
+      kind: r.kind,
+      status: r.status,
+      startedAt: r.started_at,
+      endedAt: r.ended_at ?? undefined,
+      error: r.error ?? undefined,
+    }));
+  }
+}
