@@ -74,9 +74,18 @@ export interface ChannelCapabilities {
   files: boolean;
 }
 
+export interface InboundResult {
+  /** Stored and routed to at least one agent. */
+  accepted: boolean;
+  /** Why not, when not (unknown chat, duplicate, …). */
+  reason?: string;
+  /** Row id in the message store, when stored. */
+  messageId?: number;
+}
+
 export interface ChannelSink {
   /** Called for every inbound message; the sink persists it before anything else happens. */
-  inbound(message: InboundMessage): void;
+  inbound(message: InboundMessage): InboundResult;
   state(state: ChannelState, detail?: string): void;
 }
 

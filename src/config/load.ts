@@ -9,6 +9,7 @@ import type { z } from 'zod';
 import { configSchema, type ParsedConfig } from './schema.js';
 import { normaliseConfig, type Config } from './normalise.js';
 import { applyEnvOverrides } from './env-overrides.js';
+import { assertAgentMcpServerNames } from '../tools/plugins.js';
 
 export class ConfigError extends Error {
   constructor(message: string) {
@@ -53,7 +54,9 @@ export function parseConfigText(text: string, file: string, options: LoadOptions
   const parsed = configSchema.safeParse(withEnv);
   if (!parsed.success) throw new ConfigError(describeIssue(parsed.error.issues[0]!, doc, where));
   try {
-    return normaliseConfig(parsed.data as ParsedConfig);
+    const config = normaliseConfig(parsed.data as ParsedConfig);
+    assertAgentMcpServerNames(config.agents);
+    return config;
   } catch (err) {
     throw new ConfigError(`${file}: ${(err as Error).message}`);
   }

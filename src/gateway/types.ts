@@ -7,6 +7,8 @@ import type { ModelEndpoint } from '../protocol/runner-protocol.js';
 export interface RunGrant {
   /** Endpoints as seen from inside the sandbox (through the in-sandbox forwarder on Linux). */
   endpoints: { anthropic?: ModelEndpoint; openai?: ModelEndpoint };
+  /** The per-run token (also inside each endpoint and the proxy URL). Not a real secret; dies with the run. */
+  token: string;
   /** HTTP(S) proxy URL for web access, when the agent has allowed hosts. */
   httpProxy?: string;
   /** Host path of the Unix socket to mount into the sandbox (Linux), if any. */

@@ -58,11 +58,10 @@ export function createLogger(options: LoggerOptions = {}): Logger {
     {
       level,
       redact: { paths: REDACT_PATHS, censor: '[redacted]' },
-      hooks: secrets.length
-        ? {
-            streamWrite: (line: string) => secrets.reduce((out, s) => out.split(s).join('[redacted]'), line),
-          }
-        : undefined,
+      // Only set when needed: `hooks: undefined` would wipe pino's default hooks.
+      ...(secrets.length
+        ? { hooks: { streamWrite: (line: string) => secrets.reduce((out, s) => out.split(s).join('[redacted]'), line) } }
+        : {}),
     },
     streams.length ? pino.multistream(streams) : pino.destination('/dev/null'),
   );

@@ -47,6 +47,8 @@ export interface ExitInfo {
   signal: NodeJS.Signals | null;
   /** Set when the sandbox stopped the process itself (timeout, limit). */
   reason?: 'timeout' | 'killed' | 'limit';
+  /** A sentence for the user when the sandbox stopped the run (which limit, how much). */
+  detail?: string;
 }
 
 export interface AgentProcess {

@@ -14,6 +14,8 @@ export interface ToolContext {
   chat: string;
   /** Platform id of the newest message of the turn (for replies and reactions). */
   triggerPlatformId?: string;
+  /** Aborted when the dispatcher gives up on the call (its time limit); long handlers should stop then. */
+  signal?: AbortSignal;
 }
 
 /** An error the agent should see verbatim (bad argument, not allowed, not found). */

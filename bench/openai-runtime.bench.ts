@@ -1,0 +1,221 @@
+/**
+ * Turn overhead of the openai and codex runtimes with a model that answers instantly:
+ * everything measured is ours (or the Codex CLI's), not the model's.
+ *   - openai: push → done for a plain text turn, and for a turn with one bash tool call
+ *     (two model calls); in-process through the Runtime interface.
+ *   - openai: push accepted → the fake server has the request (prompt delivery latency).
+ *   - openai through the real runner process (node dist/runner/main.js, run `npm run build`
+ *     first): start → ready, start → first done, and message → done over the protocol.
+ *   - codex: push → done per turn (one `codex exec resume` process per turn).
+ */
+import { mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { percentile, round, type BenchResult } from './types.js';
+import type { RuntimeSink } from '../src/runner/runtime.js';
+import type { Runtime } from '../src/runner/runtime.js';
+import type { StartCommand } from '../src/protocol/runner-protocol.js';
+import { createOpenAIRuntime } from '../src/runner/runtimes/openai.js';
+import { createCodexRuntime } from '../src/runner/runtimes/codex.js';
+import { startFakeOpenAI } from '../test/fakes/fake-openai.js';
+import { startFakeResponses } from '../test/fakes/fake-responses.js';
+import {
+  makeWorkspace as runnerWorkspace,
+  startCommand as runnerStart,
+  startRunner,
+} from '../test/runner/runner-harness.js';
+
+function workspace(): {
+  root: string;
+  start: (runtime: 'openai' | 'codex', baseUrl: string) => StartCommand;
+} {
+  const root = mkdtempSync(join(tmpdir(), 'omniclaw-bench-'));
+  for (const dir of ['agent', 'global', 'state']) mkdirSync(join(root, dir));
+  return {
+    root,
+    start: (runtime, baseUrl) => ({
+      type: 'start',
+      v: 1,
+      runId: 'bench',
+      turnId: 'warmup',
+      agent: { id: 'bench', name: 'bench', main: false },
+      runtime,
+      model: 'fake-model',
+      prompt: 'warm up',
+      workspace: {
+        agentDir: join(root, 'agent'),
+        globalDir: join(root, 'global'),
+        extraDirs: [],
+        stateDir: join(root, 'state'),
+      },
+      endpoints: { openai: { baseUrl, token: 'bench-token' } },
+      tools: [],
+      mcpServers: {},
+    }),
+  };
+}
+
+/** A sink that resolves per-turn waiters on done. */
+function timingSink(): { sink: RuntimeSink; done: (turnId: string) => Promise<void> } {
+  const waiters = new Map<string, () => void>();
+  const finished = new Set<string>();
+  const sink: RuntimeSink = {
+    progress: () => undefined,
+    reply: () => undefined,
+    session: () => undefined,
+    done: (turnId) => {
+      finished.add(turnId);
+      waiters.get(turnId)?.();
+    },
+    error: (message) => process.stderr.write(`bench runtime error: ${message}\n`),
+    callTool: async () => ({ ok: true, content: 'ok' }),
+    log: () => undefined,
+  };
+  return {
+    sink,
+    done: (turnId) =>
+      finished.has(turnId) ? Promise.resolve() : new Promise((resolve) => waiters.set(turnId, resolve)),
+  };
+}
+
+async function timeTurns(
+  runtime: Runtime,
+  done: (turnId: string) => Promise<void>,
+  count: number,
+  label: string,
+): Promise<number[]> {
+  const samples: number[] = [];
+  for (let i = 0; i < count; i += 1) {
+    const turnId = `${label}-${i}`;
+    const started = performance.now();
+    runtime.push(turnId, `message ${i}`);
+    await done(turnId);
+    samples.push(performance.now() - started);
+  }
+  return samples;
+}
+
+const stats = (name: string, samples: number[], target?: string): BenchResult[] => [
+  { name: `${name} p50`, value: round(percentile(samples, 50)), unit: 'ms', ...(target ? { target } : {}) },
+  { name: `${name} p90`, value: round(percentile(samples, 90)), unit: 'ms' },
+];
+
+export default async function bench(): Promise<BenchResult[]> {
+  const results: BenchResult[] = [];
+
+  // ------------------------------------------------------------------ openai
+  const api = await startFakeOpenAI();
+  const ws = workspace();
+  try {
+    let withTool = false;
+    let promptSeenAt = 0;
+    api.fallback((body) => {
+      promptSeenAt = performance.now();
+      const last = body.messages?.at(-1);
+      return withTool && last?.role === 'user'
+        ? { kind: 'tool_calls', calls: [{ name: 'bash', arguments: { command: 'true' } }] }
+        : { kind: 'text', text: 'ok' };
+    });
+    const { sink, done } = timingSink();
+    const runtime = createOpenAIRuntime();
+    await runtime.start(ws.start('openai', `${api.url}/v1`), sink);
+    await done('warmup');
+    results.push(
+      ...stats('openai: text turn, push → done (instant model)', await timeTurns(runtime, done, 200, 'text')),
+    );
+
+    const delivery: number[] = [];
+    for (let i = 0; i < 200; i += 1) {
+      const turnId = `delivery-${i}`;
+      const started = performance.now();
+      runtime.push(turnId, `message ${i}`);
+      await done(turnId);
+      delivery.push(promptSeenAt - started);
+    }
+    results.push(...stats('openai: push → model request received', delivery, '≤ 10 ms p50'));
+
+    withTool = true;
+    results.push(
+      ...stats(
+        'openai: turn with one bash call (2 model calls)',
+        await timeTurns(runtime, done, 100, 'tool'),
+      ),
+    );
+    await runtime.stop();
+  } finally {
+    await api.close();
+    rmSync(ws.root, { recursive: true, force: true });
+  }
+
+  // ------------------------------------------------ openai in the runner process
+  const api2 = await startFakeOpenAI();
+  api2.fallback(() => ({ kind: 'text', text: 'ok' }));
+  const rws = runnerWorkspace();
+  const t0 = performance.now();
+  const runner = startRunner(rws);
+  try {
+    runner.send(
+      runnerStart(rws, 'unused', {
+        runtime: 'openai',
+        model: 'fake-model',
+        endpoints: { openai: { baseUrl: `${api2.url}/v1`, token: 'bench' } },
+      }),
+    );
+    await runner.waitFor('ready');
+    results.push({
+      name: 'openai runner: process spawn → ready',
+      value: round(performance.now() - t0),
+      unit: 'ms',
+    });
+    await runner.waitFor('done', (e) => e.turnId === 'turn-1');
+    results.push({
+      name: 'openai runner: process spawn → first turn done',
+      value: round(performance.now() - t0),
+      unit: 'ms',
+    });
+    const samples: number[] = [];
+    for (let i = 0; i < 200; i += 1) {
+      const turnId = `p-${i}`;
+      const started = performance.now();
+      runner.send({ type: 'message', turnId, text: `message ${i}` });
+      await runner.waitFor('done', (e) => e.turnId === turnId);
+      samples.push(performance.now() - started);
+    }
+    results.push(...stats('openai runner: message → done over the protocol', samples));
+    const status = readFileSync(`/proc/${runner.child.pid}/status`, 'utf8');
+    const rssKb = Number(/VmRSS:\s+(\d+)/.exec(status)?.[1] ?? NaN);
+    results.push({ name: 'openai runner: RSS after 200 turns', value: round(rssKb / 1024, 1), unit: 'MB' });
+  } finally {
+    await runner.close();
+    await api2.close();
+    rws.remove();
+  }
+
+  // ------------------------------------------------------------------ codex
+  const responses = await startFakeResponses();
+  const cws = workspace();
+  try {
+    responses.fallback(() => ({ kind: 'text', text: 'ok' }));
+    const { sink, done } = timingSink();
+    const runtime = createCodexRuntime();
+    const started = performance.now();
+    await runtime.start(cws.start('codex', `${responses.url}/v1`), sink);
+    await done('warmup');
+    results.push({
+      name: 'codex: first turn (new session), start → done',
+      value: round(performance.now() - started),
+      unit: 'ms',
+    });
+    results.push(
+      ...stats(
+        'codex: follow-up turn (exec resume), push → done',
+        await timeTurns(runtime, done, 10, 'codex'),
+      ),
+    );
+    await runtime.stop();
+  } finally {
+    await responses.close();
+    rmSync(cws.root, { recursive: true, force: true });
+  }
+  return results;
+}

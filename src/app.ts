@@ -1,0 +1,298 @@
+/**
+ * Composition: builds the host from its parts and wires them together. No logic lives here.
+ */
+import { mkdirSync } from 'node:fs';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import type { Logger } from 'pino';
+import type { Config, AgentConfig } from './config/normalise.js';
+import { instancePaths, type InstancePaths } from './config/paths.js';
+import { openStore, type Store } from './store/index.js';
+import { Metrics } from './observability/metrics.js';
+import { ObservabilityServer } from './observability/http-server.js';
+import { ControlSocket } from './core/control-socket.js';
+import { LocalChannel } from './channels/local.js';
+import type { Channel, ChannelState } from './channels/types.js';
+import { ChannelSet } from './core/channel-set.js';
+import { Outbox } from './core/outbox.js';
+import type { OutboxEntry } from './store/outbox-store.js';
+import { AgentQueue } from './core/agent-queue.js';
+import { Intake } from './core/intake.js';
+import { pendingWork, type RunDeps } from './core/agent-run.js';
+import { SandboxLauncher } from './core/run-launcher.js';
+import { HostToolServices } from './core/tool-services.js';
+import { AgentToolDispatcher } from './tools/dispatcher.js';
+import { loadPluginTools, pluginDirectory } from './tools/plugins.js';
+import { modelRefusal, budgetRefusal } from './core/run-checks.js';
+import { startOfDay, startOfNextDay } from './core/budget.js';
+import { startGateway, type StartedGateway } from './gateway/gateway.js';
+import { buildSandboxSpec } from './sandbox/spec.js';
+import { loadMountAllowlist, defaultAllowlistPath } from './sandbox/mounts.js';
+import type { SandboxBackend } from './sandbox/types.js';
+import { createChannels } from './channels/registry.js';
+import { createBackendChooser } from './sandbox/choose.js';
+import { configSecrets } from './config/secrets.js';
+import { buildStatus } from './core/status.js';
+
+export const PROJECT_ROOT = fileURLToPath(new URL('..', import.meta.url));
+
+export interface AppOptions {
+  home: string;
+  config: Config;
+  logger: Logger;
+  /** The runner program; default: this project's dist/runner/main.js. */
+  runner?: { hostDir: string; main: string };
+  /** Override sandbox selection (tests). */
+  backendFor?: (agent: AgentConfig) => Promise<SandboxBackend>;
+  /** Channels besides the configured ones (tests inject fakes-backed ones). */
+  extraChannels?: Channel[];
+  /** Start the egress gateway (default true). */
+  gateway?: boolean;
+  /** Crash-recovery test seam, see Outbox. */
+  beforeSend?: (entry: OutboxEntry) => void;
+  now?: () => number;
+}
+
+export interface App {
+  config: Config;
+  paths: InstancePaths;
+  store: Store;
+  metrics: Metrics;
+  queue: AgentQueue;
+  outbox: Outbox;
+  channels: ChannelSet;
+  http: { host: string; port: number };
+  gateway?: StartedGateway;
+  channelStates(): Record<string, { state: ChannelState; detail?: string }>;
+  stop(): Promise<void>;
+}
+
+export async function startApp(options: AppOptions): Promise<App> {
+  const { config, logger } = options;
+  const paths = instancePaths(options.home);
+  for (const dir of [paths.home, paths.groups, paths.globalMemory, paths.sessions, paths.logs]) {
+    mkdirSync(dir, { recursive: true, mode: 0o700 });
+  }
+  const store = openStore(paths.database, { now: options.now });
+  const abandoned = store.runs.closeAbandoned();
+  if (abandoned) logger.warn({ runs: abandoned }, 'runs interrupted by the last shutdown were closed as failed');
+  const metrics = new Metrics();
+  const table = { agents: config.agents, routes: config.routes };
+  const secrets = configSecrets(config);
+
+  const control = new ControlSocket(paths.socket, logger);
+  const states: Record<string, { state: ChannelState; detail?: string }> = {};
+  const configured: Channel[] = config.channels.local.enabled ? [new LocalChannel(control)] : [];
+  configured.push(...(await createChannels(config, { paths, logger, inboxFor: (chat: string) => inboxFor(chat) })));
+  const channels = new ChannelSet([...configured, ...(options.extraChannels ?? [])], logger);
+  const inboxFor = (chat: string): string | undefined => {
+    const route = config.routes.find((r) => r.chat === chat);
+    return route ? join(paths.groups, route.agent, 'inbox') : undefined;
+  };
+
+  const outbox = new Outbox({
+    store: store.outbox,
+    channels,
+    logger,
+    now: options.now,
+    beforeSend: options.beforeSend,
+    onResult: (entry, result) => metrics.messagesOut.inc({ channel: entry.channel, result }),
+  });
+
+  const gateway =
+    options.gateway === false
+      ? undefined
+      : await startGateway({
+          socketPath: join(paths.home, 'run', 'gateway.sock'),
+          tcp: { host: '127.0.0.1', port: 0 },
+          models: () => config.models,
+          logger,
+        });
+
+  const plugins = await loadPluginTools({ dir: pluginDirectory(paths.home), logger, reservedNames: [] });
+  const tools = new AgentToolDispatcher({
+    services: new HostToolServices({ table, store, outbox, channels }),
+    logger,
+    plugins: plugins.tools,
+  });
+
+  const allowlistPath = defaultAllowlistPath();
+  const chooseBackend = options.backendFor ?? createBackendChooser({ config, logger, paths });
+  const runner = options.runner ?? { hostDir: PROJECT_ROOT, main: 'dist/runner/main.js' };
+  const launcher = new SandboxLauncher({
+    backendFor: chooseBackend,
+    gateway,
+    secrets: () => secrets,
+    buildSpec: ({ agent, runId, backend, grant }) =>
+      buildSandboxSpec({
+        agent,
+        paths,
+        runId,
+        projectRoot: PROJECT_ROOT,
+        runnerDir: runner.hostDir,
+        runnerMain: runner.main,
+        grant,
+        allowlist: loadMountAllowlist(allowlistPath),
+        allowlistPath,
+        mapsPaths: backend.mapsPaths,
+        secrets,
+      }),
+  });
+
+  const promptedAt = new Map<string, number>();
+  const runDeps: RunDeps = {
+    store,
+    outbox,
+    launcher,
+    tools,
+    table,
+    logger,
+    now: options.now,
+    notify: (chat, notice, context) => channels.notify(chat, notice, context),
+    channelOf: (chat) => channels.forChat(chat)?.name,
+    defaultModel: (agent) => defaultModels[agent.runtime],
+    observe: {
+      runStarted: () => metrics.activeSandboxes.inc(),
+      runEnded: (run, outcome, ms) => {
+        metrics.activeSandboxes.dec();
+        metrics.runDuration.observe({ agent: run.agent.id, result: outcome.ok ? 'ok' : 'failed' }, ms / 1000);
+      },
+      promptSent: (run) => promptedAt.set(run.id, Date.now()),
+      replied: (run) => {
+        const at = promptedAt.get(run.id);
+        if (at !== undefined) metrics.replyLatency.observe({ agent: run.agent.id }, (Date.now() - at) / 1000);
+      },
+      usage: (agent, usage) => {
+        metrics.tokens.inc({ agent, kind: 'input' }, usage.inputTokens);
+        metrics.tokens.inc({ agent, kind: 'output' }, usage.outputTokens);
+        metrics.tokens.inc({ agent, kind: 'cache_read' }, usage.cacheReadTokens);
+        metrics.tokens.inc({ agent, kind: 'cache_write' }, usage.cacheWriteTokens);
+        if (usage.costUsd) metrics.costUsd.inc({ agent }, usage.costUsd);
+      },
+    },
+  };
+
+  const queue = new AgentQueue(config.queue, runDeps, {
+    gaveUp: (agent, chat, lastMessageId, error) => {
+      const channel = channels.forChat(chat)?.name ?? 'unknown';
+      const text = error.startsWith("I can't") ? error : `Sorry, I could not answer your message: ${error}`;
+      const id = store.db.transaction(() => {
+        const row = store.outbox.enqueue({ channel, chat, text, agent: agent.id });
+        store.cursors.advance(agent.id, chat, lastMessageId);
+        return row;
+      })();
+      outbox.kick();
+      // The explanation reaches the chat first; then the channel hears the work failed.
+      void outbox.settled([id]).then(() => channels.notify(chat, { kind: 'failed', error }, { streamThread: false }));
+    },
+    refuse: (agent) => {
+      const now = (options.now ?? Date.now)();
+      return (
+        modelRefusal(agent, config.models, paths.envFile) ??
+        budgetRefusal(
+          agent,
+          store.runs.usageSince(agent.id, startOfDay(now, config.instance.timezone)),
+          startOfNextDay(now, config.instance.timezone),
+          config.instance.timezone,
+        )
+      );
+    },
+    depthChanged: (waiting) => metrics.queueDepth.set(waiting),
+  }, logger);
+
+  const intake = new Intake({
+    store,
+    table,
+    logger,
+    wake: (agent, chat) => queue.notify(agent, chat),
+    counted: (channel) => metrics.messagesIn.inc({ channel }),
+  });
+
+  const http = new ObservabilityServer({
+    host: config.http.host,
+    port: config.http.port,
+    registry: metrics.registry,
+    readiness: [
+      { name: 'database', check: () => ({ ok: store.db.prepare('SELECT 1 AS ok').get() !== undefined }) },
+      {
+        name: 'channels',
+        check: () => {
+          const bad = Object.entries(states).filter(([, s]) => s.state !== 'connected');
+          return { ok: bad.length === 0, detail: bad.map(([n, s]) => `${n}: ${s.state}${s.detail ? ` (${s.detail})` : ''}`).join('; ') || undefined };
+        },
+      },
+      {
+        name: 'sandbox',
+        check: async () => {
+          const agent = config.agents.find((a) => a.main) ?? config.agents[0]!;
+          const backend = await chooseBackend(agent);
+          const found = await backend.detect();
+          return { ok: found.available, detail: `${backend.kind}: ${found.why}` };
+        },
+      },
+    ],
+  });
+  const address = await http.listen();
+  const startedAt = Date.now();
+  control.handle('status', (_m, client) =>
+    client.send({
+      type: 'status',
+      status: buildStatus({ config, store, queue, http: address, channelStates: () => ({ ...states }), startedAt }),
+    }),
+  );
+  await control.listen();
+
+  await channels.connectAll((channel) => ({
+    inbound: (message) => intake.receive(message),
+    state: (state, detail) => {
+      states[channel.name] = { state, detail };
+      metrics.channelConnected.set({ channel: channel.name }, state === 'connected' ? 1 : 0);
+      if (state === 'connected') outbox.kick();
+    },
+  }));
+
+  // Recovery: anything stored but unanswered before the last stop is queued again.
+  for (const route of config.routes) {
+    const agent = config.agents.find((a) => a.id === route.agent)!;
+    const cursor = store.cursors.get(agent.id, route.chat) ?? 0;
+    if (pendingWork(store, table, agent, route.chat, cursor).length) queue.notify(agent, route.chat);
+  }
+  outbox.kick();
+  logger.info({ http: address, agents: config.agents.map((a) => a.id), channels: channels.channels.map((c) => c.name) }, 'OmniClaw is running');
+
+  let stopping: Promise<void> | undefined;
+  const stop = (): Promise<void> =>
+    (stopping ??= (async () => {
+      logger.info('stopping: no new messages; letting running agents finish');
+      intake.stop();
+      await queue.drain(config.queue.drainTimeoutMs);
+      await Promise.race([outbox.drained(), new Promise((r) => setTimeout(r, 5_000))]);
+      outbox.stop();
+      await channels.disconnectAll();
+      await control.close();
+      await gateway?.close();
+      await http.close();
+      store.close();
+      logger.info('stopped');
+    })());
+
+  return {
+    config,
+    paths,
+    store,
+    metrics,
+    queue,
+    outbox,
+    channels,
+    http: address,
+    gateway,
+    channelStates: () => ({ ...states }),
+    stop,
+  };
+}
+
+const defaultModels: Record<AgentConfig['runtime'], string> = {
+  claude: 'claude-sonnet-4-5',
+  openai: 'gpt-4o-mini',
+  codex: 'gpt-5-codex',
+};

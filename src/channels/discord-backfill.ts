@@ -1,0 +1,64 @@
+/**
+ * Discord replays missed events only when a gateway session is resumed. When it cannot be
+ * (the session expired during a longer outage, so discord.js identifies afresh), whatever
+ * was written in the gap never arrives. This fetches, for every channel we have heard from,
+ * the messages after the last one seen and feeds them to the normal inbound path; the store
+ * dedupes on (channel, chat, platform id), so an overlap is harmless.
+ */
+import type { Client, Message } from 'discord.js';
+import type { Logger } from '../observability/logger.js';
+
+/** Channels remembered; beyond this the oldest are forgotten (one operator rarely has more). */
+const MAX_CHANNELS = 5_000;
+/** One page per channel: a gap longer than 100 messages in one channel is logged, not chased. */
+const PAGE = 100;
+
+const isSnowflake = (id: string): boolean => /^\d{1,25}$/.test(id);
+const compareIds = (a: string, b: string): number =>
+  BigInt(a) < BigInt(b) ? -1 : BigInt(a) > BigInt(b) ? 1 : 0;
+
+export class DiscordBackfill {
+  private readonly lastSeen = new Map<string, string>();
+
+  constructor(private readonly logger: Logger) {}
+
+  seen(channelId: string, messageId: string): void {
+    if (!isSnowflake(channelId) || !isSnowflake(messageId)) return;
+    const previous = this.lastSeen.get(channelId);
+    if (previous && compareIds(previous, messageId) >= 0) return;
+    this.lastSeen.delete(channelId);
+    this.lastSeen.set(channelId, messageId);
+    if (this.lastSeen.size > MAX_CHANNELS) this.lastSeen.delete(this.lastSeen.keys().next().value as string);
+  }
+
+  /** Fetches and delivers the messages missed since the last one seen, oldest first. */
+  async run(client: Client, deliver: (message: Message) => Promise<void>): Promise<number> {
+    let delivered = 0;
+    for (const [channelId, after] of [...this.lastSeen]) {
+      try {
+        const channel = await client.channels.fetch(channelId);
+        if (!channel || !channel.isTextBased()) continue;
+        const page = await channel.messages.fetch({ after, limit: PAGE });
+        const missed = [...page.values()].sort((a, b) => compareIds(a.id, b.id));
+        if (missed.length === PAGE) {
+          this.logger.warn(
+            { chat: `dc:${channelId}` },
+            'Discord: more than 100 messages missed; older ones skipped',
+          );
+        }
+        for (const message of missed) {
+          await deliver(message);
+          delivered++;
+        }
+      } catch (error) {
+        this.logger.warn(
+          { chat: `dc:${channelId}`, err: (error as Error).message },
+          'Discord: could not fetch missed messages',
+        );
+      }
+    }
+    if (delivered)
+      this.logger.info({ messages: delivered }, 'Discord: delivered messages missed while disconnected');
+    return delivered;
+  }
+}

@@ -1,0 +1,126 @@
+/**
+ * The terminal chat: the built-in channel that needs no account. `omniclaw chat` connects
+ * to the daemon's control socket, subscribes to a chat (local:<name>), sends messages and
+ * sees progress and replies. Chat ids are `local:<name>`.
+ */
+import { randomUUID } from 'node:crypto';
+import type { ControlClient, ControlSocket } from '../core/control-socket.js';
+import type {
+  Channel,
+  ChannelCapabilities,
+  ChannelSink,
+  ChannelState,
+  NoticeContext,
+  OutboundMessage,
+  SentMessage,
+  WorkNotice,
+} from './types.js';
+
+const MAX_TEXT = 64 * 1024;
+const CHAT_PATTERN = /^local:[A-Za-z0-9_-]{1,64}$/;
+
+export class LocalChannel implements Channel {
+  readonly name = 'local';
+  readonly capabilities: ChannelCapabilities = {
+    maxMessageLength: 1_000_000,
+    threads: false,
+    reactions: false,
+    edit: false,
+    typing: true,
+    files: false,
+  };
+  private readonly subscribers = new Map<string, Set<ControlClient>>();
+  private sink: ChannelSink | undefined;
+  private currentState: ChannelState = 'disconnected';
+
+  constructor(
+    private readonly control: ControlSocket,
+    private readonly operatorName: string = process.env.USER ?? 'you',
+  ) {}
+
+  ownsChat(chat: string): boolean {
+    return chat.startsWith('local:');
+  }
+
+  async connect(sink: ChannelSink): Promise<void> {
+    this.sink = sink;
+    this.control.handle('subscribe', (message, client) => this.subscribe(message, client));
+    this.control.handle('message', (message, client) => this.receive(message, client));
+    this.currentState = 'connected';
+    sink.state('connected');
+  }
+
+  async send(chat: string, message: OutboundMessage): Promise<SentMessage> {
+    const platformId = `local-${randomUUID()}`;
+    // With nobody watching, the reply is still delivered: it stays in the outbox history.
+    for (const client of this.subscribers.get(chat) ?? []) {
+      client.send({ type: 'reply', chat, text: message.text, platformId });
+    }
+    return { platformId };
+  }
+
+  async notify(chat: string, notice: WorkNotice, _context: NoticeContext): Promise<void> {
+    for (const client of this.subscribers.get(chat) ?? []) client.send({ ...notice, type: notice.kind, chat });
+  }
+
+  state(): ChannelState {
+    return this.currentState;
+  }
+
+  async disconnect(): Promise<void> {
+    this.currentState = 'disconnected';
+    this.subscribers.clear();
+  }
+
+  private subscribe(message: Record<string, unknown>, client: ControlClient): void {
+    const chat = String(message.chat ?? 'local:default');
+    if (!CHAT_PATTERN.test(chat)) {
+      client.send({ type: 'error', message: `invalid chat "${chat}": use local:<name> (letters, digits, - and _)` });
+      return;
+    }
+    let set = this.subscribers.get(chat);
+    if (!set) {
+      set = new Set();
+      this.subscribers.set(chat, set);
+    }
+    set.add(client);
+    client.onClose(() => set.delete(client));
+    client.send({ type: 'subscribed', chat });
+  }
+
+  private receive(message: Record<string, unknown>, client: ControlClient): void {
+    const chat = String(message.chat ?? 'local:default');
+    const text = typeof message.text === 'string' ? message.text : '';
+    if (!CHAT_PATTERN.test(chat)) {
+      client.send({ type: 'error', message: `invalid chat "${chat}"` });
+      return;
+    }
+    if (!text.trim()) {
+      client.send({ type: 'error', message: 'empty message' });
+      return;
+    }
+    if (Buffer.byteLength(text) > MAX_TEXT) {
+      client.send({ type: 'error', message: `message too long (over ${MAX_TEXT} bytes)` });
+      return;
+    }
+    if (!this.sink) {
+      client.send({ type: 'error', message: 'the terminal chat is not connected yet' });
+      return;
+    }
+    const platformId = typeof message.id === 'string' && message.id ? message.id.slice(0, 100) : randomUUID();
+    const result = this.sink.inbound({
+      channel: this.name,
+      chat,
+      platformId,
+      senderId: 'operator',
+      senderName: this.operatorName,
+      text,
+      timestamp: Date.now(),
+    });
+    client.send(
+      result.accepted
+        ? { type: 'accepted', chat, id: platformId, messageId: result.messageId }
+        : { type: 'rejected', chat, id: platformId, reason: result.reason ?? 'not accepted' },
+    );
+  }
+}

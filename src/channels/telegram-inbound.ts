@@ -1,0 +1,128 @@
+/**
+ * Turns a Telegram update into OmniClaw's InboundMessage. Pure: no I/O, so every rule
+ * (own messages, mentions, replies to the bot, captions, files, missing fields) is a row in
+ * a test table. Updates come from a server we do not control: every field is checked.
+ */
+import type { Message, MessageEntity, Update } from 'grammy/types';
+import { cleanInboundText } from './inbound-text.js';
+import type { InboundMessage } from './types.js';
+
+export const TELEGRAM_CHAT_PREFIX = 'tg:';
+
+export interface TelegramIdentity {
+  id: number;
+  username: string;
+}
+
+/** A file on the message, to be fetched with getFile and downloaded into the inbox. */
+export interface TelegramFileRef {
+  fileId: string;
+  name: string;
+  size?: number;
+  mime?: string;
+}
+
+export interface NormalisedUpdate {
+  message: InboundMessage;
+  files: TelegramFileRef[];
+}
+
+export function telegramChatId(chat: string): string {
+  const id = chat.slice(TELEGRAM_CHAT_PREFIX.length);
+  if (!chat.startsWith(TELEGRAM_CHAT_PREFIX) || !/^-?\d{1,20}$/.test(id)) {
+    throw new Error(
+      `Telegram: "${chat}" is not a Telegram chat id (expected tg:<number>, e.g. tg:-1001234567890)`,
+    );
+  }
+  return id;
+}
+
+export function normaliseTelegramUpdate(update: Update, bot: TelegramIdentity): NormalisedUpdate | undefined {
+  const msg = update.message as Message | undefined;
+  if (!isUsableMessage(msg)) return undefined;
+  if (msg.from?.id === bot.id) return undefined;
+  const text = cleanInboundText(msg.text ?? msg.caption ?? '');
+  const entities = msg.entities ?? msg.caption_entities ?? [];
+  const reply = msg.reply_to_message;
+  const message: InboundMessage = {
+    channel: 'telegram',
+    chat: `${TELEGRAM_CHAT_PREFIX}${msg.chat.id}`,
+    platformId: String(msg.message_id),
+    senderId: String(msg.from?.id ?? msg.sender_chat?.id ?? 'unknown'),
+    senderName: cleanInboundText(senderName(msg), 256),
+    text,
+    timestamp: typeof msg.date === 'number' ? msg.date * 1000 : Date.now(),
+    isGroup: msg.chat.type !== 'private',
+    mentionsBot: mentionsBot(text, entities, bot),
+    replyToBot: reply?.from?.id === bot.id,
+  };
+  const chatName = msg.chat.type === 'private' ? undefined : msg.chat.title;
+  if (chatName) message.chatName = cleanInboundText(chatName, 256);
+  if (reply && typeof reply.message_id === 'number') message.replyToPlatformId = String(reply.message_id);
+  if (msg.is_topic_message && typeof msg.message_thread_id === 'number')
+    message.threadId = String(msg.message_thread_id);
+  return { message, files: filesOf(msg) };
+}
+
+function isUsableMessage(msg: Message | undefined): msg is Message {
+  return (
+    typeof msg === 'object' &&
+    msg !== null &&
+    typeof msg.message_id === 'number' &&
+    typeof msg.chat === 'object' &&
+    msg.chat !== null &&
+    typeof msg.chat.id === 'number'
+  );
+}
+
+function senderName(msg: Message): string {
+  const from = msg.from;
+  if (from) {
+    const full = [from.first_name, from.last_name].filter((p) => typeof p === 'string' && p).join(' ');
+    return full || from.username || String(from.id);
+  }
+  const chat = msg.sender_chat;
+  return (chat && 'title' in chat && chat.title) || 'unknown';
+}
+
+/** An @username entity for the bot, a text_mention of the bot, or a /command@bot. */
+export function mentionsBot(text: string, entities: MessageEntity[], bot: TelegramIdentity): boolean {
+  const handle = `@${bot.username}`.toLowerCase();
+  for (const entity of entities) {
+    if (typeof entity?.offset !== 'number' || typeof entity.length !== 'number') continue;
+    // Offsets are in UTF-16 code units: exactly JavaScript's string indexing.
+    const slice = text.slice(entity.offset, entity.offset + entity.length).toLowerCase();
+    if (entity.type === 'mention' && slice === handle) return true;
+    if (entity.type === 'bot_command' && slice.endsWith(handle)) return true;
+    if (entity.type === 'text_mention' && entity.user?.id === bot.id) return true;
+  }
+  return false;
+}
+
+function filesOf(msg: Message): TelegramFileRef[] {
+  const files: TelegramFileRef[] = [];
+  const id = msg.message_id;
+  const largestPhoto = Array.isArray(msg.photo) ? msg.photo.at(-1) : undefined;
+  if (largestPhoto?.file_id) {
+    files.push({
+      fileId: largestPhoto.file_id,
+      name: `photo-${id}.jpg`,
+      size: largestPhoto.file_size,
+      mime: 'image/jpeg',
+    });
+  }
+  const doc = msg.document ?? msg.video ?? msg.audio ?? msg.animation;
+  if (doc?.file_id) {
+    const name = ('file_name' in doc && doc.file_name) || `file-${id}`;
+    files.push({ fileId: doc.file_id, name, size: doc.file_size, mime: doc.mime_type });
+  }
+  if (msg.voice?.file_id) {
+    files.push({
+      fileId: msg.voice.file_id,
+      name: `voice-${id}.ogg`,
+      size: msg.voice.file_size,
+      mime: msg.voice.mime_type,
+    });
+  }
+  return files;
+}

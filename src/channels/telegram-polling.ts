@@ -1,0 +1,137 @@
+/**
+ * Long polling for Telegram updates, with our own loop rather than grammY's bot.start():
+ * we need to know when the connection is lost and back (channel state for /readyz and
+ * `status`), to back off on errors, and to advance the offset only after an update has
+ * been handed to the sink. Telegram keeps an update until a later getUpdates confirms it
+ * with a higher offset, so a crash or a dropped connection loses nothing.
+ */
+import { GrammyError, type Api } from 'grammy';
+import type { Update } from 'grammy/types';
+import type { Logger } from '../observability/logger.js';
+import type { ChannelState } from './types.js';
+import { sleep } from './telegram-retry.js';
+
+export interface PollerOptions {
+  api: Api;
+  logger: Logger;
+  /** How long Telegram holds a getUpdates open when there is nothing new (seconds). */
+  pollTimeoutSeconds: number;
+  backoff: { initialMs: number; maxMs: number };
+  handle: (update: Update) => Promise<void>;
+  state: (state: ChannelState, detail?: string) => void;
+}
+
+const ALLOWED_UPDATES = ['message'] as const;
+
+export class TelegramPoller {
+  private offset: number | undefined;
+  private abort = new AbortController();
+  private loop: Promise<void> | undefined;
+  private healthy = true;
+
+  constructor(private readonly options: PollerOptions) {}
+
+  start(): void {
+    this.abort = new AbortController();
+    this.loop ??= this.run().finally(() => {
+      this.loop = undefined;
+    });
+  }
+
+  async stop(): Promise<void> {
+    this.abort.abort();
+    await this.loop;
+  }
+
+  private async run(): Promise<void> {
+    const { api, logger } = this.options;
+    const signal = this.abort.signal;
+    let failures = 0;
+    while (!signal.aborted) {
+      let updates: Update[];
+      try {
+        updates = await api.getUpdates(
+          {
+            offset: this.offset,
+            timeout: this.options.pollTimeoutSeconds,
+            allowed_updates: [...ALLOWED_UPDATES],
+          },
+          signal as unknown as Parameters<Api['getUpdates']>[1],
+        );
+      } catch (error) {
+        if (signal.aborted) return;
+        failures++;
+        const fatal = fatalReason(error);
+        if (fatal) {
+          logger.error({ err: describe(error) }, `Telegram polling stopped: ${fatal}`);
+          this.options.state('failed', fatal);
+          return;
+        }
+        const delay = retryDelay(error, failures, this.options.backoff);
+        logger.warn(
+          { failures, retryInMs: delay, err: describe(error) },
+          'Telegram getUpdates failed; retrying',
+        );
+        if (this.healthy) this.options.state('disconnected', `getUpdates failed: ${describe(error)}`);
+        this.healthy = false;
+        await sleep(delay, signal);
+        continue;
+      }
+      failures = 0;
+      if (!this.healthy) {
+        this.healthy = true;
+        logger.info('Telegram polling reconnected');
+        this.options.state('connected');
+      }
+      for (const update of updates) {
+        if (signal.aborted) return;
+        try {
+          await this.options.handle(update);
+        } catch (error) {
+          // One bad update must not block the ones after it forever.
+          logger.error(
+            { update: update.update_id, err: describe(error) },
+            'Telegram update could not be handled; skipped',
+          );
+        }
+        this.offset = update.update_id + 1;
+      }
+    }
+  }
+}
+
+/** Errors that retrying cannot fix: a wrong token, or another consumer of the updates. */
+function fatalReason(error: unknown): string | undefined {
+  if (!(error instanceof GrammyError)) return undefined;
+  if (error.error_code === 401 || error.error_code === 404) {
+    return 'Telegram rejected the bot token (401/404): check channels.telegram.token';
+  }
+  if (error.error_code === 409) {
+    return 'another process is polling this bot, or a webhook is set (409): stop the other instance';
+  }
+  return undefined;
+}
+
+export function retryDelay(
+  error: unknown,
+  failures: number,
+  backoff: { initialMs: number; maxMs: number },
+): number {
+  if (
+    error instanceof GrammyError &&
+    error.error_code === 429 &&
+    typeof error.parameters.retry_after === 'number'
+  ) {
+    return error.parameters.retry_after * 1000;
+  }
+  const exponential = Math.min(backoff.maxMs, backoff.initialMs * 2 ** Math.min(failures - 1, 20));
+  // Jitter, so several OmniClaw instances behind one proxy do not retry in lockstep.
+  return Math.round(exponential * (0.75 + Math.random() * 0.5));
+}
+
+/** Error text without URLs: grammY's messages omit them, but causes may not. */
+export function describe(error: unknown): string {
+  if (error instanceof GrammyError) return `${error.error_code} ${error.description}`;
+  if (error instanceof Error) return error.message.replace(/https?:\/\/\S+/g, '[url]');
+  return String(error);
+}

@@ -1,0 +1,69 @@
+/**
+ * What to do when the WhatsApp socket closes, by baileys' DisconnectReason code, and how
+ * long to wait before trying again. Pure, so the rules are tested with a table.
+ */
+import { DisconnectReason } from 'baileys';
+
+export type CloseDecision =
+  { action: 'reconnect'; immediate: boolean; why: string } | { action: 'stop'; why: string };
+
+const PAIR_AGAIN = 'pair again with `omniclaw channels add whatsapp`';
+
+export function decideOnClose(statusCode: number | undefined): CloseDecision {
+  switch (statusCode) {
+    case DisconnectReason.loggedOut:
+      return {
+        action: 'stop',
+        why: `WhatsApp logged this device out (it was removed from Linked devices); ${PAIR_AGAIN}`,
+      };
+    case DisconnectReason.connectionReplaced:
+      return {
+        action: 'stop',
+        why: 'another session with the same WhatsApp pairing took over (a second OmniClaw running?); stop it, then restart',
+      };
+    case DisconnectReason.multideviceMismatch:
+      return {
+        action: 'stop',
+        why: `WhatsApp refused this linked device (multi-device mismatch); ${PAIR_AGAIN}`,
+      };
+    case DisconnectReason.forbidden:
+      return { action: 'stop', why: 'WhatsApp refused the connection (403: the account may be restricted)' };
+    case DisconnectReason.restartRequired:
+      // Sent right after pairing: WhatsApp wants a fresh connection with the new credentials.
+      return {
+        action: 'reconnect',
+        immediate: true,
+        why: 'WhatsApp asked for a restart (normal after pairing)',
+      };
+    default:
+      return {
+        action: 'reconnect',
+        immediate: false,
+        why: `connection closed (code ${statusCode ?? 'unknown'})`,
+      };
+  }
+}
+
+export interface BackoffOptions {
+  initialMs: number;
+  maxMs: number;
+  factor: number;
+}
+
+export const DEFAULT_BACKOFF: BackoffOptions = { initialMs: 1_000, maxMs: 60_000, factor: 2 };
+
+/** Exponential with ±20% jitter so several instances do not retry in lockstep. */
+export function backoffDelay(
+  attempt: number,
+  options: BackoffOptions,
+  random: () => number = Math.random,
+): number {
+  const base = Math.min(options.maxMs, options.initialMs * options.factor ** Math.max(0, attempt));
+  return Math.round(base * (0.8 + 0.4 * random()));
+}
+
+/** The status code baileys puts on lastDisconnect.error (a Boom). */
+export function closeStatusCode(error: unknown): number | undefined {
+  const output = (error as { output?: { statusCode?: unknown } } | undefined)?.output;
+  return typeof output?.statusCode === 'number' ? output.statusCode : undefined;
+}

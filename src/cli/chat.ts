@@ -1,0 +1,145 @@
+/**
+ * `omniclaw chat`: the terminal chat. Interactive by default; `-m TEXT` sends one message,
+ * prints the reply and exits 0 (non-zero with a clear message when the daemon is not
+ * running or the agent failed).
+ */
+import { randomUUID } from 'node:crypto';
+import { createInterface } from 'node:readline';
+import type { Command } from 'commander';
+import { connectControl, type ControlConnection, type ServerMessage } from './control-client.js';
+import { cliContext, fail } from './context.js';
+
+interface ChatOptions {
+  agent?: string;
+  chat?: string;
+  message?: string;
+  timeout: string;
+}
+
+export function chatIdFor(options: { agent?: string; chat?: string }): string {
+  if (options.chat) return options.chat.startsWith('local:') ? options.chat : `local:${options.chat}`;
+  return options.agent ? `local:${options.agent}` : 'local:default';
+}
+
+export function registerChat(program: Command): void {
+  program
+    .command('chat')
+    .description('talk to an agent in the terminal')
+    .option('-a, --agent <id>', 'the agent to talk to (default: the main agent)')
+    .option('-c, --chat <name>', 'a named terminal conversation (local:<name>)')
+    .option('-m, --message <text>', 'send one message, print the reply and exit')
+    .option('-t, --timeout <seconds>', 'with -m: give up after this long', '600')
+    .action(async (options: ChatOptions) => {
+      const { paths } = cliContext();
+      const chat = chatIdFor(options);
+      let conn: ControlConnection;
+      try {
+        conn = await connectControl(paths.socket);
+      } catch (err) {
+        return fail((err as Error).message, 3);
+      }
+      await subscribe(conn, chat);
+      if (options.message !== undefined) await oneShot(conn, chat, options.message, Number(options.timeout) * 1000);
+      else await interactive(conn, chat);
+    });
+}
+
+function subscribe(conn: ControlConnection, chat: string): Promise<void> {
+  return new Promise((resolve, reject) => {
+    conn.onMessage((m) => {
+      if (m.type === 'subscribed') resolve();
+      else if (m.type === 'error') reject(new Error(String(m.message)));
+    });
+    conn.send({ type: 'subscribe', chat });
+  });
+}
+
+async function oneShot(conn: ControlConnection, chat: string, text: string, timeoutMs: number): Promise<void> {
+  const id = randomUUID();
+  const code = await new Promise<number>((resolve) => {
+    let accepted = false;
+    let working = false;
+    const timer = setTimeout(() => {
+      process.stderr.write(`omniclaw: no answer within ${timeoutMs / 1000} s (the agent may still answer later)\n`);
+      resolve(4);
+    }, timeoutMs);
+    let finished = false;
+    const finish = (c: number): void => {
+      finished = true;
+      clearTimeout(timer);
+      resolve(c);
+    };
+    conn.onMessage((m: ServerMessage) => {
+      switch (m.type) {
+        case 'accepted':
+          if (m.id === id) accepted = true;
+          return;
+        case 'rejected':
+          if (m.id === id) {
+            process.stderr.write(`omniclaw: message not accepted: ${String(m.reason)}\n`);
+            finish(2);
+          }
+          return;
+        case 'working':
+          // May arrive before 'accepted': the daemon starts work while it accepts the message.
+          working = true;
+          return;
+        case 'progress':
+          if (process.stderr.isTTY) process.stderr.write(`\x1b[2m… ${String(m.text)}\x1b[0m\n`);
+          return;
+        case 'reply':
+          process.stdout.write(`${String(m.text)}\n`);
+          return;
+        case 'idle':
+          if (accepted && working) finish(0);
+          return;
+        case 'failed':
+          if (accepted) {
+            process.stderr.write(`omniclaw: the agent could not answer: ${String(m.error)}\n`);
+            finish(1);
+          }
+          return;
+        case 'error':
+          process.stderr.write(`omniclaw: ${String(m.message)}\n`);
+          finish(2);
+          return;
+      }
+    });
+    void conn.closed.then(() => {
+      if (finished) return;
+      process.stderr.write('omniclaw: the daemon closed the connection (did it stop?)\n');
+      finish(3);
+    });
+    conn.send({ type: 'message', chat, text, id });
+  });
+  conn.close();
+  process.exitCode = code;
+}
+
+async function interactive(conn: ControlConnection, chat: string): Promise<void> {
+  const rl = createInterface({ input: process.stdin, output: process.stdout, prompt: 'you › ' });
+  const dim = (s: string): string => (process.stdout.isTTY ? `\x1b[2m${s}\x1b[0m` : s);
+  process.stdout.write(dim(`Connected to ${chat}. Type a message; Ctrl-D to leave.\n`));
+  const print = (text: string): void => {
+    process.stdout.write(`\r\x1b[K${text}\n`);
+    rl.prompt(true);
+  };
+  conn.onMessage((m) => {
+    if (m.type === 'reply') print(`agent › ${String(m.text)}`);
+    else if (m.type === 'working') print(dim('… working'));
+    else if (m.type === 'progress') print(dim(`… ${String(m.text)}`));
+    else if (m.type === 'failed') print(`agent could not answer: ${String(m.error)}`);
+    else if (m.type === 'rejected') print(`not accepted: ${String(m.reason)}`);
+    else if (m.type === 'error') print(`error: ${String(m.message)}`);
+  });
+  void conn.closed.then(() => {
+    print('the daemon closed the connection.');
+    process.exit(3);
+  });
+  rl.prompt();
+  for await (const line of rl) {
+    if (line.trim()) conn.send({ type: 'message', chat, text: line, id: randomUUID() });
+    rl.prompt();
+  }
+  conn.close();
+}

@@ -1,0 +1,120 @@
+/**
+ * The checks behind `omniclaw doctor`. Each returns what it found and, for a problem, the
+ * fix. Credentials are reported as present or missing, never printed.
+ */
+import { existsSync, statSync } from 'node:fs';
+import type { Config } from '../config/normalise.js';
+import type { InstancePaths } from '../config/paths.js';
+import type { SandboxBackend, SandboxKind } from '../sandbox/types.js';
+
+export interface Check {
+  name: string;
+  status: 'ok' | 'warn' | 'fail';
+  detail: string;
+  fix?: string;
+}
+
+export function nodeCheck(version = process.versions.node): Check {
+  const major = Number(version.split('.')[0]);
+  return major >= 20
+    ? { name: 'Node.js', status: 'ok', detail: `v${version}` }
+    : { name: 'Node.js', status: 'fail', detail: `v${version} is too old`, fix: 'install Node.js 20 or newer' };
+}
+
+export function permissionChecks(paths: InstancePaths): Check[] {
+  const checks: Check[] = [];
+  const mode = (p: string): number | undefined => (existsSync(p) ? statSync(p).mode & 0o777 : undefined);
+  const home = mode(paths.home);
+  if (home === undefined) {
+    checks.push({ name: 'instance folder', status: 'warn', detail: `${paths.home} does not exist yet`, fix: 'run `omniclaw start` once' });
+  } else if (home & 0o077) {
+    checks.push({
+      name: 'instance folder',
+      status: 'fail',
+      detail: `${paths.home} is readable by others (mode ${home.toString(8)})`,
+      fix: `chmod 700 ${paths.home}`,
+    });
+  } else checks.push({ name: 'instance folder', status: 'ok', detail: `${paths.home} (mode ${home.toString(8)})` });
+  const env = mode(paths.envFile);
+  if (env !== undefined && env & 0o077) {
+    checks.push({ name: '.env', status: 'fail', detail: `${paths.envFile} is readable by others`, fix: `chmod 600 ${paths.envFile}` });
+  } else if (env !== undefined) checks.push({ name: '.env', status: 'ok', detail: 'owner-only' });
+  return checks;
+}
+
+export function credentialChecks(config: Config, envFile: string): Check[] {
+  const checks: Check[] = [];
+  const runtimes = new Set(config.agents.map((a) => a.runtime));
+  if (runtimes.has('claude')) {
+    const a = config.models.anthropic;
+    checks.push(
+      a?.apiKey || a?.oauthToken
+        ? { name: 'Anthropic credential', status: 'ok', detail: `${a.apiKey ? 'API key' : 'OAuth token'} present (not shown)` }
+        : {
+            name: 'Anthropic credential',
+            status: 'fail',
+            detail: 'a claude agent is configured but no Anthropic credential is',
+            fix: `add ANTHROPIC_API_KEY=… to ${envFile} and \`models: { anthropic: { apiKey: \${ANTHROPIC_API_KEY} } }\` to omniclaw.yaml`,
+          },
+    );
+  }
+  if (runtimes.has('openai') || runtimes.has('codex')) {
+    const o = config.models.openai;
+    checks.push(
+      o
+        ? { name: 'OpenAI-compatible endpoint', status: 'ok', detail: `${o.baseUrl}${o.apiKey ? ' with an API key (not shown)' : ', no key'}` }
+        : {
+            name: 'OpenAI-compatible endpoint',
+            status: 'fail',
+            detail: 'an openai/codex agent is configured but models.openai is not',
+            fix: 'set models.openai.baseUrl (e.g. http://localhost:11434/v1 for Ollama) in omniclaw.yaml',
+          },
+    );
+  }
+  for (const [name, section] of Object.entries(config.channels)) {
+    if (name === 'local' || !section) continue;
+    checks.push({ name: `channel ${name}`, status: 'ok', detail: 'configured (tokens present, not shown)' });
+  }
+  return checks;
+}
+
+export async function sandboxChecks(
+  config: Config,
+  backends: { kind: SandboxKind; make: () => SandboxBackend }[],
+  fixes: Partial<Record<SandboxKind, string>>,
+): Promise<Check[]> {
+  const checks: Check[] = [];
+  let chosen: SandboxKind | undefined;
+  for (const { kind, make } of backends) {
+    const found = await make().detect();
+    if (found.available && !chosen && kind !== 'none') chosen = kind;
+    checks.push({
+      name: `sandbox ${kind}`,
+      status: found.available ? 'ok' : 'warn',
+      detail: found.why,
+      fix: found.available ? undefined : fixes[kind],
+    });
+  }
+  const autoAgents = config.agents.filter((a) => a.sandbox === 'auto').map((a) => a.id);
+  if (autoAgents.length) {
+    checks.push(
+      chosen
+        ? { name: 'sandbox choice', status: 'ok', detail: `auto → ${chosen} (first available of apple-container, docker, podman, bwrap) for ${autoAgents.join(', ')}` }
+        : {
+            name: 'sandbox choice',
+            status: 'fail',
+            detail: `no sandbox available for ${autoAgents.join(', ')}`,
+            fix: 'install Docker (and start it) or bubblewrap (`apt-get install bubblewrap`)',
+          },
+    );
+  }
+  for (const a of config.agents.filter((x) => x.sandbox !== 'auto')) {
+    const status = a.sandbox === 'none' ? 'warn' : 'ok';
+    checks.push({
+      name: `sandbox for ${a.id}`,
+      status,
+      detail: a.sandbox === 'none' ? 'none: NO isolation (development only)' : `${a.sandbox} (set in config)`,
+    });
+  }
+  return checks;
+}

@@ -1,0 +1,50 @@
+/** `omniclaw status [--json]`: what the daemon is doing, or that it is not running. */
+import type { Command } from 'commander';
+import type { StatusReport } from '../core/status.js';
+import { DaemonNotRunning, request } from './control-client.js';
+import { cliContext, fail } from './context.js';
+
+export function registerStatus(program: Command): void {
+  program
+    .command('status')
+    .description('show whether OmniClaw runs, its channels, agents, queue and usage today')
+    .option('--json', 'print machine-readable JSON')
+    .action(async (options: { json?: boolean }) => {
+      const { paths } = cliContext();
+      let status: StatusReport;
+      try {
+        status = (await request(paths.socket, { type: 'status' }, 'status')).status as StatusReport;
+      } catch (err) {
+        if (err instanceof DaemonNotRunning) {
+          if (options.json) process.stdout.write(JSON.stringify({ running: false }) + '\n');
+          else process.stdout.write(`OmniClaw is not running (instance ${paths.home}). Start it with \`omniclaw start\`.\n`);
+          process.exitCode = 3;
+          return;
+        }
+        return fail((err as Error).message);
+      }
+      if (options.json) {
+        process.stdout.write(JSON.stringify(status, null, 2) + '\n');
+        return;
+      }
+      process.stdout.write(formatStatus(status));
+    });
+}
+
+export function formatStatus(s: StatusReport): string {
+  const lines = [
+    `OmniClaw running (pid ${s.pid}, up ${s.uptimeSeconds} s), http://${s.http.host}:${s.http.port}`,
+    `Queue: ${s.queue.running} running (${s.queue.warm} warm), ${s.queue.waiting} waiting`,
+    `Outbox: ${s.outbox.pending} pending, ${s.outbox.sent} sent, ${s.outbox.failed} failed`,
+    'Channels:',
+    ...Object.entries(s.channels).map(([name, c]) => `  ${name.padEnd(10)} ${c.state}${c.detail ? ` — ${c.detail}` : ''}`),
+    'Agents:',
+    ...s.agents.map(
+      (a) =>
+        `  ${a.id.padEnd(12)} ${a.main ? 'main ' : '     '}${a.runtime.padEnd(7)} ${a.sandbox.padEnd(8)} ` +
+        `${a.active ? `${a.active.state} on ${a.active.chat}` : 'stopped'}; today ${a.today.runs} runs, ` +
+        `${a.today.inputTokens + a.today.outputTokens} tokens${a.today.costUsd ? `, $${a.today.costUsd.toFixed(2)}` : ''}`,
+    ),
+  ];
+  return lines.join('\n') + '\n';
+}

@@ -1,0 +1,235 @@
+/**
+ * The agent queue: at most one run per agent, at most `maxConcurrent` runs in all, agents
+ * waiting for a slot served first come first served. New messages for a warm agent go
+ * straight into its live run. Idle warm runs close after `idleTimeoutMs`, or earlier when
+ * another agent needs their slot. Failed runs are retried with bounded backoff; when the
+ * last attempt fails the chat is told.
+ */
+import type { Logger } from 'pino';
+import type { AgentConfig } from '../config/normalise.js';
+import { AgentRun, pendingWork, type RunDeps, type RunOutcome } from './agent-run.js';
+import { backoffDelay } from './backoff.js';
+
+export interface QueueOptions {
+  maxConcurrent: number;
+  idleTimeoutMs: number;
+  retry: { maxAttempts: number; baseDelayMs: number; maxDelayMs: number };
+}
+
+export interface QueueHooks {
+  /** Last attempt failed: tell the chat, and move the cursor past the messages. */
+  gaveUp(agent: AgentConfig, chat: string, lastMessageId: number, error: string): void;
+  /** Checked before starting a run (budgets); a string refuses it and is sent to the chat. */
+  refuse?(agent: AgentConfig, chat: string): string | undefined;
+  depthChanged?(waiting: number, running: number): void;
+}
+
+interface AgentSlot {
+  agent: AgentConfig;
+  run?: AgentRun;
+  /** Chats with work waiting, in arrival order. */
+  pending: string[];
+  retryTimer?: NodeJS.Timeout;
+  idleTimer?: NodeJS.Timeout;
+}
+
+export class AgentQueue {
+  private readonly slots = new Map<string, AgentSlot>();
+  /** Agents waiting for a global slot, FIFO. */
+  private readonly waiting: string[] = [];
+  private readonly attempts = new Map<string, { lastMessageId: number; count: number }>();
+  private running = 0;
+  private accepting = true;
+
+  constructor(
+    private readonly options: QueueOptions,
+    private readonly deps: RunDeps,
+    private readonly hooks: QueueHooks,
+    private readonly logger: Logger,
+  ) {}
+
+  /** There may be new work for (agent, chat): push it into a warm run or queue a run. */
+  notify(agent: AgentConfig, chat: string): void {
+    if (!this.accepting) return;
+    const slot = this.slot(agent);
+    if (slot.run && slot.run.chat === chat && this.refused(slot, chat)) return;
+    if (slot.run && slot.run.chat === chat && slot.run.offer()) {
+      this.clearIdleTimer(slot);
+      return;
+    }
+    if (slot.run && slot.run.chat === chat && slot.run.busy) {
+      // Still starting: the run reads everything after the cursor when it begins its next turn.
+      if (!slot.pending.includes(chat)) slot.pending.push(chat);
+      return;
+    }
+    if (!slot.pending.includes(chat)) slot.pending.push(chat);
+    if (slot.run && !slot.run.busy) {
+      // Warm for another chat: hand the slot over.
+      void slot.run.stop('another chat needs this agent');
+      return;
+    }
+    if (!slot.run && !slot.retryTimer) this.enqueue(agent.id);
+  }
+
+  stats(): { running: number; waiting: number; warm: number } {
+    let warm = 0;
+    for (const s of this.slots.values()) if (s.run && !s.run.busy) warm++;
+    return { running: this.running, waiting: this.waiting.length, warm };
+  }
+
+  activeRuns(): AgentRun[] {
+    return [...this.slots.values()].flatMap((s) => (s.run ? [s.run] : []));
+  }
+
+  /** Stops intake, lets busy runs finish until the deadline, then stops everything. */
+  async drain(deadlineMs: number): Promise<void> {
+    this.accepting = false;
+    this.waiting.length = 0;
+    for (const slot of this.slots.values()) {
+      if (slot.retryTimer) clearTimeout(slot.retryTimer);
+      this.clearIdleTimer(slot);
+    }
+    const runs = this.activeRuns();
+    await Promise.all(runs.filter((r) => !r.busy).map((r) => r.stop('shutdown')));
+    const busy = runs.filter((r) => r.busy);
+    const all = Promise.all(busy.map((r) => r.quiet()));
+    let timer: NodeJS.Timeout | undefined;
+    const deadline = new Promise<'deadline'>((resolve) => (timer = setTimeout(() => resolve('deadline'), deadlineMs)));
+    const result = await Promise.race([all.then(() => 'done' as const), deadline]);
+    clearTimeout(timer);
+    if (result === 'deadline') {
+      this.logger.warn({ runs: busy.filter((r) => r.state !== 'ended').length }, 'drain deadline passed; stopping runs');
+    }
+    await Promise.all(this.activeRuns().map((r) => r.stop('shutdown')));
+  }
+
+  private slot(agent: AgentConfig): AgentSlot {
+    let slot = this.slots.get(agent.id);
+    if (!slot) {
+      slot = { agent, pending: [] };
+      this.slots.set(agent.id, slot);
+    }
+    slot.agent = agent;
+    return slot;
+  }
+
+  private enqueue(agentId: string): void {
+    if (!this.waiting.includes(agentId)) this.waiting.push(agentId);
+    this.pump();
+  }
+
+  private pump(): void {
+    while (this.accepting && this.waiting.length) {
+      if (this.running >= this.options.maxConcurrent && !this.evictIdle()) break;
+      if (this.running >= this.options.maxConcurrent) break; // eviction in progress
+      const agentId = this.waiting.shift()!;
+      const slot = this.slots.get(agentId);
+      if (!slot || slot.run) continue;
+      const chat = slot.pending.shift();
+      if (!chat) continue;
+      this.startRun(slot, chat);
+    }
+    this.hooks.depthChanged?.(this.waiting.length, this.running);
+  }
+
+  /** Frees a slot held by the least recently active idle warm run; true if one is being stopped. */
+  private evictIdle(): boolean {
+    const idle = [...this.slots.values()]
+      .filter((s) => s.run && s.run.state === 'idle')
+      .sort((a, b) => a.run!.lastActivity - b.run!.lastActivity)[0];
+    if (!idle?.run) return false;
+    void idle.run.stop('slot needed by another agent');
+    return false; // the slot frees when the run ends; pump runs again then
+  }
+
+  /** Budget and model checks, before a run starts and before each warm turn. */
+  private refused(slot: AgentSlot, chat: string): boolean {
+    const refusal = this.hooks.refuse?.(slot.agent, chat);
+    if (refusal === undefined) return false;
+    const afterId = this.deps.store.cursors.get(slot.agent.id, chat) ?? 0;
+    const work = pendingWork(this.deps.store, this.deps.table, slot.agent, chat, afterId);
+    if (work.length) this.hooks.gaveUp(slot.agent, chat, work[work.length - 1]!.id, refusal);
+    return true;
+  }
+
+  private startRun(slot: AgentSlot, chat: string): void {
+    if (this.refused(slot, chat)) {
+      this.afterRun(slot);
+      return;
+    }
+    const run = new AgentRun(slot.agent, chat, this.deps);
+    slot.run = run;
+    this.running++;
+    run.onIdle(() => this.onRunIdle(slot, run));
+    void run.ended.then((outcome) => this.onRunEnded(slot, run, outcome));
+    void run.start();
+  }
+
+  private onRunIdle(slot: AgentSlot, run: AgentRun): void {
+    this.attempts.delete(`${slot.agent.id}\u0000${run.chat}`);
+    // Work that arrived while busy (same chat) goes in now; other chats or agents may need the slot.
+    if (run.offer()) return;
+    if (slot.pending.some((c) => c !== run.chat) || (this.waiting.length && this.running >= this.options.maxConcurrent)) {
+      void run.stop('slot needed');
+      return;
+    }
+    this.clearIdleTimer(slot);
+    slot.idleTimer = setTimeout(() => void run.stop('idle timeout'), this.options.idleTimeoutMs);
+    slot.idleTimer.unref();
+  }
+
+  private onRunEnded(slot: AgentSlot, run: AgentRun, outcome: RunOutcome): void {
+    this.running--;
+    slot.run = undefined;
+    this.clearIdleTimer(slot);
+    const key = `${slot.agent.id}\u0000${run.chat}`;
+    if (!outcome.ok && outcome.unanswered) {
+      const lastMessageId = outcome.lastMessageId ?? 0;
+      if (outcome.sessionInvalid) {
+        // The stored session is gone: starting fresh is not a failed attempt.
+        this.logger.info({ agent: slot.agent.id }, 'session could not be resumed; retrying with a fresh session');
+        if (!slot.pending.includes(run.chat)) slot.pending.unshift(run.chat);
+      } else {
+        const previous = this.attempts.get(key);
+        const count = previous && previous.lastMessageId === lastMessageId ? previous.count + 1 : 1;
+        this.attempts.set(key, { lastMessageId, count });
+        if (count >= this.options.retry.maxAttempts) {
+          this.attempts.delete(key);
+          this.logger.error({ agent: slot.agent.id, chat: run.chat, err: outcome.error, attempts: count }, 'giving up');
+          this.hooks.gaveUp(slot.agent, run.chat, lastMessageId, outcome.error ?? 'the agent failed');
+        } else {
+          const delay = backoffDelay(count, this.options.retry.baseDelayMs, this.options.retry.maxDelayMs);
+          this.logger.warn({ agent: slot.agent.id, chat: run.chat, err: outcome.error, attempt: count, delay }, 'run failed; retrying');
+          if (!slot.pending.includes(run.chat)) slot.pending.unshift(run.chat);
+          slot.retryTimer = setTimeout(() => {
+            slot.retryTimer = undefined;
+            this.afterRun(slot);
+          }, delay);
+          this.pump();
+          return;
+        }
+      }
+    } else if (outcome.ok) {
+      this.attempts.delete(key);
+    }
+    this.afterRun(slot);
+  }
+
+  /** Re-checks the agent's chats for work (including messages that arrived meanwhile). */
+  private afterRun(slot: AgentSlot): void {
+    if (!this.accepting) return;
+    const chats = new Set(slot.pending);
+    slot.pending = [];
+    for (const chat of chats) {
+      const afterId = this.deps.store.cursors.get(slot.agent.id, chat) ?? 0;
+      if (pendingWork(this.deps.store, this.deps.table, slot.agent, chat, afterId).length) slot.pending.push(chat);
+    }
+    if (slot.pending.length) this.enqueue(slot.agent.id);
+    else this.pump();
+  }
+
+  private clearIdleTimer(slot: AgentSlot): void {
+    if (slot.idleTimer) clearTimeout(slot.idleTimer);
+    slot.idleTimer = undefined;
+  }
+}

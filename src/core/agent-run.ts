@@ -1,0 +1,377 @@
+/**
+ * One run of one agent for one chat: launches the runner in its sandbox, feeds it the
+ * chat's unanswered messages (and later ones while warm), executes its tool calls on the
+ * host, and turns its replies into outbox rows — persisting each reply together with the
+ * cursor advance, so a crash can neither lose nor double an answer.
+ */
+import { randomUUID } from 'node:crypto';
+import type { Logger } from 'pino';
+import type { AgentConfig } from '../config/normalise.js';
+import type { Store } from '../store/index.js';
+import type { StoredMessage } from '../store/messages.js';
+import type { ToolDispatcher } from '../tools/types.js';
+import type { NoticeContext, WorkNotice } from '../channels/types.js';
+import type { RunnerEvent, RunnerEventOf, Usage } from '../protocol/runner-protocol.js';
+import { PROTOCOL_VERSION } from '../protocol/runner-protocol.js';
+import type { Outbox } from './outbox.js';
+import type { RunLauncher, LaunchedRun } from './run-launcher.js';
+import { RunnerConnection } from './runner-connection.js';
+import { formatMessages, stripInternal } from './prompt.js';
+import { isTriggered, routeFor, type RoutingTable } from './router.js';
+import { decideSession } from './session-policy.js';
+
+export interface RunDeps {
+  store: Store;
+  outbox: Outbox;
+  launcher: RunLauncher;
+  tools: ToolDispatcher;
+  table: RoutingTable;
+  notify: (chat: string, notice: WorkNotice, context: NoticeContext) => void;
+  logger: Logger;
+  channelOf: (chat: string) => string | undefined;
+  defaultModel: (agent: AgentConfig) => string;
+  observe?: RunObserver;
+  now?: () => number;
+  /** How long `stop` waits for a clean exit before killing. */
+  stopGraceMs?: number;
+}
+
+export interface RunObserver {
+  runStarted?(run: AgentRun): void;
+  runEnded?(run: AgentRun, outcome: RunOutcome, durationMs: number): void;
+  /** Message handed to the runtime (warm push or start). */
+  promptSent?(run: AgentRun, messageIds: number[], warm: boolean): void;
+  replied?(run: AgentRun): void;
+  usage?(agent: string, usage: Usage): void;
+}
+
+export interface RunOutcome {
+  ok: boolean;
+  error?: string;
+  /** Messages handed to the agent that it did not answer. */
+  unanswered: boolean;
+  sessionInvalid?: boolean;
+  /** Highest message id the failed turns covered (for retry bookkeeping). */
+  lastMessageId?: number;
+  reason?: 'timeout' | 'killed' | 'limit';
+}
+
+interface Turn {
+  id: string;
+  lastMessageId: number;
+  triggerPlatformId?: string;
+  answered: boolean;
+  outboxIds: number[];
+}
+
+const CATCH_UP_LIMIT = 100;
+
+/** Unanswered messages after a cursor, if at least one of them triggers the agent. */
+export function pendingWork(
+  store: Store,
+  table: RoutingTable,
+  agent: AgentConfig,
+  chat: string,
+  afterId: number,
+): StoredMessage[] {
+  const route = routeFor(table, agent.id, chat);
+  if (!route) return [];
+  const messages = store.messages.after(chat, afterId, 1000).filter((m) => !m.fromBot);
+  if (!messages.some((m) => isTriggered(m, agent, route))) return [];
+  return messages.slice(-CATCH_UP_LIMIT);
+}
+
+export class AgentRun {
+  readonly id = randomUUID();
+  readonly startedAt: number;
+  state: 'starting' | 'busy' | 'idle' | 'stopping' | 'ended' = 'starting';
+  lastActivity: number;
+  private connection: RunnerConnection | undefined;
+  private launched: LaunchedRun | undefined;
+  private readonly turns: Turn[] = [];
+  private lastSentId: number;
+  private resolveEnded!: (outcome: RunOutcome) => void;
+  readonly ended: Promise<RunOutcome>;
+  private outcome: RunOutcome | undefined;
+  private readonly log: Logger;
+  private readonly now: () => number;
+  private idleListeners: (() => void)[] = [];
+  private exitSeen = false;
+
+  constructor(
+    readonly agent: AgentConfig,
+    readonly chat: string,
+    private readonly deps: RunDeps,
+  ) {
+    this.now = deps.now ?? Date.now;
+    this.startedAt = this.now();
+    this.lastActivity = this.startedAt;
+    this.lastSentId = deps.store.cursors.get(agent.id, chat) ?? 0;
+    this.ended = new Promise((resolve) => (this.resolveEnded = resolve));
+    this.log = deps.logger.child({ agent: agent.id, chat, run: this.id });
+  }
+
+  /** Called when the run becomes idle (all turns answered). */
+  onIdle(listener: () => void): void {
+    this.idleListeners.push(listener);
+  }
+
+  /** Resolves when the run has no turn in flight (idle) or has ended. */
+  quiet(): Promise<void> {
+    if (!this.busy) return Promise.resolve();
+    return new Promise((resolve) => {
+      this.idleListeners.push(resolve);
+      void this.ended.then(() => resolve());
+    });
+  }
+
+  get busy(): boolean {
+    return this.state === 'starting' || this.state === 'busy';
+  }
+
+  /** Launches the sandbox with the first prompt. Resolves once the start command is sent. */
+  async start(): Promise<void> {
+    const messages = pendingWork(this.deps.store, this.deps.table, this.agent, this.chat, this.lastSentId);
+    if (!messages.length) {
+      this.finish({ ok: true, unanswered: false });
+      return;
+    }
+    const { store } = this.deps;
+    store.runs.start({ id: this.id, agent: this.agent.id, chat: this.chat });
+    this.deps.observe?.runStarted?.(this);
+    const turn = this.newTurn(messages);
+    this.notify({ kind: 'working' }, turn);
+    try {
+      this.launched = await this.deps.launcher.launch(this.agent, this.id);
+    } catch (err) {
+      this.finish({ ok: false, error: `could not start the sandbox: ${(err as Error).message}`, unanswered: true });
+      return;
+    }
+    const connection = new RunnerConnection(this.launched.process, (line) => this.log.debug({ stderr: line }, 'runner'));
+    this.connection = connection;
+    connection.on('event', (event) => this.handle(event));
+    connection.on('protocolError', (err) => {
+      this.log.error({ err: err.message }, 'runner broke the protocol');
+      this.finish({ ok: false, error: `the agent runner broke the protocol: ${err.message}`, unanswered: true });
+    });
+    connection.on('exit', (info) => this.onExit(info));
+
+    const runtime = this.agent.runtime;
+    const session = decideSession(store.sessions.get(this.agent.id, runtime), this.agent.sessionMaxAgeMs, this.now());
+    if ('fresh' in session) this.log.debug({ reason: session.reason }, 'starting a fresh engine session');
+    this.state = 'busy';
+    connection.send({
+      type: 'start',
+      v: PROTOCOL_VERSION,
+      runId: this.id,
+      turnId: turn.id,
+      agent: { id: this.agent.id, name: this.agent.name, main: this.agent.main },
+      runtime,
+      model: this.agent.model ?? this.deps.defaultModel(this.agent),
+      prompt: formatMessages(messages),
+      sessionId: 'resume' in session ? session.resume : undefined,
+      workspace: this.launched.workspace,
+      endpoints: this.launched.endpoints,
+      tools: this.deps.tools.definitions(this.agent),
+      mcpServers: this.agent.mcpServers,
+      systemPrompt: this.agent.systemPrompt,
+      httpProxy: this.launched.httpProxy,
+    });
+    this.deps.observe?.promptSent?.(this, messages.map((m) => m.id), false);
+  }
+
+  /** New messages arrived for this chat: hand them to the live runtime if they are due. */
+  offer(): boolean {
+    if (!this.connection || this.state === 'stopping' || this.state === 'ended' || this.state === 'starting') {
+      return false;
+    }
+    const messages = pendingWork(this.deps.store, this.deps.table, this.agent, this.chat, this.lastSentId);
+    if (!messages.length) return false;
+    const turn = this.newTurn(messages);
+    this.state = 'busy';
+    this.lastActivity = this.now();
+    this.notify({ kind: 'working' }, turn);
+    this.connection.send({ type: 'message', turnId: turn.id, text: formatMessages(messages) });
+    this.deps.observe?.promptSent?.(this, messages.map((m) => m.id), true);
+    return true;
+  }
+
+  /** Asks the runner to stop; kills it after the grace period. */
+  async stop(reason = 'idle'): Promise<RunOutcome> {
+    if (this.state === 'ended') return this.ended;
+    this.state = 'stopping';
+    this.connection?.send({ type: 'stop', reason });
+    const grace = this.deps.stopGraceMs ?? 5_000;
+    const timer = setTimeout(() => void this.launched?.process.kill('killed'), grace);
+    if (!this.connection) this.finish({ ok: true, unanswered: this.turns.length > 0 });
+    const outcome = await this.ended;
+    clearTimeout(timer);
+    return outcome;
+  }
+
+  /** Kills at once (shutdown deadline passed, or limits). */
+  async kill(): Promise<void> {
+    if (this.launched) await this.launched.process.kill('killed');
+    else this.finish({ ok: false, error: 'stopped', unanswered: this.turns.length > 0 });
+  }
+
+  private newTurn(messages: StoredMessage[]): Turn {
+    const last = messages[messages.length - 1]!;
+    const route = routeFor(this.deps.table, this.agent.id, this.chat);
+    const trigger = [...messages].reverse().find((m) => route && isTriggered(m, this.agent, route));
+    const turn: Turn = {
+      id: randomUUID(),
+      lastMessageId: last.id,
+      triggerPlatformId: trigger?.platformId,
+      answered: false,
+      outboxIds: [],
+    };
+    this.lastSentId = last.id;
+    this.turns.push(turn);
+    return turn;
+  }
+
+  private handle(event: RunnerEvent): void {
+    this.lastActivity = this.now();
+    switch (event.type) {
+      case 'ready':
+        return;
+      case 'progress':
+        return this.notify({ kind: 'progress', text: event.text }, this.turnFor(event.turnId));
+      case 'reply':
+        return this.onReply(event);
+      case 'tool_call':
+        return void this.onToolCall(event);
+      case 'session':
+        this.deps.store.sessions.set(this.agent.id, this.agent.runtime, event.sessionId);
+        return;
+      case 'done':
+        return this.onDone(event);
+      case 'error':
+        return this.onError(event);
+    }
+  }
+
+  private turnFor(turnId: string | undefined): Turn | undefined {
+    return this.turns.find((t) => t.id === turnId) ?? this.turns[0];
+  }
+
+  private onReply(event: RunnerEventOf<'reply'>): void {
+    const turn = this.turnFor(event.turnId);
+    const text = stripInternal(event.text);
+    const { store, outbox } = this.deps;
+    const channel = this.deps.channelOf(this.chat) ?? 'unknown';
+    // The reply and the cursor move together: after a crash the reply is sent, never re-asked.
+    store.db.transaction(() => {
+      if (text) {
+        const id = store.outbox.enqueue({
+          channel,
+          chat: this.chat,
+          text,
+          replyTo: turn?.triggerPlatformId,
+          agent: this.agent.id,
+          runId: this.id,
+        });
+        turn?.outboxIds.push(id);
+      }
+      if (turn) store.cursors.advance(this.agent.id, this.chat, turn.lastMessageId);
+    })();
+    if (turn) turn.answered = true;
+    if (text) {
+      outbox.kick();
+      this.deps.observe?.replied?.(this);
+    }
+  }
+
+  private async onToolCall(event: RunnerEventOf<'tool_call'>): Promise<void> {
+    const turn = this.turnFor(event.turnId);
+    const result = await this.deps.tools.call(event.name, event.args, {
+      runId: this.id,
+      agent: this.agent,
+      chat: this.chat,
+      triggerPlatformId: turn?.triggerPlatformId,
+    });
+    this.connection?.send({ type: 'tool_result', callId: event.callId, ok: result.ok, content: result.content });
+  }
+
+  private onDone(event: RunnerEventOf<'done'>): void {
+    const index = this.turns.findIndex((t) => t.id === event.turnId);
+    const turn = index >= 0 ? this.turns.splice(index, 1)[0]! : this.turns.shift();
+    if (turn) this.deps.store.cursors.advance(this.agent.id, this.chat, turn.lastMessageId);
+    if (event.usage) {
+      this.deps.store.runs.addUsage(this.id, event.usage);
+      this.deps.observe?.usage?.(this.agent.id, event.usage);
+    }
+    if (this.turns.length === 0 && this.state === 'busy') {
+      this.state = 'idle';
+      void this.deps.outbox.settled(turn?.outboxIds ?? []).then(() => {
+        if (this.turns.length === 0) this.notify({ kind: 'idle' }, turn);
+      });
+      for (const listener of this.idleListeners) listener();
+    }
+  }
+
+  private onError(event: RunnerEventOf<'error'>): void {
+    this.log.warn({ err: event.message, fatal: event.fatal, sessionInvalid: event.sessionInvalid }, 'runner error');
+    if (event.sessionInvalid) this.deps.store.sessions.clear(this.agent.id, this.agent.runtime);
+    if (!event.fatal) return;
+    this.finish({
+      ok: false,
+      error: event.message,
+      unanswered: this.turns.length > 0,
+      sessionInvalid: event.sessionInvalid,
+    });
+    void this.launched?.process.kill('killed');
+  }
+
+  private onExit(info: {
+    code: number | null;
+    signal: NodeJS.Signals | null;
+    reason?: RunOutcome['reason'];
+    stderrTail: string;
+  }): void {
+    this.exitSeen = true;
+    this.launched?.release();
+    if (this.outcome) return this.finish(this.outcome);
+    const clean = info.code === 0 && this.turns.length === 0;
+    const why =
+      info.reason === 'timeout'
+        ? `the agent ran longer than its ${Math.round(this.agent.limits.timeoutMs / 1000)} s time limit and was stopped`
+        : info.reason === 'limit'
+          ? 'the agent exceeded its memory or process limit and was stopped'
+          : `the agent runner exited (code ${info.code ?? info.signal})` +
+            (info.stderrTail ? `: ${info.stderrTail.trim().split('\n').slice(-3).join(' | ')}` : '');
+    this.finish(
+      clean || (this.state === 'stopping' && this.turns.length === 0)
+        ? { ok: true, unanswered: false }
+        : { ok: false, error: why, unanswered: this.turns.length > 0, reason: info.reason },
+    );
+  }
+
+  private finish(outcome: RunOutcome): void {
+    if (this.state === 'ended') return;
+    this.outcome ??= {
+      ...outcome,
+      unanswered: outcome.unanswered || this.turns.length > 0,
+      lastMessageId: this.turns.length ? this.turns[this.turns.length - 1]!.lastMessageId : outcome.lastMessageId,
+    };
+    // A launched runner is reported only once its process is gone, so a retry never overlaps it.
+    if (this.launched && !this.exitSeen) {
+      this.state = 'stopping';
+      return;
+    }
+    this.state = 'ended';
+    const final = this.outcome;
+    this.deps.store.runs.finish(this.id, final.ok ? 'ok' : 'failed', final.error);
+    this.deps.observe?.runEnded?.(this, final, this.now() - this.startedAt);
+    this.resolveEnded(final);
+  }
+
+  private notify(notice: WorkNotice, turn: Turn | undefined): void {
+    const route = routeFor(this.deps.table, this.agent.id, this.chat);
+    this.deps.notify(this.chat, notice, {
+      triggerPlatformId: turn?.triggerPlatformId,
+      streamThread: route?.streamThreads ?? false,
+    });
+  }
+}

@@ -1,0 +1,55 @@
+/**
+ * Inbound path: route, persist, then wake the agents a message triggers. Persisting comes
+ * before any work, so a crash after this point loses nothing (recovery re-reads the store).
+ */
+import type { Logger } from 'pino';
+import type { InboundMessage, InboundResult } from '../channels/types.js';
+import type { Store } from '../store/index.js';
+import type { AgentConfig } from '../config/normalise.js';
+import { routeMessage, type RoutingTable } from './router.js';
+
+/** Larger texts are cut (and say so) rather than refused: the user still gets an answer. */
+export const MAX_INBOUND_TEXT = 64 * 1024;
+
+export interface IntakeDeps {
+  store: Store;
+  table: RoutingTable;
+  wake: (agent: AgentConfig, chat: string) => void;
+  logger: Logger;
+  counted?: (channel: string) => void;
+}
+
+export class Intake {
+  private accepting = true;
+  private readonly unknownChatsLogged = new Set<string>();
+
+  constructor(private readonly deps: IntakeDeps) {}
+
+  stop(): void {
+    this.accepting = false;
+  }
+
+  receive(message: InboundMessage): InboundResult {
+    if (!this.accepting) return { accepted: false, reason: 'OmniClaw is shutting down' };
+    const targets = routeMessage(message, this.deps.table);
+    if (!targets.length) {
+      if (!this.unknownChatsLogged.has(message.chat)) {
+        this.unknownChatsLogged.add(message.chat);
+        this.deps.logger.info(
+          { chat: message.chat, channel: message.channel, sender: message.senderName },
+          'message from a chat with no route dropped (add a route in omniclaw.yaml to answer it); logged once per chat',
+        );
+      }
+      return { accepted: false, reason: `no agent is routed to chat ${message.chat}` };
+    }
+    const text =
+      message.text.length > MAX_INBOUND_TEXT
+        ? message.text.slice(0, MAX_INBOUND_TEXT) + '\n[message cut: it was longer than 64 KB]'
+        : message.text;
+    const { id, inserted } = this.deps.store.messages.insert({ ...message, text });
+    if (!inserted) return { accepted: false, reason: 'duplicate message', messageId: id };
+    this.deps.counted?.(message.channel);
+    for (const target of targets) if (target.triggered) this.deps.wake(target.agent, message.chat);
+    return { accepted: true, messageId: id };
+  }
+}

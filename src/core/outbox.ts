@@ -1,0 +1,200 @@
+/**
+ * The outbox: every outbound message is persisted before it is sent, sent in order per
+ * chat, retried with a bound, and marked delivered with the platform's id. After a crash,
+ * pending rows are sent on start, once. Event-driven: an enqueue, a channel coming back,
+ * or the next retry time wakes it; nothing polls.
+ */
+import type { Logger } from 'pino';
+import type { Channel } from '../channels/types.js';
+import type { NewOutboxEntry, OutboxEntry, OutboxStore } from '../store/outbox-store.js';
+import { backoffDelay } from './backoff.js';
+
+export interface ChannelDirectory {
+  forChat(chat: string): Channel | undefined;
+}
+
+export interface OutboxOptions {
+  store: OutboxStore;
+  channels: ChannelDirectory;
+  logger: Logger;
+  now?: () => number;
+  retry?: { maxAttempts: number; baseDelayMs: number; maxDelayMs: number };
+  onResult?: (entry: OutboxEntry, result: 'sent' | 'retry' | 'failed') => void;
+  /** Test seam for crash-recovery tests: called just before a row is handed to its channel. */
+  beforeSend?: (entry: OutboxEntry) => void;
+}
+
+interface Waiter {
+  resolve: (value: { platformId: string }) => void;
+  reject: (err: Error) => void;
+}
+
+export class OutboxDeliveryError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'OutboxDeliveryError';
+  }
+}
+
+export class Outbox {
+  private readonly now: () => number;
+  private readonly retry: { maxAttempts: number; baseDelayMs: number; maxDelayMs: number };
+  private readonly waiters = new Map<number, Waiter[]>();
+  private readonly busyChats = new Set<string>();
+  private flushQueued = false;
+  private timer: NodeJS.Timeout | undefined;
+  private timerAt = Infinity;
+  private stopped = false;
+  private readonly idle = new Set<() => void>();
+
+  constructor(private readonly options: OutboxOptions) {
+    this.now = options.now ?? Date.now;
+    this.retry = options.retry ?? { maxAttempts: 5, baseDelayMs: 1_000, maxDelayMs: 60_000 };
+  }
+
+  /** Persists the message and wakes delivery. Returns the outbox id. */
+  enqueue(entry: NewOutboxEntry): number {
+    const id = this.options.store.enqueue(entry);
+    this.kick();
+    return id;
+  }
+
+  /** Persists, then resolves once the platform accepted it (or rejects with the platform's error). */
+  deliver(entry: NewOutboxEntry): Promise<{ platformId: string }> {
+    const id = this.options.store.enqueue(entry);
+    const done = this.waitFor(id);
+    this.kick();
+    return done;
+  }
+
+  waitFor(id: number): Promise<{ platformId: string }> {
+    const row = this.options.store.get(id);
+    if (row?.status === 'sent') return Promise.resolve({ platformId: row.platformId ?? '' });
+    if (row?.status === 'failed') return Promise.reject(new OutboxDeliveryError(row.lastError ?? 'delivery failed'));
+    return new Promise((resolve, reject) => {
+      const list = this.waiters.get(id) ?? [];
+      list.push({ resolve, reject });
+      this.waiters.set(id, list);
+    });
+  }
+
+  /** Resolves when every given row is sent or has finally failed (never rejects). */
+  async settled(ids: number[]): Promise<void> {
+    await Promise.all(ids.map((id) => this.waitFor(id).catch(() => undefined)));
+  }
+
+  /** Wakes delivery soon (coalesced). Call when a channel (re)connects. */
+  kick(): void {
+    if (this.flushQueued || this.stopped) return;
+    this.flushQueued = true;
+    setImmediate(() => {
+      this.flushQueued = false;
+      this.flush();
+    });
+  }
+
+  stop(): void {
+    this.stopped = true;
+    if (this.timer) clearTimeout(this.timer);
+  }
+
+  /** Resolves when no chat is mid-send (for shutdown). */
+  drained(): Promise<void> {
+    if (this.busyChats.size === 0) return Promise.resolve();
+    return new Promise((resolve) => this.idle.add(resolve));
+  }
+
+  private flush(): void {
+    if (this.stopped) return;
+    const now = this.now();
+    const due = this.options.store.due(now, 500);
+    const firstPerChat = new Map<string, OutboxEntry>();
+    for (const row of due) if (!firstPerChat.has(row.chat)) firstPerChat.set(row.chat, row);
+    for (const [chat, row] of firstPerChat) {
+      if (this.busyChats.has(chat)) continue;
+      const channel = this.options.channels.forChat(chat);
+      if (channel && channel.state() !== 'connected') continue; // woken again when it connects
+      this.busyChats.add(chat);
+      void this.sendChain(chat, row, channel).finally(() => {
+        this.busyChats.delete(chat);
+        if (this.busyChats.size === 0) for (const resolve of this.idle) resolve();
+        if (this.busyChats.size === 0) this.idle.clear();
+        this.kick();
+      });
+    }
+    this.armTimer();
+  }
+
+  /** Sends a chat's due rows in order; stops at the first one that must wait. */
+  private async sendChain(chat: string, first: OutboxEntry, channel: Channel | undefined): Promise<void> {
+    let row: OutboxEntry | undefined = first;
+    while (row && !this.stopped) {
+      const ok = await this.sendOne(row, channel);
+      if (!ok) return;
+      row = this.options.store.due(this.now(), 500).find((r) => r.chat === chat);
+    }
+  }
+
+  private async sendOne(row: OutboxEntry, channel: Channel | undefined): Promise<boolean> {
+    const log = this.options.logger.child({ outbox: row.id, chat: row.chat, agent: row.agent });
+    if (!channel) {
+      const error = `no connected channel handles chat "${row.chat}" (is the channel configured in omniclaw.yaml?)`;
+      this.options.store.markFailed(row.id, error);
+      log.error({ err: error }, 'outbound message dropped');
+      this.settle(row, 'failed', error);
+      return true;
+    }
+    try {
+      this.options.beforeSend?.(row);
+      const sent = await channel.send(row.chat, {
+        text: row.text,
+        replyTo: row.replyTo,
+        thread: row.thread,
+        files: row.files,
+      });
+      this.options.store.markSent(row.id, sent.platformId);
+      this.settle(row, 'sent', undefined, sent.platformId);
+      return true;
+    } catch (err) {
+      const message = (err as Error).message || String(err);
+      const attempt = row.attempts + 1;
+      if (attempt >= this.retry.maxAttempts) {
+        this.options.store.markFailed(row.id, message);
+        log.error({ err: message, attempts: attempt }, 'outbound message failed for good');
+        this.settle(row, 'failed', message);
+        return true;
+      }
+      const next = this.now() + backoffDelay(attempt, this.retry.baseDelayMs, this.retry.maxDelayMs);
+      this.options.store.markRetry(row.id, message, next);
+      log.warn({ err: message, attempt, retryAt: next }, 'outbound message will be retried');
+      this.options.onResult?.(row, 'retry');
+      this.armTimer();
+      return false;
+    }
+  }
+
+  private settle(row: OutboxEntry, result: 'sent' | 'failed', error?: string, platformId?: string): void {
+    this.options.onResult?.(row, result);
+    const waiters = this.waiters.get(row.id);
+    if (!waiters) return;
+    this.waiters.delete(row.id);
+    for (const w of waiters) {
+      if (result === 'sent') w.resolve({ platformId: platformId ?? '' });
+      else w.reject(new OutboxDeliveryError(error ?? 'delivery failed'));
+    }
+  }
+
+  /** One timer, armed for the earliest retry; never a periodic poll. */
+  private armTimer(): void {
+    const next = this.options.store.nextDueAt();
+    if (next === undefined || next <= this.now() || next >= this.timerAt || this.stopped) return;
+    if (this.timer) clearTimeout(this.timer);
+    this.timerAt = next;
+    this.timer = setTimeout(() => {
+      this.timer = undefined;
+      this.timerAt = Infinity;
+      this.kick();
+    }, next - this.now());
+    this.timer.unref();
+  }
+}

@@ -1,0 +1,38 @@
+/**
+ * Checks made before an agent run starts: is there a model it can use, and is its daily
+ * budget left? A refusal is a message for the chat that says exactly what to do.
+ */
+import type { AgentConfig, Config } from '../config/normalise.js';
+import type { UsageTotals } from '../store/runs.js';
+import { checkBudget } from './budget.js';
+
+export function modelRefusal(agent: AgentConfig, models: Config['models'], envFile: string): string | undefined {
+  if (agent.runtime === 'claude') {
+    const a = models.anthropic;
+    if (a?.apiKey || a?.oauthToken) return undefined;
+    return (
+      `I can't answer yet: agent "${agent.id}" uses Claude, but no Anthropic credential is configured. ` +
+      `Add ANTHROPIC_API_KEY=sk-ant-… (or CLAUDE_CODE_OAUTH_TOKEN=…) to ${envFile}, make sure omniclaw.yaml has ` +
+      '`models: { anthropic: { apiKey: ${ANTHROPIC_API_KEY} } }`, and restart OmniClaw. ' +
+      'Or run a local model server (Ollama, LM Studio), set `models.openai.baseUrl` and `runtime: openai` for the agent.'
+    );
+  }
+  if (!models.openai) {
+    return (
+      `I can't answer yet: agent "${agent.id}" uses the ${agent.runtime} runtime, but no OpenAI-compatible endpoint is ` +
+      'configured. Add `models: { openai: { baseUrl: http://localhost:11434/v1 } }` to omniclaw.yaml for Ollama ' +
+      `(or an API key: OPENAI_API_KEY=… in ${envFile} with apiKey: \${OPENAI_API_KEY}) and restart OmniClaw.`
+    );
+  }
+  return undefined;
+}
+
+export function budgetRefusal(
+  agent: AgentConfig,
+  usedToday: UsageTotals,
+  resetsAt: number,
+  timezone: string,
+): string | undefined {
+  const decision = checkBudget(agent.budget, usedToday, { agentName: agent.name, resetsAt, timezone });
+  return decision.allowed ? undefined : decision.message;
+}

@@ -1,0 +1,78 @@
+/**
+ * Starting a runner for an agent: pick its sandbox, grant it a gateway token, build the
+ * sandbox spec (mounts, limits, env without secrets) and start it.
+ */
+import type { AgentConfig } from '../config/normalise.js';
+import type { ModelEndpoint, Workspace } from '../protocol/runner-protocol.js';
+import type { AgentProcess, SandboxBackend, SandboxSpec } from '../sandbox/types.js';
+import type { Gateway, RunGrant } from '../gateway/types.js';
+
+export interface LaunchedRun {
+  process: AgentProcess;
+  workspace: Workspace;
+  endpoints: { anthropic?: ModelEndpoint; openai?: ModelEndpoint };
+  httpProxy?: string;
+  /** Revokes the run's gateway token; called when the process has exited. */
+  release(): void;
+}
+
+export interface RunLauncher {
+  launch(agent: AgentConfig, runId: string): Promise<LaunchedRun>;
+}
+
+export interface SpecRequest {
+  agent: AgentConfig;
+  runId: string;
+  backend: SandboxBackend;
+  grant?: RunGrant;
+}
+
+export interface SandboxLauncherOptions {
+  backendFor: (agent: AgentConfig) => Promise<SandboxBackend>;
+  buildSpec: (request: SpecRequest) => { spec: SandboxSpec; workspace: Workspace };
+  gateway?: Gateway;
+  /** Real secret values that must never appear in a sandbox's environment. */
+  secrets: () => string[];
+}
+
+export class SecretLeakError extends Error {}
+
+export class SandboxLauncher implements RunLauncher {
+  constructor(private readonly options: SandboxLauncherOptions) {}
+
+  async launch(agent: AgentConfig, runId: string): Promise<LaunchedRun> {
+    const backend = await this.options.backendFor(agent);
+    const grant = this.options.gateway?.grant({
+      runId,
+      agentId: agent.id,
+      allowHosts: agent.network.allowHosts,
+      transport: backend.mapsPaths && backend.kind !== 'apple-container' ? 'socket' : 'tcp',
+    });
+    try {
+      const { spec, workspace } = this.options.buildSpec({ agent, runId, backend, grant });
+      assertNoSecrets(spec.env, this.options.secrets(), agent.id);
+      const process = await backend.start(spec);
+      return {
+        process,
+        workspace,
+        endpoints: grant?.endpoints ?? {},
+        httpProxy: grant?.httpProxy,
+        release: () => grant?.revoke(),
+      };
+    } catch (err) {
+      grant?.revoke();
+      throw err;
+    }
+  }
+}
+
+/** Refuses to start a sandbox whose environment holds a real secret, whatever put it there. */
+export function assertNoSecrets(env: Record<string, string>, secrets: string[], agentId: string): void {
+  for (const [key, value] of Object.entries(env)) {
+    if (secrets.some((s) => s.length >= 8 && value.includes(s))) {
+      throw new SecretLeakError(
+        `refusing to start agent "${agentId}": its sandbox environment variable ${key} holds a real credential`,
+      );
+    }
+  }
+}

@@ -1,0 +1,56 @@
+/** The host's implementation of what agent tools need (src/tools/services.ts). */
+import type { Route, AgentConfig } from '../config/normalise.js';
+import type { Store } from '../store/index.js';
+import type { DeliveryRequest, KnownMessage, ToolServices } from '../tools/services.js';
+import type { ChannelDirectory, Outbox } from './outbox.js';
+
+export class HostToolServices implements ToolServices {
+  constructor(
+    private readonly deps: {
+      table: { agents: AgentConfig[]; routes: Route[] };
+      store: Store;
+      outbox: Outbox;
+      channels: ChannelDirectory;
+    },
+  ) {}
+
+  get agents(): readonly AgentConfig[] {
+    return this.deps.table.agents;
+  }
+
+  get routes(): readonly Route[] {
+    return this.deps.table.routes;
+  }
+
+  deliver(request: DeliveryRequest): Promise<{ platformId: string }> {
+    const channel = this.deps.channels.forChat(request.chat);
+    if (!channel) return Promise.reject(new Error(`no channel is configured for chat ${request.chat}`));
+    const text = request.sender ? `*${request.sender}*: ${request.text}` : request.text;
+    return this.deps.outbox.deliver({
+      channel: channel.name,
+      chat: request.chat,
+      text,
+      replyTo: request.replyTo,
+      agent: request.agent,
+      runId: request.runId,
+    });
+  }
+
+  async react(request: { chat: string; platformId: string; emoji: string; remove: boolean }): Promise<void> {
+    const channel = this.deps.channels.forChat(request.chat);
+    if (!channel?.react) throw new Error(`the ${channel?.name ?? 'unknown'} channel cannot add reactions`);
+    await channel.react(request.chat, request.platformId, request.emoji, request.remove);
+  }
+
+  formatMention(chat: string, userName: string): string {
+    const channel = this.deps.channels.forChat(chat);
+    return channel?.formatMention?.(userName) ?? `@${userName}`;
+  }
+
+  findMessage(chat: string, messageId: string): KnownMessage | undefined {
+    const row = this.deps.store.db
+      .prepare('SELECT chat, platform_id FROM messages WHERE chat = ? AND (platform_id = ? OR (? GLOB \'[0-9]*\' AND id = CAST(? AS INTEGER))) LIMIT 1')
+      .get(chat, messageId, messageId, messageId) as { chat: string; platform_id: string } | undefined;
+    return row ? { chat: row.chat, platformId: row.platform_id } : undefined;
+  }
+}

@@ -1,0 +1,280 @@
+/**
+ * `bwrap`: bubblewrap on Linux, no daemon. Fresh user/pid/ipc/uts/net/cgroup namespaces
+ * (loopback only), system dirs read-only, only the spec's mounts, a non-root uid, no
+ * capabilities, env cleared. Node and the runner come read-only from the host.
+ */
+import { spawn, spawnSync } from 'node:child_process';
+import {
+  chmodSync,
+  lstatSync,
+  mkdtempSync,
+  readlinkSync,
+  writeFileSync,
+  existsSync,
+  readdirSync,
+  rmdirSync,
+} from 'node:fs';
+import { tmpdir } from 'node:os';
+import { dirname, join } from 'node:path';
+import type { Logger } from 'pino';
+import { createRunCgroup, probeCgroups, type CgroupLayout, type RunCgroup } from './cgroup-limits.js';
+import { wrapChildProcess } from './child-process.js';
+import { SANDBOX_PATHS } from './spec.js';
+import type { AgentProcess, Detection, ExitInfo, SandboxBackend, SandboxSpec } from './types.js';
+
+export interface BwrapOptions {
+  bwrapPath?: string;
+  /** The uid/gid the runner has inside (default 1000). */
+  uid?: number;
+  gid?: number;
+  /** Names this host's cgroups so two instances on one machine never clean up each other's. */
+  instanceId?: string;
+  /** Where cgroups live (tests). */
+  cgroupRoot?: string;
+  /** 'rlimit' skips cgroups even where they work (what an unprivileged host gets anyway). */
+  limits?: 'auto' | 'rlimit';
+  /** Run bwrap itself as this host user (a root host dropping privileges; tests of the unprivileged path). */
+  runAs?: { uid: number; gid: number };
+  logger?: Logger;
+}
+
+/** How the host's system folders are shown inside: merged-/usr symlinks stay symlinks. */
+export type SystemEntry = { path: string; symlinkTo: string } | { path: string; dir: true };
+
+export interface BwrapArgsOptions {
+  etcDir: string;
+  nodePath: string;
+  /** Host folder holding Node when it is not under /usr (nvm, …), mounted at /opt/node. */
+  nodePrefix?: string;
+  system: SystemEntry[];
+  uid: number;
+  gid: number;
+  /** Without cgroups: RLIMIT_NPROC inside the fresh user namespace, and a V8 heap cap. */
+  rlimitFallback?: { pids: number; heapMb: number };
+}
+
+const ETC_FILES = ['passwd', 'group', 'hosts', 'nsswitch.conf'] as const;
+/** Host /etc pieces Node and TLS need; the rest of /etc (shadow, ssl/private, …) stays out. */
+const HOST_ETC = [
+  '/etc/ld.so.cache',
+  '/etc/localtime',
+  '/etc/ssl/certs',
+  '/etc/ca-certificates',
+  '/etc/alternatives',
+];
+
+/** Pure: the bwrap command line for a spec. */
+export function bwrapArgs(spec: SandboxSpec, o: BwrapArgsOptions): string[] {
+  const args = ['--unshare-all', '--die-with-parent', '--new-session', '--cap-drop', 'ALL'];
+  args.push('--uid', String(o.uid), '--gid', String(o.gid), '--hostname', 'omniclaw');
+  for (const entry of o.system) {
+    if ('symlinkTo' in entry) args.push('--symlink', entry.symlinkTo, entry.path);
+    else args.push('--ro-bind', entry.path, entry.path);
+  }
+  for (const file of HOST_ETC) args.push('--ro-bind-try', file, file);
+  for (const file of ETC_FILES) args.push('--ro-bind', join(o.etcDir, file), `/etc/${file}`);
+  args.push('--proc', '/proc', '--dev', '/dev', '--tmpfs', '/tmp', '--dir', '/run/omniclaw');
+  if (o.nodePrefix) args.push('--ro-bind', o.nodePrefix, '/opt/node');
+  args.push('--ro-bind', spec.runner.hostDir, SANDBOX_PATHS.runner);
+  for (const mount of spec.mounts) {
+    args.push(mount.readonly ? '--ro-bind' : '--bind', mount.hostPath, mount.containerPath);
+  }
+  if (spec.gateway?.socketPath) args.push('--ro-bind', spec.gateway.socketPath, SANDBOX_PATHS.gatewaySocket);
+  // The root bwrap builds is a scratch tmpfs: make it read-only like docker's --read-only.
+  args.push('--remount-ro', '/', '--chdir', spec.workdir, '--clearenv');
+  for (const [name, value] of Object.entries(spec.env)) args.push('--setenv', name, value);
+  args.push('--');
+  const node = o.nodePrefix ? `/opt/node/${o.nodePath.slice(o.nodePrefix.length + 1)}` : o.nodePath;
+  const main = `${SANDBOX_PATHS.runner}/${spec.runner.main}`;
+  if (o.rlimitFallback) {
+    const { pids, heapMb } = o.rlimitFallback;
+    args.push(
+      '/usr/bin/prlimit',
+      `--nproc=${pids}:${pids}`,
+      '--',
+      node,
+      `--max-old-space-size=${heapMb}`,
+      main,
+    );
+  } else {
+    args.push(node, main);
+  }
+  return args;
+}
+
+/** The host's /bin, /lib*, /sbin, /usr as bwrap should show them. */
+export function hostSystemEntries(): SystemEntry[] {
+  const entries: SystemEntry[] = [];
+  for (const path of ['/usr', '/bin', '/sbin', '/lib', '/lib32', '/lib64', '/libx32']) {
+    try {
+      const stat = lstatSync(path);
+      if (stat.isSymbolicLink()) entries.push({ path, symlinkTo: readlinkSync(path) });
+      else if (stat.isDirectory()) entries.push({ path, dir: true });
+    } catch {
+      // Not on this system.
+    }
+  }
+  return entries;
+}
+
+function writeEtc(uid: number, gid: number): string {
+  const dir = mkdtempSync(join(tmpdir(), 'omniclaw-bwrap-etc-'));
+  const files: Record<(typeof ETC_FILES)[number], string> = {
+    passwd: `root:x:0:0:root:/root:/usr/sbin/nologin\nagent:x:${uid}:${gid}:OmniClaw agent:${SANDBOX_PATHS.state}:/bin/sh\nnobody:x:65534:65534:nobody:/nonexistent:/usr/sbin/nologin\n`,
+    group: `root:x:0:\nagent:x:${gid}:\nnogroup:x:65534:\n`,
+    hosts: '127.0.0.1 localhost omniclaw\n::1 localhost\n',
+    // Files only: there is no resolver inside, so a DNS lookup fails at once.
+    'nsswitch.conf': 'passwd: files\ngroup: files\nhosts: files\n',
+  };
+  for (const [name, text] of Object.entries(files)) writeFileSync(join(dir, name), text, { mode: 0o644 });
+  chmodSync(dir, 0o755); // readable by bwrap when it runs as another user (runAs)
+  return dir;
+}
+
+export class BwrapSandbox implements SandboxBackend {
+  readonly kind = 'bwrap' as const;
+  readonly mapsPaths = true;
+  private readonly bwrap: string;
+  private readonly uid: number;
+  private readonly gid: number;
+  private etcDir?: string;
+  private cgroups?: { layout?: CgroupLayout; why: string };
+
+  constructor(private readonly options: BwrapOptions = {}) {
+    this.bwrap = options.bwrapPath ?? 'bwrap';
+    this.uid = options.uid ?? 1000;
+    this.gid = options.gid ?? 1000;
+  }
+
+  private cgroupState(): { layout?: CgroupLayout; why: string } {
+    this.cgroups ??=
+      this.options.limits === 'rlimit'
+        ? { why: 'cgroups not used (limits: rlimit)' }
+        : probeCgroups(this.options.cgroupRoot, `omniclaw-${this.options.instanceId ?? 'default'}`);
+    return this.cgroups;
+  }
+
+  private argsOptions(spec: SandboxSpec): BwrapArgsOptions {
+    this.etcDir ??= writeEtc(this.uid, this.gid);
+    const nodePath = process.execPath;
+    const underUsr = nodePath.startsWith('/usr/');
+    return {
+      etcDir: this.etcDir,
+      nodePath,
+      nodePrefix: underUsr ? undefined : dirname(dirname(nodePath)),
+      system: hostSystemEntries(),
+      uid: this.uid,
+      gid: this.gid,
+      rlimitFallback: this.cgroupState().layout
+        ? undefined
+        : { pids: spec.limits.pids, heapMb: Math.max(64, Math.floor(spec.limits.memoryMb * 0.75)) },
+    };
+  }
+
+  async detect(): Promise<Detection> {
+    const version = spawnSync(this.bwrap, ['--version'], { encoding: 'utf8', timeout: 5_000 });
+    if (version.status !== 0) {
+      return {
+        available: false,
+        why: 'bubblewrap is not installed; install it: sudo apt-get install bubblewrap',
+      };
+    }
+    const probe = spawnSync(
+      this.bwrap,
+      ['--unshare-all', '--die-with-parent', ...hostSystemEntries().flatMap(systemArgs), '--', '/bin/true'],
+      { encoding: 'utf8', timeout: 5_000 },
+    );
+    if (probe.status !== 0) {
+      return {
+        available: false,
+        why:
+          `bubblewrap cannot create namespaces here (${probe.stderr.trim() || `exit ${probe.status}`}); ` +
+          'allow unprivileged user namespaces (sysctl kernel.unprivileged_userns_clone=1, or on Ubuntu ' +
+          'kernel.apparmor_restrict_unprivileged_userns=0) or use Docker',
+      };
+    }
+    const cg = this.cgroupState();
+    const limits = cg.layout
+      ? `hard memory/cpu/pids limits through ${cg.why}`
+      : `${cg.why}; pids limited by RLIMIT_NPROC, memory only as a V8 heap cap, no cpu limit`;
+    return { available: true, why: `${version.stdout.trim()} creates namespaces; ${limits}` };
+  }
+
+  async start(spec: SandboxSpec): Promise<AgentProcess> {
+    const args = bwrapArgs(spec, this.argsOptions(spec));
+    const layout = this.cgroupState().layout;
+    const cgroup: RunCgroup | undefined = layout ? createRunCgroup(layout, spec.limits) : undefined;
+    const runAs = this.options.runAs;
+    const command = runAs
+      ? [
+          '/usr/bin/setpriv',
+          `--reuid=${runAs.uid}`,
+          `--regid=${runAs.gid}`,
+          '--clear-groups',
+          '--',
+          this.bwrap,
+          ...args,
+        ]
+      : [this.bwrap, ...args];
+    const stdio: ['pipe', 'pipe', 'pipe'] = ['pipe', 'pipe', 'pipe'];
+    // The first process joins the run's cgroup, then becomes bwrap (same pid), so nothing
+    // inside ever runs outside the limits.
+    const joinThenExec = 'for f in $OMNICLAW_CGROUP_PROCS; do echo $$ > "$f" || exit 97; done; exec "$@"';
+    const child = cgroup
+      ? spawn('/bin/sh', ['-c', joinThenExec, 'sh', ...command], {
+          env: { PATH: '/usr/bin:/bin', OMNICLAW_CGROUP_PROCS: cgroup.procsFiles.join(' ') },
+          stdio,
+        })
+      : spawn(command[0]!, command.slice(1), { env: { PATH: '/usr/bin:/bin' }, stdio });
+    const proc = wrapChildProcess(child, { timeoutMs: spec.limits.timeoutMs });
+    const exited = proc.exited.then((info): ExitInfo => {
+      const hit = cgroup?.limitHit();
+      cgroup?.destroy();
+      if (hit === 'memory' && info.reason !== 'timeout' && info.reason !== 'killed') {
+        return {
+          ...info,
+          reason: 'limit',
+          detail: `agent "${spec.agentId}" was stopped: it used more than its ${spec.limits.memoryMb} MB memory limit`,
+        };
+      }
+      if (info.reason === 'timeout') {
+        return {
+          ...info,
+          detail: `agent "${spec.agentId}" was stopped after its ${spec.limits.timeoutMs} ms time limit`,
+        };
+      }
+      return info;
+    });
+    const kill = async (reason?: ExitInfo['reason']): Promise<void> => {
+      await proc.kill(reason);
+      await exited;
+    };
+    return { stdin: proc.stdin, stdout: proc.stdout, stderr: proc.stderr, exited, kill };
+  }
+
+  /** Removes run cgroups a crashed host left behind (their processes died with it). */
+  async cleanupOrphans(): Promise<number> {
+    const layout = this.cgroupState().layout;
+    if (!layout) return 0;
+    const parents = Object.values(layout.parents) as string[];
+    let removed = 0;
+    for (const parent of parents) {
+      if (!existsSync(parent)) continue;
+      for (const name of readdirSync(parent).filter((n) => n.startsWith('run-'))) {
+        try {
+          rmdirSync(join(parent, name));
+          removed++;
+        } catch {
+          // Still has processes (another live run): leave it.
+        }
+      }
+    }
+    return removed;
+  }
+}
+
+function systemArgs(entry: SystemEntry): string[] {
+  return 'symlinkTo' in entry
+    ? ['--symlink', entry.symlinkTo, entry.path]
+    : ['--ro-bind', entry.path, entry.path];
+}

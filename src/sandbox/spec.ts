@@ -1,0 +1,164 @@
+/**
+ * Builds what one run of one agent may see: the SandboxSpec (mounts, env, limits) and the
+ * Workspace paths the runner is told about. The layout is DESIGN.md's "Sandbox contents";
+ * everything else of the host stays invisible.
+ */
+import { chmodSync, mkdirSync, readdirSync, realpathSync } from 'node:fs';
+import { join, relative, isAbsolute } from 'node:path';
+import type { AgentConfig } from '../config/normalise.js';
+import { agentFolder, agentStateFolder, type InstancePaths } from '../config/paths.js';
+import type { RunGrant } from '../gateway/types.js';
+import type { Workspace } from '../protocol/runner-protocol.js';
+import { blockedComponent, type MountAllowlist } from './mount-allowlist.js';
+import { defaultAllowlistPath, resolveExtraMounts } from './mounts.js';
+import type { Mount, SandboxSpec } from './types.js';
+
+export const SANDBOX_PATHS = {
+  agent: '/workspace/agent',
+  global: '/workspace/global',
+  server: '/workspace/server',
+  project: '/workspace/project',
+  state: '/workspace/state',
+  runner: '/opt/omniclaw',
+  gatewaySocket: '/run/omniclaw/gateway.sock',
+} as const;
+
+/** A Discord server id (or any shared-folder name) becomes a folder name: keep it boring. */
+const SAFE_SERVER_NAME = /^[A-Za-z0-9][A-Za-z0-9_-]{0,63}$/;
+
+export interface BuildSpecInput {
+  agent: AgentConfig;
+  paths: InstancePaths;
+  runId: string;
+  projectRoot: string;
+  /** The folder holding dist/ and node_modules/, mounted read-only at /opt/omniclaw. */
+  runnerDir: string;
+  /** Relative to runnerDir, e.g. 'dist/runner/main.js'. */
+  runnerMain: string;
+  grant?: RunGrant;
+  allowlist: MountAllowlist | null;
+  allowlistPath?: string;
+  /** False for the `none` backend: the runner is told host paths. */
+  mapsPaths: boolean;
+  /** Real secret values (API keys, tokens) that must not reach the env. */
+  secrets?: string[];
+  /** Home folder used to expand `~` in mounts (tests). */
+  home?: string;
+}
+
+export class SecretLeakError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'SecretLeakError';
+  }
+}
+
+/** Throws when any env value (or name) contains one of the secrets. Empty secrets are ignored. */
+export function assertNoSecrets(env: Record<string, string>, secrets: readonly string[]): void {
+  const real = secrets.filter((s) => s.length > 0);
+  for (const [name, value] of Object.entries(env)) {
+    if (real.some((secret) => value.includes(secret) || name.includes(secret))) {
+      throw new SecretLeakError(
+        `the sandbox environment variable ${name} contains a real secret; secrets never enter a sandbox ` +
+          '(the runner gets a per-run gateway token instead). This is a bug: report it.',
+      );
+    }
+  }
+}
+
+const ensureDir = (path: string): string => {
+  mkdirSync(path, { recursive: true, mode: 0o700 });
+  return realpathSync(path);
+};
+
+export function buildSandboxSpec(input: BuildSpecInput): { spec: SandboxSpec; workspace: Workspace } {
+  const { agent, paths, mapsPaths } = input;
+  const inside = (sandboxPath: string, hostPath: string): string => (mapsPaths ? sandboxPath : hostPath);
+  const mounts: Mount[] = [];
+  const add = (hostPath: string, containerPath: string, readonly: boolean): string => {
+    mounts.push({ hostPath, containerPath, readonly });
+    return inside(containerPath, hostPath);
+  };
+
+  const agentDir = add(ensureDir(agentFolder(paths, agent.id)), SANDBOX_PATHS.agent, false);
+  const globalDir = add(ensureDir(paths.globalMemory), SANDBOX_PATHS.global, !agent.main);
+  let serverDir: string | undefined;
+  if (agent.server !== undefined) {
+    if (!SAFE_SERVER_NAME.test(agent.server)) {
+      throw new Error(
+        `agent "${agent.id}": server "${agent.server}" cannot be a folder name; use 1–64 of A-Z a-z 0-9 _ -`,
+      );
+    }
+    serverDir = add(ensureDir(join(paths.groups, 'servers', agent.server)), SANDBOX_PATHS.server, false);
+  }
+  const stateDir = add(ensureDir(agentStateFolder(paths, agent.id)), SANDBOX_PATHS.state, false);
+
+  const allowlistPath = input.allowlistPath ?? defaultAllowlistPath(input.home);
+  const extras = resolveExtraMounts({
+    agentId: agent.id,
+    isMain: agent.main,
+    mounts: agent.mounts,
+    allowlist: input.allowlist,
+    allowlistPath,
+    protectedPaths: [paths.home, paths.envFile, paths.database],
+    home: input.home,
+  });
+  const extraDirs = extras.map((m) => add(m.hostPath, m.containerPath, m.readonly));
+
+  if (agent.main) mounts.push(...projectMounts(input, ensureDir(join(paths.home, 'sandbox-empty'))));
+
+  const env: Record<string, string> = {
+    HOME: stateDir,
+    PATH: '/usr/local/bin:/usr/bin:/bin',
+    LANG: 'C.UTF-8',
+    OMNICLAW_RUN_ID: input.runId,
+    OMNICLAW_AGENT_ID: agent.id,
+  };
+  let gateway: SandboxSpec['gateway'];
+  if (input.grant?.socketPath) {
+    gateway = { socketPath: input.grant.socketPath };
+    env.OMNICLAW_GATEWAY_SOCKET = inside(SANDBOX_PATHS.gatewaySocket, input.grant.socketPath);
+  } else if (input.grant?.tcpUrl) {
+    gateway = { tcpUrl: input.grant.tcpUrl };
+    env.OMNICLAW_GATEWAY_URL = input.grant.tcpUrl;
+  }
+  assertNoSecrets(env, input.secrets ?? []);
+
+  const spec: SandboxSpec = {
+    runId: input.runId,
+    agentId: agent.id,
+    runner: { hostDir: realpathSync(input.runnerDir), main: input.runnerMain },
+    mounts,
+    env,
+    limits: agent.limits,
+    workdir: agentDir,
+    ...(gateway ? { gateway } : {}),
+  };
+  return { spec, workspace: { agentDir, globalDir, serverDir, extraDirs, stateDir } };
+}
+
+/**
+ * The main agent sees the project read-only. State and secrets live in the instance home,
+ * which must not be inside the project; a top-level file or folder with a blocked name
+ * (`.env`, `.npmrc`, …) is hidden behind /dev/null or an empty folder.
+ */
+function projectMounts(input: BuildSpecInput, emptyDir: string): Mount[] {
+  const project = realpathSync(input.projectRoot);
+  const home = realpathSync(input.paths.home);
+  const rel = relative(project, home);
+  if (rel === '' || (!rel.startsWith('..') && !isAbsolute(rel))) {
+    throw new Error(
+      `agent "${input.agent.id}": the instance home ${home} is inside the project ${project}, so the ` +
+        'project mount would expose the database and .env. Set OMNICLAW_HOME to a folder outside the project.',
+    );
+  }
+  chmodSync(emptyDir, 0o555);
+  const masks = readdirSync(project, { withFileTypes: true })
+    .filter((entry) => blockedComponent(entry.name) !== undefined)
+    .map((entry) => ({
+      hostPath: entry.isDirectory() ? emptyDir : '/dev/null',
+      containerPath: `${SANDBOX_PATHS.project}/${entry.name}`,
+      readonly: true,
+    }));
+  return [{ hostPath: project, containerPath: SANDBOX_PATHS.project, readonly: true }, ...masks];
+}

@@ -1,0 +1,200 @@
+/**
+ * Plugin tools, without editing the built-in set:
+ * - an agent's own MCP servers (`mcpServers` in omniclaw.yaml) run inside its sandbox; the
+ *   host only checks their names here (the built-in server's name is reserved);
+ * - files in $OMNICLAW_HOME/plugins/ (`*.js`, `*.mjs`) default-export one tool definition or
+ *   an array of them, `{ name, description, args, run(args, context) }`, where `args` is a
+ *   zod schema or a JSON Schema object. They run on the host, behind the same dispatcher as
+ *   the built-in tools (validation, time limit, error handling).
+ * A plugin file loads all-or-nothing: a bad file is reported with its path and skipped.
+ * A plugin reports an error the agent should see by throwing an Error named "ToolError";
+ * any other exception is logged and the agent sees "internal error in <tool>".
+ */
+import { readdir, stat } from 'node:fs/promises';
+import { join } from 'node:path';
+import { pathToFileURL } from 'node:url';
+import { z } from 'zod';
+import type { AgentConfig } from '../config/normalise.js';
+import type { Logger } from '../observability/logger.js';
+import { AGENT_TOOLS_SERVER, agentToolNames, jsonSchemaOf } from '../protocol/agent-tools.js';
+import { errorText } from './define-tool.js';
+import { ToolError, type ToolContext, type ToolHandler } from './types.js';
+
+// ---------------------------------------------------------------- agent MCP server names
+
+/** Claude names a tool `mcp__<server>__<tool>`, so a server name may not contain "__". */
+const SERVER_NAME = /^(?!.*__)[A-Za-z0-9_-]{1,64}$/;
+
+export function mcpServerNameProblems(agents: readonly Pick<AgentConfig, 'id' | 'mcpServers'>[]): string[] {
+  const problems: string[] = [];
+  for (const agent of agents) {
+    for (const name of Object.keys(agent.mcpServers)) {
+      const where = `agents."${agent.id}".mcpServers."${name}"`;
+      if (name.toLowerCase() === AGENT_TOOLS_SERVER) {
+        problems.push(
+          `${where}: the name "${name}" is reserved for OmniClaw's built-in agent tools; rename this server`,
+        );
+      } else if (!SERVER_NAME.test(name)) {
+        problems.push(`${where}: a server name is 1–64 of A-Z, a-z, 0-9, "-" and "_", without "__"`);
+      }
+    }
+  }
+  return problems;
+}
+
+/** Throws one error listing every bad server name; the config loader or app calls it at start. */
+export function assertAgentMcpServerNames(agents: readonly Pick<AgentConfig, 'id' | 'mcpServers'>[]): void {
+  const problems = mcpServerNameProblems(agents);
+  if (problems.length) throw new Error(`omniclaw.yaml: ${problems.join('\n')}`);
+}
+
+// ---------------------------------------------------------------- plugin directory
+
+export const pluginDirectory = (home: string): string => join(home, 'plugins');
+
+/** Room for the `mcp__omniclaw__` prefix inside the 64 characters engines allow a tool name. */
+const PLUGIN_TOOL_NAME = /^[a-z][a-z0-9_]{0,47}$/;
+const MAX_DESCRIPTION_CHARS = 2_000;
+
+export interface PluginProblem {
+  path: string;
+  error: string;
+}
+
+export interface LoadedPlugins {
+  tools: ToolHandler[];
+  problems: PluginProblem[];
+}
+
+export interface LoadPluginsOptions {
+  dir: string;
+  /** Names plugins may not take besides the built-in tools, which are always reserved. */
+  reservedNames?: readonly string[];
+  logger: Logger;
+}
+
+const isZodSchema = (value: unknown): value is z.ZodType =>
+  typeof value === 'object' &&
+  value !== null &&
+  '_zod' in value &&
+  typeof (value as z.ZodType).safeParse === 'function';
+
+function toHandler(raw: unknown, index: number): ToolHandler {
+  const at = `tool ${index + 1}`;
+  if (typeof raw !== 'object' || raw === null) throw new Error(`${at} is not an object`);
+  const def = raw as Record<string, unknown>;
+  const name = def.name;
+  if (typeof name !== 'string' || !PLUGIN_TOOL_NAME.test(name)) {
+    throw new Error(
+      `${at}: name must be 1–48 of a-z, 0-9 and "_", starting with a letter (got ${JSON.stringify(name)})`,
+    );
+  }
+  if (
+    typeof def.description !== 'string' ||
+    !def.description.trim() ||
+    def.description.length > MAX_DESCRIPTION_CHARS
+  ) {
+    throw new Error(
+      `tool "${name}": description must be a non-empty string of at most ${MAX_DESCRIPTION_CHARS} characters`,
+    );
+  }
+  const run = def.run;
+  if (typeof run !== 'function')
+    throw new Error(`tool "${name}": run must be a function (args, context) => result`);
+
+  let args: z.ZodType;
+  let inputSchema: Record<string, unknown>;
+  if (isZodSchema(def.args)) {
+    args = def.args;
+    inputSchema = jsonSchemaOf(args);
+  } else if (
+    typeof def.args === 'object' &&
+    def.args !== null &&
+    (def.args as { type?: unknown }).type === 'object'
+  ) {
+    const { $schema: _ignored, ...json } = def.args as Record<string, unknown>;
+    inputSchema = json;
+    args = z.fromJSONSchema(json as Parameters<typeof z.fromJSONSchema>[0]);
+  } else {
+    throw new Error(`tool "${name}": args must be a zod schema or a JSON Schema with type "object"`);
+  }
+  if (inputSchema.type !== 'object') throw new Error(`tool "${name}": args must describe an object`);
+
+  return {
+    definition: { name, description: def.description, inputSchema },
+    args,
+    async run(parsed: unknown, context: ToolContext): Promise<string> {
+      let output: unknown;
+      try {
+        output = await (run as (a: unknown, c: ToolContext) => unknown).call(def, parsed, context);
+      } catch (error) {
+        if (error instanceof Error && error.name === 'ToolError') throw new ToolError(error.message);
+        throw error;
+      }
+      return typeof output === 'string' ? output : (JSON.stringify(output) ?? '');
+    },
+  };
+}
+
+async function loadFile(path: string): Promise<ToolHandler[]> {
+  const info = await stat(path);
+  if (!info.isFile()) throw new Error('not a regular file');
+  const module = (await import(pathToFileURL(path).href)) as { default?: unknown };
+  if (module.default === undefined) {
+    throw new Error(
+      'no default export; use `export default { name, description, args, run }` or an array of them',
+    );
+  }
+  const raw = Array.isArray(module.default) ? module.default : [module.default];
+  if (raw.length === 0) throw new Error('the default export is an empty array');
+  return raw.map(toHandler);
+}
+
+/** Loads every plugin file in `dir` (a missing folder means no plugins). Never throws for a bad file. */
+export async function loadPluginTools(options: LoadPluginsOptions): Promise<LoadedPlugins> {
+  const { dir, logger } = options;
+  const loaded: LoadedPlugins = { tools: [], problems: [] };
+  const report = (path: string, error: string): void => {
+    loaded.problems.push({ path, error });
+    logger.warn({ path, error }, 'plugin skipped');
+  };
+
+  let names: string[];
+  try {
+    names = (await readdir(dir)).filter((n) => /\.m?js$/.test(n) && !n.startsWith('.')).sort();
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code !== 'ENOENT')
+      report(dir, `cannot read the plugin folder: ${errorText(error)}`);
+    return loaded;
+  }
+
+  const reserved = [...agentToolNames, ...(options.reservedNames ?? [])];
+  const owners = new Map<string, string>(reserved.map((n) => [n, 'built-in']));
+  for (const name of names) {
+    const path = join(dir, name);
+    let tools: ToolHandler[];
+    try {
+      tools = await loadFile(path);
+    } catch (error) {
+      report(path, errorText(error));
+      continue;
+    }
+    const clash = tools
+      .map((t) => t.definition.name)
+      .find((toolName, i, all) => owners.has(toolName) || all.indexOf(toolName) !== i);
+    if (clash !== undefined) {
+      const owner = owners.get(clash);
+      report(
+        path,
+        owner === 'built-in'
+          ? `tool "${clash}" collides with the built-in tool of that name; rename it`
+          : `tool "${clash}" is already defined by ${owner ?? 'this file'}; rename one of them`,
+      );
+      continue;
+    }
+    for (const tool of tools) owners.set(tool.definition.name, path);
+    loaded.tools.push(...tools);
+    logger.info({ path, tools: tools.map((t) => t.definition.name) }, 'plugin loaded');
+  }
+  return loaded;
+}

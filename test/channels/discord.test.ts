@@ -1,0 +1,354 @@
+import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { createDiscordChannel, type DiscordChannel, type DiscordLimits } from '../../src/channels/discord.js';
+import { discordUser, startFakeDiscord, type FakeDiscord } from '../fakes/fake-discord.js';
+import { capturedLogger, recordingSink, sleep, type RecordingSink } from './channel-test-kit.js';
+
+const FAST: Partial<DiscordLimits> = {
+  typingIntervalMs: 100,
+  threadPostIntervalMs: 200,
+  connectTimeoutMs: 5_000,
+};
+const MESSAGES = /^\/channels\/\d+\/messages$/;
+
+describe('Discord channel against a fake REST API and gateway', () => {
+  let dc: FakeDiscord;
+  let channel: DiscordChannel;
+  let sink: RecordingSink;
+  let dir: string;
+  let logs: () => string;
+  let general: string;
+
+  beforeEach(async () => {
+    dc = await startFakeDiscord();
+    general = `dc:${dc.channels.general}`;
+    dir = await mkdtemp(join(tmpdir(), 'omniclaw-dc-'));
+    const captured = capturedLogger();
+    logs = captured.output;
+    channel = createDiscordChannel({
+      token: dc.token,
+      api: dc.api,
+      logger: captured.logger,
+      inboxFor: (chat) => (chat === `dc:${dc.channels.random}` ? undefined : join(dir, 'agent', 'inbox')),
+      limits: { ...FAST, attachment: { maxBytes: 1000, timeoutMs: 5_000 } },
+    });
+    sink = recordingSink();
+    await channel.connect(sink);
+  });
+
+  afterEach(async () => {
+    await channel.disconnect();
+    await dc.close();
+    await rm(dir, { recursive: true, force: true });
+  });
+
+  it('connects through the gateway URL the REST API gives', async () => {
+    expect(channel.state()).toBe('connected');
+    expect(channel.botId()).toBe(dc.botUser.id);
+    expect(dc.requestsTo('GET', /^\/gateway\/bot$/)).toHaveLength(1);
+    expect(dc.identifies).toBe(1);
+  });
+
+  it('delivers a direct message', async () => {
+    dc.userSends({
+      channelId: dc.channels.dm,
+      author: { ...discordUser('42', 'ada'), global_name: 'Ada' },
+      content: 'hello',
+    });
+    const [message] = await sink.waitForMessages(1);
+    expect(message).toMatchObject({
+      channel: 'discord',
+      chat: `dc:${dc.channels.dm}`,
+      senderId: '42',
+      senderName: 'Ada',
+      text: 'hello',
+      isGroup: false,
+      mentionsBot: false,
+    });
+  });
+
+  it('reports a guild message without a trigger as such', async () => {
+    dc.userSends({ channelId: dc.channels.general, content: 'just chatting' });
+    const [message] = await sink.waitForMessages(1);
+    expect(message).toMatchObject({
+      chat: general,
+      isGroup: true,
+      chatName: 'general',
+      mentionsBot: false,
+      replyToBot: false,
+    });
+  });
+
+  it('sees a mention of the bot and strips it from the text', async () => {
+    dc.userSends({
+      channelId: dc.channels.general,
+      content: `<@${dc.botUser.id}>  what is  up`,
+      mentions: [dc.botUser],
+    });
+    dc.userSends({
+      channelId: dc.channels.general,
+      content: `hey <@!${dc.botUser.id}>`,
+      mentions: [dc.botUser],
+    });
+    const messages = await sink.waitForMessages(2);
+    expect(messages.map((m) => [m.text, m.mentionsBot])).toEqual([
+      ['what is up', true],
+      ['hey', true],
+    ]);
+  });
+
+  it('sees a reply to one of the bot messages', async () => {
+    const sent = await channel.send(general, { text: 'I am the bot' });
+    const botMessage = dc.messages.get(sent.platformId)!;
+    dc.userSends({ channelId: dc.channels.general, content: 'replying', replyTo: botMessage });
+    // A reply whose referenced message Discord did not include is recognised from our own record.
+    dc.userSends({
+      channelId: dc.channels.general,
+      content: 'bare reply',
+      raw: { type: 19, message_reference: { message_id: sent.platformId } },
+    });
+    const messages = await sink.waitForMessages(2);
+    expect(messages.map((m) => [m.replyToBot, m.replyToPlatformId])).toEqual([
+      [true, sent.platformId],
+      [true, sent.platformId],
+    ]);
+  });
+
+  it('ignores its own messages and other bots', async () => {
+    dc.userSends({ channelId: dc.channels.general, author: dc.botUser, content: 'echo' });
+    dc.userSends({
+      channelId: dc.channels.general,
+      author: { ...discordUser('77', 'otherbot'), bot: true },
+      content: 'beep',
+    });
+    dc.userSends({ channelId: dc.channels.general, content: 'human' });
+    const messages = await sink.waitForMessages(1);
+    await sleep(100);
+    expect(messages.map((m) => m.text)).toEqual(['human']);
+  });
+
+  it('splits a long reply at 2000 and threads only the first part', async () => {
+    const text = Array.from({ length: 20 }, (_, i) => `Paragraph ${i}: ${'lorem ipsum '.repeat(25)}`).join(
+      '\n\n',
+    );
+    await channel.send(general, { text, replyTo: '1' });
+    const posts = dc.requestsTo('POST', MESSAGES);
+    expect(posts.length).toBeGreaterThan(2);
+    for (const post of posts) expect(String(post.body.content).length).toBeLessThanOrEqual(2000);
+    expect(posts[0]!.body.message_reference).toEqual({ message_id: '1', fail_if_not_exists: false });
+    expect(posts.slice(1).every((p) => p.body.message_reference === undefined)).toBe(true);
+  });
+
+  it('never lets an agent ping everyone', async () => {
+    await channel.send(general, { text: '@everyone look' });
+    expect(dc.requestsTo('POST', MESSAGES)[0]!.body.allowed_mentions).toEqual({
+      parse: ['users'],
+      replied_user: true,
+    });
+  });
+
+  it('waits out a 429 and delivers once', async () => {
+    dc.failNext('POST', MESSAGES, 429);
+    await channel.send(general, { text: 'patience' });
+    expect(dc.requestsTo('POST', MESSAGES)).toHaveLength(2);
+    expect([...dc.messages.values()].filter((m) => m.content === 'patience')).toHaveLength(1);
+  });
+
+  it('adds and removes a reaction (204 without a JSON body)', async () => {
+    const sent = await channel.send(general, { text: 'react to me' });
+    await channel.react(general, sent.platformId, '👍', false);
+    await channel.react(general, sent.platformId, '👍', true);
+    const path = `/channels/${dc.channels.general}/messages/${sent.platformId}/reactions/%F0%9F%91%8D/@me`;
+    expect(dc.requestsTo('PUT', /reactions/).map((r) => r.path)).toEqual([path]);
+    expect(dc.requestsTo('DELETE', /reactions/).map((r) => r.path)).toEqual([path]);
+  });
+
+  it('explains a failed reaction', async () => {
+    await expect(channel.react(general, '123', '👍', false)).rejects.toThrow(
+      /could not add reaction 👍 on dc:\d+\/123/,
+    );
+  });
+
+  it('shows typing while working, refreshes it, and stops when idle', async () => {
+    await channel.notify(general, { kind: 'working' }, { streamThread: false });
+    await dc.waitForRequest('POST', /\/typing$/, 3, 5_000);
+    await channel.notify(general, { kind: 'idle' }, { streamThread: false });
+    await sleep(50);
+    const count = dc.requestsTo('POST', /\/typing$/).length;
+    await sleep(350);
+    expect(dc.requestsTo('POST', /\/typing$/).length).toBe(count);
+  });
+
+  it('streams progress into a thread on the triggering message; the answer goes to the channel', async () => {
+    const trigger = dc.userSends({ channelId: dc.channels.general, content: 'do the thing' });
+    await sink.waitForMessages(1);
+    const context = { streamThread: true, triggerPlatformId: String(trigger.id) };
+    await channel.notify(general, { kind: 'working' }, context);
+    await channel.notify(general, { kind: 'progress', text: 'Reading **files**' }, context);
+    await dc.waitForRequest('POST', /\/threads$/);
+    for (const step of ['Running tests', 'Fixing a bug'])
+      await channel.notify(general, { kind: 'progress', text: step }, context);
+    await channel.notify(general, { kind: 'idle' }, context);
+    await channel.send(general, { text: 'Done!', replyTo: String(trigger.id) });
+
+    const [thread] = dc.requestsTo('POST', /\/threads$/);
+    expect(thread!.path).toBe(`/channels/${dc.channels.general}/messages/${trigger.id}/threads`);
+    expect(thread!.body).toMatchObject({ name: 'Reading files' });
+    const posts = dc.requestsTo('POST', MESSAGES);
+    const threadPosts = posts.filter((p) => !p.path.includes(dc.channels.general));
+    expect(threadPosts.map((p) => p.body.content)).toEqual([
+      'Reading **files**',
+      'Running tests\nFixing a bug',
+    ]);
+    expect(posts.at(-1)).toMatchObject({
+      path: `/channels/${dc.channels.general}/messages`,
+      body: { content: 'Done!' },
+    });
+  });
+
+  it('sends a file', async () => {
+    const path = join(dir, 'report.txt');
+    await writeFile(path, 'numbers');
+    await channel.send(general, { text: 'here', files: [path] });
+    const upload = dc.requestsTo('POST', MESSAGES).find((p) => p.files.length);
+    expect(upload!.files).toEqual([{ name: 'report.txt', content: Buffer.from('numbers') }]);
+  });
+
+  it('sends to a thread when asked', async () => {
+    await channel.send(general, { text: 'in thread', thread: '123456' });
+    expect(dc.requestsTo('POST', MESSAGES)[0]!.path).toBe('/channels/123456/messages');
+  });
+
+  it('refuses a chat id that is not Discord', async () => {
+    await expect(channel.send('tg:1', { text: 'x' })).rejects.toThrow(/not a Discord chat id/);
+    await expect(channel.send('dc:1/../2', { text: 'x' })).rejects.toThrow(/not a Discord chat id/);
+  });
+
+  it('loses no message when the gateway drops mid-conversation', async () => {
+    dc.userSends({ channelId: dc.channels.general, content: 'one' });
+    await sink.waitForMessages(1);
+    const mark = sink.states.length;
+    dc.setDown(true);
+    await sink.waitForState('disconnected', mark);
+    dc.userSends({ channelId: dc.channels.general, content: 'two' });
+    dc.userSends({ channelId: dc.channels.general, content: 'three' });
+    await sleep(200);
+    dc.setDown(false);
+    await sink.waitForState('connected', mark);
+    const messages = await sink.waitForMessages(3);
+    expect(messages.map((m) => m.text)).toEqual(['one', 'two', 'three']);
+    expect(dc.resumes).toBeGreaterThanOrEqual(1);
+    await sleep(100);
+    expect(sink.messages).toHaveLength(3);
+  });
+
+  it('fetches what it missed when the session could not be resumed', async () => {
+    dc.userSends({ channelId: dc.channels.general, content: 'one' });
+    await sink.waitForMessages(1);
+    const mark = sink.states.length;
+    dc.setDown(true);
+    dc.invalidateSession();
+    await sink.waitForState('disconnected', mark);
+    dc.userSends({ channelId: dc.channels.general, content: 'two' });
+    dc.userSends({ channelId: dc.channels.general, content: 'three' });
+    dc.setDown(false);
+    const messages = await sink.waitForMessages(3, 20_000);
+    expect(messages.map((m) => m.text)).toEqual(['one', 'two', 'three']);
+    expect(dc.identifies).toBe(2);
+    expect(dc.requestsTo('GET', /^\/channels\/\d+\/messages$/)).toHaveLength(1);
+  });
+
+  it('downloads attachments into the inbox under safe names', async () => {
+    const url = dc.addFile('a1', Buffer.from('echo hi'));
+    dc.userSends({
+      channelId: dc.channels.general,
+      content: 'see file',
+      attachments: [{ id: '1', filename: '../../evil.sh', size: 7, url }],
+    });
+    const [message] = await sink.waitForMessages(1);
+    expect(message!.attachments).toEqual([
+      { name: 'evil.sh', path: 'inbox/evil.sh', mime: undefined, size: 7 },
+    ]);
+    expect(await readFile(join(dir, 'agent', 'inbox', 'evil.sh'), 'utf8')).toBe('echo hi');
+  });
+
+  it('skips an oversized attachment but delivers the message', async () => {
+    const url = dc.addFile('big', Buffer.alloc(5000));
+    dc.userSends({
+      channelId: dc.channels.general,
+      content: 'big',
+      attachments: [{ id: '2', filename: 'big.bin', size: 5000, url }],
+    });
+    const liar = dc.addFile('liar', Buffer.alloc(5000));
+    dc.userSends({
+      channelId: dc.channels.general,
+      content: 'liar',
+      attachments: [{ id: '3', filename: 'liar.bin', size: 10, url: liar }],
+    });
+    const messages = await sink.waitForMessages(2);
+    expect(messages.map((m) => [m.text, m.attachments])).toEqual([
+      ['big', undefined],
+      ['liar', undefined],
+    ]);
+    expect(logs()).toMatch(/attachment not downloaded/);
+  });
+
+  it('survives hostile payloads and keeps going', async () => {
+    dc.dispatchRaw('MESSAGE_CREATE', { id: '1', channel_id: dc.channels.general });
+    // (A dispatch with d: null makes discord.js itself throw inside its websocket handler, an
+    // unhandled rejection: the host must keep a process-level handler. Not sent here.)
+    dc.dispatchRaw('UNKNOWN_EVENT', { x: 1 });
+    const odd = 'שלום \u202Eevil\u202C 👨‍👩‍👧‍👦 zero\u200Bwidth a\uD800b';
+    dc.userSends({ channelId: dc.channels.general, content: odd });
+    dc.userSends({ channelId: dc.channels.general, content: 'x'.repeat(500_000) });
+    const messages = await sink.waitForMessages(2);
+    const texts = messages.map((m) => m.text);
+    expect(texts).toContain('שלום \u202Eevil\u202C 👨‍👩‍👧‍👦 zero\u200Bwidth a\uFFFDb');
+    expect(texts.at(-1)!.length).toBeLessThan(70_000);
+    expect(channel.state()).toBe('connected');
+  });
+
+  it('formats mentions', () => {
+    expect(channel.formatMention('12345')).toBe('<@12345>');
+    expect(channel.formatMention('ada')).toBe('@ada');
+  });
+
+  it('never logs the token', () => {
+    expect(logs()).not.toContain(dc.token);
+  });
+});
+
+describe('Discord channel when the platform is unreachable', () => {
+  it('fails to connect with a clear error and state "failed"', async () => {
+    const sink = recordingSink();
+    const channel = createDiscordChannel({
+      token: 'x.y.z',
+      api: 'http://127.0.0.1:9/api',
+      logger: capturedLogger().logger,
+      limits: { ...FAST, restRetries: 0 },
+    });
+    await expect(channel.connect(sink)).rejects.toThrow(
+      /Discord: cannot connect to http:\/\/127\.0\.0\.1:9\/api .*check channels\.discord\.token/,
+    );
+    expect(channel.state()).toBe('failed');
+    expect(sink.states.at(-1)?.state).toBe('failed');
+    await channel.disconnect();
+  });
+
+  it('fails when the token is rejected', async () => {
+    const dc = await startFakeDiscord();
+    const captured = capturedLogger();
+    const channel = createDiscordChannel({
+      token: 'wrong-token-value',
+      api: dc.api,
+      logger: captured.logger,
+      limits: FAST,
+    });
+    await expect(channel.connect(recordingSink())).rejects.toThrow(/Discord: cannot connect.*(token|401)/i);
+    expect(channel.state()).toBe('failed');
+    expect(captured.output()).not.toContain('wrong-token-value');
+    await dc.close();
+  });
+});

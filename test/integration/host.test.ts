@@ -1,0 +1,206 @@
+import { afterEach, describe, expect, it } from 'vitest';
+import { startTestHost, until, type TestHost } from '../helpers/host.js';
+
+let host: TestHost | undefined;
+afterEach(async () => {
+  await host?.cleanup();
+  host = undefined;
+});
+
+const routes = (extra = ''): string => `
+agents:
+  - { id: main, main: true, sandbox: none }
+  - { id: helper, name: Helper, sandbox: none }
+routes:
+  - { chat: "mem:main-chat", agent: main }
+  - { chat: "mem:group", agent: helper }
+  - { chat: "mem:open", agent: helper, requiresTrigger: false }
+${extra}`;
+
+describe('the host path', () => {
+  it('answers a message for the main agent once, and records the run', async () => {
+    host = await startTestHost(routes());
+    expect(host.channel.receive('mem:main-chat', 'hello').accepted).toBe(true);
+    await until(() => host!.channel.sentTo('mem:main-chat').length === 1, 10_000, 'reply');
+    expect(host.channel.sentTo('mem:main-chat')).toEqual(['echo: hello (1 messages)']);
+    const runs = host.app.store.runs.recent();
+    expect(runs[0]).toMatchObject({ agent: 'main', status: 'running' });
+    expect(host.app.store.outbox.counts()).toMatchObject({ sent: 1, pending: 0, failed: 0 });
+  });
+
+  it('keeps untriggered group messages and hands them over as catch-up with the next trigger', async () => {
+    host = await startTestHost(routes());
+    host.channel.receive('mem:group', 'first, no trigger');
+    host.channel.receive('mem:group', 'second, still none', { senderName: 'Bob' });
+    await new Promise((r) => setTimeout(r, 200));
+    expect(host.channel.sent).toHaveLength(0);
+    host.channel.receive('mem:group', '@helper what do you think?');
+    await until(() => host!.channel.sentTo('mem:group').length === 1);
+    expect(host.channel.sentTo('mem:group')[0]).toBe('echo: @helper what do you think? (3 messages)');
+  });
+
+  it('treats a platform mention or a reply to the bot as a trigger', async () => {
+    host = await startTestHost(routes());
+    host.channel.receive('mem:group', 'hey bot', { mentionsBot: true });
+    await until(() => host!.channel.sentTo('mem:group').length === 1);
+    host.channel.receive('mem:group', 'and this', { replyToBot: true });
+    await until(() => host!.channel.sentTo('mem:group').length === 2);
+  });
+
+  it('answers every message where the route needs no trigger, and never the bot itself', async () => {
+    host = await startTestHost(routes());
+    host.channel.receive('mem:open', 'my own echo', { fromBot: true });
+    host.channel.receive('mem:open', 'plain message');
+    await until(() => host!.channel.sentTo('mem:open').length === 1);
+    expect(host.channel.sentTo('mem:open')[0]).toBe('echo: plain message (1 messages)');
+  });
+
+  it('drops messages from chats without a route, and deduplicates platform ids', async () => {
+    host = await startTestHost(routes());
+    expect(host.channel.receive('mem:stranger', 'hi')).toMatchObject({ accepted: false });
+    const first = host.channel.receive('mem:main-chat', 'once', { platformId: 'same' });
+    const again = host.channel.receive('mem:main-chat', 'once', { platformId: 'same' });
+    expect(first.accepted).toBe(true);
+    expect(again).toMatchObject({ accepted: false, reason: 'duplicate message', messageId: first.messageId });
+    await until(() => host!.channel.sentTo('mem:main-chat').length === 1);
+  });
+
+  it('strips <internal> notes from replies', async () => {
+    host = await startTestHost(routes());
+    host.channel.receive('mem:main-chat', '!internal');
+    await until(() => host!.channel.sentTo('mem:main-chat').length === 1);
+    expect(host.channel.sentTo('mem:main-chat')[0]).toBe('visible part');
+  });
+
+  it('pushes a follow-up into the warm run instead of starting another', async () => {
+    host = await startTestHost(routes());
+    host.channel.receive('mem:main-chat', 'one');
+    await until(() => host!.channel.sentTo('mem:main-chat').length === 1);
+    host.channel.receive('mem:main-chat', 'two');
+    await until(() => host!.channel.sentTo('mem:main-chat').length === 2);
+    expect(host.app.store.runs.recent()).toHaveLength(1);
+    expect(host.app.queue.stats()).toMatchObject({ running: 1, warm: 1 });
+  });
+
+  it('retries a failing run with backoff, then tells the chat and moves on', async () => {
+    host = await startTestHost(routes());
+    host.channel.receive('mem:main-chat', 'please !fail');
+    await until(() => host!.channel.sentTo('mem:main-chat').length === 1, 10_000, 'failure notice');
+    expect(host.channel.sentTo('mem:main-chat')[0]).toMatch(/^Sorry, I could not answer your message: the model said no/);
+    const runs = host.app.store.runs.recent();
+    expect(runs).toHaveLength(3); // maxAttempts
+    expect(runs.every((r) => r.status === 'failed')).toBe(true);
+    expect(host.channel.notices.some((n) => n.notice.kind === 'failed')).toBe(true);
+    // The chat works again afterwards.
+    host.channel.receive('mem:main-chat', 'better now');
+    await until(() => host!.channel.sentTo('mem:main-chat').length === 2);
+  });
+
+  it('reports a crashing runner as a failure, without hurting the host', async () => {
+    host = await startTestHost(routes());
+    host.channel.receive('mem:main-chat', '!crash');
+    await until(() => host!.channel.sentTo('mem:main-chat').length === 1);
+    expect(host.channel.sentTo('mem:main-chat')[0]).toMatch(/runner exited \(code 3\)/);
+  });
+
+  it('ends a run whose runner breaks the protocol', async () => {
+    host = await startTestHost(routes());
+    host.channel.receive('mem:main-chat', '!badline');
+    await until(() => host!.channel.sentTo('mem:main-chat').length === 1);
+    expect(host.channel.sentTo('mem:main-chat')[0]).toMatch(/broke the protocol: runner sent a line that is not JSON/);
+  });
+
+  it('answers tool calls with real results, and errors for unknown tools and bad arguments', async () => {
+    host = await startTestHost(routes());
+    host.channel.receive('mem:main-chat', '!tool:send_message:{"text":"sent by a tool"}');
+    await until(() => host!.channel.sentTo('mem:main-chat').length === 2);
+    expect(host.channel.sentTo('mem:main-chat')[0]).toBe('sent by a tool');
+    expect(host.channel.sentTo('mem:main-chat')[1]).toMatch(/^tool ok:/);
+    host.channel.receive('mem:main-chat', '!tool:rm_rf:{}');
+    await until(() => host!.channel.sentTo('mem:main-chat').length === 3);
+    expect(host.channel.sentTo('mem:main-chat')[2]).toMatch(/^tool error: .*rm_rf/);
+    host.channel.receive('mem:main-chat', '!tool:send_message:{"text":42}');
+    await until(() => host!.channel.sentTo('mem:main-chat').length === 4);
+    expect(host.channel.sentTo('mem:main-chat')[3]).toMatch(/^tool error: invalid arguments for send_message/);
+  });
+
+  it('refuses a non-main agent sending into a chat that is not its own', async () => {
+    host = await startTestHost(routes());
+    host.channel.receive('mem:open', '!tool:send_message:{"text":"sneaky","target_jid":"mem:main-chat"}');
+    await until(() => host!.channel.sentTo('mem:open').length === 1);
+    expect(host.channel.sentTo('mem:open')[0]).toMatch(/^tool error: .*not allowed|^tool error: .*may only/i);
+    expect(host.channel.sentTo('mem:main-chat')).toHaveLength(0);
+  });
+
+  it('never runs more than maxConcurrent agents at once, with 50 chats arriving together', async () => {
+    const agents = Array.from({ length: 50 }, (_, i) => `  - { id: a${i}, sandbox: none }`).join('\n');
+    const routeLines = Array.from({ length: 50 }, (_, i) => `  - { chat: "mem:c${i}", agent: a${i}, requiresTrigger: false }`).join('\n');
+    host = await startTestHost(`
+queue: { maxConcurrent: 4, idleTimeoutMs: 0, retry: { baseDelayMs: 20, maxDelayMs: 100, maxAttempts: 3 } }
+agents:
+  - { id: main, main: true, sandbox: none }
+${agents}
+routes:
+${routeLines}
+`);
+    let peak = 0;
+    const timer = setInterval(() => (peak = Math.max(peak, host!.app.queue.stats().running)), 2);
+    for (let i = 0; i < 50; i++) host.channel.receive(`mem:c${i}`, `!slow:30 hi ${i}`);
+    await until(() => host!.channel.sent.length === 50, 60_000, 'fifty replies');
+    clearInterval(timer);
+    expect(peak).toBeLessThanOrEqual(4);
+    expect(peak).toBeGreaterThan(1);
+    for (let i = 0; i < 50; i++) expect(host.channel.sentTo(`mem:c${i}`)).toEqual([`echo: !slow:30 hi ${i} (1 messages)`]);
+  }, 120_000);
+
+  it('tells the chat how to add a model when none is configured', async () => {
+    host = await startTestHost(
+      `
+agents:
+  - { id: main, main: true, sandbox: none }
+routes:
+  - { chat: "mem:x", agent: main }
+`,
+      { withoutModels: true },
+    );
+    host.channel.receive('mem:x', 'hi');
+    await until(() => host!.channel.sentTo('mem:x').length === 1);
+    expect(host.channel.sentTo('mem:x')[0]).toMatch(/no Anthropic credential is configured\. Add ANTHROPIC_API_KEY/);
+    expect(host.app.store.runs.recent()).toHaveLength(0);
+  });
+
+  it('enforces a daily token budget, also for a warm agent', async () => {
+    host = await startTestHost(`
+agents:
+  - { id: main, main: true, sandbox: none, budget: { dailyTokens: 10 } }
+routes:
+  - { chat: "mem:x", agent: main }
+`);
+    host.channel.receive('mem:x', 'first');
+    await until(() => host!.channel.sentTo('mem:x').length === 1);
+    host.channel.receive('mem:x', 'second');
+    await until(() => host!.channel.sentTo('mem:x').length === 2);
+    expect(host.channel.sentTo('mem:x')[1]).toMatch(/daily budget/i);
+    host.channel.receive('mem:x', 'third');
+    await until(() => host!.channel.sentTo('mem:x').length === 3);
+    expect(host.channel.sentTo('mem:x')[2]).toMatch(/daily budget/i);
+  });
+
+  it('drains a busy run on stop and answers it before closing', async () => {
+    host = await startTestHost(routes());
+    host.channel.receive('mem:main-chat', '!slow:300 finishing');
+    await until(() => host!.app.queue.stats().running === 1);
+    const channel = host.channel;
+    await host.app.stop();
+    expect(channel.sentTo('mem:main-chat')).toEqual(['echo: !slow:300 finishing (1 messages)']);
+  });
+
+  it('retries a failed send with backoff and delivers it once', async () => {
+    host = await startTestHost(routes());
+    host.channel.failNext = 2;
+    host.channel.receive('mem:main-chat', 'flaky platform');
+    await until(() => host!.channel.sentTo('mem:main-chat').length === 1, 15_000);
+    const row = host.app.store.outbox.forChat('mem:main-chat')[0]!;
+    expect(row).toMatchObject({ status: 'sent', attempts: 3 });
+  });
+});
