@@ -23,12 +23,17 @@ for (const file of files) {
     for (const r of results) {
       const target = r.target ? `  (target ${r.target})` : '';
       const note = r.note ? `  — ${r.note}` : '';
-      process.stdout.write(`${r.name.padEnd(60)} ${String(r.value).padStart(12)} ${r.unit}${target}${note}\n`);
+      process.stdout.write(
+        `${r.name.padEnd(60)} ${String(r.value).padStart(12)} ${r.unit}${target}${note}\n`,
+      );
     }
   } catch (err) {
     process.stdout.write(`FAILED: ${(err as Error).stack ?? String(err)}\n`);
     process.exitCode = 1;
   }
 }
-writeFileSync(join(dir, 'results.json'), JSON.stringify({ at: new Date().toISOString(), results: all }, null, 2));
+writeFileSync(
+  join(dir, 'results.json'),
+  JSON.stringify({ at: new Date().toISOString(), results: all }, null, 2),
+);
 process.stdout.write(`\nwrote bench/results.json\n`);

@@ -75,7 +75,8 @@ export async function startApp(options: AppOptions): Promise<App> {
   }
   const store = openStore(paths.database, { now: options.now });
   const abandoned = store.runs.closeAbandoned();
-  if (abandoned) logger.warn({ runs: abandoned }, 'runs interrupted by the last shutdown were closed as failed');
+  if (abandoned)
+    logger.warn({ runs: abandoned }, 'runs interrupted by the last shutdown were closed as failed');
   const metrics = new Metrics();
   const table = { agents: config.agents, routes: config.routes };
   const secrets = configSecrets(config);
@@ -83,7 +84,9 @@ export async function startApp(options: AppOptions): Promise<App> {
   const control = new ControlSocket(paths.socket, logger);
   const states: Record<string, { state: ChannelState; detail?: string }> = {};
   const configured: Channel[] = config.channels.local.enabled ? [new LocalChannel(control)] : [];
-  configured.push(...(await createChannels(config, { paths, logger, inboxFor: (chat: string) => inboxFor(chat) })));
+  configured.push(
+    ...(await createChannels(config, { paths, logger, inboxFor: (chat: string) => inboxFor(chat) })),
+  );
   const channels = new ChannelSet([...configured, ...(options.extraChannels ?? [])], logger);
   const inboxFor = (chat: string): string | undefined => {
     const route = config.routes.find((r) => r.chat === chat);
@@ -172,33 +175,40 @@ export async function startApp(options: AppOptions): Promise<App> {
     },
   };
 
-  const queue = new AgentQueue(config.queue, runDeps, {
-    gaveUp: (agent, chat, lastMessageId, error) => {
-      const channel = channels.forChat(chat)?.name ?? 'unknown';
-      const text = error.startsWith("I can't") ? error : `Sorry, I could not answer your message: ${error}`;
-      const id = store.db.transaction(() => {
-        const row = store.outbox.enqueue({ channel, chat, text, agent: agent.id });
-        store.cursors.advance(agent.id, chat, lastMessageId);
-        return row;
-      })();
-      outbox.kick();
-      // The explanation reaches the chat first; then the channel hears the work failed.
-      void outbox.settled([id]).then(() => channels.notify(chat, { kind: 'failed', error }, { streamThread: false }));
+  const queue = new AgentQueue(
+    config.queue,
+    runDeps,
+    {
+      gaveUp: (agent, chat, lastMessageId, error) => {
+        const channel = channels.forChat(chat)?.name ?? 'unknown';
+        const text = error.startsWith("I can't") ? error : `Sorry, I could not answer your message: ${error}`;
+        const id = store.db.transaction(() => {
+          const row = store.outbox.enqueue({ channel, chat, text, agent: agent.id });
+          store.cursors.advance(agent.id, chat, lastMessageId);
+          return row;
+        })();
+        outbox.kick();
+        // The explanation reaches the chat first; then the channel hears the work failed.
+        void outbox
+          .settled([id])
+          .then(() => channels.notify(chat, { kind: 'failed', error }, { streamThread: false }));
+      },
+      refuse: (agent) => {
+        const now = (options.now ?? Date.now)();
+        return (
+          modelRefusal(agent, config.models, paths.envFile) ??
+          budgetRefusal(
+            agent,
+            store.runs.usageSince(agent.id, startOfDay(now, config.instance.timezone)),
+            startOfNextDay(now, config.instance.timezone),
+            config.instance.timezone,
+          )
+        );
+      },
+      depthChanged: (waiting) => metrics.queueDepth.set(waiting),
     },
-    refuse: (agent) => {
-      const now = (options.now ?? Date.now)();
-      return (
-        modelRefusal(agent, config.models, paths.envFile) ??
-        budgetRefusal(
-          agent,
-          store.runs.usageSince(agent.id, startOfDay(now, config.instance.timezone)),
-          startOfNextDay(now, config.instance.timezone),
-          config.instance.timezone,
-        )
-      );
-    },
-    depthChanged: (waiting) => metrics.queueDepth.set(waiting),
-  }, logger);
+    logger,
+  );
 
   const intake = new Intake({
     store,
@@ -218,7 +228,12 @@ export async function startApp(options: AppOptions): Promise<App> {
         name: 'channels',
         check: () => {
           const bad = Object.entries(states).filter(([, s]) => s.state !== 'connected');
-          return { ok: bad.length === 0, detail: bad.map(([n, s]) => `${n}: ${s.state}${s.detail ? ` (${s.detail})` : ''}`).join('; ') || undefined };
+          return {
+            ok: bad.length === 0,
+            detail:
+              bad.map(([n, s]) => `${n}: ${s.state}${s.detail ? ` (${s.detail})` : ''}`).join('; ') ||
+              undefined,
+          };
         },
       },
       {
@@ -237,7 +252,14 @@ export async function startApp(options: AppOptions): Promise<App> {
   control.handle('status', (_m, client) =>
     client.send({
       type: 'status',
-      status: buildStatus({ config, store, queue, http: address, channelStates: () => ({ ...states }), startedAt }),
+      status: buildStatus({
+        config,
+        store,
+        queue,
+        http: address,
+        channelStates: () => ({ ...states }),
+        startedAt,
+      }),
     }),
   );
   await control.listen();
@@ -258,7 +280,10 @@ export async function startApp(options: AppOptions): Promise<App> {
     if (pendingWork(store, table, agent, route.chat, cursor).length) queue.notify(agent, route.chat);
   }
   outbox.kick();
-  logger.info({ http: address, agents: config.agents.map((a) => a.id), channels: channels.channels.map((c) => c.name) }, 'OmniClaw is running');
+  logger.info(
+    { http: address, agents: config.agents.map((a) => a.id), channels: channels.channels.map((c) => c.name) },
+    'OmniClaw is running',
+  );
 
   let stopping: Promise<void> | undefined;
   const stop = (): Promise<void> =>

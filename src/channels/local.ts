@@ -60,7 +60,8 @@ export class LocalChannel implements Channel {
   }
 
   async notify(chat: string, notice: WorkNotice, _context: NoticeContext): Promise<void> {
-    for (const client of this.subscribers.get(chat) ?? []) client.send({ ...notice, type: notice.kind, chat });
+    for (const client of this.subscribers.get(chat) ?? [])
+      client.send({ ...notice, type: notice.kind, chat });
   }
 
   state(): ChannelState {
@@ -75,7 +76,10 @@ export class LocalChannel implements Channel {
   private subscribe(message: Record<string, unknown>, client: ControlClient): void {
     const chat = String(message.chat ?? 'local:default');
     if (!CHAT_PATTERN.test(chat)) {
-      client.send({ type: 'error', message: `invalid chat "${chat}": use local:<name> (letters, digits, - and _)` });
+      client.send({
+        type: 'error',
+        message: `invalid chat "${chat}": use local:<name> (letters, digits, - and _)`,
+      });
       return;
     }
     let set = this.subscribers.get(chat);

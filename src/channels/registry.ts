@@ -22,12 +22,22 @@ const factories: Record<Exclude<keyof ChannelsConfig, 'local'>, Factory> = {
   telegram: async (c, d) => {
     if (!c.telegram) return undefined;
     const { createTelegramChannel } = await import('./telegram.js');
-    return createTelegramChannel({ token: c.telegram.token, apiRoot: c.telegram.apiRoot, logger: d.logger, inboxFor: d.inboxFor });
+    return createTelegramChannel({
+      token: c.telegram.token,
+      apiRoot: c.telegram.apiRoot,
+      logger: d.logger,
+      inboxFor: d.inboxFor,
+    });
   },
   discord: async (c, d) => {
     if (!c.discord) return undefined;
     const { createDiscordChannel } = await import('./discord.js');
-    return createDiscordChannel({ token: c.discord.token, api: c.discord.api, logger: d.logger, inboxFor: d.inboxFor });
+    return createDiscordChannel({
+      token: c.discord.token,
+      api: c.discord.api,
+      logger: d.logger,
+      inboxFor: d.inboxFor,
+    });
   },
   slack: async (c, d) => {
     if (!c.slack) return undefined;
@@ -49,7 +59,7 @@ const factories: Record<Exclude<keyof ChannelsConfig, 'local'>, Factory> = {
 
 export async function createChannels(config: Config, deps: ChannelDeps): Promise<Channel[]> {
   const out: Channel[] = [];
-  for (const [name, factory] of Object.entries(factories)) {
+  for (const factory of Object.values(factories)) {
     const channel = await factory(config.channels, deps);
     if (channel) out.push(channel);
   }

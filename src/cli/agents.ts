@@ -22,7 +22,9 @@ export function registerAgents(program: Command): void {
         model: a.model ?? '(default)',
         sandbox: a.sandbox,
         trigger: a.trigger,
-        chats: config.routes.filter((r) => r.agent === a.id).map((r) => r.chat + (r.requiresTrigger ? ' (trigger)' : '')),
+        chats: config.routes
+          .filter((r) => r.agent === a.id)
+          .map((r) => r.chat + (r.requiresTrigger ? ' (trigger)' : '')),
       }));
       if (options.json) {
         process.stdout.write(JSON.stringify(rows, null, 2) + '\n');

@@ -39,7 +39,8 @@ export function registerChat(program: Command): void {
         return fail((err as Error).message, 3);
       }
       await subscribe(conn, chat);
-      if (options.message !== undefined) await oneShot(conn, chat, options.message, Number(options.timeout) * 1000);
+      if (options.message !== undefined)
+        await oneShot(conn, chat, options.message, Number(options.timeout) * 1000);
       else await interactive(conn, chat);
     });
 }
@@ -54,13 +55,20 @@ function subscribe(conn: ControlConnection, chat: string): Promise<void> {
   });
 }
 
-async function oneShot(conn: ControlConnection, chat: string, text: string, timeoutMs: number): Promise<void> {
+async function oneShot(
+  conn: ControlConnection,
+  chat: string,
+  text: string,
+  timeoutMs: number,
+): Promise<void> {
   const id = randomUUID();
   const code = await new Promise<number>((resolve) => {
     let accepted = false;
     let working = false;
     const timer = setTimeout(() => {
-      process.stderr.write(`omniclaw: no answer within ${timeoutMs / 1000} s (the agent may still answer later)\n`);
+      process.stderr.write(
+        `omniclaw: no answer within ${timeoutMs / 1000} s (the agent may still answer later)\n`,
+      );
       resolve(4);
     }, timeoutMs);
     let finished = false;

@@ -51,7 +51,12 @@ export function connectControl(socketPath: string): Promise<ControlConnection> {
 }
 
 /** One request, one answer of the expected type (or an error). */
-export async function request(socketPath: string, message: ServerMessage, answerType: string, timeoutMs = 10_000): Promise<ServerMessage> {
+export async function request(
+  socketPath: string,
+  message: ServerMessage,
+  answerType: string,
+  timeoutMs = 10_000,
+): Promise<ServerMessage> {
   const conn = await connectControl(socketPath);
   try {
     return await new Promise<ServerMessage>((resolve, reject) => {

@@ -18,7 +18,12 @@ export function nodeCheck(version = process.versions.node): Check {
   const major = Number(version.split('.')[0]);
   return major >= 20
     ? { name: 'Node.js', status: 'ok', detail: `v${version}` }
-    : { name: 'Node.js', status: 'fail', detail: `v${version} is too old`, fix: 'install Node.js 20 or newer' };
+    : {
+        name: 'Node.js',
+        status: 'fail',
+        detail: `v${version} is too old`,
+        fix: 'install Node.js 20 or newer',
+      };
 }
 
 export function permissionChecks(paths: InstancePaths): Check[] {
@@ -26,7 +31,12 @@ export function permissionChecks(paths: InstancePaths): Check[] {
   const mode = (p: string): number | undefined => (existsSync(p) ? statSync(p).mode & 0o777 : undefined);
   const home = mode(paths.home);
   if (home === undefined) {
-    checks.push({ name: 'instance folder', status: 'warn', detail: `${paths.home} does not exist yet`, fix: 'run `omniclaw start` once' });
+    checks.push({
+      name: 'instance folder',
+      status: 'warn',
+      detail: `${paths.home} does not exist yet`,
+      fix: 'run `omniclaw start` once',
+    });
   } else if (home & 0o077) {
     checks.push({
       name: 'instance folder',
@@ -34,10 +44,20 @@ export function permissionChecks(paths: InstancePaths): Check[] {
       detail: `${paths.home} is readable by others (mode ${home.toString(8)})`,
       fix: `chmod 700 ${paths.home}`,
     });
-  } else checks.push({ name: 'instance folder', status: 'ok', detail: `${paths.home} (mode ${home.toString(8)})` });
+  } else
+    checks.push({
+      name: 'instance folder',
+      status: 'ok',
+      detail: `${paths.home} (mode ${home.toString(8)})`,
+    });
   const env = mode(paths.envFile);
   if (env !== undefined && env & 0o077) {
-    checks.push({ name: '.env', status: 'fail', detail: `${paths.envFile} is readable by others`, fix: `chmod 600 ${paths.envFile}` });
+    checks.push({
+      name: '.env',
+      status: 'fail',
+      detail: `${paths.envFile} is readable by others`,
+      fix: `chmod 600 ${paths.envFile}`,
+    });
   } else if (env !== undefined) checks.push({ name: '.env', status: 'ok', detail: 'owner-only' });
   return checks;
 }
@@ -49,7 +69,11 @@ export function credentialChecks(config: Config, envFile: string): Check[] {
     const a = config.models.anthropic;
     checks.push(
       a?.apiKey || a?.oauthToken
-        ? { name: 'Anthropic credential', status: 'ok', detail: `${a.apiKey ? 'API key' : 'OAuth token'} present (not shown)` }
+        ? {
+            name: 'Anthropic credential',
+            status: 'ok',
+            detail: `${a.apiKey ? 'API key' : 'OAuth token'} present (not shown)`,
+          }
         : {
             name: 'Anthropic credential',
             status: 'fail',
@@ -62,7 +86,11 @@ export function credentialChecks(config: Config, envFile: string): Check[] {
     const o = config.models.openai;
     checks.push(
       o
-        ? { name: 'OpenAI-compatible endpoint', status: 'ok', detail: `${o.baseUrl}${o.apiKey ? ' with an API key (not shown)' : ', no key'}` }
+        ? {
+            name: 'OpenAI-compatible endpoint',
+            status: 'ok',
+            detail: `${o.baseUrl}${o.apiKey ? ' with an API key (not shown)' : ', no key'}`,
+          }
         : {
             name: 'OpenAI-compatible endpoint',
             status: 'fail',
@@ -99,7 +127,11 @@ export async function sandboxChecks(
   if (autoAgents.length) {
     checks.push(
       chosen
-        ? { name: 'sandbox choice', status: 'ok', detail: `auto → ${chosen} (first available of apple-container, docker, podman, bwrap) for ${autoAgents.join(', ')}` }
+        ? {
+            name: 'sandbox choice',
+            status: 'ok',
+            detail: `auto → ${chosen} (first available of apple-container, docker, podman, bwrap) for ${autoAgents.join(', ')}`,
+          }
         : {
             name: 'sandbox choice',
             status: 'fail',

@@ -23,7 +23,12 @@ export function registerDoctor(program: Command): void {
         config = loadConfig(context);
         checks.push({ name: 'config', status: 'ok', detail: context.paths.config });
       } catch (err) {
-        checks.push({ name: 'config', status: 'fail', detail: (err as Error).message, fix: 'correct the file at the position shown' });
+        checks.push({
+          name: 'config',
+          status: 'fail',
+          detail: (err as Error).message,
+          fix: 'correct the file at the position shown',
+        });
       }
       checks.push(...permissionChecks(context.paths));
       if (config) {
@@ -34,15 +39,31 @@ export function registerDoctor(program: Command): void {
           ...(await sandboxChecks(
             config,
             [
-              { kind: 'docker', make: () => new DockerSandbox({ kind: 'docker', image: config!.sandbox.image, instanceId: id, logger }) },
-              { kind: 'podman', make: () => new DockerSandbox({ kind: 'podman', cli: 'podman', image: config!.sandbox.image, instanceId: id, logger }) },
+              {
+                kind: 'docker',
+                make: () =>
+                  new DockerSandbox({ kind: 'docker', image: config!.sandbox.image, instanceId: id, logger }),
+              },
+              {
+                kind: 'podman',
+                make: () =>
+                  new DockerSandbox({
+                    kind: 'podman',
+                    cli: 'podman',
+                    image: config!.sandbox.image,
+                    instanceId: id,
+                    logger,
+                  }),
+              },
               { kind: 'bwrap', make: () => new BwrapSandbox({ logger, instanceId: id }) },
               { kind: 'none', make: () => new NoSandbox() },
             ],
             {
-              docker: 'install Docker (Debian: `apt-get install docker.io`), start it, then `omniclaw image build`',
+              docker:
+                'install Docker (Debian: `apt-get install docker.io`), start it, then `omniclaw image build`',
               podman: 'install Podman (`apt-get install podman`) if you prefer it to Docker',
-              bwrap: 'install bubblewrap (`apt-get install bubblewrap`); it needs unprivileged user namespaces',
+              bwrap:
+                'install bubblewrap (`apt-get install bubblewrap`); it needs unprivileged user namespaces',
             },
           )),
         );
@@ -58,7 +79,9 @@ export function registerDoctor(program: Command): void {
       checks.push({
         name: 'daemon',
         status: 'ok',
-        detail: (await isAlive(context.paths.socket)) ? 'running' : 'not running (start it with `omniclaw start`)',
+        detail: (await isAlive(context.paths.socket))
+          ? 'running'
+          : 'not running (start it with `omniclaw start`)',
       });
       if (options.json) process.stdout.write(JSON.stringify(checks, null, 2) + '\n');
       else {

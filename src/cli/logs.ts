@@ -8,7 +8,14 @@ export function formatLogLine(line: string): string {
   try {
     const entry = JSON.parse(line) as Record<string, unknown>;
     const { time, level, msg, pid: _pid, hostname: _host, ...rest } = entry;
-    const levels: Record<number, string> = { 10: 'TRACE', 20: 'DEBUG', 30: 'INFO', 40: 'WARN', 50: 'ERROR', 60: 'FATAL' };
+    const levels: Record<number, string> = {
+      10: 'TRACE',
+      20: 'DEBUG',
+      30: 'INFO',
+      40: 'WARN',
+      50: 'ERROR',
+      60: 'FATAL',
+    };
     const when = typeof time === 'number' ? new Date(time).toISOString() : '';
     const fields = Object.keys(rest).length ? ' ' + JSON.stringify(rest) : '';
     return `${when} ${(levels[level as number] ?? String(level)).padEnd(5)} ${String(msg ?? '')}${fields}`;
@@ -27,7 +34,8 @@ export function registerLogs(program: Command): void {
       const file = join(cliContext().paths.logs, 'omniclaw.log');
       if (!existsSync(file)) return fail(`no log yet at ${file} (has OmniClaw been started?)`);
       const lines = readFileSync(file, 'utf8').split('\n').filter(Boolean);
-      for (const line of lines.slice(-Number(options.lines))) process.stdout.write(formatLogLine(line) + '\n');
+      for (const line of lines.slice(-Number(options.lines)))
+        process.stdout.write(formatLogLine(line) + '\n');
       if (!options.follow) return;
       let offset = statSync(file).size;
       watch(file, () => {
@@ -39,7 +47,8 @@ export function registerLogs(program: Command): void {
         let buffer = '';
         stream.on('data', (chunk) => (buffer += String(chunk)));
         stream.on('end', () => {
-          for (const line of buffer.split('\n').filter(Boolean)) process.stdout.write(formatLogLine(line) + '\n');
+          for (const line of buffer.split('\n').filter(Boolean))
+            process.stdout.write(formatLogLine(line) + '\n');
         });
       });
     });

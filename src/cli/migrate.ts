@@ -14,7 +14,8 @@ export function registerMigrate(program: Command): void {
     .action((action: string, count?: string) => {
       const { paths } = cliContext();
       const n = count === undefined ? undefined : Number(count);
-      if (n !== undefined && (!Number.isInteger(n) || n < 1)) return fail(`count must be a positive whole number, not "${count}"`);
+      if (n !== undefined && (!Number.isInteger(n) || n < 1))
+        return fail(`count must be a positive whole number, not "${count}"`);
       const db = openDatabase(paths.database);
       try {
         const migrator = new Migrator(db, migrations);
@@ -22,7 +23,9 @@ export function registerMigrate(program: Command): void {
           for (const m of migrator.status()) {
             const when = m.appliedAt ? new Date(m.appliedAt).toISOString() : '';
             const mark = m.applied ? (m.checksumOk ? 'applied ' : 'MISMATCH') : 'pending ';
-            process.stdout.write(`${String(m.version).padStart(4, '0')} ${m.name.padEnd(24)} ${mark} ${when}\n`);
+            process.stdout.write(
+              `${String(m.version).padStart(4, '0')} ${m.name.padEnd(24)} ${mark} ${when}\n`,
+            );
           }
         } else if (action === 'up') {
           const done = migrator.up(n ?? Infinity);

@@ -17,7 +17,10 @@ export function registerStatus(program: Command): void {
       } catch (err) {
         if (err instanceof DaemonNotRunning) {
           if (options.json) process.stdout.write(JSON.stringify({ running: false }) + '\n');
-          else process.stdout.write(`OmniClaw is not running (instance ${paths.home}). Start it with \`omniclaw start\`.\n`);
+          else
+            process.stdout.write(
+              `OmniClaw is not running (instance ${paths.home}). Start it with \`omniclaw start\`.\n`,
+            );
           process.exitCode = 3;
           return;
         }
@@ -37,7 +40,9 @@ export function formatStatus(s: StatusReport): string {
     `Queue: ${s.queue.running} running (${s.queue.warm} warm), ${s.queue.waiting} waiting`,
     `Outbox: ${s.outbox.pending} pending, ${s.outbox.sent} sent, ${s.outbox.failed} failed`,
     'Channels:',
-    ...Object.entries(s.channels).map(([name, c]) => `  ${name.padEnd(10)} ${c.state}${c.detail ? ` — ${c.detail}` : ''}`),
+    ...Object.entries(s.channels).map(
+      ([name, c]) => `  ${name.padEnd(10)} ${c.state}${c.detail ? ` — ${c.detail}` : ''}`,
+    ),
     'Agents:',
     ...s.agents.map(
       (a) =>

@@ -28,4 +28,5 @@ export function writeEnvKeys(path: string, values: Record<string, string | undef
   chmodSync(path, 0o600);
 }
 
-const quote = (value: string): string => (/^[A-Za-z0-9_./:@+-]*$/.test(value) ? value : JSON.stringify(value));
+const quote = (value: string): string =>
+  /^[A-Za-z0-9_./:@+-]*$/.test(value) ? value : JSON.stringify(value);

@@ -36,8 +36,9 @@ function leafPaths(schema: z.ZodType, prefix: string[] = []): Leaf[] {
 function objectShape(schema: z.ZodType): Record<string, unknown> | undefined {
   let s: unknown = schema;
   for (let i = 0; i < 8 && s; i++) {
-    const def = (s as { _zod?: { def?: { type?: string; innerType?: unknown; shape?: unknown; in?: unknown } } })._zod
-      ?.def;
+    const def = (
+      s as { _zod?: { def?: { type?: string; innerType?: unknown; shape?: unknown; in?: unknown } } }
+    )._zod?.def;
     if (!def) return undefined;
     if (def.type === 'object') return def.shape as Record<string, unknown>;
     s = def.innerType ?? def.in;

@@ -48,7 +48,9 @@ export function parseConfigText(text: string, file: string, options: LoadOptions
   substituteVariables(doc, options.env, where);
   const raw: unknown = doc.toJS() ?? {};
   if (typeof raw !== 'object' || raw === null || Array.isArray(raw)) {
-    throw new ConfigError(`${file}:1:1: the config must be a mapping of sections (instance, http, agents, …)`);
+    throw new ConfigError(
+      `${file}:1:1: the config must be a mapping of sections (instance, http, agents, …)`,
+    );
   }
   const withEnv = applyEnvOverrides(raw as Record<string, unknown>, options.env);
   const parsed = configSchema.safeParse(withEnv);
@@ -109,7 +111,10 @@ function describeIssue(
   }
   const node = nearestNode(doc, keyPath);
   const offset = node && 'range' in node ? node.range?.[0] : undefined;
-  const dotted = keyPath.map((p) => (typeof p === 'number' ? `[${p}]` : `.${String(p)}`)).join('').replace(/^\./, '');
+  const dotted = keyPath
+    .map((p) => (typeof p === 'number' ? `[${p}]` : `.${String(p)}`))
+    .join('')
+    .replace(/^\./, '');
   return `${where(offset)}: ${dotted || '(root)'}: ${message}`;
 }
 

@@ -38,4 +38,5 @@ export function instancePaths(home: string): InstancePaths {
 }
 
 export const agentFolder = (paths: InstancePaths, agentId: string): string => join(paths.groups, agentId);
-export const agentStateFolder = (paths: InstancePaths, agentId: string): string => join(paths.sessions, agentId);
+export const agentStateFolder = (paths: InstancePaths, agentId: string): string =>
+  join(paths.sessions, agentId);

@@ -11,7 +11,10 @@ const sandboxChoices = ['auto', 'docker', 'podman', 'apple-container', 'bwrap', 
 /** Ids become folder names and container labels: keep them boring (security lesson #78). */
 export const agentIdSchema = z
   .string()
-  .regex(/^[a-z0-9][a-z0-9_-]{0,62}$/, 'an agent id is 1–63 of a-z, 0-9, "-" and "_", starting with a letter or digit')
+  .regex(
+    /^[a-z0-9][a-z0-9_-]{0,62}$/,
+    'an agent id is 1–63 of a-z, 0-9, "-" and "_", starting with a letter or digit',
+  )
   .refine((id) => id !== 'global', 'the id "global" is reserved for global memory');
 
 const systemTimezone = (): string => Intl.DateTimeFormat().resolvedOptions().timeZone || 'UTC';
@@ -21,7 +24,11 @@ export const limitsSchema = z.strictObject({
   cpus: z.number().positive().default(1),
   pids: z.number().int().min(16).default(256),
   /** Wall-clock limit of one run, ms. */
-  timeoutMs: z.number().int().positive().default(30 * 60_000),
+  timeoutMs: z
+    .number()
+    .int()
+    .positive()
+    .default(30 * 60_000),
 });
 export type LimitsConfig = z.infer<typeof limitsSchema>;
 
@@ -57,10 +64,17 @@ export const agentSchema = z.strictObject({
   network: z.strictObject({ allowHosts: z.array(z.string()).default([]) }).default({ allowHosts: [] }),
   mcpServers: z.record(z.string(), mcpServerSpecSchema).default({}),
   budget: z
-    .strictObject({ dailyTokens: z.number().int().positive().optional(), dailyUsd: z.number().positive().optional() })
+    .strictObject({
+      dailyTokens: z.number().int().positive().optional(),
+      dailyUsd: z.number().positive().optional(),
+    })
     .optional(),
   /** Start a fresh engine session after this long (ms). */
-  sessionMaxAgeMs: z.number().int().positive().default(4 * 3600_000),
+  sessionMaxAgeMs: z
+    .number()
+    .int()
+    .positive()
+    .default(4 * 3600_000),
   /** Discord guild (server) whose shared folder this agent sees at /workspace/server. */
   server: z.string().optional(),
   ssh: sshSchema.optional(),
@@ -83,7 +97,10 @@ export const configSchema = z.strictObject({
     .strictObject({ name: z.string().default('Omni'), timezone: z.string().default(systemTimezone) })
     .default(() => ({ name: 'Omni', timezone: systemTimezone() })),
   http: z
-    .strictObject({ host: z.string().default('127.0.0.1'), port: z.number().int().min(0).max(65535).default(7077) })
+    .strictObject({
+      host: z.string().default('127.0.0.1'),
+      port: z.number().int().min(0).max(65535).default(7077),
+    })
     .default({ host: '127.0.0.1', port: 7077 }),
   logging: z
     .strictObject({
@@ -112,9 +129,15 @@ export const configSchema = z.strictObject({
       telegram: z
         .strictObject({ token: secret, apiRoot: z.string().default('https://api.telegram.org') })
         .optional(),
-      discord: z.strictObject({ token: secret, api: z.string().default('https://discord.com/api') }).optional(),
+      discord: z
+        .strictObject({ token: secret, api: z.string().default('https://discord.com/api') })
+        .optional(),
       slack: z
-        .strictObject({ botToken: secret, appToken: secret, apiUrl: z.string().default('https://slack.com/api/') })
+        .strictObject({
+          botToken: secret,
+          appToken: secret,
+          apiUrl: z.string().default('https://slack.com/api/'),
+        })
         .optional(),
       whatsapp: z.strictObject({ enabled: z.boolean().default(false) }).optional(),
     })
@@ -135,7 +158,11 @@ export const configSchema = z.strictObject({
       /** Runs (sandboxes) alive at once, across all agents. */
       maxConcurrent: z.number().int().min(1).default(3),
       /** A warm agent with nothing to do is stopped after this long (ms). */
-      idleTimeoutMs: z.number().int().min(0).default(5 * 60_000),
+      idleTimeoutMs: z
+        .number()
+        .int()
+        .min(0)
+        .default(5 * 60_000),
       retry: z
         .strictObject({
           maxAttempts: z.number().int().min(1).default(3),

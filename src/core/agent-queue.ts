@@ -94,11 +94,16 @@ export class AgentQueue {
     const busy = runs.filter((r) => r.busy);
     const all = Promise.all(busy.map((r) => r.quiet()));
     let timer: NodeJS.Timeout | undefined;
-    const deadline = new Promise<'deadline'>((resolve) => (timer = setTimeout(() => resolve('deadline'), deadlineMs)));
+    const deadline = new Promise<'deadline'>(
+      (resolve) => (timer = setTimeout(() => resolve('deadline'), deadlineMs)),
+    );
     const result = await Promise.race([all.then(() => 'done' as const), deadline]);
     clearTimeout(timer);
     if (result === 'deadline') {
-      this.logger.warn({ runs: busy.filter((r) => r.state !== 'ended').length }, 'drain deadline passed; stopping runs');
+      this.logger.warn(
+        { runs: busy.filter((r) => r.state !== 'ended').length },
+        'drain deadline passed; stopping runs',
+      );
     }
     await Promise.all(this.activeRuns().map((r) => r.stop('shutdown')));
   }
@@ -169,7 +174,10 @@ export class AgentQueue {
     this.attempts.delete(`${slot.agent.id}\u0000${run.chat}`);
     // Work that arrived while busy (same chat) goes in now; other chats or agents may need the slot.
     if (run.offer()) return;
-    if (slot.pending.some((c) => c !== run.chat) || (this.waiting.length && this.running >= this.options.maxConcurrent)) {
+    if (
+      slot.pending.some((c) => c !== run.chat) ||
+      (this.waiting.length && this.running >= this.options.maxConcurrent)
+    ) {
       void run.stop('slot needed');
       return;
     }
@@ -187,7 +195,10 @@ export class AgentQueue {
       const lastMessageId = outcome.lastMessageId ?? 0;
       if (outcome.sessionInvalid) {
         // The stored session is gone: starting fresh is not a failed attempt.
-        this.logger.info({ agent: slot.agent.id }, 'session could not be resumed; retrying with a fresh session');
+        this.logger.info(
+          { agent: slot.agent.id },
+          'session could not be resumed; retrying with a fresh session',
+        );
         if (!slot.pending.includes(run.chat)) slot.pending.unshift(run.chat);
       } else {
         const previous = this.attempts.get(key);
@@ -195,11 +206,17 @@ export class AgentQueue {
         this.attempts.set(key, { lastMessageId, count });
         if (count >= this.options.retry.maxAttempts) {
           this.attempts.delete(key);
-          this.logger.error({ agent: slot.agent.id, chat: run.chat, err: outcome.error, attempts: count }, 'giving up');
+          this.logger.error(
+            { agent: slot.agent.id, chat: run.chat, err: outcome.error, attempts: count },
+            'giving up',
+          );
           this.hooks.gaveUp(slot.agent, run.chat, lastMessageId, outcome.error ?? 'the agent failed');
         } else {
           const delay = backoffDelay(count, this.options.retry.baseDelayMs, this.options.retry.maxDelayMs);
-          this.logger.warn({ agent: slot.agent.id, chat: run.chat, err: outcome.error, attempt: count, delay }, 'run failed; retrying');
+          this.logger.warn(
+            { agent: slot.agent.id, chat: run.chat, err: outcome.error, attempt: count, delay },
+            'run failed; retrying',
+          );
           if (!slot.pending.includes(run.chat)) slot.pending.unshift(run.chat);
           slot.retryTimer = setTimeout(() => {
             slot.retryTimer = undefined;
@@ -222,7 +239,8 @@ export class AgentQueue {
     slot.pending = [];
     for (const chat of chats) {
       const afterId = this.deps.store.cursors.get(slot.agent.id, chat) ?? 0;
-      if (pendingWork(this.deps.store, this.deps.table, slot.agent, chat, afterId).length) slot.pending.push(chat);
+      if (pendingWork(this.deps.store, this.deps.table, slot.agent, chat, afterId).length)
+        slot.pending.push(chat);
     }
     if (slot.pending.length) this.enqueue(slot.agent.id);
     else this.pump();

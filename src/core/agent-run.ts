@@ -144,20 +144,34 @@ export class AgentRun {
     try {
       this.launched = await this.deps.launcher.launch(this.agent, this.id);
     } catch (err) {
-      this.finish({ ok: false, error: `could not start the sandbox: ${(err as Error).message}`, unanswered: true });
+      this.finish({
+        ok: false,
+        error: `could not start the sandbox: ${(err as Error).message}`,
+        unanswered: true,
+      });
       return;
     }
-    const connection = new RunnerConnection(this.launched.process, (line) => this.log.debug({ stderr: line }, 'runner'));
+    const connection = new RunnerConnection(this.launched.process, (line) =>
+      this.log.debug({ stderr: line }, 'runner'),
+    );
     this.connection = connection;
     connection.on('event', (event) => this.handle(event));
     connection.on('protocolError', (err) => {
       this.log.error({ err: err.message }, 'runner broke the protocol');
-      this.finish({ ok: false, error: `the agent runner broke the protocol: ${err.message}`, unanswered: true });
+      this.finish({
+        ok: false,
+        error: `the agent runner broke the protocol: ${err.message}`,
+        unanswered: true,
+      });
     });
     connection.on('exit', (info) => this.onExit(info));
 
     const runtime = this.agent.runtime;
-    const session = decideSession(store.sessions.get(this.agent.id, runtime), this.agent.sessionMaxAgeMs, this.now());
+    const session = decideSession(
+      store.sessions.get(this.agent.id, runtime),
+      this.agent.sessionMaxAgeMs,
+      this.now(),
+    );
     if ('fresh' in session) this.log.debug({ reason: session.reason }, 'starting a fresh engine session');
     this.state = 'busy';
     connection.send({
@@ -177,12 +191,21 @@ export class AgentRun {
       systemPrompt: this.agent.systemPrompt,
       httpProxy: this.launched.httpProxy,
     });
-    this.deps.observe?.promptSent?.(this, messages.map((m) => m.id), false);
+    this.deps.observe?.promptSent?.(
+      this,
+      messages.map((m) => m.id),
+      false,
+    );
   }
 
   /** New messages arrived for this chat: hand them to the live runtime if they are due. */
   offer(): boolean {
-    if (!this.connection || this.state === 'stopping' || this.state === 'ended' || this.state === 'starting') {
+    if (
+      !this.connection ||
+      this.state === 'stopping' ||
+      this.state === 'ended' ||
+      this.state === 'starting'
+    ) {
       return false;
     }
     const messages = pendingWork(this.deps.store, this.deps.table, this.agent, this.chat, this.lastSentId);
@@ -192,7 +215,11 @@ export class AgentRun {
     this.lastActivity = this.now();
     this.notify({ kind: 'working' }, turn);
     this.connection.send({ type: 'message', turnId: turn.id, text: formatMessages(messages) });
-    this.deps.observe?.promptSent?.(this, messages.map((m) => m.id), true);
+    this.deps.observe?.promptSent?.(
+      this,
+      messages.map((m) => m.id),
+      true,
+    );
     return true;
   }
 
@@ -291,7 +318,12 @@ export class AgentRun {
       chat: this.chat,
       triggerPlatformId: turn?.triggerPlatformId,
     });
-    this.connection?.send({ type: 'tool_result', callId: event.callId, ok: result.ok, content: result.content });
+    this.connection?.send({
+      type: 'tool_result',
+      callId: event.callId,
+      ok: result.ok,
+      content: result.content,
+    });
   }
 
   private onDone(event: RunnerEventOf<'done'>): void {
@@ -312,7 +344,10 @@ export class AgentRun {
   }
 
   private onError(event: RunnerEventOf<'error'>): void {
-    this.log.warn({ err: event.message, fatal: event.fatal, sessionInvalid: event.sessionInvalid }, 'runner error');
+    this.log.warn(
+      { err: event.message, fatal: event.fatal, sessionInvalid: event.sessionInvalid },
+      'runner error',
+    );
     if (event.sessionInvalid) this.deps.store.sessions.clear(this.agent.id, this.agent.runtime);
     if (!event.fatal) return;
     this.finish({
@@ -353,7 +388,9 @@ export class AgentRun {
     this.outcome ??= {
       ...outcome,
       unanswered: outcome.unanswered || this.turns.length > 0,
-      lastMessageId: this.turns.length ? this.turns[this.turns.length - 1]!.lastMessageId : outcome.lastMessageId,
+      lastMessageId: this.turns.length
+        ? this.turns[this.turns.length - 1]!.lastMessageId
+        : outcome.lastMessageId,
     };
     // A launched runner is reported only once its process is gone, so a retry never overlaps it.
     if (this.launched && !this.exitSeen) {

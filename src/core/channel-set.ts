@@ -33,15 +33,21 @@ export class ChannelSet implements ChannelDirectory {
   notify(chat: string, notice: WorkNotice, context: NoticeContext): void {
     const channel = this.forChat(chat);
     if (!channel?.notify) return;
-    channel.notify(chat, notice, context).catch((err: Error) =>
-      this.logger.debug({ chat, channel: channel.name, err: err.message }, 'notice not shown'),
-    );
+    channel
+      .notify(chat, notice, context)
+      .catch((err: Error) =>
+        this.logger.debug({ chat, channel: channel.name, err: err.message }, 'notice not shown'),
+      );
   }
 
   async disconnectAll(): Promise<void> {
     await Promise.all(
       this.channels.map((c) =>
-        c.disconnect().catch((err: Error) => this.logger.warn({ channel: c.name, err: err.message }, 'disconnect failed')),
+        c
+          .disconnect()
+          .catch((err: Error) =>
+            this.logger.warn({ channel: c.name, err: err.message }, 'disconnect failed'),
+          ),
       ),
     );
   }

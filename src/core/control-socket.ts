@@ -119,13 +119,16 @@ export class ControlSocket {
 /** True when something answers on the socket (a live daemon), false for a stale file. */
 export function isAlive(path: string): Promise<boolean> {
   return new Promise((resolve) => {
-    import('node:net').then(({ connect }) => {
-      const socket = connect(path);
-      socket.once('connect', () => {
-        socket.destroy();
-        resolve(true);
-      });
-      socket.once('error', () => resolve(false));
-    }, () => resolve(false));
+    import('node:net').then(
+      ({ connect }) => {
+        const socket = connect(path);
+        socket.once('connect', () => {
+          socket.destroy();
+          resolve(true);
+        });
+        socket.once('error', () => resolve(false));
+      },
+      () => resolve(false),
+    );
   });
 }

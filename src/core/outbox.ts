@@ -70,7 +70,8 @@ export class Outbox {
   waitFor(id: number): Promise<{ platformId: string }> {
     const row = this.options.store.get(id);
     if (row?.status === 'sent') return Promise.resolve({ platformId: row.platformId ?? '' });
-    if (row?.status === 'failed') return Promise.reject(new OutboxDeliveryError(row.lastError ?? 'delivery failed'));
+    if (row?.status === 'failed')
+      return Promise.reject(new OutboxDeliveryError(row.lastError ?? 'delivery failed'));
     return new Promise((resolve, reject) => {
       const list = this.waiters.get(id) ?? [];
       list.push({ resolve, reject });

@@ -6,7 +6,11 @@ import type { AgentConfig, Config } from '../config/normalise.js';
 import type { UsageTotals } from '../store/runs.js';
 import { checkBudget } from './budget.js';
 
-export function modelRefusal(agent: AgentConfig, models: Config['models'], envFile: string): string | undefined {
+export function modelRefusal(
+  agent: AgentConfig,
+  models: Config['models'],
+  envFile: string,
+): string | undefined {
   if (agent.runtime === 'claude') {
     const a = models.anthropic;
     if (a?.apiKey || a?.oauthToken) return undefined;

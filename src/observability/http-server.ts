@@ -76,10 +76,18 @@ export class ObservabilityServer {
         }),
       );
       const ok = results.every((r) => r.ok);
-      return { status: ok ? 200 : 503, type: 'application/json', body: JSON.stringify({ ok, checks: results }) + '\n' };
+      return {
+        status: ok ? 200 : 503,
+        type: 'application/json',
+        body: JSON.stringify({ ok, checks: results }) + '\n',
+      };
     }
     if (path === '/metrics') {
-      return { status: 200, type: this.options.registry.contentType, body: await this.options.registry.metrics() };
+      return {
+        status: 200,
+        type: this.options.registry.contentType,
+        body: await this.options.registry.metrics(),
+      };
     }
     return { status: 404, type: 'text/plain', body: 'not found: try /healthz, /readyz or /metrics\n' };
   }

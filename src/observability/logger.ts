@@ -46,11 +46,17 @@ export function createLogger(options: LoggerOptions = {}): Logger {
   if (options.destination) streams.push({ level: streamLevel, stream: options.destination });
   if (options.logDir) {
     mkdirSync(options.logDir, { recursive: true, mode: 0o700 });
-    streams.push({ level: streamLevel, stream: pino.destination({ dest: join(options.logDir, 'omniclaw.log'), mkdir: true, sync: false }) });
+    streams.push({
+      level: streamLevel,
+      stream: pino.destination({ dest: join(options.logDir, 'omniclaw.log'), mkdir: true, sync: false }),
+    });
   }
   if (options.console !== false && !options.destination) {
     const stream = options.pretty
-      ? (pino.transport({ target: 'pino-pretty', options: { destination: 2, translateTime: 'SYS:HH:MM:ss' } }) as DestinationStream)
+      ? (pino.transport({
+          target: 'pino-pretty',
+          options: { destination: 2, translateTime: 'SYS:HH:MM:ss' },
+        }) as DestinationStream)
       : pino.destination(2);
     streams.push({ level: streamLevel, stream });
   }
@@ -60,7 +66,12 @@ export function createLogger(options: LoggerOptions = {}): Logger {
       redact: { paths: REDACT_PATHS, censor: '[redacted]' },
       // Only set when needed: `hooks: undefined` would wipe pino's default hooks.
       ...(secrets.length
-        ? { hooks: { streamWrite: (line: string) => secrets.reduce((out, s) => out.split(s).join('[redacted]'), line) } }
+        ? {
+            hooks: {
+              streamWrite: (line: string) =>
+                secrets.reduce((out, s) => out.split(s).join('[redacted]'), line),
+            },
+          }
         : {}),
     },
     streams.length ? pino.multistream(streams) : pino.destination('/dev/null'),

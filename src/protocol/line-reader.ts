@@ -11,7 +11,11 @@ export interface LineReaderHandlers {
   end?(): void;
 }
 
-export function readLines(stream: Readable, handlers: LineReaderHandlers, maxBytes = MAX_LINE_BYTES): () => void {
+export function readLines(
+  stream: Readable,
+  handlers: LineReaderHandlers,
+  maxBytes = MAX_LINE_BYTES,
+): () => void {
   let pending: Buffer[] = [];
   let pendingBytes = 0;
   let failed = false;
@@ -23,7 +27,9 @@ export function readLines(stream: Readable, handlers: LineReaderHandlers, maxByt
     while (newline !== -1) {
       const piece = buf.subarray(0, newline);
       if (pendingBytes + piece.length > maxBytes) return fail(pendingBytes + piece.length);
-      const full = pending.length ? Buffer.concat([...pending, piece]).toString('utf8') : piece.toString('utf8');
+      const full = pending.length
+        ? Buffer.concat([...pending, piece]).toString('utf8')
+        : piece.toString('utf8');
       pending = [];
       pendingBytes = 0;
       if (full.trim()) handlers.line(full);

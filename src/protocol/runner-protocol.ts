@@ -28,7 +28,11 @@ export const mcpServerSpecSchema = z.union([
     args: z.array(z.string()).default([]),
     env: z.record(z.string(), z.string()).default({}),
   }),
-  z.object({ type: z.literal('http'), url: z.string(), headers: z.record(z.string(), z.string()).default({}) }),
+  z.object({
+    type: z.literal('http'),
+    url: z.string(),
+    headers: z.record(z.string(), z.string()).default({}),
+  }),
 ]);
 export type McpServerSpec = z.infer<typeof mcpServerSpecSchema>;
 

@@ -11,7 +11,8 @@ export class CursorStore {
   ) {
     this.getStmt = db.prepare('SELECT message_id FROM cursors WHERE agent = ? AND chat = ?');
     // A cursor only moves forward: a late or repeated advance can never re-open answered messages.
-    this.advanceStmt = db.prepare(`INSERT INTO cursors (agent, chat, message_id, updated_at) VALUES (?, ?, ?, ?)
+    this.advanceStmt =
+      db.prepare(`INSERT INTO cursors (agent, chat, message_id, updated_at) VALUES (?, ?, ?, ?)
       ON CONFLICT (agent, chat) DO UPDATE SET message_id = MAX(cursors.message_id, excluded.message_id),
       updated_at = excluded.updated_at`);
   }
@@ -25,10 +26,12 @@ export class CursorStore {
   }
 
   all(): { agent: string; chat: string; messageId: number }[] {
-    return (this.db.prepare('SELECT agent, chat, message_id FROM cursors').all() as {
-      agent: string;
-      chat: string;
-      message_id: number;
-    }[]).map((r) => ({ agent: r.agent, chat: r.chat, messageId: r.message_id }));
+    return (
+      this.db.prepare('SELECT agent, chat, message_id FROM cursors').all() as {
+        agent: string;
+        chat: string;
+        message_id: number;
+      }[]
+    ).map((r) => ({ agent: r.agent, chat: r.chat, messageId: r.message_id }));
   }
 }

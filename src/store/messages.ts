@@ -86,7 +86,13 @@ export class MessageStore {
       attachments: message.attachments?.length ? JSON.stringify(message.attachments) : null,
       createdAt,
     });
-    this.upsertChat.run(message.chat, message.channel, message.chatName ?? null, message.isGroup ? 1 : 0, createdAt);
+    this.upsertChat.run(
+      message.chat,
+      message.channel,
+      message.chatName ?? null,
+      message.isGroup ? 1 : 0,
+      createdAt,
+    );
     if (result.changes === 1) return { id: Number(result.lastInsertRowid), inserted: true };
     const row = this.findStmt.get(message.channel, message.chat, message.platformId) as { id: number };
     return { id: row.id, inserted: false };
@@ -118,6 +124,12 @@ export class MessageStore {
         is_group: number;
         last_message_at: number;
       }[]
-    ).map((r) => ({ chat: r.chat, channel: r.channel, name: r.name, isGroup: r.is_group === 1, lastMessageAt: r.last_message_at }));
+    ).map((r) => ({
+      chat: r.chat,
+      channel: r.channel,
+      name: r.name,
+      isGroup: r.is_group === 1,
+      lastMessageAt: r.last_message_at,
+    }));
   }
 }

@@ -71,7 +71,13 @@ export class Migrator {
     });
     const unknown = [...applied.values()]
       .filter((r) => !this.migrations.some((m) => m.version === r.version))
-      .map((r) => ({ version: r.version, name: r.name, applied: true, appliedAt: r.applied_at, checksumOk: false }));
+      .map((r) => ({
+        version: r.version,
+        name: r.name,
+        applied: true,
+        appliedAt: r.applied_at,
+        checksumOk: false,
+      }));
     return [...known, ...unknown];
   }
 

@@ -105,7 +105,9 @@ export class OutboxStore {
 
   /** Earliest next attempt among pending rows, for arming the retry timer. */
   nextDueAt(): number | undefined {
-    const row = this.db.prepare("SELECT MIN(next_attempt_at) AS t FROM outbox WHERE status = 'pending'").get() as {
+    const row = this.db
+      .prepare("SELECT MIN(next_attempt_at) AS t FROM outbox WHERE status = 'pending'")
+      .get() as {
       t: number | null;
     };
     return row.t ?? undefined;
@@ -113,7 +115,9 @@ export class OutboxStore {
 
   markSent(id: number, platformId: string): void {
     this.db
-      .prepare("UPDATE outbox SET status = 'sent', platform_id = ?, sent_at = ?, attempts = attempts + 1 WHERE id = ?")
+      .prepare(
+        "UPDATE outbox SET status = 'sent', platform_id = ?, sent_at = ?, attempts = attempts + 1 WHERE id = ?",
+      )
       .run(platformId, this.now(), id);
   }
 
@@ -130,7 +134,11 @@ export class OutboxStore {
   }
 
   forChat(chat: string, limit = 50): OutboxEntry[] {
-    return (this.db.prepare('SELECT * FROM outbox WHERE chat = ? ORDER BY id DESC LIMIT ?').all(chat, limit) as Row[])
+    return (
+      this.db
+        .prepare('SELECT * FROM outbox WHERE chat = ? ORDER BY id DESC LIMIT ?')
+        .all(chat, limit) as Row[]
+    )
       .map(fromRow)
       .reverse();
   }

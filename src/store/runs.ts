@@ -30,16 +30,27 @@ export class RunStore {
 
   start(run: { id: string; agent: string; chat?: string; kind?: string }): void {
     this.db
-      .prepare("INSERT INTO runs (id, agent, chat, kind, status, started_at) VALUES (?, ?, ?, ?, 'running', ?)")
+      .prepare(
+        "INSERT INTO runs (id, agent, chat, kind, status, started_at) VALUES (?, ?, ?, ?, 'running', ?)",
+      )
       .run(run.id, run.agent, run.chat ?? null, run.kind ?? 'message', this.now());
   }
 
   addUsage(id: string, usage: Usage): void {
     this.db
-      .prepare(`UPDATE runs SET input_tokens = input_tokens + ?, output_tokens = output_tokens + ?,
+      .prepare(
+        `UPDATE runs SET input_tokens = input_tokens + ?, output_tokens = output_tokens + ?,
         cache_read_tokens = cache_read_tokens + ?, cache_write_tokens = cache_write_tokens + ?,
-        cost_usd = cost_usd + ? WHERE id = ?`)
-      .run(usage.inputTokens, usage.outputTokens, usage.cacheReadTokens, usage.cacheWriteTokens, usage.costUsd ?? 0, id);
+        cost_usd = cost_usd + ? WHERE id = ?`,
+      )
+      .run(
+        usage.inputTokens,
+        usage.outputTokens,
+        usage.cacheReadTokens,
+        usage.cacheWriteTokens,
+        usage.costUsd ?? 0,
+        id,
+      );
   }
 
   finish(id: string, status: 'ok' | 'failed', error?: string): void {
@@ -51,16 +62,27 @@ export class RunStore {
   /** Runs left 'running' by a crash are closed as failed at start-up. */
   closeAbandoned(): number {
     return this.db
-      .prepare("UPDATE runs SET status = 'failed', ended_at = ?, error = 'host stopped during the run' WHERE status = 'running'")
+      .prepare(
+        "UPDATE runs SET status = 'failed', ended_at = ?, error = 'host stopped during the run' WHERE status = 'running'",
+      )
       .run(this.now()).changes;
   }
 
   usageSince(agent: string | undefined, since: number): UsageTotals {
     const row = this.db
-      .prepare(`SELECT COALESCE(SUM(input_tokens),0) AS i, COALESCE(SUM(output_tokens),0) AS o,
+      .prepare(
+        `SELECT COALESCE(SUM(input_tokens),0) AS i, COALESCE(SUM(output_tokens),0) AS o,
         COALESCE(SUM(cache_read_tokens),0) AS cr, COALESCE(SUM(cache_write_tokens),0) AS cw,
-        COALESCE(SUM(cost_usd),0) AS c, COUNT(*) AS n FROM runs WHERE started_at >= ? AND (? IS NULL OR agent = ?)`)
-      .get(since, agent ?? null, agent ?? null) as { i: number; o: number; cr: number; cw: number; c: number; n: number };
+        COALESCE(SUM(cost_usd),0) AS c, COUNT(*) AS n FROM runs WHERE started_at >= ? AND (? IS NULL OR agent = ?)`,
+      )
+      .get(since, agent ?? null, agent ?? null) as {
+      i: number;
+      o: number;
+      cr: number;
+      cw: number;
+      c: number;
+      n: number;
+    };
     return {
       inputTokens: row.i,
       outputTokens: row.o,

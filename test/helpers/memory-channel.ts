@@ -16,7 +16,14 @@ import type {
 
 export class MemoryChannel implements Channel {
   readonly name = 'memory';
-  readonly capabilities = { maxMessageLength: 4000, threads: false, reactions: true, edit: false, typing: true, files: false };
+  readonly capabilities = {
+    maxMessageLength: 4000,
+    threads: false,
+    reactions: true,
+    edit: false,
+    typing: true,
+    files: false,
+  };
   readonly sent: { chat: string; text: string; replyTo?: string; platformId: string }[] = [];
   readonly notices: { chat: string; notice: WorkNotice }[] = [];
   /** Make the next n sends fail. */

@@ -86,7 +86,9 @@ describe('the host path', () => {
     host = await startTestHost(routes());
     host.channel.receive('mem:main-chat', 'please !fail');
     await until(() => host!.channel.sentTo('mem:main-chat').length === 1, 10_000, 'failure notice');
-    expect(host.channel.sentTo('mem:main-chat')[0]).toMatch(/^Sorry, I could not answer your message: the model said no/);
+    expect(host.channel.sentTo('mem:main-chat')[0]).toMatch(
+      /^Sorry, I could not answer your message: the model said no/,
+    );
     const runs = host.app.store.runs.recent();
     expect(runs).toHaveLength(3); // maxAttempts
     expect(runs.every((r) => r.status === 'failed')).toBe(true);
@@ -107,7 +109,9 @@ describe('the host path', () => {
     host = await startTestHost(routes());
     host.channel.receive('mem:main-chat', '!badline');
     await until(() => host!.channel.sentTo('mem:main-chat').length === 1);
-    expect(host.channel.sentTo('mem:main-chat')[0]).toMatch(/broke the protocol: runner sent a line that is not JSON/);
+    expect(host.channel.sentTo('mem:main-chat')[0]).toMatch(
+      /broke the protocol: runner sent a line that is not JSON/,
+    );
   });
 
   it('answers tool calls with real results, and errors for unknown tools and bad arguments', async () => {
@@ -121,7 +125,9 @@ describe('the host path', () => {
     expect(host.channel.sentTo('mem:main-chat')[2]).toMatch(/^tool error: .*rm_rf/);
     host.channel.receive('mem:main-chat', '!tool:send_message:{"text":42}');
     await until(() => host!.channel.sentTo('mem:main-chat').length === 4);
-    expect(host.channel.sentTo('mem:main-chat')[3]).toMatch(/^tool error: invalid arguments for send_message/);
+    expect(host.channel.sentTo('mem:main-chat')[3]).toMatch(
+      /^tool error: invalid arguments for send_message/,
+    );
   });
 
   it('refuses a non-main agent sending into a chat that is not its own', async () => {
@@ -134,7 +140,10 @@ describe('the host path', () => {
 
   it('never runs more than maxConcurrent agents at once, with 50 chats arriving together', async () => {
     const agents = Array.from({ length: 50 }, (_, i) => `  - { id: a${i}, sandbox: none }`).join('\n');
-    const routeLines = Array.from({ length: 50 }, (_, i) => `  - { chat: "mem:c${i}", agent: a${i}, requiresTrigger: false }`).join('\n');
+    const routeLines = Array.from(
+      { length: 50 },
+      (_, i) => `  - { chat: "mem:c${i}", agent: a${i}, requiresTrigger: false }`,
+    ).join('\n');
     host = await startTestHost(`
 queue: { maxConcurrent: 4, idleTimeoutMs: 0, retry: { baseDelayMs: 20, maxDelayMs: 100, maxAttempts: 3 } }
 agents:
@@ -150,7 +159,8 @@ ${routeLines}
     clearInterval(timer);
     expect(peak).toBeLessThanOrEqual(4);
     expect(peak).toBeGreaterThan(1);
-    for (let i = 0; i < 50; i++) expect(host.channel.sentTo(`mem:c${i}`)).toEqual([`echo: !slow:30 hi ${i} (1 messages)`]);
+    for (let i = 0; i < 50; i++)
+      expect(host.channel.sentTo(`mem:c${i}`)).toEqual([`echo: !slow:30 hi ${i} (1 messages)`]);
   }, 120_000);
 
   it('tells the chat how to add a model when none is configured', async () => {
@@ -165,7 +175,9 @@ routes:
     );
     host.channel.receive('mem:x', 'hi');
     await until(() => host!.channel.sentTo('mem:x').length === 1);
-    expect(host.channel.sentTo('mem:x')[0]).toMatch(/no Anthropic credential is configured\. Add ANTHROPIC_API_KEY/);
+    expect(host.channel.sentTo('mem:x')[0]).toMatch(
+      /no Anthropic credential is configured\. Add ANTHROPIC_API_KEY/,
+    );
     expect(host.app.store.runs.recent()).toHaveLength(0);
   });
 
