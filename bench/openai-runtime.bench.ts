@@ -197,7 +197,7 @@ export default async function bench(): Promise<BenchResult[]> {
   try {
     responses.fallback(() => ({ kind: 'text', text: 'ok' }));
     const { sink, done } = timingSink();
-    const runtime = createCodexRuntime();
+    const runtime = createCodexRuntime({ baseEnv: { ...process.env, HOME: cws.root } });
     const started = performance.now();
     await runtime.start(cws.start('codex', `${responses.url}/v1`), sink);
     await done('warmup');

@@ -5,7 +5,8 @@
 import { existsSync, statSync } from 'node:fs';
 import type { Config } from '../config/normalise.js';
 import type { InstancePaths } from '../config/paths.js';
-import type { SandboxBackend, SandboxKind } from '../sandbox/types.js';
+import type { SandboxKind } from '../sandbox/types.js';
+import type { SandboxChoice } from '../sandbox/detect.js';
 
 export interface Check {
   name: string;
@@ -106,47 +107,59 @@ export function credentialChecks(config: Config, envFile: string): Check[] {
   return checks;
 }
 
-export async function sandboxChecks(
-  config: Config,
-  backends: { kind: SandboxKind; make: () => SandboxBackend }[],
-  fixes: Partial<Record<SandboxKind, string>>,
-): Promise<Check[]> {
-  const checks: Check[] = [];
-  let chosen: SandboxKind | undefined;
-  for (const { kind, make } of backends) {
-    const found = await make().detect();
-    if (found.available && !chosen && kind !== 'none') chosen = kind;
-    checks.push({
-      name: `sandbox ${kind}`,
-      status: found.available ? 'ok' : 'warn',
-      detail: found.why,
-      fix: found.available ? undefined : fixes[kind],
-    });
-  }
+const SANDBOX_FIXES: Partial<Record<SandboxKind, string>> = {
+  docker: 'install Docker (Debian: `apt-get install docker.io`), start it, then `omniclaw image build`',
+  podman: 'install Podman (`apt-get install podman`) if you prefer it to Docker',
+  bwrap: 'install bubblewrap (`apt-get install bubblewrap`); it needs unprivileged user namespaces',
+  'apple-container': 'on macOS 26+, install Apple\'s `container` tool and run `container system start`',
+};
+
+/** What auto-detection found, what it chose and why, and per-agent overrides. */
+export function sandboxChecks(config: Config, choice: SandboxChoice): Check[] {
+  const checks: Check[] = choice.candidates.map((c) => ({
+    name: `sandbox ${c.kind}`,
+    status: c.available ? 'ok' : 'warn',
+    detail: c.why,
+    fix: c.available ? undefined : SANDBOX_FIXES[c.kind],
+  }));
   const autoAgents = config.agents.filter((a) => a.sandbox === 'auto').map((a) => a.id);
   if (autoAgents.length) {
     checks.push(
-      chosen
-        ? {
-            name: 'sandbox choice',
-            status: 'ok',
-            detail: `auto → ${chosen} (first available of apple-container, docker, podman, bwrap) for ${autoAgents.join(', ')}`,
-          }
+      choice.chosen
+        ? { name: 'sandbox choice', status: 'ok', detail: `auto → ${choice.chosen} for ${autoAgents.join(', ')}: ${choice.why}` }
         : {
             name: 'sandbox choice',
             status: 'fail',
-            detail: `no sandbox available for ${autoAgents.join(', ')}`,
+            detail: `no sandbox for ${autoAgents.join(', ')}: ${choice.why}`,
             fix: 'install Docker (and start it) or bubblewrap (`apt-get install bubblewrap`)',
           },
     );
   }
   for (const a of config.agents.filter((x) => x.sandbox !== 'auto')) {
-    const status = a.sandbox === 'none' ? 'warn' : 'ok';
     checks.push({
       name: `sandbox for ${a.id}`,
-      status,
+      status: a.sandbox === 'none' ? 'warn' : 'ok',
       detail: a.sandbox === 'none' ? 'none: NO isolation (development only)' : `${a.sandbox} (set in config)`,
     });
   }
   return checks;
+}
+
+/** How sandboxes reach the egress gateway on this platform, for each backend in use. */
+export function gatewayCheck(platform: NodeJS.Platform = process.platform): Check {
+  return platform === 'linux'
+    ? {
+        name: 'egress gateway',
+        status: 'ok',
+        detail:
+          'docker/bwrap sandboxes have no network but loopback and reach the gateway through a Unix socket mounted in; ' +
+          '`none` agents use the host TCP address with a per-run token',
+      }
+    : {
+        name: 'egress gateway',
+        status: 'warn',
+        detail:
+          'not Linux: sandboxes reach the gateway on the host address with a per-run token; they keep a network ' +
+          'interface, so the gateway is not their only way out',
+      };
 }

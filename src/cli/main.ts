@@ -7,6 +7,7 @@ import { registerDoctor } from './doctor.js';
 import { registerMigrate } from './migrate.js';
 import { registerAgents } from './agents.js';
 import { registerLogs } from './logs.js';
+import { registerImage } from './image.js';
 import { registerChannelsCommand } from './channels.js';
 import { instancePaths, resolveHome } from '../config/paths.js';
 import { createLogger } from '../observability/logger.js';
@@ -25,9 +26,10 @@ registerDoctor(program);
 registerMigrate(program);
 registerAgents(program);
 registerLogs(program);
+registerImage(program);
 registerChannelsCommand(program, {
   paths: instancePaths(resolveHome()),
-  logger: createLogger({ level: 'warn', pretty: process.stderr.isTTY }),
+  logger: createLogger({ level: 'warn' }),
 });
 
 program.parseAsync(process.argv).catch((err: Error) => {

@@ -8,7 +8,7 @@ import { isMap, isScalar, isSeq, LineCounter, parseDocument, type Document, type
 import type { z } from 'zod';
 import { configSchema, type ParsedConfig } from './schema.js';
 import { normaliseConfig, type Config } from './normalise.js';
-import { applyEnvOverrides } from './env-overrides.js';
+import { applyEnvOverrides, configEnvNames } from './env-overrides.js';
 import { assertAgentMcpServerNames } from '../tools/plugins.js';
 
 export class ConfigError extends Error {
@@ -54,14 +54,46 @@ export function parseConfigText(text: string, file: string, options: LoadOptions
   }
   const withEnv = applyEnvOverrides(raw as Record<string, unknown>, options.env);
   const parsed = configSchema.safeParse(withEnv);
-  if (!parsed.success) throw new ConfigError(describeIssue(parsed.error.issues[0]!, doc, where));
+  if (!parsed.success) {
+    const issue = parsed.error.issues[0]!;
+    const fromEnv = envSource(issue.path, options.env);
+    throw new ConfigError(
+      fromEnv ? `${fromEnv}: ${describeIssue(issue, doc, () => '')}` : describeIssue(issue, doc, where),
+    );
+  }
   try {
     const config = normaliseConfig(parsed.data as ParsedConfig);
     assertAgentMcpServerNames(config.agents);
     return config;
   } catch (err) {
-    throw new ConfigError(`${file}: ${(err as Error).message}`);
+    const message = (err as Error).message.replace(/^omniclaw\.yaml: /, '');
+    throw new ConfigError(`${where(nodeNamedBy(doc, message)?.range?.[0])}: ${message}`);
   }
+}
+
+/** The OMNICLAW_* variable that supplied the value at `path`, if one did (the file is not to blame then). */
+function envSource(path: PropertyKey[], env: Record<string, string | undefined>): string | undefined {
+  const dotted = path.map(String).join('.');
+  const leaf = configEnvNames().find((l) => l.path.join('.') === dotted);
+  const value = leaf ? env[leaf.envName] : undefined;
+  return leaf && value !== undefined && value !== '' ? `${leaf.envName}=${JSON.stringify(value)}` : undefined;
+}
+
+/**
+ * Normalisation errors start with the key they concern — `routes[0].agent: …` or
+ * `agents."main".mcpServers."x": …` — so the message can point at it in the file.
+ */
+function nodeNamedBy(doc: Document, message: string): Node | undefined {
+  const indexed = /^([A-Za-z]+(?:\[\d+\]|\.[A-Za-z]+)*):/.exec(message)?.[1];
+  if (indexed) {
+    const path = [...indexed.matchAll(/([A-Za-z]+)|\[(\d+)\]/g)].map((m) => m[1] ?? Number(m[2]));
+    return nearestNode(doc, path);
+  }
+  const byId = /^agents\."([^"]+)"\.(\w+)\."([^"]+)":/.exec(message);
+  if (!byId) return undefined;
+  const agents = (doc.toJS() as { agents?: { id?: unknown }[] } | null)?.agents ?? [];
+  const index = agents.findIndex((a) => a?.id === byId[1]);
+  return index < 0 ? undefined : nearestNode(doc, ['agents', index, byId[2]!, byId[3]!]);
 }
 
 /** Replaces ${VAR} in every scalar string; a missing variable is an error at its position. */
@@ -107,7 +139,8 @@ function describeIssue(
     keyPath = [...path, key];
     message = `unknown key "${key}"${suggestion(issue)}`;
   } else if (issue.code === 'invalid_type') {
-    message = `expected ${issue.expected}, ${issue.message.replace(/^Invalid input: /, '')}`;
+    const detail = issue.message.replace(/^Invalid input: /, '');
+    message = detail.startsWith('expected') ? detail : `expected ${issue.expected}, ${detail}`;
   }
   const node = nearestNode(doc, keyPath);
   const offset = node && 'range' in node ? node.range?.[0] : undefined;
@@ -115,7 +148,8 @@ function describeIssue(
     .map((p) => (typeof p === 'number' ? `[${p}]` : `.${String(p)}`))
     .join('')
     .replace(/^\./, '');
-  return `${where(offset)}: ${dotted || '(root)'}: ${message}`;
+  const place = where(offset);
+  return `${place ? `${place}: ` : ''}${dotted || '(root)'}: ${message}`;
 }
 
 function suggestion(issue: { keys: string[] }): string {

@@ -79,6 +79,15 @@ export const agentSchema = z.strictObject({
   server: z.string().optional(),
   ssh: sshSchema.optional(),
   systemPrompt: z.string().optional(),
+  /**
+   * Extra environment for the runner inside the sandbox, e.g. engine settings such as
+   * API_TIMEOUT_MS or CLAUDE_CODE_MAX_RETRIES. Never a secret: the host refuses to start a
+   * sandbox whose environment holds a configured credential. OMNICLAW_*, HOME and PATH are
+   * set by the host and win.
+   */
+  env: z
+    .record(z.string().regex(/^[A-Za-z_][A-Za-z0-9_]*$/, 'an environment variable name'), z.string())
+    .optional(),
 });
 export type AgentConfigInput = z.input<typeof agentSchema>;
 

@@ -202,7 +202,13 @@ export class AgentQueue {
         if (!slot.pending.includes(run.chat)) slot.pending.unshift(run.chat);
       } else {
         const previous = this.attempts.get(key);
-        const count = previous && previous.lastMessageId === lastMessageId ? previous.count + 1 : 1;
+        // A run stopped for its time or memory limit would only hit it again: no retry.
+        const limited = outcome.reason === 'timeout' || outcome.reason === 'limit';
+        const count = limited
+          ? this.options.retry.maxAttempts
+          : previous && previous.lastMessageId === lastMessageId
+            ? previous.count + 1
+            : 1;
         this.attempts.set(key, { lastMessageId, count });
         if (count >= this.options.retry.maxAttempts) {
           this.attempts.delete(key);

@@ -364,13 +364,15 @@ export class AgentRun {
     signal: NodeJS.Signals | null;
     reason?: RunOutcome['reason'];
     stderrTail: string;
+    detail?: string;
   }): void {
     this.exitSeen = true;
     this.launched?.release();
     if (this.outcome) return this.finish(this.outcome);
     const clean = info.code === 0 && this.turns.length === 0;
-    const why =
-      info.reason === 'timeout'
+    const why = info.detail
+      ? info.detail
+      : info.reason === 'timeout'
         ? `the agent ran longer than its ${Math.round(this.agent.limits.timeoutMs / 1000)} s time limit and was stopped`
         : info.reason === 'limit'
           ? 'the agent exceeded its memory or process limit and was stopped'

@@ -2,6 +2,7 @@
 import type { Logger } from 'pino';
 import type { Channel, ChannelSink, NoticeContext, WorkNotice } from '../channels/types.js';
 import type { ChannelDirectory } from './outbox.js';
+import { backoffDelay } from './backoff.js';
 
 export class ChannelSet implements ChannelDirectory {
   constructor(
@@ -13,21 +14,35 @@ export class ChannelSet implements ChannelDirectory {
     return this.channels.find((c) => c.ownsChat(chat));
   }
 
-  /** Connects every channel on its own: one that cannot connect does not stop the others. */
+  private readonly retryTimers = new Set<NodeJS.Timeout>();
+  private closing = false;
+
+  /**
+   * Connects every channel on its own: one that cannot connect does not stop the others,
+   * and is tried again with backoff (1 s doubling to 5 min) until it connects.
+   */
   async connectAll(sinkFor: (channel: Channel) => ChannelSink): Promise<void> {
-    await Promise.all(
-      this.channels.map(async (channel) => {
-        try {
-          await channel.connect(sinkFor(channel));
-        } catch (err) {
-          this.logger.error(
-            { channel: channel.name, err: (err as Error).message },
-            'channel could not connect; the others keep working',
-          );
-          sinkFor(channel).state('failed', (err as Error).message);
-        }
-      }),
-    );
+    await Promise.all(this.channels.map((channel) => this.connectOne(channel, sinkFor(channel), 1)));
+  }
+
+  private async connectOne(channel: Channel, sink: ChannelSink, attempt: number): Promise<void> {
+    try {
+      await channel.connect(sink);
+    } catch (err) {
+      if (this.closing) return;
+      const delay = backoffDelay(attempt, 1_000, 300_000);
+      this.logger.error(
+        { channel: channel.name, err: (err as Error).message, attempt, retryInMs: delay },
+        'channel could not connect; the others keep working, and it will be tried again',
+      );
+      sink.state('failed', (err as Error).message);
+      const timer = setTimeout(() => {
+        this.retryTimers.delete(timer);
+        void this.connectOne(channel, sink, attempt + 1);
+      }, delay);
+      timer.unref();
+      this.retryTimers.add(timer);
+    }
   }
 
   notify(chat: string, notice: WorkNotice, context: NoticeContext): void {
@@ -41,6 +56,8 @@ export class ChannelSet implements ChannelDirectory {
   }
 
   async disconnectAll(): Promise<void> {
+    this.closing = true;
+    for (const timer of this.retryTimers) clearTimeout(timer);
     await Promise.all(
       this.channels.map((c) =>
         c

@@ -108,6 +108,7 @@ export function buildSandboxSpec(input: BuildSpecInput): { spec: SandboxSpec; wo
   if (agent.main) mounts.push(...projectMounts(input, ensureDir(join(paths.home, 'sandbox-empty'))));
 
   const env: Record<string, string> = {
+    ...agent.env,
     HOME: stateDir,
     PATH: '/usr/local/bin:/usr/bin:/bin',
     LANG: 'C.UTF-8',

@@ -13,7 +13,8 @@
  * `POST /v1/chat/completions` answers one scripted step per request, as JSON or, when the
  * request has `stream: true`, as SSE `data:` chunks (content deltas, tool_calls deltas split
  * across chunks, a usage chunk) ending with `data: [DONE]`. A step may also be an HTTP error
- * (`{ kind: 'http_error', status, headers? }`) or a hang (`{ kind: 'hang' }`: no headers ever).
+ * (`{ kind: 'http_error', status, headers? }`), a hang (`{ kind: 'hang' }`: no headers ever) or
+ * a dropped connection (`{ kind: 'drop' }`: headers and half a body, then the socket closes).
  * Tool call arguments may be a value (sent as JSON) or a raw string (e.g. invalid JSON).
  * With the queue empty the fake answers 500 saying so (or calls `fallback`, for benchmarks).
  * `GET /v1/models` lists one model; anything else is 404.
@@ -32,7 +33,9 @@ export type OpenAIStep =
   | { kind: 'text'; text: string; usage?: { input: number; output: number; cached?: number } }
   | { kind: 'tool_calls'; calls: ScriptedToolCall[]; text?: string }
   | { kind: 'http_error'; status: number; body?: string; headers?: Record<string, string> }
-  | { kind: 'hang' };
+  | { kind: 'hang' }
+  /** Headers and half a body, then the connection drops. */
+  | { kind: 'drop' };
 
 export interface RecordedOpenAIRequest {
   method: string;
@@ -129,6 +132,15 @@ function answer(
   if (step.kind === 'http_error') {
     res.writeHead(step.status, { 'content-type': 'application/json', ...step.headers });
     res.end(step.body ?? JSON.stringify({ error: { message: `fake-openai: scripted ${step.status}` } }));
+    return;
+  }
+  if (step.kind === 'drop') {
+    res.writeHead(200, {
+      'content-type': stream ? 'text/event-stream' : 'application/json',
+      'content-length': '1000',
+    });
+    res.write(stream ? 'data: {"id":"x","choices":[{"index":0,"delta":{"content":"par' : '{"id": "x", "choi');
+    setTimeout(() => res.destroy(), 10);
     return;
   }
   const text = step.text ?? null;

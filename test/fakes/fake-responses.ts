@@ -4,7 +4,7 @@
  *   const api = await startFakeResponses();
  *   api.script(
  *     { kind: 'function_call', name: 'exec_command', arguments: { cmd: 'echo hi' } },
- *     { kind: 'function_call', name: 'mcp__omniclaw__send_message', arguments: { text: 'hey' } },
+ *     { kind: 'function_call', namespace: 'mcp__omniclaw', name: 'send_message', arguments: { text: 'hey' } },
  *     { kind: 'text', text: 'All done.' },
  *   );
  *   // model provider base_url = `${api.url}/v1`, wire_api = "responses"
@@ -14,9 +14,12 @@
  * `POST /v1/responses` answers with the SSE events Codex reads: `response.created`,
  * `response.output_item.added`, `response.output_text.delta`, `response.output_item.done`,
  * `response.completed` (with usage). One scripted step answers one request. Steps may also be
- * an HTTP error (`{ kind: 'http_error', status }`) or a hang (`{ kind: 'hang' }`: headers never
- * come). With the queue empty the fake answers 500 with a message saying so, so a test that
- * forgot a step fails loudly. `GET /v1/models` lists one model; other paths are 404.
+ * an HTTP error (`{ kind: 'http_error', status }`), a hang (`{ kind: 'hang' }`: headers never
+ * come) or a drop (`{ kind: 'drop' }`: the stream starts, then the connection closes). With
+ * the queue empty the fake answers 500 with a message saying so, so a test that forgot a step
+ * fails loudly (or calls `fallback`). `GET /v1/models` lists one model; other paths are 404.
+ * Codex offers MCP tools as `namespace` tools (`mcp__<server>`); a function_call step names
+ * the tool and its namespace, as the real API does.
  */
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -34,7 +37,9 @@ export type ResponsesStep =
       text?: string;
     }
   | { kind: 'http_error'; status: number; body?: string; headers?: Record<string, string> }
-  | { kind: 'hang' };
+  | { kind: 'hang' }
+  /** The stream starts (response.created), then the connection drops. */
+  | { kind: 'drop' };
 
 export interface RecordedResponsesRequest {
   method: string;
@@ -117,6 +122,13 @@ function answer(res: ServerResponse, step: ResponsesStep, id: string, hanging: S
     return;
   }
   res.writeHead(200, { 'content-type': 'text/event-stream', 'cache-control': 'no-cache' });
+  if (step.kind === 'drop') {
+    res.write(
+      `event: response.created\ndata: ${JSON.stringify({ type: 'response.created', response: { id } })}\n\n`,
+    );
+    setTimeout(() => res.destroy(), 10);
+    return;
+  }
   const send = (type: string, data: Record<string, unknown>): void => {
     res.write(`event: ${type}\ndata: ${JSON.stringify({ type, ...data })}\n\n`);
   };

@@ -18,7 +18,9 @@ let ws: TestWorkspace;
 const runtimes: Runtime[] = [];
 
 function newRuntime(options: Partial<CodexRuntimeOptions> = {}): Runtime {
-  const runtime = createCodexRuntime({ idleTimeoutMs: 2_000, requestMaxRetries: 1, ...options });
+  // Codex keeps helper links under $HOME/.codex/tmp when CODEX_HOME is in /tmp: not the real home.
+  const baseEnv = { ...process.env, HOME: ws.root };
+  const runtime = createCodexRuntime({ idleTimeoutMs: 2_000, requestMaxRetries: 1, baseEnv, ...options });
   runtimes.push(runtime);
   return runtime;
 }
@@ -228,6 +230,7 @@ describe('codex runtime', () => {
     ['a 500', { kind: 'http_error' as const, status: 500 }],
     ['a 429', { kind: 'http_error' as const, status: 429 }],
     ['a hung API', { kind: 'hang' as const }],
+    ['a stream that drops mid-response', { kind: 'drop' as const }],
   ])('ends the turn with a clear error after %s, and keeps working', async (_what, step) => {
     let failing = true;
     api.fallback(() => (failing ? step : { kind: 'text', text: 'back again' }));

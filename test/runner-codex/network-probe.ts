@@ -16,7 +16,7 @@ api.script(
   { kind: 'text', text: 'done' },
 );
 const sink = new RecordingSink();
-const runtime = createCodexRuntime({ idleTimeoutMs: 10_000 });
+const runtime = createCodexRuntime({ idleTimeoutMs: 10_000, baseEnv: { ...process.env, HOME: ws.root } });
 await runtime.start(startCommand('codex', ws, `${api.url}/v1`), sink);
 await sink.waitForDone('turn-1', 60_000);
 await runtime.stop();

@@ -176,6 +176,7 @@ describe('openai runtime', () => {
       1,
       /refused the run's credentials \(401\)/,
     ],
+    ['a dropped connection', { kind: 'drop' as const }, 3, /connection .* broke while reading the answer/],
   ])(
     'ends the turn with a clear error after %s, and keeps working',
     async (_what, step, attempts, pattern) => {

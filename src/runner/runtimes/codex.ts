@@ -27,12 +27,17 @@ export interface CodexRuntimeOptions {
   requestMaxRetries: number;
   /** argv of the Codex CLI; default node + @openai/codex/bin/codex.js. */
   command: string[];
+  /** Environment Codex starts from (default: the runner's). */
+  baseEnv: NodeJS.ProcessEnv;
 }
 
 /** Codex session ids are UUIDs; anything else Codex treats as a thread *name* and may start fresh. */
 const THREAD_ID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
-type CodexSettings = Omit<CodexRuntimeOptions, 'command'> & { command?: string[] };
+type CodexSettings = Omit<CodexRuntimeOptions, 'command' | 'baseEnv'> & {
+  command?: string[];
+  baseEnv?: NodeJS.ProcessEnv;
+};
 
 export function codexOptionsFromEnv(env: NodeJS.ProcessEnv = process.env): CodexSettings {
   const number = (name: string, fallback: number): number => {
@@ -185,7 +190,7 @@ async function runOneTurn(
       resumeThreadId: state.threadId,
       prompt: text,
       env: {
-        ...withWebProxy(process.env, init.httpProxy),
+        ...withWebProxy(settings.baseEnv ?? process.env, init.httpProxy),
         CODEX_HOME: state.codexHome,
         [CODEX_TOKEN_ENV]: state.endpoint.token,
       },

@@ -96,7 +96,17 @@ export function createChatClient(options: ChatClientOptions) {
         }
         throw err;
       }
-      if (response.ok) return parseResponse(await readJson(response, url));
+      if (response.ok) {
+        try {
+          return parseResponse(await readJson(response, url));
+        } catch (err) {
+          if (err instanceof ModelApiError && err.status === 0 && attemptNo < options.maxRetries) {
+            await sleep(backoff(options, attemptNo, null), signal);
+            continue;
+          }
+          throw err;
+        }
+      }
       const body = (await response.text().catch(() => '')).slice(0, 500);
       if (RETRYABLE.has(response.status) && attemptNo < options.maxRetries) {
         await sleep(backoff(options, attemptNo, response.headers.get('retry-after')), signal);
@@ -133,7 +143,16 @@ function errorText(body: string): string {
 }
 
 async function readJson(response: Response, url: string): Promise<unknown> {
-  const text = await response.text();
+  let text: string;
+  try {
+    text = await response.text();
+  } catch (err) {
+    // The connection dropped mid-body: worth a retry like a refused connection.
+    throw new ModelApiError(
+      `the connection to the model API at ${url} broke while reading the answer: ${(err as Error).message}`,
+      0,
+    );
+  }
   try {
     return JSON.parse(text) as unknown;
   } catch {
