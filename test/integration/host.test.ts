@@ -105,6 +105,19 @@ describe('the host path', () => {
     expect(host.channel.sentTo('mem:main-chat')[0]).toMatch(/runner exited \(code 3\)/);
   });
 
+  it('stops a run at its time limit, tells the chat, and does not retry it', async () => {
+    host = await startTestHost(`
+agents:
+  - { id: main, main: true, sandbox: none, limits: { timeoutMs: 400 } }
+routes:
+  - { chat: "mem:x", agent: main }
+`);
+    host.channel.receive('mem:x', '!hang forever');
+    await until(() => host!.channel.sentTo('mem:x').length === 1);
+    expect(host.channel.sentTo('mem:x')[0]).toMatch(/time limit/);
+    expect(host.app.store.runs.recent()).toHaveLength(1);
+  });
+
   it('ends a run whose runner breaks the protocol', async () => {
     host = await startTestHost(routes());
     host.channel.receive('mem:main-chat', '!badline');
