@@ -94,7 +94,9 @@ export default async function e2eBench(): Promise<BenchResult[]> {
       `models: { anthropic: { baseUrl: "${fake.url}", apiKey: "sk-ant-bench-0123456789" } }`,
       'queue: { maxConcurrent: 3 }',
       'agents:',
-      ...PLAN.map((p, i) => `  - { id: via-${p.backend}, ${i === 0 ? 'main: true, ' : ''}sandbox: ${p.backend} }`),
+      ...PLAN.map(
+        (p, i) => `  - { id: via-${p.backend}, ${i === 0 ? 'main: true, ' : ''}sandbox: ${p.backend} }`,
+      ),
       'routes:',
       ...PLAN.map((p) => `  - { chat: "mem:${p.backend}", agent: via-${p.backend}, requiresTrigger: false }`),
     ].join('\n'),
@@ -123,7 +125,11 @@ export default async function e2eBench(): Promise<BenchResult[]> {
     );
     const sendAt = await sent;
     const model = await request;
-    return { total: sendAt - accepted, toModel: model.receivedAt - accepted, modelToSend: sendAt - model.receivedAt };
+    return {
+      total: sendAt - accepted,
+      toModel: model.receivedAt - accepted,
+      modelToSend: sendAt - model.receivedAt,
+    };
   };
 
   const results: BenchResult[] = [];
@@ -157,7 +163,14 @@ export default async function e2eBench(): Promise<BenchResult[]> {
 }
 
 function summarise(label: string, samples: Sample[], target?: string): BenchResult[] {
-  const pick = (key: keyof Sample, p: number): number => round(percentile(samples.map((s) => s[key]), p), 1);
+  const pick = (key: keyof Sample, p: number): number =>
+    round(
+      percentile(
+        samples.map((s) => s[key]),
+        p,
+      ),
+      1,
+    );
   const note = `${samples.length} samples; real Claude engine, instant fake model, gateway on`;
   return [
     { name: `${label}: accepted → reply sent p50`, value: pick('total', 50), unit: 'ms', target, note },

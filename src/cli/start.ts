@@ -1,7 +1,7 @@
 /** `omniclaw start`: the daemon. Writes a default config on first start. */
 import { basename, dirname, resolve } from 'node:path';
 import type { Command } from 'commander';
-import { ensureConfig } from '../config/init.js';
+import { ensureConfig, localModelServers } from '../config/init.js';
 import { configSecrets } from '../config/secrets.js';
 import { createLogger } from '../observability/logger.js';
 import { startApp } from '../app.js';
@@ -13,7 +13,7 @@ export function registerStart(program: Command): void {
     .description('start the OmniClaw daemon (writes a default config on first start)')
     .action(async () => {
       const context = cliContext();
-      const created = await ensureConfig(context.paths, context.env);
+      const created = await ensureConfig(context.paths, context.env, localModelServers(context.env));
       if (created) {
         const what =
           created.kind === 'anthropic'

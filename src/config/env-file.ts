@@ -28,5 +28,13 @@ export function writeEnvKeys(path: string, values: Record<string, string | undef
   chmodSync(path, 0o600);
 }
 
-const quote = (value: string): string =>
-  /^[A-Za-z0-9_./:@+-]*$/.test(value) ? value : JSON.stringify(value);
+/**
+ * Quotes a value so that node's parseEnv reads it back unchanged. Single quotes are literal
+ * (no escapes), so they suit almost anything; parseEnv has no escape for a quote character,
+ * so a value holding every kind of quote cannot be stored.
+ */
+const quote = (value: string): string => {
+  if (/^[A-Za-z0-9_./:@+-]*$/.test(value)) return value;
+  for (const q of ["'", '`', '"']) if (!value.includes(q)) return `${q}${value}${q}`;
+  throw new Error('a value containing \', ` and " cannot be stored in the .env file');
+};

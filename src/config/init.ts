@@ -16,6 +16,21 @@ export const LOCAL_MODEL_SERVERS = [
   { name: 'LM Studio', baseUrl: 'http://127.0.0.1:1234/v1' },
 ];
 
+/**
+ * Where to look for a local model server. OMNICLAW_LOCAL_MODEL_URLS (comma-separated base
+ * URLs, or "none") replaces the usual ports — tests use it so that first-start detection
+ * never reaches a real Ollama or LM Studio on the machine running them.
+ */
+export function localModelServers(env: Record<string, string | undefined>): typeof LOCAL_MODEL_SERVERS {
+  const raw = env.OMNICLAW_LOCAL_MODEL_URLS;
+  if (raw === undefined) return LOCAL_MODEL_SERVERS;
+  return raw
+    .split(',')
+    .map((url) => url.trim().replace(/\/+$/, ''))
+    .filter((url) => url && url !== 'none')
+    .map((baseUrl) => ({ name: 'the local model server', baseUrl }));
+}
+
 export async function detectModel(
   env: Record<string, string | undefined>,
   servers = LOCAL_MODEL_SERVERS,

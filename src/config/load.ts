@@ -35,7 +35,11 @@ export function loadConfigFile(file: string, options: LoadOptions): Config {
 
 export function parseConfigText(text: string, file: string, options: LoadOptions): Config {
   const lineCounter = new LineCounter();
-  const doc = parseDocument(text, { lineCounter, prettyErrors: false, uniqueKeys: true });
+  // `{ apiKey: ${KEY} }` is not valid YAML as written (the `{` opens a flow map), yet it is
+  // how people write it. Each ${NAME} becomes a same-length marker of private-use characters
+  // before parsing, so positions stay exact, and is substituted after (never as YAML).
+  const marked = text.replace(VAR_REFERENCE, (_m, name: string) => `${VAR_OPEN}${name}${VAR_CLOSE}`);
+  const doc = parseDocument(marked, { lineCounter, prettyErrors: false, uniqueKeys: true });
   const where = (offset: number | undefined): string => {
     if (offset === undefined) return file;
     const pos = lineCounter.linePos(offset);
@@ -96,6 +100,11 @@ function nodeNamedBy(doc: Document, message: string): Node | undefined {
   return index < 0 ? undefined : nearestNode(doc, ['agents', index, byId[2]!, byId[3]!]);
 }
 
+const VAR_REFERENCE = /\$\{([A-Za-z_][A-Za-z0-9_]*)\}/g;
+const VAR_OPEN = '\uE000\uE001';
+const VAR_CLOSE = '\uE002';
+const MARKED_REFERENCE = new RegExp(`${VAR_OPEN}([A-Za-z_][A-Za-z0-9_]*)${VAR_CLOSE}`, 'g');
+
 /** Replaces ${VAR} in every scalar string; a missing variable is an error at its position. */
 function substituteVariables(
   doc: Document,
@@ -110,8 +119,8 @@ function substituteVariables(
       }
     } else if (isSeq(node)) {
       node.items.forEach((item, i) => visit(item, `${path}[${i}]`));
-    } else if (isScalar(node) && typeof node.value === 'string' && node.value.includes('${')) {
-      node.value = node.value.replace(/\$\{([A-Za-z_][A-Za-z0-9_]*)\}/g, (_m, name: string) => {
+    } else if (isScalar(node) && typeof node.value === 'string' && node.value.includes(VAR_OPEN)) {
+      node.value = node.value.replace(MARKED_REFERENCE, (_m, name: string) => {
         const value = env[name];
         if (value === undefined || value === '') {
           throw new ConfigError(

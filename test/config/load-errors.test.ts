@@ -80,6 +80,11 @@ describe('config errors name file:line:col, the key and what is expected', () =>
         'Set it in the environment or in the instance .env file.',
     },
     {
+      what: 'missing ${VAR} inside a flow map, as the README writes it',
+      yaml: 'models:\n  anthropic: { apiKey: ${NOPE} }\n',
+      expected: `${FILE}:2:24: models.anthropic.apiKey refers to \${NOPE}, which is not set. Set it in the environment or in the instance .env file.`,
+    },
+    {
       what: 'an empty ${VAR} counts as missing',
       yaml: 'channels:\n  telegram: { token: "${TG}" }\n',
       env: { TG: '' },

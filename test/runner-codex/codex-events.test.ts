@@ -149,10 +149,10 @@ describe('codexConfigToml', () => {
     });
     expect(toml).not.toContain('evil');
     expect(toml).toContain(
-      '[mcp_servers."my notes"]\ncommand = "notes-mcp"\nargs = ["--ro"]\nenv = { "NOTES_DIR" = "/workspace/agent/notes" }',
+      '[mcp_servers."my notes"]\nrequired = true\nstartup_timeout_sec = 30\ncommand = "notes-mcp"\nargs = ["--ro"]\nenv = { "NOTES_DIR" = "/workspace/agent/notes" }',
     );
     expect(toml).toContain(
-      '[mcp_servers."web"]\nurl = "http://127.0.0.1:3128/mcp"\nhttp_headers = { "x-run" = "r1" }',
+      '[mcp_servers."web"]\nrequired = true\nstartup_timeout_sec = 30\nurl = "http://127.0.0.1:3128/mcp"\nhttp_headers = { "x-run" = "r1" }',
     );
   });
 });

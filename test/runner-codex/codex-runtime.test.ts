@@ -150,6 +150,21 @@ describe('codex runtime', () => {
     expect(sink.of('progress').map((p) => p.text)).toContain('notes: lookup');
   });
 
+  it('fails the turn with an error naming a plugin MCP server that cannot start', async () => {
+    const sink = new RecordingSink();
+    await newRuntime().start(
+      startCommand('codex', ws, `${api.url}/v1`, {
+        mcpServers: {
+          broken: { type: 'stdio', command: join(ws.root, 'no-such-binary'), args: [], env: {} },
+        },
+      }),
+      sink,
+    );
+    const error = await sink.waitFor((e) => e.type === 'error', 30_000);
+    expect(error).toMatchObject({ fatal: false, message: expect.stringMatching(/MCP server.*broken/) });
+    expect(api.turns()).toHaveLength(0);
+  });
+
   it("keeps the run's model token out of the commands Codex runs", async () => {
     api.script(
       { kind: 'function_call', name: 'exec_command', arguments: { cmd: 'env; echo END-OF-ENV' } },

@@ -105,6 +105,10 @@ export function codexConfigToml(input: CodexConfigInput): string {
   for (const [name, spec] of Object.entries(input.pluginMcpServers)) {
     if (name === OMNICLAW_MCP_SERVER) continue;
     lines.push('', `[mcp_servers.${str(name)}]`);
+    // Codex sends its first request without waiting for servers that are not required, and
+    // every turn is a new Codex process: a plugin slower than ~1 s would never be offered.
+    // Required, a broken plugin fails the turn with an error that names it.
+    lines.push('required = true', 'startup_timeout_sec = 30');
     if (spec.type === 'stdio') {
       lines.push(`command = ${str(spec.command)}`, `args = ${strArray(spec.args)}`);
       if (Object.keys(spec.env).length) lines.push(`env = ${inlineTable(spec.env)}`);

@@ -29,7 +29,12 @@ export function toolDefinitions(
     // A host tool may not shadow a workspace tool (the host's set is fixed; this only guards).
     ...agentTools
       .filter((tool) => !workspaceTools.has(tool.name))
-      .map((tool) => ({ name: tool.name, description: tool.description, parameters: tool.inputSchema })),
+      // Function parameters must be an object schema; host schemas may leave `type` implicit.
+      .map((tool) => ({
+        name: tool.name,
+        description: tool.description,
+        parameters: { type: 'object', ...tool.inputSchema },
+      })),
     ...plugins.definitions,
   ].map((fn) => ({ type: 'function' as const, function: fn }));
 }

@@ -1,0 +1,167 @@
+/**
+ * Idle host memory: the daemon as a real subprocess (`node bin/omniclaw.js start`, a temp
+ * OMNICLAW_HOME), once with every channel that can be faked over the wire connected
+ * (Telegram, Discord, Slack against the fakes in test/fakes/, plus the terminal chat) and
+ * once with only the terminal chat. WhatsApp stays disabled: Baileys speaks WhatsApp's
+ * Noise-encrypted protocol to WhatsApp's servers and there is no fake for it here.
+ * Readiness comes from /readyz; then the daemon idles 5 s and VmRSS is read from /proc.
+ * Needs a build (`npm run build`).
+ */
+import { spawn, type ChildProcess } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { createServer } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { PROJECT_ROOT } from '../src/app.js';
+import { startFakeDiscord } from '../test/fakes/fake-discord.js';
+import { startFakeSlack } from '../test/fakes/fake-slack.js';
+import { startFakeTelegram } from '../test/fakes/fake-telegram.js';
+import { round, type BenchResult } from './types.js';
+
+const IDLE_MS = 5_000;
+const READY_TIMEOUT_MS = 60_000;
+
+function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const server = createServer();
+    server.once('error', reject);
+    server.listen(0, '127.0.0.1', () => {
+      const { port } = server.address() as { port: number };
+      server.close(() => resolve(port));
+    });
+  });
+}
+
+function statusField(pid: number, field: string): number {
+  const status = readFileSync(`/proc/${pid}/status`, 'utf8');
+  const kb = Number(new RegExp(`${field}:\\s+(\\d+)`).exec(status)?.[1] ?? NaN);
+  return kb / 1024;
+}
+
+interface Readiness {
+  ok: boolean;
+  checks: { name: string; ok: boolean; detail?: string }[];
+}
+
+async function readyz(port: number): Promise<Readiness | undefined> {
+  try {
+    const response = await fetch(`http://127.0.0.1:${port}/readyz`);
+    return (await response.json()) as Readiness;
+  } catch {
+    return undefined; // not listening yet
+  }
+}
+
+async function metric(port: number, name: string): Promise<number> {
+  const text = await (await fetch(`http://127.0.0.1:${port}/metrics`)).text();
+  const line = text.split('\n').find((l) => l.startsWith(`${name} `) || l.startsWith(`${name}{`));
+  return Number(line?.split(' ').pop() ?? NaN);
+}
+
+/** The real daemon, and the host alone (startApp without the CLI's other commands). */
+const PROGRAMS = {
+  daemon: { script: 'bin/omniclaw.js', args: ['start'], what: '`omniclaw start`' },
+  bare: { script: 'bench/fixtures/bare-daemon.mjs', args: [], what: 'startApp alone, no CLI' },
+} as const;
+
+/** Starts the daemon with `yaml`, waits for channels connected + 5 s idle, measures, stops it. */
+async function idleDaemon(
+  program: keyof typeof PROGRAMS,
+  channels: string,
+  yaml: (port: number) => string,
+): Promise<BenchResult[]> {
+  const { script, args, what } = PROGRAMS[program];
+  const label = `${channels}, ${what}`;
+  const home = mkdtempSync(join(tmpdir(), 'omniclaw-bench-rss-'));
+  const port = await freePort();
+  writeFileSync(join(home, 'omniclaw.yaml'), yaml(port), { mode: 0o600 });
+  let stderr = '';
+  const daemon: ChildProcess = spawn(process.execPath, [join(PROJECT_ROOT, script), ...args], {
+    env: {
+      PATH: process.env.PATH,
+      HOME: home,
+      OMNICLAW_HOME: home,
+      OMNICLAW_LOG_LEVEL: 'warn',
+    },
+    stdio: ['ignore', 'ignore', 'pipe'],
+  });
+  daemon.stderr!.on('data', (chunk: Buffer) => (stderr = (stderr + chunk.toString()).slice(-4000)));
+  const exited = new Promise<void>((resolve) => daemon.once('exit', () => resolve()));
+  try {
+    const began = Date.now();
+    let ready: Readiness | undefined;
+    for (;;) {
+      ready = await readyz(port);
+      if (ready?.checks.find((c) => c.name === 'channels')?.ok) break;
+      if (daemon.exitCode !== null) throw new Error(`${label}: daemon exited early: ${stderr}`);
+      if (Date.now() - began > READY_TIMEOUT_MS)
+        throw new Error(`${label}: channels not connected: ${JSON.stringify(ready)} ${stderr}`);
+      await new Promise((r) => setTimeout(r, 100));
+    }
+    const readyMs = Date.now() - began;
+    await new Promise((r) => setTimeout(r, IDLE_MS));
+    const rss = statusField(daemon.pid!, 'VmRSS');
+    const heap = (await metric(port, 'omniclaw_nodejs_heap_size_used_bytes')) / 1024 / 1024;
+    return [
+      {
+        name: `idle RSS, ${label}`,
+        value: round(rss, 1),
+        unit: 'MB',
+        target: '≤ 80 MB',
+        note: `VmRSS after ${IDLE_MS / 1000} s idle; JS heap used ${round(heap, 1)} MB`,
+      },
+      { name: `daemon spawn → channels connected (/readyz), ${label}`, value: readyMs, unit: 'ms' },
+    ];
+  } finally {
+    daemon.kill('SIGTERM');
+    const deadline = setTimeout(() => daemon.kill('SIGKILL'), 10_000);
+    await exited;
+    clearTimeout(deadline);
+    rmSync(home, { recursive: true, force: true });
+  }
+}
+
+export default async function idleRssBench(): Promise<BenchResult[]> {
+  const tg = await startFakeTelegram();
+  const dc = await startFakeDiscord();
+  const slack = await startFakeSlack();
+  const common = (port: number): string[] => [
+    `http: { host: 127.0.0.1, port: ${port} }`,
+    'models: { anthropic: { baseUrl: "http://127.0.0.1:9", apiKey: "sk-ant-bench-0123456789" } }',
+    'agents: [{ id: main, main: true, sandbox: bwrap }]',
+  ];
+  const sections: Record<string, string> = {
+    telegram: `  telegram: { token: "${tg.token}", apiRoot: "${tg.apiRoot}" }`,
+    discord: `  discord: { token: "${dc.token}", api: "${dc.api}" }`,
+    slack: `  slack: { botToken: "xoxb-fake-bot-token", appToken: "xapp-fake-app-token", apiUrl: "${slack.apiUrl}" }`,
+  };
+  const withChannels =
+    (...names: string[]) =>
+    (port: number): string =>
+      [
+        ...common(port),
+        'channels:',
+        ...names.map((n) => sections[n]!),
+        '  whatsapp: { enabled: false }',
+      ].join('\n');
+  try {
+    const results: BenchResult[] = [];
+    for (const program of ['daemon', 'bare'] as const) {
+      results.push(
+        ...(await idleDaemon(
+          program,
+          'terminal + telegram + discord + slack',
+          withChannels(...Object.keys(sections)),
+        )),
+      );
+      results.push(...(await idleDaemon(program, 'terminal chat only', withChannels())));
+    }
+    // What each platform library adds, on the host alone.
+    for (const name of Object.keys(sections)) {
+      results.push(...(await idleDaemon('bare', `terminal + ${name}`, withChannels(name))));
+    }
+    return results;
+  } finally {
+    await Promise.all([tg.close(), dc.close(), slack.close()]);
+  }
+}
