@@ -10,7 +10,7 @@ import { instancePaths, type InstancePaths } from './config/paths.js';
 import { openStore, type Store } from './store/index.js';
 import { Metrics } from './observability/metrics.js';
 import { ObservabilityServer } from './observability/http-server.js';
-import { ControlSocket } from './core/control-socket.js';
+import { ControlSocket, isAlive } from './core/control-socket.js';
 import { LocalChannel } from './channels/local.js';
 import type { Channel, ChannelState } from './channels/types.js';
 import { ChannelSet } from './core/channel-set.js';
@@ -72,6 +72,11 @@ export async function startApp(options: AppOptions): Promise<App> {
   const paths = instancePaths(options.home);
   for (const dir of [paths.home, paths.groups, paths.globalMemory, paths.sessions, paths.logs]) {
     mkdirSync(dir, { recursive: true, mode: 0o700 });
+  }
+  // Checked before anything is touched: a second daemon on this instance would otherwise
+  // close the first one's live runs as abandoned before failing on its sockets.
+  if (await isAlive(paths.socket)) {
+    throw new Error(`another OmniClaw daemon is already running on ${paths.socket}; stop it first`);
   }
   const store = openStore(paths.database, { now: options.now });
   const abandoned = store.runs.closeAbandoned();

@@ -2,9 +2,8 @@
 import { existsSync } from 'node:fs';
 import { instancePaths, resolveHome, type InstancePaths } from '../config/paths.js';
 import { readEnvFile } from '../config/env-file.js';
-import { loadConfigFile } from '../config/load.js';
-import { normaliseConfig, type Config } from '../config/normalise.js';
-import { configSchema } from '../config/schema.js';
+import { loadConfigFile, parseConfigText } from '../config/load.js';
+import type { Config } from '../config/normalise.js';
 
 export interface CliContext {
   paths: InstancePaths;
@@ -20,7 +19,9 @@ export function cliContext(): CliContext {
 
 /** The config file, or the defaults when there is none yet. */
 export function loadConfig(context: CliContext): Config {
-  if (!existsSync(context.paths.config)) return normaliseConfig(configSchema.parse({}));
+  // No file yet: the defaults, still with OMNICLAW_* overrides from the environment.
+  if (!existsSync(context.paths.config))
+    return parseConfigText('', context.paths.config, { env: context.env });
   return loadConfigFile(context.paths.config, { env: context.env });
 }
 

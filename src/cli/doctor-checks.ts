@@ -111,7 +111,7 @@ const SANDBOX_FIXES: Partial<Record<SandboxKind, string>> = {
   docker: 'install Docker (Debian: `apt-get install docker.io`), start it, then `omniclaw image build`',
   podman: 'install Podman (`apt-get install podman`) if you prefer it to Docker',
   bwrap: 'install bubblewrap (`apt-get install bubblewrap`); it needs unprivileged user namespaces',
-  'apple-container': 'on macOS 26+, install Apple\'s `container` tool and run `container system start`',
+  'apple-container': "on macOS 26+, install Apple's `container` tool and run `container system start`",
 };
 
 /** What auto-detection found, what it chose and why, and per-agent overrides. */
@@ -126,7 +126,11 @@ export function sandboxChecks(config: Config, choice: SandboxChoice): Check[] {
   if (autoAgents.length) {
     checks.push(
       choice.chosen
-        ? { name: 'sandbox choice', status: 'ok', detail: `auto → ${choice.chosen} for ${autoAgents.join(', ')}: ${choice.why}` }
+        ? {
+            name: 'sandbox choice',
+            status: 'ok',
+            detail: `auto → ${choice.chosen} for ${autoAgents.join(', ')}: ${choice.why}`,
+          }
         : {
             name: 'sandbox choice',
             status: 'fail',

@@ -1,10 +1,11 @@
 /** `omniclaw start`: the daemon. Writes a default config on first start. */
+import { existsSync } from 'node:fs';
 import { basename, dirname, resolve } from 'node:path';
 import type { Command } from 'commander';
 import { ensureConfig, localModelServers } from '../config/init.js';
 import { configSecrets } from '../config/secrets.js';
 import { createLogger } from '../observability/logger.js';
-import { startApp } from '../app.js';
+import { startApp, type AppOptions } from '../app.js';
 import { cliContext, loadConfig } from './context.js';
 
 export function registerStart(program: Command): void {
@@ -33,7 +34,24 @@ export function registerStart(program: Command): void {
       // OMNICLAW_RUNNER points at another runner program (development and tests).
       const custom = process.env.OMNICLAW_RUNNER ? resolve(process.env.OMNICLAW_RUNNER) : undefined;
       const runner = custom ? { hostDir: dirname(custom), main: basename(custom) } : undefined;
-      const app = await startApp({ home: context.paths.home, config, logger, runner });
+      let app: Awaited<ReturnType<typeof startApp>>;
+      try {
+        app = await startApp({
+          home: context.paths.home,
+          config,
+          logger,
+          runner,
+          beforeSend: testFaultHook(process.env),
+        });
+      } catch (err) {
+        process.stderr.write(`omniclaw: ${(err as Error).message}\n`);
+        // Not process.exit() at once: the log file stream may still be opening, and pino
+        // throws ("sonic boom is not ready yet") when asked to flush it on exit. Leave when
+        // nothing is left to do, or after a second at the latest.
+        process.exitCode = 1;
+        setTimeout(() => process.exit(1), 1_000).unref();
+        return;
+      }
       process.stderr.write(
         `omniclaw: running — talk to it with \`omniclaw chat\`; health on http://${app.http.host}:${app.http.port}/healthz\n`,
       );
@@ -41,7 +59,10 @@ export function registerStart(program: Command): void {
       // A library throwing from its own event handlers (seen with discord.js on malformed
       // gateway events) must cost that channel an error, not the host its life.
       process.on('unhandledRejection', (reason) =>
-        logger.error({ err: reason instanceof Error ? reason.message : String(reason) }, 'unhandled rejection'),
+        logger.error(
+          { err: reason instanceof Error ? reason.message : String(reason) },
+          'unhandled rejection',
+        ),
       );
 
       let signals = 0;
@@ -53,7 +74,8 @@ export function registerStart(program: Command): void {
         }
         logger.info({ signal }, 'shutting down (send the signal again to exit at once)');
         void app.stop().then(
-          () => process.exit(0),
+          // pino writes asynchronously: flush so the last lines reach the log file.
+          () => logger.flush(() => process.exit(0)),
           (err: Error) => {
             logger.error({ err: err.message }, 'shutdown failed');
             process.exit(1);
@@ -63,4 +85,19 @@ export function registerStart(program: Command): void {
       process.on('SIGTERM', onSignal);
       process.on('SIGINT', onSignal);
     });
+}
+
+/**
+ * TEST-ONLY SEAM for the crash-recovery tests (test/integration/daemon.test.ts), which run
+ * the daemon as a real process and cannot reach AppOptions.beforeSend otherwise. With
+ * OMNICLAW_TEST_FAULT=crash-before-send, the daemon kills itself with SIGKILL just before
+ * handing an outbox row to its channel — but only while the file OMNICLAW_TEST_FAULT_FILE
+ * exists, so the test decides when. Without these variables it does nothing.
+ */
+function testFaultHook(env: NodeJS.ProcessEnv): AppOptions['beforeSend'] {
+  const marker = env.OMNICLAW_TEST_FAULT_FILE;
+  if (env.OMNICLAW_TEST_FAULT !== 'crash-before-send' || !marker) return undefined;
+  return () => {
+    if (existsSync(marker)) process.kill(process.pid, 'SIGKILL');
+  };
 }

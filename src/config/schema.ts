@@ -19,6 +19,15 @@ export const agentIdSchema = z
 
 const systemTimezone = (): string => Intl.DateTimeFormat().resolvedOptions().timeZone || 'UTC';
 
+function isTimeZone(zone: string): boolean {
+  try {
+    new Intl.DateTimeFormat('en-US', { timeZone: zone });
+    return true;
+  } catch {
+    return false;
+  }
+}
+
 export const limitsSchema = z.strictObject({
   memoryMb: z.number().int().min(64).default(1024),
   cpus: z.number().positive().default(1),
@@ -103,7 +112,13 @@ const secret = z.string().min(1);
 
 export const configSchema = z.strictObject({
   instance: z
-    .strictObject({ name: z.string().default('Omni'), timezone: z.string().default(systemTimezone) })
+    .strictObject({
+      name: z.string().default('Omni'),
+      timezone: z
+        .string()
+        .default(systemTimezone)
+        .refine(isTimeZone, 'an IANA time zone such as Europe/Berlin'),
+    })
     .default(() => ({ name: 'Omni', timezone: systemTimezone() })),
   http: z
     .strictObject({

@@ -62,6 +62,8 @@ interface Turn {
   triggerPlatformId?: string;
   answered: boolean;
   outboxIds: number[];
+  /** A non-fatal runtime error for this turn (the model API failed after its retries). */
+  error?: string;
 }
 
 const CATCH_UP_LIMIT = 100;
@@ -310,6 +312,27 @@ export class AgentRun {
     }
   }
 
+  /** The turn ended in an error without a reply: the chat is told, with the cursor moved past it. */
+  private apologise(turn: Turn, error: string): void {
+    const { store, outbox } = this.deps;
+    const channel = this.deps.channelOf(this.chat) ?? 'unknown';
+    store.db.transaction(() => {
+      turn.outboxIds.push(
+        store.outbox.enqueue({
+          channel,
+          chat: this.chat,
+          text: `Sorry, I could not answer your message: ${error}`,
+          replyTo: turn.triggerPlatformId,
+          agent: this.agent.id,
+          runId: this.id,
+        }),
+      );
+      store.cursors.advance(this.agent.id, this.chat, turn.lastMessageId);
+    })();
+    outbox.kick();
+    void outbox.settled(turn.outboxIds).then(() => this.notify({ kind: 'failed', error }, turn));
+  }
+
   private async onToolCall(event: RunnerEventOf<'tool_call'>): Promise<void> {
     const turn = this.turnFor(event.turnId);
     const result = await this.deps.tools.call(event.name, event.args, {
@@ -329,7 +352,8 @@ export class AgentRun {
   private onDone(event: RunnerEventOf<'done'>): void {
     const index = this.turns.findIndex((t) => t.id === event.turnId);
     const turn = index >= 0 ? this.turns.splice(index, 1)[0]! : this.turns.shift();
-    if (turn) this.deps.store.cursors.advance(this.agent.id, this.chat, turn.lastMessageId);
+    if (turn && !turn.answered && turn.error) this.apologise(turn, turn.error);
+    else if (turn) this.deps.store.cursors.advance(this.agent.id, this.chat, turn.lastMessageId);
     if (event.usage) {
       this.deps.store.runs.addUsage(this.id, event.usage);
       this.deps.observe?.usage?.(this.agent.id, event.usage);
@@ -349,7 +373,12 @@ export class AgentRun {
       'runner error',
     );
     if (event.sessionInvalid) this.deps.store.sessions.clear(this.agent.id, this.agent.runtime);
-    if (!event.fatal) return;
+    if (!event.fatal) {
+      // The runtime goes on, but this turn may end without a reply: remember why, for `done`.
+      const turn = event.turnId ? this.turns.find((t) => t.id === event.turnId) : undefined;
+      if (turn) turn.error = event.message;
+      return;
+    }
     this.finish({
       ok: false,
       error: event.message,

@@ -187,7 +187,7 @@ export class Outbox {
 
   /** One timer, armed for the earliest retry; never a periodic poll. */
   private armTimer(): void {
-    const next = this.options.store.nextDueAt();
+    const next = this.options.store.nextDueAt(this.now());
     if (next === undefined || next <= this.now() || next >= this.timerAt || this.stopped) return;
     if (this.timer) clearTimeout(this.timer);
     this.timerAt = next;

@@ -7,7 +7,7 @@
  * same handlers behind both:
  *   origin-form  `/anthropic/…`, `/openai/…`   → model routes (model-routes.ts)
  *   `CONNECT host:port`, `GET http://host/…`    → web proxy (connect-proxy.ts)
- * See docs/gateway.md for the socket permissions and the token formats.
+ * See docs/security.md ("Egress: the gateway") for the socket permissions and the token formats.
  */
 import http, { type IncomingMessage, type ServerResponse } from 'node:http';
 import type { Socket } from 'node:net';

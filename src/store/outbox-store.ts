@@ -72,9 +72,12 @@ export class OutboxStore {
     this.insertStmt = db.prepare(`INSERT INTO outbox
       (channel, chat, text, reply_to, thread, files, agent, run_id, status, attempts, next_attempt_at, created_at)
       VALUES (?, ?, ?, ?, ?, ?, ?, ?, 'pending', 0, ?, ?)`);
-    this.dueStmt = db.prepare(
-      "SELECT * FROM outbox WHERE status = 'pending' AND next_attempt_at <= ? ORDER BY id LIMIT ?",
-    );
+    // A row is due only when no earlier row of its chat is still waiting for a retry:
+    // otherwise a failed message would be overtaken by the ones queued behind it.
+    this.dueStmt = db.prepare(`SELECT * FROM outbox o WHERE o.status = 'pending' AND o.next_attempt_at <= @now
+      AND NOT EXISTS (SELECT 1 FROM outbox p WHERE p.status = 'pending' AND p.chat = o.chat AND p.id < o.id
+        AND p.next_attempt_at > @now)
+      ORDER BY o.id LIMIT @limit`);
   }
 
   enqueue(entry: NewOutboxEntry): number {
@@ -100,16 +103,20 @@ export class OutboxStore {
   }
 
   due(now: number, limit = 100): OutboxEntry[] {
-    return (this.dueStmt.all(now, limit) as Row[]).map(fromRow);
+    return (this.dueStmt.all({ now, limit }) as Row[]).map(fromRow);
   }
 
-  /** Earliest next attempt among pending rows, for arming the retry timer. */
-  nextDueAt(): number | undefined {
+  /**
+   * Earliest next attempt after `after` among the rows that head their chat's queue (only
+   * those can go next), for arming the retry timer.
+   */
+  nextDueAt(after = 0): number | undefined {
     const row = this.db
-      .prepare("SELECT MIN(next_attempt_at) AS t FROM outbox WHERE status = 'pending'")
-      .get() as {
-      t: number | null;
-    };
+      .prepare(
+        `SELECT MIN(o.next_attempt_at) AS t FROM outbox o WHERE o.status = 'pending' AND o.next_attempt_at > ?
+        AND NOT EXISTS (SELECT 1 FROM outbox p WHERE p.status = 'pending' AND p.chat = o.chat AND p.id < o.id)`,
+      )
+      .get(after) as { t: number | null };
     return row.t ?? undefined;
   }
 

@@ -98,6 +98,19 @@ describe('the host path', () => {
     await until(() => host!.channel.sentTo('mem:main-chat').length === 2);
   });
 
+  it('tells the chat when a turn ends in a non-fatal runtime error, and keeps the agent warm', async () => {
+    host = await startTestHost(routes());
+    host.channel.receive('mem:main-chat', 'please !softfail');
+    await until(() => host!.channel.sentTo('mem:main-chat').length === 1);
+    expect(host.channel.sentTo('mem:main-chat')[0]).toBe(
+      'Sorry, I could not answer your message: the model API answered 500',
+    );
+    await until(() => host!.channel.notices.some((n) => n.notice.kind === 'failed'));
+    host.channel.receive('mem:main-chat', 'again');
+    await until(() => host!.channel.sentTo('mem:main-chat').length === 2);
+    expect(host.app.store.runs.recent()).toHaveLength(1);
+  });
+
   it('reports a crashing runner as a failure, without hurting the host', async () => {
     host = await startTestHost(routes());
     host.channel.receive('mem:main-chat', '!crash');
