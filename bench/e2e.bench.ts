@@ -25,8 +25,8 @@ import { percentile, round, type BenchResult } from './types.js';
 type Backend = Extract<SandboxKind, 'none' | 'bwrap' | 'docker'>;
 const PLAN: { backend: Backend; cold: number; warm: number; coldTarget?: string }[] = [
   { backend: 'none', cold: 3, warm: 30 },
-  { backend: 'bwrap', cold: 5, warm: 30, coldTarget: '≤ 1.6 s' },
-  { backend: 'docker', cold: 5, warm: 30, coldTarget: '≤ 2.5 s' },
+  { backend: 'bwrap', cold: 8, warm: 30, coldTarget: '≤ 1.6 s' },
+  { backend: 'docker', cold: 8, warm: 30, coldTarget: '≤ 2.5 s' },
 ];
 const WARM_TARGET = '≤ 150 ms p50';
 const SEND_TIMEOUT_MS = 120_000;

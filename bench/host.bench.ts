@@ -48,6 +48,22 @@ function routingYaml(prefix: string): string {
   return lines.join('\n');
 }
 
+/** User + system CPU time of this process since `before`, in seconds. */
+function cpuSecondsSince(before: NodeJS.CpuUsage): number {
+  const used = process.cpuUsage(before);
+  return (used.user + used.system) / 1e6;
+}
+
+/** The same rate per second of CPU this process used: steadier than wall time on a shared machine. */
+function perCpuSecond(what: string, messages: number, cpuSeconds: number): BenchResult {
+  return {
+    name: `${what}: the same, per CPU-second used`,
+    value: Math.round(messages / cpuSeconds),
+    unit: 'msg/CPU-s',
+    note: 'user + system time of the benchmark process (includes SQLite and GC threads)',
+  };
+}
+
 function inbound(i: number, chat: string, text: string): InboundMessage {
   return {
     channel: 'telegram',
@@ -85,8 +101,10 @@ async function intakeThroughput(): Promise<BenchResult[]> {
     });
     let accepted = 0;
     const began = performance.now();
+    const cpuBefore = process.cpuUsage();
     for (const message of messages) if (intake.receive(message).accepted) accepted++;
     const seconds = (performance.now() - began) / 1000;
+    const cpuSeconds = cpuSecondsSince(cpuBefore);
     if (accepted !== messages.length) throw new Error(`intake accepted ${accepted} of ${messages.length}`);
     return [
       {
@@ -97,6 +115,7 @@ async function intakeThroughput(): Promise<BenchResult[]> {
         target: '≥ 5,000/s',
         note: `${INTAKE_MESSAGES} messages, ${wakes} wakes counted, real SQLite (WAL) in a temp dir`,
       },
+      perCpuSecond('intake', accepted, cpuSeconds),
     ];
   } finally {
     store.close();
@@ -110,11 +129,13 @@ async function hostThroughput(): Promise<BenchResult[]> {
   try {
     let accepted = 0;
     const began = performance.now();
+    const cpuBefore = process.cpuUsage();
     for (let i = 0; i < HOST_MESSAGES; i++) {
       const result = host.channel.receive(`mem:group${(i * 7) % AGENTS}`, `chatting about item ${i}`);
       if (result.accepted) accepted++;
     }
     const seconds = (performance.now() - began) / 1000;
+    const cpuSeconds = cpuSecondsSince(cpuBefore);
     if (accepted !== HOST_MESSAGES) throw new Error(`host accepted ${accepted} of ${HOST_MESSAGES}`);
     const runs = host.app.queue.stats().running;
     if (runs !== 0) throw new Error(`untriggered messages started ${runs} runs`);
@@ -126,6 +147,7 @@ async function hostThroughput(): Promise<BenchResult[]> {
         target: '≥ 5,000/s',
         note: `${HOST_MESSAGES} messages to ${AGENTS} group chats through MemoryChannel's sink`,
       },
+      perCpuSecond('host', accepted, cpuSeconds),
     ];
   } finally {
     await host.cleanup();

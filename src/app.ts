@@ -41,7 +41,7 @@ export interface AppOptions {
   config: Config;
   logger: Logger;
   /** The runner program; default: this project's dist/runner/main.js. */
-  runner?: { hostDir: string; main: string };
+  runner?: { hostDir: string; main: string; include?: string[] };
   /** Override sandbox selection (tests). */
   backendFor?: (agent: AgentConfig) => Promise<SandboxBackend>;
   /** Channels besides the configured ones (tests inject fakes-backed ones). */
@@ -126,7 +126,12 @@ export async function startApp(options: AppOptions): Promise<App> {
 
   const allowlistPath = defaultAllowlistPath();
   const chooseBackend = options.backendFor ?? createBackendChooser({ config, logger, paths });
-  const runner = options.runner ?? { hostDir: PROJECT_ROOT, main: 'dist/runner/main.js' };
+  // Agents see the runner's code and libraries, not the rest of the project (tests, .git).
+  const runner = options.runner ?? {
+    hostDir: PROJECT_ROOT,
+    main: 'dist/runner/main.js',
+    include: ['dist', 'node_modules', 'package.json'],
+  };
   const launcher = new SandboxLauncher({
     backendFor: chooseBackend,
     gateway,
@@ -139,6 +144,7 @@ export async function startApp(options: AppOptions): Promise<App> {
         projectRoot: PROJECT_ROOT,
         runnerDir: runner.hostDir,
         runnerMain: runner.main,
+        runnerInclude: runner.include,
         grant,
         allowlist: loadMountAllowlist(allowlistPath),
         allowlistPath,

@@ -14,6 +14,7 @@ import { wrapChildProcess } from './child-process.js';
 import { bindMountArg, containerName } from './docker.js';
 import { SANDBOX_PATHS } from './spec.js';
 import type { AgentProcess, Detection, ExitInfo, SandboxBackend, SandboxSpec } from './types.js';
+import { runnerMounts } from './runner-mounts.js';
 
 const run = promisify(execFile);
 
@@ -51,7 +52,8 @@ export function appleContainerRunArgs(spec: SandboxSpec, o: AppleArgsOptions): s
     `${spec.limits.memoryMb}M`,
   );
   args.push('--user', `${o.uid}:${o.gid}`, '--workdir', spec.workdir, '--tmpfs', '/tmp');
-  args.push('--mount', bindMountArg(spec.runner.hostDir, SANDBOX_PATHS.runner, true, spec.agentId));
+  for (const m of runnerMounts(spec.runner))
+    args.push('--mount', bindMountArg(m.hostPath, m.containerPath, true, spec.agentId));
   for (const m of spec.mounts)
     args.push('--mount', bindMountArg(m.hostPath, m.containerPath, m.readonly, spec.agentId));
   for (const [name, value] of Object.entries(spec.env)) args.push('--env', `${name}=${value}`);

@@ -21,6 +21,7 @@ import { createRunCgroup, probeCgroups, type CgroupLayout, type RunCgroup } from
 import { wrapChildProcess } from './child-process.js';
 import { SANDBOX_PATHS } from './spec.js';
 import type { AgentProcess, Detection, ExitInfo, SandboxBackend, SandboxSpec } from './types.js';
+import { runnerMounts } from './runner-mounts.js';
 
 export interface BwrapOptions {
   bwrapPath?: string;
@@ -75,7 +76,7 @@ export function bwrapArgs(spec: SandboxSpec, o: BwrapArgsOptions): string[] {
   for (const file of ETC_FILES) args.push('--ro-bind', join(o.etcDir, file), `/etc/${file}`);
   args.push('--proc', '/proc', '--dev', '/dev', '--tmpfs', '/tmp', '--dir', '/run/omniclaw');
   if (o.nodePrefix) args.push('--ro-bind', o.nodePrefix, '/opt/node');
-  args.push('--ro-bind', spec.runner.hostDir, SANDBOX_PATHS.runner);
+  for (const m of runnerMounts(spec.runner)) args.push('--ro-bind', m.hostPath, m.containerPath);
   for (const mount of spec.mounts) {
     args.push(mount.readonly ? '--ro-bind' : '--bind', mount.hostPath, mount.containerPath);
   }

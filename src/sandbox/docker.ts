@@ -9,6 +9,7 @@ import type { Logger } from 'pino';
 import { wrapChildProcess } from './child-process.js';
 import { SANDBOX_PATHS } from './spec.js';
 import type { AgentProcess, Detection, ExitInfo, SandboxBackend, SandboxSpec } from './types.js';
+import { runnerMounts } from './runner-mounts.js';
 
 const run = promisify(execFile);
 
@@ -70,7 +71,8 @@ export function dockerRunArgs(spec: SandboxSpec, o: DockerArgsOptions): string[]
   args.push('--pids-limit', String(limits.pids), '--memory', `${limits.memoryMb}m`);
   args.push('--memory-swap', `${limits.memoryMb}m`, '--cpus', String(limits.cpus));
   args.push('--user', `${o.uid}:${o.gid}`, '--workdir', spec.workdir);
-  args.push('--mount', bindMountArg(spec.runner.hostDir, SANDBOX_PATHS.runner, true, spec.agentId));
+  for (const m of runnerMounts(spec.runner))
+    args.push('--mount', bindMountArg(m.hostPath, m.containerPath, true, spec.agentId));
   for (const m of spec.mounts)
     args.push('--mount', bindMountArg(m.hostPath, m.containerPath, m.readonly, spec.agentId));
   if (spec.gateway?.socketPath) {

@@ -35,6 +35,8 @@ export interface BuildSpecInput {
   runnerDir: string;
   /** Relative to runnerDir, e.g. 'dist/runner/main.js'. */
   runnerMain: string;
+  /** Only these entries of runnerDir are mounted (default: all of it). */
+  runnerInclude?: string[];
   grant?: RunGrant;
   allowlist: MountAllowlist | null;
   allowlistPath?: string;
@@ -128,7 +130,7 @@ export function buildSandboxSpec(input: BuildSpecInput): { spec: SandboxSpec; wo
   const spec: SandboxSpec = {
     runId: input.runId,
     agentId: agent.id,
-    runner: { hostDir: realpathSync(input.runnerDir), main: input.runnerMain },
+    runner: { hostDir: realpathSync(input.runnerDir), main: input.runnerMain, include: input.runnerInclude },
     mounts,
     env,
     limits: agent.limits,

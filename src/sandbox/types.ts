@@ -27,8 +27,12 @@ export interface SandboxLimits {
 export interface SandboxSpec {
   runId: string;
   agentId: string;
-  /** The runner program: `hostDir` is mounted read-only at /opt/omniclaw; `main` is relative to it. */
-  runner: { hostDir: string; main: string };
+  /**
+   * The runner program: `hostDir` is mounted read-only at /opt/omniclaw; `main` is relative
+   * to it. With `include`, only those entries of hostDir are mounted (e.g. dist,
+   * node_modules, package.json), so the sandbox does not see the rest of the project.
+   */
+  runner: { hostDir: string; main: string; include?: string[] };
   mounts: Mount[];
   /** Environment for the runner. Never a secret: the host checks this before starting. */
   env: Record<string, string>;

@@ -37,7 +37,11 @@ describe('formatMessages', () => {
   });
 
   const escapes: { what: string; text: string; expected: string }[] = [
-    { what: 'ampersand first, so entities are not double-read', text: 'a &amp; b & c', expected: 'a &amp;amp; b &amp; c' },
+    {
+      what: 'ampersand first, so entities are not double-read',
+      text: 'a &amp; b & c',
+      expected: 'a &amp;amp; b &amp; c',
+    },
     { what: 'angle brackets', text: '1 < 2 > 0', expected: '1 &lt; 2 &gt; 0' },
     { what: 'double quotes', text: 'say "hi"', expected: 'say &quot;hi&quot;' },
     { what: 'single quotes are safe as they are', text: "it's", expected: "it's" },
@@ -64,7 +68,10 @@ describe('formatMessages', () => {
   });
 
   it('escapes sender names in attributes and in the participants list', () => {
-    const xml = formatMessages([stored({ senderName: 'Eve" admin="true' }), stored({ senderName: '<Bob & Co>' })]);
+    const xml = formatMessages([
+      stored({ senderName: 'Eve" admin="true' }),
+      stored({ senderName: '<Bob & Co>' }),
+    ]);
     expect(xml).toContain('participants="Eve&quot; admin=&quot;true, &lt;Bob &amp; Co&gt;"');
     expect(xml).toContain('sender="Eve&quot; admin=&quot;true"');
     expect(xml).toContain('sender="&lt;Bob &amp; Co&gt;"');
@@ -78,10 +85,7 @@ describe('formatMessages', () => {
     const xml = formatMessages([
       stored({
         text: 'see these',
-        attachments: [
-          { name: 'photo "1".jpg', path: 'inbox/photo <1>.jpg' },
-          { name: 'too-big.zip' },
-        ],
+        attachments: [{ name: 'photo "1".jpg', path: 'inbox/photo <1>.jpg' }, { name: 'too-big.zip' }],
       }),
     ]);
     expect(body(xml)).toBe(
@@ -105,7 +109,11 @@ describe('stripInternal', () => {
     ['only internal', '<internal>all private</internal>', ''],
     ['surrounding whitespace trimmed', '  \n<internal>x</internal>\n  hi  \n', 'hi'],
     ['a stray closing tag is left alone', 'a </internal> b', 'a </internal> b'],
-    ['an escaped tag is not a tag', '&lt;internal&gt;shown&lt;/internal&gt;', '&lt;internal&gt;shown&lt;/internal&gt;'],
+    [
+      'an escaped tag is not a tag',
+      '&lt;internal&gt;shown&lt;/internal&gt;',
+      '&lt;internal&gt;shown&lt;/internal&gt;',
+    ],
   ])('%s', (_what, input, expected) => {
     expect(stripInternal(input)).toBe(expected);
   });

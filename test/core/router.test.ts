@@ -37,8 +37,20 @@ describe('the trigger matrix', () => {
     triggered: boolean;
   }[] = [
     // The main agent answers everything in its chats …
-    { what: 'main: any message', agent: 'main', chat: 'tg:family', message: { text: 'hello' }, triggered: true },
-    { what: 'main: an empty message', agent: 'main', chat: 'tg:family', message: { text: '' }, triggered: true },
+    {
+      what: 'main: any message',
+      agent: 'main',
+      chat: 'tg:family',
+      message: { text: 'hello' },
+      triggered: true,
+    },
+    {
+      what: 'main: an empty message',
+      agent: 'main',
+      chat: 'tg:family',
+      message: { text: '' },
+      triggered: true,
+    },
     // … except the bot's own messages, which are context only.
     {
       what: 'main: from the bot',
@@ -48,7 +60,13 @@ describe('the trigger matrix', () => {
       triggered: false,
     },
     // Other agents need their trigger.
-    { what: 'trigger at start', agent: 'helper', chat: 'tg:work', message: { text: '@Bob hi' }, triggered: true },
+    {
+      what: 'trigger at start',
+      agent: 'helper',
+      chat: 'tg:work',
+      message: { text: '@Bob hi' },
+      triggered: true,
+    },
     {
       what: 'trigger at start, other case',
       agent: 'helper',
@@ -113,7 +131,13 @@ describe('the trigger matrix', () => {
       message: { text: 'Bob hi' },
       triggered: false,
     },
-    { what: 'no trigger', agent: 'helper', chat: 'tg:work', message: { text: 'hello all' }, triggered: false },
+    {
+      what: 'no trigger',
+      agent: 'helper',
+      chat: 'tg:work',
+      message: { text: 'hello all' },
+      triggered: false,
+    },
     {
       what: 'platform mention',
       agent: 'helper',
@@ -216,7 +240,7 @@ describe('startsWithTrigger', () => {
     ['', '@Bob', false],
     ['@Bo', '@Bob', false],
     ['(bot) hi', '(bot)', true],
-    ['.*bot hi', '.*', true],
+    ['.* hi', '.*', true],
     ['xbot hi', '.*', false],
     ['@Bob😀 hi', '@Bob', true],
   ])('%j with trigger %j → %s', (text, trigger, expected) => {
@@ -259,6 +283,8 @@ describe('routeMessage', () => {
       const targets = routeMessage({ chat: `local:${id}`, text: 'hi' }, table);
       expect(targets.map((t) => [t.agent.id, t.triggered])).toEqual([[id, true]]);
     }
-    expect(routeMessage({ chat: 'local:default', text: 'hi' }, table).map((t) => t.agent.id)).toEqual(['main']);
+    expect(routeMessage({ chat: 'local:default', text: 'hi' }, table).map((t) => t.agent.id)).toEqual([
+      'main',
+    ]);
   });
 });

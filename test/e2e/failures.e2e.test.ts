@@ -38,7 +38,7 @@ describe('failures reach the user', () => {
   it('tells the user within seconds when the model API hangs', async () => {
     world.model.script(hang());
     const started = performance.now();
-    const chat = await omniclaw(world, ['chat', '-m', 'are you there?'], 60_000);
+    const chat = await omniclaw(world, ['chat', '-m', 'are you there?'], 45_000);
     const elapsed = performance.now() - started;
 
     expect(chat.code).toBe(1);
@@ -47,12 +47,15 @@ describe('failures reach the user', () => {
     expect(elapsed).toBeLessThan(30_000); // "within seconds", with room for a loaded 2-core machine
     expect(world.model.modelRequests()).toHaveLength(1); // no retries: the env reached the engine
     const run = app.store.db.prepare("SELECT status, error FROM runs WHERE agent = 'main'").get();
-    expect(run).toMatchObject({ status: 'failed', error: expect.stringContaining('Claude API request failed') });
+    expect(run).toMatchObject({
+      status: 'failed',
+      error: expect.stringContaining('Claude API request failed'),
+    });
   });
 
   it('refuses to start a sandbox whose configured env holds a real secret, and says so', async () => {
     const requestsBefore = world.model.requests.length;
-    const chat = await omniclaw(world, ['chat', '-a', 'leaky', '-m', 'hello'], 60_000);
+    const chat = await omniclaw(world, ['chat', '-a', 'leaky', '-m', 'hello'], 45_000);
 
     expect(chat.code).toBe(1);
     expect(chat.stdout).toMatch(/could not start the sandbox: .*MY_SETTING .*secret/);

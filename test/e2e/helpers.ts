@@ -77,19 +77,28 @@ export async function createE2eWorld(agents: string[] = ['main', 'helper']): Pro
     close: async () => {
       await model.close();
       await new Promise((resolve) => tcp.close(resolve));
-      process.env.HOME = previousHome;
+      if (previousHome === undefined) delete process.env.HOME;
+      else process.env.HOME = previousHome;
       rmSync(root, { recursive: true, force: true, maxRetries: 5, retryDelay: 200 });
     },
   };
 }
 
+/** Model upstreams besides the fake Anthropic API (which every world has). */
+export interface ExtraModels {
+  openai?: { baseUrl: string; apiKey: string };
+}
+
 /** The host's config: the real key in models.anthropic, the fake model as upstream. */
-export function e2eConfig(world: E2eWorld, yaml: string): AppOptions['config'] {
+export function e2eConfig(world: E2eWorld, yaml: string, extra: ExtraModels = {}): AppOptions['config'] {
+  const openai = extra.openai
+    ? `, openai: { baseUrl: "${extra.openai.baseUrl}", apiKey: "${extra.openai.apiKey}" }`
+    : '';
   return parseConfigText(
     [
       'http: { port: 0 }',
       'logging: { file: false }',
-      `models: { anthropic: { baseUrl: "${world.model.url}", apiKey: "${world.key}" } }`,
+      `models: { anthropic: { baseUrl: "${world.model.url}", apiKey: "${world.key}" }${openai} }`,
       'queue: { retry: { maxAttempts: 1, baseDelayMs: 10, maxDelayMs: 10 } }',
       yaml,
     ].join('\n'),
@@ -98,8 +107,18 @@ export function e2eConfig(world: E2eWorld, yaml: string): AppOptions['config'] {
   );
 }
 
-export function startE2eApp(world: E2eWorld, yaml: string, options: Partial<AppOptions> = {}): Promise<App> {
-  return startApp({ home: world.paths.home, config: e2eConfig(world, yaml), logger: silentLogger(), ...options });
+export function startE2eApp(
+  world: E2eWorld,
+  yaml: string,
+  options: Partial<AppOptions> = {},
+  extra: ExtraModels = {},
+): Promise<App> {
+  return startApp({
+    home: world.paths.home,
+    config: e2eConfig(world, yaml, extra),
+    logger: silentLogger(),
+    ...options,
+  });
 }
 
 export interface CliResult {
@@ -166,7 +185,11 @@ export function toolResults(body: MessagesBody): ToolResult[] {
 }
 
 /** The tool result for the tool_use the fake answered with `id`, from the first request that carries it. */
-export async function toolResultFor(model: FakeAnthropic, id: string, timeoutMs = 120_000): Promise<ToolResult> {
+export async function toolResultFor(
+  model: FakeAnthropic,
+  id: string,
+  timeoutMs = 120_000,
+): Promise<ToolResult> {
   const request = await model.waitForRequest(
     (r) => r.mainLoop && toolResults(r.body as MessagesBody).some((t) => t.toolUseId === id),
     timeoutMs,

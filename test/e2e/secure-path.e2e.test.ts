@@ -22,7 +22,12 @@ import {
   type E2eWorld,
 } from './helpers.js';
 
-const toolUse = (id: string, name: string, input: unknown): FakeReply => ({ kind: 'tool_use', id, name, input });
+const toolUse = (id: string, name: string, input: unknown): FakeReply => ({
+  kind: 'tool_use',
+  id,
+  name,
+  input,
+});
 
 /** Bash run by the agent: every line tries something a sandbox must refuse, or shows what it holds. */
 function hostileScript(world: E2eWorld, other: string, pwnedName: string): string {
@@ -40,6 +45,7 @@ function hostileScript(world: E2eWorld, other: string, pwnedName: string): strin
     `echo "== project-write"; (echo pwned > /workspace/project/${pwnedName}) 2>&1 && echo WROTE-PROJECT`,
     `echo "== global-write"; (echo pwned >> /workspace/global/CLAUDE.md) 2>&1 && echo WROTE-GLOBAL`,
     `echo "== tcp"; timeout 5 bash -c 'echo hi > /dev/tcp/127.0.0.1/${world.tcpPort}' 2>&1 && echo TCP-CONNECTED`,
+    'echo "== interfaces"; tail -n +3 /proc/net/dev | cut -d: -f1 | tr -d " "',
     'echo "== end"',
   ].join('\n');
 }
@@ -55,6 +61,7 @@ function expectNothingFound(world: E2eWorld, output: string, other: string): voi
   expect(section(output, 'database')).toMatch(/No such file/);
   expect(section(output, 'dotenv')).toMatch(/No such file/);
   expect(section(output, 'tcp')).not.toContain('TCP-CONNECTED');
+  expect(section(output, 'interfaces').trim()).toBe('lo'); // no way out but the gateway socket
 }
 
 function expectModelSawOnlyTheRealKey(world: E2eWorld, output: string): void {
@@ -119,7 +126,7 @@ describe.each(['bwrap', 'docker'] as const)('secure path through %s', (sandbox) 
     const sent = await toolResultFor(world.model, sendId);
     expect(sent).toMatchObject({ isError: false });
     expect(sent.text).toMatch(/^Sent to local:default \(message id /);
-  });
+  }, 300_000);
 
   it('takes a follow-up in the warm engine: the same run, the earlier conversation in context', async () => {
     world.model.script(text('Second answer from the warm engine.'));
@@ -132,7 +139,7 @@ describe.each(['bwrap', 'docker'] as const)('secure path through %s', (sandbox) 
     expect(JSON.stringify(last.messages)).toContain('and one more thing');
     const runs = app.store.db.prepare("SELECT id FROM runs WHERE agent = 'main'").all();
     expect(runs).toHaveLength(1);
-  });
+  }, 150_000);
 
   it('keeps a non-main agent out of the main agent, global memory and other chats', async () => {
     const probeId = `toolu_probe_helper_${sandbox}`;
@@ -161,5 +168,5 @@ describe.each(['bwrap', 'docker'] as const)('secure path through %s', (sandbox) 
     expect(refused.text).toMatch(/not allowed: agent "helper" may only use its own chats/);
     const leaked = app.store.db.prepare("SELECT id FROM outbox WHERE text LIKE '%sneaky%'").all();
     expect(leaked).toHaveLength(0);
-  });
+  }, 300_000);
 });

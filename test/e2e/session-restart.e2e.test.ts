@@ -50,5 +50,5 @@ describe('session resume across a host restart', () => {
     const runs = app.store.db.prepare("SELECT id FROM runs WHERE agent = 'main'").all();
     expect(runs).toHaveLength(2);
     expect(app.store.sessions.get('main', 'claude')).toMatchObject({ sessionId: session!.sessionId });
-  });
+  }, 300_000);
 });

@@ -117,7 +117,6 @@ describe('migrations', () => {
     }
     expect(schema(db)).toEqual(before);
     expect(appliedVersions(db)).toEqual([1]);
-    // openStore with the real migrations is still happy: the database itself was not touched.
     db.close();
   });
 
