@@ -19,6 +19,7 @@ import { CodexTurnTranslator, type CodexTotals } from './codex-events.js';
 import { defaultCodexCommand, runCodexTurn } from './codex-process.js';
 import { withWebProxy } from './openai-env.js';
 import { formatMemory, loadMemoryFiles } from './openai-memory.js';
+import { TurnQueue } from './turn-queue.js';
 
 export interface CodexRuntimeOptions {
   /** A turn fails when Codex prints nothing this long while waiting for the model. */
@@ -52,25 +53,9 @@ export function codexOptionsFromEnv(env: NodeJS.ProcessEnv = process.env): Codex
 
 export function createCodexRuntime(options: Partial<CodexRuntimeOptions> = {}): Runtime {
   const settings: CodexSettings = { ...codexOptionsFromEnv(), ...options };
-  const queue: { turnId: string; text: string }[] = [];
   const abort = new AbortController();
+  const turns = new TurnQueue(abort.signal);
   let bridge: StdioBridge | undefined;
-  let runTurn: ((turnId: string, text: string) => Promise<void>) | undefined;
-  let draining: Promise<void> | undefined;
-
-  const drain = (): void => {
-    if (draining || !runTurn) return;
-    const run = runTurn;
-    draining = (async () => {
-      while (queue.length && !abort.signal.aborted) {
-        const next = queue.shift()!;
-        await run(next.turnId, next.text);
-      }
-    })().finally(() => {
-      draining = undefined;
-      if (queue.length && !abort.signal.aborted) drain();
-    });
-  };
 
   return {
     async start(init, sink) {
@@ -116,7 +101,7 @@ export function createCodexRuntime(options: Partial<CodexRuntimeOptions> = {}): 
       });
       // The same object: the turn id runOneTurn sets is the one tool calls carry.
       const state: TurnState = Object.assign(turnless, { bridge });
-      runTurn = (turnId, text) =>
+      const runTurn = (turnId: string, text: string): Promise<void> =>
         runOneTurn(init, sink, settings, state, turnId, text, abort.signal).catch((err: unknown) => {
           // Not a model failure (those are reported per turn): the state folder or Codex itself is broken.
           sink.error(`${where}, turn ${turnId}: unexpected failure: ${(err as Error).stack ?? String(err)}`, {
@@ -124,16 +109,14 @@ export function createCodexRuntime(options: Partial<CodexRuntimeOptions> = {}): 
             turnId,
           });
         });
-      queue.unshift({ turnId: init.turnId, text: init.prompt });
-      drain();
+      turns.start(runTurn, { turnId: init.turnId, text: init.prompt });
     },
     push(turnId, text) {
-      queue.push({ turnId, text });
-      drain();
+      turns.push(turnId, text);
     },
     async stop() {
       abort.abort();
-      await draining;
+      await turns.settled();
       await bridge?.close();
       bridge = undefined;
     },

@@ -15,6 +15,7 @@ import { OpenAISessionStore, SessionInvalidError } from './openai-session.js';
 import { connectPlugins } from './openai-plugins.js';
 import { createToolExecutor, toolDefinitions } from './openai-tool-calls.js';
 import { IterationLimitError, runTurn } from './openai-turn.js';
+import { TurnQueue } from './turn-queue.js';
 
 export interface OpenAIRuntimeOptions {
   /** Limit of one model request (a hung endpoint fails after this). */
@@ -47,40 +48,24 @@ export function openAIOptionsFromEnv(env: NodeJS.ProcessEnv = process.env): Open
 
 export function createOpenAIRuntime(options: Partial<OpenAIRuntimeOptions> = {}): Runtime {
   const settings = { ...openAIOptionsFromEnv(), ...options };
-  const queue: { turnId: string; text: string }[] = [];
   const abort = new AbortController();
+  const turns = new TurnQueue(abort.signal);
   let processor: TurnProcessor | undefined;
-  let draining: Promise<void> | undefined;
-
-  const drain = (): void => {
-    if (draining || !processor) return;
-    const { run } = processor;
-    draining = (async () => {
-      while (queue.length && !abort.signal.aborted) {
-        const next = queue.shift()!;
-        await run(next.turnId, next.text);
-      }
-    })().finally(() => {
-      draining = undefined;
-      if (queue.length && !abort.signal.aborted) drain();
-    });
-  };
 
   return {
     async start(init, sink) {
       const session = await openSession(init, sink);
       if (!session) return;
       processor = await createTurnProcessor(init, sink, session, settings, abort.signal);
-      queue.unshift({ turnId: init.turnId, text: init.prompt });
-      drain();
+      const { run } = processor;
+      turns.start(run, { turnId: init.turnId, text: init.prompt });
     },
     push(turnId, text) {
-      queue.push({ turnId, text });
-      drain();
+      turns.push(turnId, text);
     },
     async stop() {
       abort.abort();
-      await draining;
+      await turns.settled();
       await processor?.close();
     },
   };
