@@ -5,6 +5,7 @@ import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { chatIdFor } from '../../src/cli/chat.js';
 import { formatStatus } from '../../src/cli/status.js';
+import { formatLogLine } from '../../src/cli/logs.js';
 import { credentialChecks, nodeCheck, permissionChecks } from '../../src/cli/doctor-checks.js';
 import { parseConfigText } from '../../src/config/load.js';
 import { instancePaths } from '../../src/config/paths.js';
@@ -19,6 +20,21 @@ describe('chatIdFor', () => {
     [{ chat: 'work', agent: 'helper' }, 'local:work'],
   ])('%j → %s', (options, expected) => {
     expect(chatIdFor(options)).toBe(expected);
+  });
+});
+
+describe('formatLogLine', () => {
+  it.each([
+    [
+      '{"level":30,"time":0,"pid":1,"hostname":"h","msg":"OmniClaw is running","agents":["main"]}',
+      '1970-01-01T00:00:00.000Z INFO  OmniClaw is running {"agents":["main"]}',
+    ],
+    ['{"level":50,"time":0,"msg":"boom"}', '1970-01-01T00:00:00.000Z ERROR boom'],
+    ['{"level":99,"msg":"odd"}', ' 99    odd'],
+    ['not json at all', 'not json at all'],
+    ['{"truncated": ', '{"truncated": '],
+  ])('%s', (line, expected) => {
+    expect(formatLogLine(line)).toBe(expected);
   });
 });
 

@@ -11,6 +11,7 @@ import { openStore, type Store } from '../../src/store/index.js';
 import type { OutboundMessage, SentMessage } from '../../src/channels/types.js';
 import { silentLogger } from '../../src/observability/logger.js';
 import { MemoryChannel } from '../helpers/memory-channel.js';
+import { startTestHost } from '../helpers/host.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'omniclaw-outbox-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
@@ -231,5 +232,26 @@ describe('outbox', () => {
     expect(channel.sent).toEqual([]);
     await outbox.drained();
     expect(channel.sentTo('mem:a')).toEqual(['slow']);
+  });
+});
+
+describe('outbox inside the host', () => {
+  it("holds a reply while the chat's channel is down; the channel connecting sends it", async () => {
+    const host = await startTestHost(
+      'agents:\n  - { id: main, main: true, sandbox: none }\nroutes:\n  - { chat: "mem:a", agent: main }\n',
+    );
+    try {
+      const { app, channel } = host;
+      channel.setState('disconnected');
+      channel.receive('mem:a', 'while you were away');
+      await until(() => app.store.outbox.counts().pending === 1, 'the reply to be stored');
+      await settle(150);
+      expect(channel.sent).toEqual([]);
+      channel.setState('connected'); // the host's state listener wakes the outbox
+      await until(() => channel.sent.length === 1, 'the held reply');
+      expect(channel.sentTo('mem:a')).toEqual(['echo: while you were away (1 messages)']);
+    } finally {
+      await host.cleanup();
+    }
   });
 });

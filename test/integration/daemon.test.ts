@@ -54,7 +54,7 @@ describe('a running daemon', () => {
   let running: Daemon;
   beforeAll(async () => {
     home = instance();
-    running = await daemon(home);
+    running = await daemon(home, { OMNICLAW_LOG_LEVEL: 'debug' });
   });
 
   it('answers `chat -m hi`, prints the reply and exits 0', async () => {
@@ -115,6 +115,17 @@ describe('a running daemon', () => {
     const migrate = await cli(home, ['migrate', 'status']);
     expect(migrate.code).toBe(0);
     expect(migrate.stdout).toMatch(/^0001 initial\s+applied /m);
+  });
+
+  it('keeps its log readable with `omniclaw logs`, and no secret in it', async () => {
+    const logs = await cli(home, ['logs', '-n', '1000']);
+    expect(logs.code).toBe(0);
+    expect(logs.stdout).toMatch(/^\d{4}-\d\d-\d\dT[\d:.]+Z INFO {2}OmniClaw is running /m);
+    const file = readFileSync(join(home.home, 'logs', 'omniclaw.log'), 'utf8');
+    expect(file).toContain('"msg":"OmniClaw is running"');
+    for (const text of [file, logs.stdout, running.stderr()]) {
+      expect(text).not.toContain('sk-ant-fake-daemon-test');
+    }
   });
 
   it('keeps the control socket owner-only', () => {
