@@ -116,12 +116,20 @@ export class Outbox {
       const channel = this.options.channels.forChat(chat);
       if (channel && channel.state() !== 'connected') continue; // woken again when it connects
       this.busyChats.add(chat);
-      void this.sendChain(chat, row, channel).finally(() => {
-        this.busyChats.delete(chat);
-        if (this.busyChats.size === 0) for (const resolve of this.idle) resolve();
-        if (this.busyChats.size === 0) this.idle.clear();
-        this.kick();
-      });
+      void this.sendChain(chat, row, channel)
+        .catch((err: Error) =>
+          // Only reachable when the store went away under a send (shutdown past its deadline).
+          this.options.logger.warn(
+            { chat, err: err.message },
+            'outbox delivery interrupted; it resumes at the next start',
+          ),
+        )
+        .finally(() => {
+          this.busyChats.delete(chat);
+          if (this.busyChats.size === 0) for (const resolve of this.idle) resolve();
+          if (this.busyChats.size === 0) this.idle.clear();
+          this.kick();
+        });
     }
     this.armTimer();
   }
@@ -131,7 +139,8 @@ export class Outbox {
     let row: OutboxEntry | undefined = first;
     while (row && !this.stopped) {
       const ok = await this.sendOne(row, channel);
-      if (!ok) return;
+      // Stopped while sending: the store may be closed; what is left is sent on the next start.
+      if (!ok || this.stopped) return;
       row = this.options.store.due(this.now(), 500).find((r) => r.chat === chat);
     }
   }
