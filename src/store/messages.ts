@@ -62,13 +62,18 @@ export class MessageStore {
     this.findStmt = db.prepare('SELECT id FROM messages WHERE channel = ? AND chat = ? AND platform_id = ?');
     this.upsertChat = db.prepare(`INSERT INTO chats (chat, channel, name, is_group, last_message_at)
       VALUES (?, ?, ?, ?, ?) ON CONFLICT (chat) DO UPDATE SET
-      name = COALESCE(excluded.name, chats.name), is_group = excluded.is_group,
+      name = COALESCE(excluded.name, chats.name), is_group = MAX(chats.is_group, excluded.is_group),
       last_message_at = MAX(chats.last_message_at, excluded.last_message_at)`);
     this.afterStmt = db.prepare('SELECT * FROM messages WHERE chat = ? AND id > ? ORDER BY id LIMIT ?');
   }
 
   /** Persists a message; a duplicate (same channel, chat, platform id) returns the stored id. */
   insert(message: InboundMessage): { id: number; inserted: boolean } {
+    // One transaction: one commit per message, and the chat row never disagrees with it.
+    return this.db.transaction(() => this.insertNow(message))();
+  }
+
+  private insertNow(message: InboundMessage): { id: number; inserted: boolean } {
     const createdAt = this.now();
     const result = this.insertStmt.run({
       channel: message.channel,
