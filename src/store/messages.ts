@@ -48,6 +48,7 @@ export class MessageStore {
   private readonly findStmt: Statement;
   private readonly upsertChat: Statement;
   private readonly afterStmt: Statement;
+  private readonly insertTx: (message: InboundMessage) => { id: number; inserted: boolean };
 
   constructor(
     private readonly db: Database,
@@ -65,12 +66,13 @@ export class MessageStore {
       name = COALESCE(excluded.name, chats.name), is_group = MAX(chats.is_group, excluded.is_group),
       last_message_at = MAX(chats.last_message_at, excluded.last_message_at)`);
     this.afterStmt = db.prepare('SELECT * FROM messages WHERE chat = ? AND id > ? ORDER BY id LIMIT ?');
+    this.insertTx = db.transaction((message: InboundMessage) => this.insertNow(message));
   }
 
   /** Persists a message; a duplicate (same channel, chat, platform id) returns the stored id. */
   insert(message: InboundMessage): { id: number; inserted: boolean } {
     // One transaction: one commit per message, and the chat row never disagrees with it.
-    return this.db.transaction(() => this.insertNow(message))();
+    return this.insertTx(message);
   }
 
   private insertNow(message: InboundMessage): { id: number; inserted: boolean } {
