@@ -6,7 +6,6 @@
  * WhatsApp shows the QR code and waits for the phone to pair.
  */
 import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { isCancel, password } from '@clack/prompts';
 import type { Command } from 'commander';
 import type { InstancePaths } from '../config/paths.js';
 import { readEnvFile, writeEnvKeys } from '../config/env-file.js';
@@ -18,7 +17,8 @@ import {
   setChannelSection,
 } from './channels-config.js';
 import { PLATFORMS, platformNames, sectionFor, type Platform } from './channels-platforms.js';
-import { WhatsAppChannel, type WhatsAppSocketFactory } from '../channels/whatsapp.js';
+// Platform libraries load only when their command runs: `omniclaw start` must not carry them.
+import type { WhatsAppSocketFactory } from '../channels/whatsapp.js';
 
 export interface ChannelsCommandDeps {
   paths: InstancePaths;
@@ -132,6 +132,7 @@ async function addChannel(
 }
 
 async function ask(message: string, validate: (value: string) => string | undefined): Promise<string> {
+  const { isCancel, password } = await import('@clack/prompts');
   const answer = await password({ message, validate: (value) => validate(value?.trim() ?? '') });
   if (isCancel(answer)) throw new Error('cancelled; nothing was changed');
   return answer.trim();
@@ -145,6 +146,7 @@ async function pairWhatsApp(
   if (!Number.isFinite(timeoutSeconds) || timeoutSeconds <= 0)
     throw new Error('--pair-timeout must be a number of seconds');
   out('Connecting to WhatsApp…\n');
+  const { WhatsAppChannel } = await import('../channels/whatsapp.js');
   const channel = new WhatsAppChannel({
     authDir: deps.paths.whatsappAuth,
     logger: deps.logger,

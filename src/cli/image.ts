@@ -1,7 +1,6 @@
 /** `omniclaw image build`: builds the agent image for the docker/podman sandboxes. */
 import type { Command } from 'commander';
-import { PROJECT_ROOT } from '../app.js';
-import { buildAgentImage, type ImageBuildMode } from '../sandbox/image.js';
+import type { ImageBuildMode } from '../sandbox/image.js';
 import { cliContext, fail, loadConfig } from './context.js';
 
 export function registerImage(program: Command): void {
@@ -18,6 +17,8 @@ export function registerImage(program: Command): void {
       }
       const tag = options.tag ?? loadConfig(cliContext()).sandbox.image;
       try {
+        const { PROJECT_ROOT } = await import('../app.js');
+        const { buildAgentImage } = await import('../sandbox/image.js');
         const result = await buildAgentImage({
           projectRoot: PROJECT_ROOT,
           tag,

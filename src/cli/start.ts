@@ -5,7 +5,8 @@ import type { Command } from 'commander';
 import { ensureConfig, localModelServers } from '../config/init.js';
 import { configSecrets } from '../config/secrets.js';
 import { createLogger } from '../observability/logger.js';
-import { startApp, type AppOptions } from '../app.js';
+// The host is loaded only by `start`: other commands (chat, status) stay quick to launch.
+import type { App, AppOptions } from '../app.js';
 import { cliContext, loadConfig } from './context.js';
 
 export function registerStart(program: Command): void {
@@ -34,7 +35,8 @@ export function registerStart(program: Command): void {
       // OMNICLAW_RUNNER points at another runner program (development and tests).
       const custom = process.env.OMNICLAW_RUNNER ? resolve(process.env.OMNICLAW_RUNNER) : undefined;
       const runner = custom ? { hostDir: dirname(custom), main: basename(custom) } : undefined;
-      let app: Awaited<ReturnType<typeof startApp>>;
+      const { startApp } = await import('../app.js');
+      let app: App;
       try {
         app = await startApp({
           home: context.paths.home,
