@@ -143,8 +143,9 @@ export class AgentRun {
     this.deps.observe?.runStarted?.(this);
     const turn = this.newTurn(messages);
     this.notify({ kind: 'working' }, turn);
+    let launched: LaunchedRun;
     try {
-      this.launched = await this.deps.launcher.launch(this.agent, this.id);
+      launched = await this.deps.launcher.launch(this.agent, this.id);
     } catch (err) {
       this.finish({
         ok: false,
@@ -153,6 +154,13 @@ export class AgentRun {
       });
       return;
     }
+    if (this.state !== 'starting') {
+      // Stopped (shutdown) while the sandbox was starting: the run has ended, so its runner
+      // must not outlive it (nor touch a store that may be closed by now).
+      void launched.process.kill('killed').finally(() => launched.release());
+      return;
+    }
+    this.launched = launched;
     const connection = new RunnerConnection(this.launched.process, (line) =>
       this.log.debug({ stderr: line }, 'runner'),
     );
@@ -281,8 +289,10 @@ export class AgentRun {
     }
   }
 
+  /** The turn an event belongs to; an unknown id (e.g. a turn already done) matches none. */
   private turnFor(turnId: string | undefined): Turn | undefined {
-    return this.turns.find((t) => t.id === turnId) ?? this.turns[0];
+    if (turnId === undefined) return this.turns[0];
+    return this.turns.find((t) => t.id === turnId);
   }
 
   private onReply(event: RunnerEventOf<'reply'>): void {
@@ -334,6 +344,18 @@ export class AgentRun {
   }
 
   private async onToolCall(event: RunnerEventOf<'tool_call'>): Promise<void> {
+    if (this.state === 'stopping' || this.state === 'ended') {
+      // The run has failed or is being stopped: its turns will be retried, so a side effect
+      // now would happen twice.
+      this.log.warn({ tool: event.name }, 'tool call after the run ended refused');
+      this.connection?.send({
+        type: 'tool_result',
+        callId: event.callId,
+        ok: false,
+        content: 'this run has ended; the tool was not executed',
+      });
+      return;
+    }
     const turn = this.turnFor(event.turnId);
     const result = await this.deps.tools.call(event.name, event.args, {
       runId: this.id,
@@ -351,7 +373,12 @@ export class AgentRun {
 
   private onDone(event: RunnerEventOf<'done'>): void {
     const index = this.turns.findIndex((t) => t.id === event.turnId);
-    const turn = index >= 0 ? this.turns.splice(index, 1)[0]! : this.turns.shift();
+    if (index < 0) {
+      // Not a turn in flight (never sent, or already done): it must not close another one.
+      this.log.warn({ turnId: event.turnId }, 'runner reported done for an unknown turn; ignored');
+      return;
+    }
+    const turn = this.turns.splice(index, 1)[0]!;
     if (turn && !turn.answered && turn.error) this.apologise(turn, turn.error);
     else if (turn) this.deps.store.cursors.advance(this.agent.id, this.chat, turn.lastMessageId);
     if (event.usage) {
