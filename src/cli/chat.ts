@@ -140,7 +140,9 @@ async function interactive(conn: ControlConnection, chat: string): Promise<void>
     else if (m.type === 'rejected') print(`not accepted: ${String(m.reason)}`);
     else if (m.type === 'error') print(`error: ${String(m.message)}`);
   });
+  let leaving = false;
   void conn.closed.then(() => {
+    if (leaving) return; // our own close at end of input, not the daemon going away
     print('the daemon closed the connection.');
     process.exit(3);
   });
@@ -149,5 +151,6 @@ async function interactive(conn: ControlConnection, chat: string): Promise<void>
     if (line.trim()) conn.send({ type: 'message', chat, text: line, id: randomUUID() });
     rl.prompt();
   }
+  leaving = true;
   conn.close();
 }

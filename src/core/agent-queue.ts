@@ -52,13 +52,22 @@ export class AgentQueue {
   notify(agent: AgentConfig, chat: string): void {
     if (!this.accepting) return;
     const slot = this.slot(agent);
+    if (slot.run && slot.run.state === 'busy' && this.hooks.refuse?.(agent, chat) !== undefined) {
+      // Refused, but turns are in flight: the refusal moves the cursor, so it waits until they
+      // are answered (onRunIdle) rather than mark them answered now.
+      if (!slot.pending.includes(chat)) slot.pending.push(chat);
+      return;
+    }
     if (slot.run && slot.run.chat === chat && this.refused(slot, chat)) return;
-    if (slot.run && slot.run.chat === chat && slot.run.offer()) {
+    // Another chat of this agent is waiting: it goes first, this chat's new work queues behind it.
+    const othersWaiting = slot.pending.some((c) => c !== chat);
+    if (slot.run && slot.run.chat === chat && !othersWaiting && slot.run.offer()) {
       this.clearIdleTimer(slot);
       return;
     }
     if (slot.run && slot.run.chat === chat && slot.run.busy) {
-      // Still starting: the run reads everything after the cursor when it begins its next turn.
+      // Still starting (or another chat waits): the run's next turn, or the next run, reads
+      // everything after the cursor.
       if (!slot.pending.includes(chat)) slot.pending.push(chat);
       return;
     }
@@ -139,6 +148,9 @@ export class AgentQueue {
 
   /** Frees a slot held by the least recently active idle warm run; true if one is being stopped. */
   private evictIdle(): boolean {
+    // A run already stopping frees a slot for the head of the queue: evict only for the rest.
+    const freeing = [...this.slots.values()].filter((s) => s.run?.state === 'stopping').length;
+    if (freeing >= this.waiting.length) return false;
     const idle = [...this.slots.values()]
       .filter((s) => s.run && s.run.state === 'idle')
       .sort((a, b) => a.run!.lastActivity - b.run!.lastActivity)[0];
@@ -172,12 +184,11 @@ export class AgentQueue {
 
   private onRunIdle(slot: AgentSlot, run: AgentRun): void {
     this.attempts.delete(`${slot.agent.id}\u0000${run.chat}`);
-    // Work that arrived while busy (same chat) goes in now; other chats or agents may need the slot.
-    if (run.offer()) return;
-    if (
-      slot.pending.some((c) => c !== run.chat) ||
-      (this.waiting.length && this.running >= this.options.maxConcurrent)
-    ) {
+    // Work that arrived while busy (same chat) goes in now, unless another chat of this agent
+    // waits (it asked first); other agents may need the slot.
+    const othersWaiting = slot.pending.some((c) => c !== run.chat);
+    if (!othersWaiting && !this.refused(slot, run.chat) && run.offer()) return;
+    if (othersWaiting || (this.waiting.length && this.running >= this.options.maxConcurrent)) {
       void run.stop('slot needed');
       return;
     }

@@ -99,6 +99,8 @@ export class AgentRun {
   private readonly now: () => number;
   private idleListeners: (() => void)[] = [];
   private exitSeen = false;
+  /** This run was started on a stored engine session (so an invalid one can be dropped and retried). */
+  private resumedSession = false;
 
   constructor(
     readonly agent: AgentConfig,
@@ -182,6 +184,7 @@ export class AgentRun {
       this.agent.sessionMaxAgeMs,
       this.now(),
     );
+    this.resumedSession = 'resume' in session;
     if ('fresh' in session) this.log.debug({ reason: session.reason }, 'starting a fresh engine session');
     this.state = 'busy';
     connection.send({
@@ -410,7 +413,8 @@ export class AgentRun {
       ok: false,
       error: event.message,
       unanswered: this.turns.length > 0,
-      sessionInvalid: event.sessionInvalid,
+      // Starting fresh is a free retry only if a stored session was used; otherwise it would loop.
+      sessionInvalid: event.sessionInvalid && this.resumedSession,
     });
     void this.launched?.process.kill('killed');
   }

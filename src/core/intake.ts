@@ -30,7 +30,6 @@ export class Intake {
   }
 
   receive(message: InboundMessage): InboundResult {
-    if (!this.accepting) return { accepted: false, reason: 'OmniClaw is shutting down' };
     const targets = routeMessage(message, this.deps.table);
     if (!targets.length) {
       if (!this.unknownChatsLogged.has(message.chat)) {
@@ -49,6 +48,9 @@ export class Intake {
     const { id, inserted } = this.deps.store.messages.insert({ ...message, text });
     if (!inserted) return { accepted: false, reason: 'duplicate message', messageId: id };
     this.deps.counted?.(message.channel);
+    // While shutting down the message is still kept (platforms do not resend what they
+    // delivered); it is answered after the next start instead of now.
+    if (!this.accepting) return { accepted: true, messageId: id };
     for (const target of targets) if (target.triggered) this.deps.wake(target.agent, message.chat);
     return { accepted: true, messageId: id };
   }

@@ -196,15 +196,18 @@ export class Outbox {
 
   /** One timer, armed for the earliest retry; never a periodic poll. */
   private armTimer(): void {
-    const next = this.options.store.nextDueAt(this.now());
-    if (next === undefined || next <= this.now() || next >= this.timerAt || this.stopped) return;
+    // One clock reading: with a second one, a retry falling due in between was neither due
+    // for this flush nor given a timer, and nothing would ever send it.
+    const now = this.now();
+    const next = this.options.store.nextDueAt(now);
+    if (next === undefined || next >= this.timerAt || this.stopped) return;
     if (this.timer) clearTimeout(this.timer);
     this.timerAt = next;
     this.timer = setTimeout(() => {
       this.timer = undefined;
       this.timerAt = Infinity;
       this.kick();
-    }, next - this.now());
+    }, next - now);
     this.timer.unref();
   }
 }
