@@ -87,8 +87,13 @@ export class LocalChannel implements Channel {
       set = new Set();
       this.subscribers.set(chat, set);
     }
-    set.add(client);
-    client.onClose(() => set.delete(client));
+    if (!set.has(client)) {
+      set.add(client);
+      client.onClose(() => {
+        set.delete(client);
+        if (set.size === 0 && this.subscribers.get(chat) === set) this.subscribers.delete(chat);
+      });
+    }
     client.send({ type: 'subscribed', chat });
   }
 

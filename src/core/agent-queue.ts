@@ -201,6 +201,9 @@ export class AgentQueue {
     this.running--;
     slot.run = undefined;
     this.clearIdleTimer(slot);
+    // Stopped by shutdown: not a failed attempt. The unanswered messages stay after the
+    // cursor and are answered after the restart.
+    if (!this.accepting) return;
     const key = `${slot.agent.id}\u0000${run.chat}`;
     if (!outcome.ok && outcome.unanswered) {
       const lastMessageId = outcome.lastMessageId ?? 0;
@@ -239,6 +242,7 @@ export class AgentQueue {
             slot.retryTimer = undefined;
             this.afterRun(slot);
           }, delay);
+          slot.retryTimer.unref();
           this.pump();
           return;
         }

@@ -1,3 +1,6 @@
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { startTestHost, until, type TestHost } from '../helpers/host.js';
 
@@ -231,6 +234,31 @@ routes:
     const channel = host.channel;
     await host.app.stop();
     expect(channel.sentTo('mem:main-chat')).toEqual(['echo: !slow:300 finishing (1 messages)']);
+  });
+
+  it('does not count a run killed at the shutdown deadline as failed, and answers it after the restart', async () => {
+    const marker = join(mkdtempSync(join(tmpdir(), 'omniclaw-marker-')), 'hang');
+    writeFileSync(marker, '');
+    const yaml = `
+queue: { drainTimeoutMs: 200, retry: { maxAttempts: 1 } }
+agents:
+  - { id: main, main: true, sandbox: none }
+routes:
+  - { chat: "mem:x", agent: main }
+`;
+    host = await startTestHost(yaml);
+    const home = host.home;
+    host.channel.receive('mem:x', `wait !hang-if:${marker}`);
+    await until(() => host!.app.queue.stats().running === 1);
+    const first = host.channel;
+    await host.app.stop();
+    expect(first.sent).toHaveLength(0);
+    rmSync(marker);
+    host = await startTestHost(yaml, { home });
+    await until(() => host!.channel.sentTo('mem:x').length === 1);
+    expect(host.channel.sentTo('mem:x')[0]).toMatch(/^echo: wait !hang-if:/);
+    await new Promise((r) => setTimeout(r, 200));
+    expect(host.channel.sentTo('mem:x')).toHaveLength(1);
   });
 
   it('retries a failed send with backoff and delivers it once', async () => {
