@@ -112,7 +112,7 @@ export async function startApp(options: AppOptions): Promise<App> {
       ? undefined
       : await startGateway({
           socketPath: join(paths.home, 'run', 'gateway.sock'),
-          tcp: { host: '127.0.0.1', port: 0 },
+          tcp: config.sandbox.gateway,
           models: () => config.models,
           logger,
         });

@@ -32,15 +32,23 @@ export function registerChat(program: Command): void {
     .action(async (options: ChatOptions) => {
       const { paths } = cliContext();
       const chat = chatIdFor(options);
+      const timeoutSeconds = Number(options.timeout);
+      if (!Number.isFinite(timeoutSeconds) || timeoutSeconds <= 0) {
+        return fail(`--timeout must be a number of seconds, not "${options.timeout}"`, 2);
+      }
       let conn: ControlConnection;
       try {
         conn = await connectControl(paths.socket);
       } catch (err) {
         return fail((err as Error).message, 3);
       }
-      await subscribe(conn, chat);
-      if (options.message !== undefined)
-        await oneShot(conn, chat, options.message, Number(options.timeout) * 1000);
+      try {
+        await subscribe(conn, chat);
+      } catch (err) {
+        conn.close();
+        return fail((err as Error).message, 3);
+      }
+      if (options.message !== undefined) await oneShot(conn, chat, options.message, timeoutSeconds * 1000);
       else await interactive(conn, chat);
     });
 }
@@ -51,6 +59,10 @@ function subscribe(conn: ControlConnection, chat: string): Promise<void> {
       if (m.type === 'subscribed') resolve();
       else if (m.type === 'error') reject(new Error(String(m.message)));
     });
+    // Resolved already if subscribed; otherwise the daemon went away first.
+    void conn.closed.then(() =>
+      reject(new Error('the daemon closed the connection before the chat was ready')),
+    );
     conn.send({ type: 'subscribe', chat });
   });
 }

@@ -170,11 +170,24 @@ export const configSchema = z.strictObject({
     .strictObject({
       default: z.enum(sandboxChoices).default('auto'),
       image: z.string().default('omniclaw-agent:latest'),
+      /**
+       * The gateway's TCP listener, for sandboxes that cannot mount its Unix socket (none,
+       * Apple Container, Docker Desktop). A VM reaches the host at another address than
+       * 127.0.0.1: set host to that interface and advertiseUrl to the URL the VM uses.
+       */
+      gateway: z
+        .strictObject({
+          host: z.string().default('127.0.0.1'),
+          port: z.number().int().min(0).max(65535).default(0),
+          advertiseUrl: z.string().url().optional(),
+        })
+        .default({ host: '127.0.0.1', port: 0 }),
       limits: limitsSchema.default({ memoryMb: 1024, cpus: 1, pids: 256, timeoutMs: 30 * 60_000 }),
     })
     .default({
       default: 'auto',
       image: 'omniclaw-agent:latest',
+      gateway: { host: '127.0.0.1', port: 0 },
       limits: { memoryMb: 1024, cpus: 1, pids: 256, timeoutMs: 30 * 60_000 },
     }),
   queue: z
