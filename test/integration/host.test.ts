@@ -1,4 +1,5 @@
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { createServer, type AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
@@ -259,6 +260,26 @@ routes:
     expect(host.channel.sentTo('mem:x')[0]).toMatch(/^echo: wait !hang-if:/);
     await new Promise((r) => setTimeout(r, 200));
     expect(host.channel.sentTo('mem:x')).toHaveLength(1);
+  });
+
+  it('puts the gateway TCP listener where sandbox.gateway says, and advertises the given URL', async () => {
+    const port = await new Promise<number>((resolve) => {
+      const probe = createServer().listen(0, '127.0.0.1', () => {
+        const p = (probe.address() as AddressInfo).port;
+        probe.close(() => resolve(p));
+      });
+    });
+    host = await startTestHost(
+      `
+sandbox: { gateway: { host: 127.0.0.1, port: ${port}, advertiseUrl: "http://192.0.2.1:${port}" } }
+agents:
+  - { id: main, main: true, sandbox: none }
+`,
+      { gateway: true },
+    );
+    expect(host.app.gateway?.tcpUrl).toBe(`http://192.0.2.1:${port}`);
+    const res = await fetch(`http://127.0.0.1:${port}/anthropic/v1/messages`, { method: 'POST', body: '{}' });
+    expect(res.status).toBe(401); // listening, and nothing passes without a run token
   });
 
   it('retries a failed send with backoff and delivers it once', async () => {
