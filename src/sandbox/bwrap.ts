@@ -62,6 +62,10 @@ const HOST_ETC = [
   '/etc/ssl/certs',
   '/etc/ca-certificates',
   '/etc/alternatives',
+  // Browser automation with the host's Chromium: its launcher reads these, fonts render pages.
+  '/etc/chromium.d',
+  '/etc/chromium',
+  '/etc/fonts',
 ];
 
 /** Pure: the bwrap command line for a spec. */
