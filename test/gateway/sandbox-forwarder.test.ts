@@ -81,7 +81,9 @@ let gateway: StartedGateway;
 
 beforeAll(async () => {
   dir = mkdtempSync(join(tmpdir(), 'ocgw-bwrap-'));
-  writeFileSync(join(dir, 'inside.mjs'), insideScript(forwarderJs));
+  // Mounted in, not read through the host path: the checkout may sit under a folder the
+  // sandbox's uid cannot traverse (a 0700 temp dir, as CI's clone may be).
+  writeFileSync(join(dir, 'inside.mjs'), insideScript('/run/forwarder.mjs'));
   writeFileSync(join(dir, 'inside-docker.mjs'), insideScript('/opt/omniclaw/forwarder.mjs'));
   upstream = await startFakeUpstream();
   echo = await startEchoServer();
@@ -124,6 +126,7 @@ describe('gateway reached from a real bubblewrap sandbox without network', () =>
         ],
         ...['--dir', '/run/omniclaw', '--ro-bind', grant.socketPath!, '/run/omniclaw/gateway.sock'],
         ...['--ro-bind', join(dir, 'inside.mjs'), '/run/inside.mjs'],
+        ...['--ro-bind', forwarderJs, '/run/forwarder.mjs'],
         ...['--clearenv', '--setenv', 'PATH', process.env.PATH ?? '/usr/bin:/bin'],
         process.execPath,
         '/run/inside.mjs',
