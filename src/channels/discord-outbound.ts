@@ -94,7 +94,8 @@ export class DiscordOutbound {
   }
 }
 
-function describe(error: unknown): string {
+/** Error text without URLs (discord.js errors can carry request URLs), with its code. */
+export function describe(error: unknown): string {
   if (!(error instanceof Error)) return String(error);
   const code = (error as { code?: unknown }).code;
   return [

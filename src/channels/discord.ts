@@ -17,7 +17,7 @@ import {
 import { DiscordThreadStreams } from './discord-threads.js';
 import { renderMarkdown } from './markdown.js';
 import { DiscordBackfill } from './discord-backfill.js';
-import { DiscordOutbound, DISCORD_MESSAGE_LIMIT } from './discord-outbound.js';
+import { DiscordOutbound, DISCORD_MESSAGE_LIMIT, describe } from './discord-outbound.js';
 import type {
   Attachment,
   Channel,
@@ -375,15 +375,4 @@ function factsOf(message: Message): DiscordMessageFacts {
     })),
     system: message.system,
   };
-}
-
-function describe(error: unknown): string {
-  if (!(error instanceof Error)) return String(error);
-  const code = (error as { code?: unknown }).code;
-  return [
-    error.message.replace(/https?:\/\/\S+/g, '[url]'),
-    typeof code === 'string' || typeof code === 'number' ? String(code) : undefined,
-  ]
-    .filter(Boolean)
-    .join(' ');
 }
