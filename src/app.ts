@@ -135,7 +135,6 @@ export async function startApp(options: AppOptions): Promise<App> {
   const launcher = new SandboxLauncher({
     backendFor: chooseBackend,
     gateway,
-    secrets: () => secrets,
     buildSpec: ({ agent, runId, backend, grant }) =>
       buildSandboxSpec({
         agent,

@@ -29,13 +29,10 @@ export interface SpecRequest {
 
 export interface SandboxLauncherOptions {
   backendFor: (agent: AgentConfig) => Promise<SandboxBackend>;
+  /** Builds the spec; it refuses (throws) when the environment would hold a real secret. */
   buildSpec: (request: SpecRequest) => { spec: SandboxSpec; workspace: Workspace };
   gateway?: Gateway;
-  /** Real secret values that must never appear in a sandbox's environment. */
-  secrets: () => string[];
 }
-
-export class SecretLeakError extends Error {}
 
 export class SandboxLauncher implements RunLauncher {
   constructor(private readonly options: SandboxLauncherOptions) {}
@@ -50,7 +47,6 @@ export class SandboxLauncher implements RunLauncher {
     });
     try {
       const { spec, workspace } = this.options.buildSpec({ agent, runId, backend, grant });
-      assertNoSecrets(spec.env, this.options.secrets(), agent.id);
       const process = await backend.start(spec);
       return {
         process,
@@ -62,17 +58,6 @@ export class SandboxLauncher implements RunLauncher {
     } catch (err) {
       grant?.revoke();
       throw err;
-    }
-  }
-}
-
-/** Refuses to start a sandbox whose environment holds a real secret, whatever put it there. */
-export function assertNoSecrets(env: Record<string, string>, secrets: string[], agentId: string): void {
-  for (const [key, value] of Object.entries(env)) {
-    if (secrets.some((s) => s.length >= 8 && value.includes(s))) {
-      throw new SecretLeakError(
-        `refusing to start agent "${agentId}": its sandbox environment variable ${key} holds a real credential`,
-      );
     }
   }
 }
