@@ -22,6 +22,7 @@ describe('a minimal file', () => {
     expect(config.sandbox).toEqual({
       default: 'auto',
       image: 'omniclaw-agent:latest',
+      gateway: { host: '127.0.0.1', port: 0 },
       limits: { memoryMb: 1024, cpus: 1, pids: 256, timeoutMs: 30 * 60_000 },
     });
     expect(config.queue).toEqual({
