@@ -131,7 +131,9 @@ export class Outbox {
           this.kick();
         });
     }
-    this.armTimer();
+    // The same clock reading as `due`: a row falling due in between would otherwise be
+    // neither sent by this flush nor given a timer.
+    this.armTimer(now);
   }
 
   /** Sends a chat's due rows in order; stops at the first one that must wait. */
@@ -195,10 +197,9 @@ export class Outbox {
   }
 
   /** One timer, armed for the earliest retry; never a periodic poll. */
-  private armTimer(): void {
-    // One clock reading: with a second one, a retry falling due in between was neither due
-    // for this flush nor given a timer, and nothing would ever send it.
-    const now = this.now();
+  private armTimer(now = this.now()): void {
+    // `now` must be the reading the caller decided with (see flush): with a later one, a
+    // retry falling due in between was neither sent nor given a timer, and waited forever.
     const next = this.options.store.nextDueAt(now);
     if (next === undefined || next >= this.timerAt || this.stopped) return;
     if (this.timer) clearTimeout(this.timer);
