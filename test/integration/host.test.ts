@@ -220,6 +220,8 @@ routes:
 `);
     host.channel.receive('mem:x', 'first');
     await until(() => host!.channel.sentTo('mem:x').length === 1);
+    // Usage is counted when the turn is done, which may come just after its reply.
+    await until(() => host!.app.queue.stats().warm === 1, 10_000, 'the turn to be done');
     host.channel.receive('mem:x', 'second');
     await until(() => host!.channel.sentTo('mem:x').length === 2);
     expect(host.channel.sentTo('mem:x')[1]).toMatch(/daily budget/i);
