@@ -19,8 +19,8 @@
  * With the queue empty the fake answers 500 saying so (or calls `fallback`, for benchmarks).
  * `GET /v1/models` lists one model; anything else is 404.
  */
-import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
-import type { AddressInfo } from 'node:net';
+import type { ServerResponse } from 'node:http';
+import { hang, json, startScriptedApi, type RecordedRequest, type ScriptedApi } from './scripted-api.js';
 
 export interface ScriptedToolCall {
   name: string;
@@ -37,12 +37,7 @@ export type OpenAIStep =
   /** Headers and half a body, then the connection drops. */
   | { kind: 'drop' };
 
-export interface RecordedOpenAIRequest {
-  method: string;
-  path: string;
-  authorization: string | undefined;
-  body: ChatBody | undefined;
-}
+export type RecordedOpenAIRequest = RecordedRequest<ChatBody>;
 
 export interface ChatBody {
   model?: string;
@@ -52,69 +47,20 @@ export interface ChatBody {
   [key: string]: unknown;
 }
 
-export interface FakeOpenAI {
-  /** Base URL without `/v1`, e.g. http://127.0.0.1:40123 */
-  url: string;
-  script(...steps: OpenAIStep[]): void;
-  fallback(step: ((body: ChatBody) => OpenAIStep) | undefined): void;
-  requests: RecordedOpenAIRequest[];
+export interface FakeOpenAI extends ScriptedApi<OpenAIStep, ChatBody> {
   /** Requests to /v1/chat/completions only. */
   completions(): RecordedOpenAIRequest[];
-  close(): Promise<void>;
 }
 
 export async function startFakeOpenAI(): Promise<FakeOpenAI> {
-  const queue: OpenAIStep[] = [];
-  const requests: RecordedOpenAIRequest[] = [];
-  const hanging = new Set<ServerResponse>();
-  let fallback: ((body: ChatBody) => OpenAIStep) | undefined;
-  let counter = 0;
-
-  const server = createServer((req, res) => {
-    void readBody(req).then((raw) => {
-      const body = parseJson(raw);
-      const path = (req.url ?? '/').split('?')[0] ?? '/';
-      requests.push({ method: req.method ?? 'GET', path, authorization: req.headers.authorization, body });
-      if (req.method === 'GET' && path === '/v1/models') {
-        json(res, 200, { object: 'list', data: [{ id: 'fake-model', object: 'model', owned_by: 'fake' }] });
-        return;
-      }
-      if (req.method !== 'POST' || path !== '/v1/chat/completions') {
-        json(res, 404, { error: { message: `fake-openai: no route ${req.method} ${path}` } });
-        return;
-      }
-      if (!body) {
-        json(res, 400, { error: { message: 'fake-openai: the body is not JSON' } });
-        return;
-      }
-      const step = queue.shift() ?? fallback?.(body);
-      if (!step) {
-        json(res, 500, {
-          error: { message: 'fake-openai: no scripted response left', type: 'server_error' },
-        });
-        return;
-      }
-      counter += 1;
-      answer(res, step, `chatcmpl-${counter}`, body.stream === true, hanging);
-    });
+  const api = await startScriptedApi<OpenAIStep, ChatBody>({
+    name: 'fake-openai',
+    isModelRequest: (method, path) => method === 'POST' && path === '/v1/chat/completions',
+    requireJsonBody: true,
+    answer: (res, step, turn, body, hanging) =>
+      answer(res, step, `chatcmpl-${turn}`, body.stream === true, hanging),
   });
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.address() as AddressInfo;
-
-  return {
-    url: `http://127.0.0.1:${port}`,
-    script: (...steps) => queue.push(...steps),
-    fallback: (fn) => {
-      fallback = fn;
-    },
-    requests,
-    completions: () => requests.filter((r) => r.path === '/v1/chat/completions'),
-    close: async () => {
-      for (const res of hanging) res.destroy();
-      server.closeAllConnections();
-      await new Promise<void>((resolve) => server.close(() => resolve()));
-    },
-  };
+  return { ...api, completions: api.modelRequests };
 }
 
 function answer(
@@ -124,11 +70,7 @@ function answer(
   stream: boolean,
   hanging: Set<ServerResponse>,
 ): void {
-  if (step.kind === 'hang') {
-    hanging.add(res);
-    res.on('close', () => hanging.delete(res));
-    return;
-  }
+  if (step.kind === 'hang') return hang(res, hanging);
   if (step.kind === 'http_error') {
     res.writeHead(step.status, { 'content-type': 'application/json', ...step.headers });
     res.end(step.body ?? JSON.stringify({ error: { message: `fake-openai: scripted ${step.status}` } }));
@@ -205,27 +147,4 @@ function split(text: string): string[] {
   const pieces: string[] = [];
   for (let i = 0; i < text.length; i += size) pieces.push(text.slice(i, i + size));
   return pieces;
-}
-
-function readBody(req: IncomingMessage): Promise<string> {
-  return new Promise((resolve) => {
-    const chunks: Buffer[] = [];
-    req.on('data', (chunk: Buffer) => chunks.push(chunk));
-    req.on('end', () => resolve(Buffer.concat(chunks).toString('utf8')));
-    req.on('error', () => resolve(''));
-  });
-}
-
-function parseJson(raw: string): ChatBody | undefined {
-  if (!raw) return undefined;
-  try {
-    return JSON.parse(raw) as ChatBody;
-  } catch {
-    return undefined;
-  }
-}
-
-function json(res: ServerResponse, status: number, body: unknown): void {
-  res.writeHead(status, { 'content-type': 'application/json' });
-  res.end(JSON.stringify(body));
 }

@@ -21,8 +21,8 @@
  * Codex offers MCP tools as `namespace` tools (`mcp__<server>`); a function_call step names
  * the tool and its namespace, as the real API does.
  */
-import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
-import type { AddressInfo } from 'node:net';
+import type { ServerResponse } from 'node:http';
+import { hang, startScriptedApi, type RecordedRequest, type ScriptedApi } from './scripted-api.js';
 
 export type ResponsesStep =
   | { kind: 'text'; text: string; usage?: { input: number; output: number; cached?: number } }
@@ -41,81 +41,25 @@ export type ResponsesStep =
   /** The stream starts (response.created), then the connection drops. */
   | { kind: 'drop' };
 
-export interface RecordedResponsesRequest {
-  method: string;
-  path: string;
-  authorization: string | undefined;
-  body: Record<string, unknown> | undefined;
-}
+export type RecordedResponsesRequest = RecordedRequest<Record<string, unknown>>;
 
-export interface FakeResponses {
-  /** Base URL without the `/v1` suffix, e.g. http://127.0.0.1:40123 */
-  url: string;
-  script(...steps: ResponsesStep[]): void;
-  /** Answers every request once the queue is empty (e.g. for benchmarks). */
-  fallback(step: ((body: Record<string, unknown>) => ResponsesStep) | undefined): void;
-  requests: RecordedResponsesRequest[];
+export interface FakeResponses extends ScriptedApi<ResponsesStep, Record<string, unknown>> {
   /** Requests to `/v1/responses` only. */
   turns(): RecordedResponsesRequest[];
-  close(): Promise<void>;
 }
 
 export async function startFakeResponses(): Promise<FakeResponses> {
-  const queue: ResponsesStep[] = [];
-  const requests: RecordedResponsesRequest[] = [];
-  const hanging = new Set<ServerResponse>();
-  let fallback: ((body: Record<string, unknown>) => ResponsesStep) | undefined;
-  let counter = 0;
-
-  const server = createServer((req, res) => {
-    void readBody(req).then((raw) => {
-      const body = parseJson(raw);
-      const path = (req.url ?? '/').split('?')[0] ?? '/';
-      requests.push({ method: req.method ?? 'GET', path, authorization: req.headers.authorization, body });
-      if (req.method === 'GET' && path.endsWith('/models')) {
-        json(res, 200, { object: 'list', data: [{ id: 'fake-model', object: 'model', owned_by: 'fake' }] });
-        return;
-      }
-      if (req.method !== 'POST' || !path.endsWith('/responses')) {
-        json(res, 404, { error: { message: `fake-responses: no route ${req.method} ${path}` } });
-        return;
-      }
-      const step = queue.shift() ?? fallback?.(body ?? {});
-      if (!step) {
-        json(res, 500, {
-          error: { message: 'fake-responses: no scripted response left', type: 'server_error' },
-        });
-        return;
-      }
-      counter += 1;
-      answer(res, step, `resp_${counter}`, hanging);
-    });
+  const api = await startScriptedApi<ResponsesStep, Record<string, unknown>>({
+    name: 'fake-responses',
+    isModelRequest: (method, path) => method === 'POST' && path.endsWith('/responses'),
+    requireJsonBody: false,
+    answer: (res, step, turn, _body, hanging) => answer(res, step, `resp_${turn}`, hanging),
   });
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.address() as AddressInfo;
-
-  return {
-    url: `http://127.0.0.1:${port}`,
-    script: (...steps) => queue.push(...steps),
-    fallback: (fn) => {
-      fallback = fn;
-    },
-    requests,
-    turns: () => requests.filter((r) => r.path.endsWith('/responses')),
-    close: async () => {
-      for (const res of hanging) res.destroy();
-      server.closeAllConnections();
-      await new Promise<void>((resolve) => server.close(() => resolve()));
-    },
-  };
+  return { ...api, turns: api.modelRequests };
 }
 
 function answer(res: ServerResponse, step: ResponsesStep, id: string, hanging: Set<ServerResponse>): void {
-  if (step.kind === 'hang') {
-    hanging.add(res);
-    res.on('close', () => hanging.delete(res));
-    return;
-  }
+  if (step.kind === 'hang') return hang(res, hanging);
   if (step.kind === 'http_error') {
     res.writeHead(step.status, { 'content-type': 'application/json', ...step.headers });
     res.end(step.body ?? JSON.stringify({ error: { message: `fake-responses: scripted ${step.status}` } }));
@@ -185,27 +129,4 @@ function answer(res: ServerResponse, step: ResponsesStep, id: string, hanging: S
     },
   });
   res.end();
-}
-
-function readBody(req: IncomingMessage): Promise<string> {
-  return new Promise((resolve) => {
-    const chunks: Buffer[] = [];
-    req.on('data', (chunk: Buffer) => chunks.push(chunk));
-    req.on('end', () => resolve(Buffer.concat(chunks).toString('utf8')));
-    req.on('error', () => resolve(''));
-  });
-}
-
-function parseJson(raw: string): Record<string, unknown> | undefined {
-  if (!raw) return undefined;
-  try {
-    return JSON.parse(raw) as Record<string, unknown>;
-  } catch {
-    return undefined;
-  }
-}
-
-function json(res: ServerResponse, status: number, body: unknown): void {
-  res.writeHead(status, { 'content-type': 'application/json' });
-  res.end(JSON.stringify(body));
 }
