@@ -8,6 +8,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { SandboxBackend } from '../../src/sandbox/types.js';
 import {
   createWorld,
+  DEFAULT_TEST_LIMITS,
   probeSpec,
   runProbe,
   startProbe,
@@ -117,7 +118,7 @@ export function describeIsolation(name: string, makeBackend: (world: World) => S
     });
 
     it('stops a run that outlives its time limit and says why', async () => {
-      const agent = testAgent('sleepy', { limits: { memoryMb: 256, cpus: 1, pids: 64, timeoutMs: 2_500 } });
+      const agent = testAgent('sleepy', { limits: { ...DEFAULT_TEST_LIMITS, timeoutMs: 2_500 } });
       const { proc } = await startProbe(backend, probeSpec(world, backend, agent).spec);
       const began = Date.now();
       const exit = await proc.exited;
@@ -127,7 +128,9 @@ export function describeIsolation(name: string, makeBackend: (world: World) => S
     });
 
     it('stops a run that uses more memory than its limit and says why', async () => {
-      const agent = testAgent('hungry', { limits: { memoryMb: 128, cpus: 1, pids: 64, timeoutMs: 60_000 } });
+      const agent = testAgent('hungry', {
+        limits: { ...DEFAULT_TEST_LIMITS, memoryMb: 128, timeoutMs: 60_000 },
+      });
       const { proc } = await startProbe(backend, probeSpec(world, backend, agent).spec);
       proc.stdin.write(
         JSON.stringify({ type: 'message', turnId: 't', text: JSON.stringify([{ op: 'alloc', mb: 600 }]) }) +

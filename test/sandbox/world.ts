@@ -18,7 +18,7 @@ import type { RunGrant } from '../../src/gateway/types.js';
 import { PROTOCOL_VERSION, type Workspace } from '../../src/protocol/runner-protocol.js';
 import { buildSandboxSpec } from '../../src/sandbox/spec.js';
 import { loadMountAllowlist } from '../../src/sandbox/mounts.js';
-import type { ExitInfo, SandboxBackend, SandboxLimits, SandboxSpec } from '../../src/sandbox/types.js';
+import type { ExitInfo, SandboxBackend, SandboxSpec } from '../../src/sandbox/types.js';
 
 export const PROBE_SOURCE = fileURLToPath(new URL('../fixtures/probe-runner.mjs', import.meta.url));
 
@@ -110,7 +110,13 @@ export async function createWorld(): Promise<World> {
   };
 }
 
-export const DEFAULT_TEST_LIMITS: SandboxLimits = { memoryMb: 256, cpus: 1, pids: 64, timeoutMs: 30_000 };
+export const DEFAULT_TEST_LIMITS: AgentConfig['limits'] = {
+  memoryMb: 256,
+  cpus: 1,
+  pids: 64,
+  timeoutMs: 30_000,
+  diskMb: 1024,
+};
 
 export function testAgent(id: string, overrides: Partial<AgentConfig> = {}): AgentConfig {
   return {
