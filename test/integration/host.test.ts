@@ -135,6 +135,22 @@ routes:
     expect(host.app.store.runs.recent()).toHaveLength(1);
   });
 
+  it('stops a run past its disk limit, tells the chat what to do, and does not retry it', async () => {
+    host = await startTestHost(`
+agents:
+  - { id: main, main: true, sandbox: none, limits: { diskMb: 5 } }
+routes:
+  - { chat: "mem:x", agent: main }
+`);
+    host.channel.receive('mem:x', '!fill:8');
+    await until(() => host!.channel.sentTo('mem:x').length === 1);
+    expect(host.channel.sentTo('mem:x')[0]).toBe(
+      'Sorry, I could not answer your message: agent "main" was stopped: its files take 9 MB, ' +
+        'over its 5 MB disk limit; delete files in its folder or raise limits.diskMb',
+    );
+    expect(host.app.store.runs.recent()).toHaveLength(1);
+  });
+
   it('ends a run whose runner breaks the protocol', async () => {
     host = await startTestHost(routes());
     host.channel.receive('mem:main-chat', '!badline');
