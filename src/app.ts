@@ -6,7 +6,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { Logger } from 'pino';
 import type { Config, AgentConfig } from './config/normalise.js';
-import { instancePaths, type InstancePaths } from './config/paths.js';
+import { agentInbox, instancePaths, type InstancePaths } from './config/paths.js';
 import { openStore, type Store } from './store/index.js';
 import { Metrics } from './observability/metrics.js';
 import { ObservabilityServer } from './observability/http-server.js';
@@ -95,7 +95,7 @@ export async function startApp(options: AppOptions): Promise<App> {
   const channels = new ChannelSet([...configured, ...(options.extraChannels ?? [])], logger);
   const inboxFor = (chat: string): string | undefined => {
     const route = config.routes.find((r) => r.chat === chat);
-    return route ? join(paths.groups, route.agent, 'inbox') : undefined;
+    return route ? agentInbox(paths, route.agent) : undefined;
   };
 
   const outbox = new Outbox({
@@ -135,6 +135,7 @@ export async function startApp(options: AppOptions): Promise<App> {
   const launcher = new SandboxLauncher({
     backendFor: chooseBackend,
     gateway,
+    logger,
     buildSpec: ({ agent, runId, backend, grant }) =>
       buildSandboxSpec({
         agent,

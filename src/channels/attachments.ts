@@ -1,13 +1,18 @@
 /**
- * Attachments from chat apps land in an agent's inbox/ folder, which the agent sees inside
- * its sandbox. Everything about them is hostile until proven otherwise: the file name
- * (`../../.ssh/id_rsa`, control characters, 10 kB names, reserved names), the size (a
- * platform may lie or omit it) and the folder (a symlink planted by the agent). This file
- * makes names safe, enforces size limits while streaming, and never follows a symlink.
+ * Attachments from chat apps land in the routed agent's received-files folder
+ * ($OMNICLAW_HOME/inbox/<agent>/), which the host owns and the sandbox sees read-only at
+ * /workspace/inbox. It used to be inside the agent's own folder, where a racing agent could
+ * swap it for a symlink between the host's check and its write (docs/security.md). Everything
+ * about a file is hostile until proven otherwise: its name (`../../.ssh/id_rsa`, control
+ * characters, 10 kB names, reserved names) and its size (a platform may lie or omit it).
+ * This file makes names safe, enforces size limits while streaming, creates files
+ * exclusively without following links, and says why a file did not arrive, so the agent
+ * can tell the sender instead of never knowing it was sent.
  */
 import { constants } from 'node:fs';
-import { lstat, mkdir, open, realpath, rm } from 'node:fs/promises';
-import { basename, extname, isAbsolute, join } from 'node:path';
+import { open, rm } from 'node:fs/promises';
+import { extname, isAbsolute, join } from 'node:path';
+import { ensureHostFolder, HOST_FILE_MODE } from '../sandbox/host-folder.js';
 import type { Attachment } from './types.js';
 
 /** Bytes, not characters: file systems limit names to 255 bytes; leave room for "-NN". */
@@ -53,18 +58,66 @@ export interface AttachmentLimits {
 
 export const DEFAULT_ATTACHMENT_LIMITS: AttachmentLimits = { maxBytes: 20 * 1024 * 1024, timeoutMs: 60_000 };
 
+/** "512 bytes", "12 KB", "3.4 MB", "20 MB": sizes as the agent and the sender read them. */
+export function formatBytes(bytes: number): string {
+  if (bytes < 1024) return `${bytes} bytes`;
+  if (bytes < 1024 * 1024) return `${Math.round(bytes / 1024)} KB`;
+  const mb = bytes / (1024 * 1024);
+  return `${mb < 10 ? Math.round(mb * 10) / 10 : Math.round(mb)} MB`;
+}
+
+type AttachmentFailure = 'too-large' | 'download-failed' | 'unsafe-folder';
+
 export class AttachmentError extends Error {
   constructor(
     message: string,
-    readonly reason: 'too-large' | 'download-failed' | 'unsafe-folder',
+    readonly reason: AttachmentFailure,
+    /** What the agent is told about the file (short; no URL, no host path). */
+    readonly note: string = NOTES[reason],
   ) {
     super(message);
     this.name = 'AttachmentError';
   }
 }
 
+const NOTES: Record<AttachmentFailure, string> = {
+  'too-large': 'over the size limit',
+  'download-failed': 'the download failed',
+  'unsafe-folder': 'it could not be saved',
+};
+
+const tooLarge = (message: string, maxBytes: number): AttachmentError =>
+  new AttachmentError(message, 'too-large', `over the ${formatBytes(maxBytes)} limit`);
+
+/** Refuses a file the platform announces as too large, before anything is fetched. */
+export function checkAnnouncedSize(label: string, size: number | undefined, maxBytes: number): void {
+  if (size !== undefined && size > maxBytes) {
+    throw tooLarge(
+      `${label} is ${size} bytes, over the ${maxBytes}-byte attachment limit; not downloaded`,
+      maxBytes,
+    );
+  }
+}
+
+/**
+ * The record of a file that did not arrive: stored with the message, so the agent reads
+ * "[file photo.jpg (12 MB) not received: over the 10 MB limit]" and can say so.
+ */
+export function notReceived(name: string | undefined, error: unknown, size?: number): Attachment {
+  const note = error instanceof AttachmentError ? error.note : NOTES['download-failed'];
+  return {
+    name: safeFileName(name, 'attachment'),
+    notReceived: note,
+    ...(size !== undefined ? { size } : {}),
+  };
+}
+
 export interface DownloadRequest {
-  /** Absolute folder to save into (the agent's inbox/); created if missing. */
+  /**
+   * Absolute folder to save into: the agent's received-files folder, which the host owns
+   * ($OMNICLAW_HOME/inbox/<agent>/). Created if missing; refused if it is a symlink or
+   * someone else's.
+   */
   inbox: string;
   /** The name the platform gave; made safe here. */
   name: string | undefined;
@@ -83,19 +136,14 @@ export interface DownloadRequest {
 
 /**
  * Downloads a file into the inbox under a safe, unique name. The file is created with
- * O_EXCL|O_NOFOLLOW, so a symlink or an existing file at that path is never written through.
- * The returned path is relative to the agent folder (`inbox/<name>`).
+ * O_EXCL|O_NOFOLLOW (a symlink or an existing file at that path is never written through)
+ * and made 0644, so every sandbox uid can read it and only the host can change it.
  */
 export async function downloadToInbox(request: DownloadRequest): Promise<Attachment> {
   const limits = { ...DEFAULT_ATTACHMENT_LIMITS, ...request.limits };
   const { label } = request;
-  if (request.announcedSize !== undefined && request.announcedSize > limits.maxBytes) {
-    throw new AttachmentError(
-      `${label} is ${request.announcedSize} bytes, over the ${limits.maxBytes}-byte attachment limit; not downloaded`,
-      'too-large',
-    );
-  }
-  const folder = await prepareInbox(request.inbox, label);
+  checkAnnouncedSize(label, request.announcedSize, limits.maxBytes);
+  const folder = prepareInbox(request.inbox, label);
   const signal = AbortSignal.timeout(limits.timeoutMs);
   let response: Response;
   try {
@@ -110,22 +158,20 @@ export async function downloadToInbox(request: DownloadRequest): Promise<Attachm
   const declared = Number(response.headers.get('content-length') ?? NaN);
   if (declared > limits.maxBytes) {
     await response.body.cancel().catch(() => undefined);
-    throw new AttachmentError(
-      `${label} is ${declared} bytes, over the ${limits.maxBytes}-byte limit`,
-      'too-large',
-    );
+    throw tooLarge(`${label} is ${declared} bytes, over the ${limits.maxBytes}-byte limit`, limits.maxBytes);
   }
-  const { handle, name } = await createUnique(folder, safeFileName(request.name, 'attachment'));
-  const target = join(folder, name);
+  const name = safeFileName(request.name, 'attachment');
+  const { handle, file } = await createUnique(folder, name);
+  const target = join(folder, file);
   let size = 0;
   try {
     for await (const chunk of response.body as unknown as AsyncIterable<Uint8Array>) {
       size += chunk.byteLength;
       // The platform's announced size is not trusted: the limit is enforced on the bytes.
       if (size > limits.maxBytes) {
-        throw new AttachmentError(
+        throw tooLarge(
           `${label} exceeded the ${limits.maxBytes}-byte limit while downloading`,
-          'too-large',
+          limits.maxBytes,
         );
       }
       await handle.write(chunk);
@@ -137,22 +183,19 @@ export async function downloadToInbox(request: DownloadRequest): Promise<Attachm
     if (error instanceof AttachmentError) throw error;
     throw new AttachmentError(`${label}: download failed (${describe(error)})`, 'download-failed');
   }
-  return { name, path: `${basename(request.inbox)}/${name}`, mime: request.mime, size };
+  return { name, file, mime: request.mime, size };
 }
 
-/** The inbox must be a real folder, not a symlink an agent planted to write elsewhere. */
-async function prepareInbox(inbox: string, label: string): Promise<string> {
+/** The inbox must be the host's own plain folder, never a symlink or someone else's folder. */
+function prepareInbox(inbox: string, label: string): string {
   if (!isAbsolute(inbox))
     throw new AttachmentError(`${label}: inbox folder must be absolute, got ${inbox}`, 'unsafe-folder');
-  await mkdir(inbox, { recursive: true, mode: 0o700 });
-  const info = await lstat(inbox);
-  if (info.isSymbolicLink() || !info.isDirectory()) {
-    throw new AttachmentError(
-      `${label}: inbox ${inbox} is not a plain folder (symlink?); refusing to write`,
-      'unsafe-folder',
-    );
+  try {
+    ensureHostFolder(inbox);
+  } catch (error) {
+    throw new AttachmentError(`${label}: ${(error as Error).message}`, 'unsafe-folder');
   }
-  return realpath(inbox);
+  return inbox;
 }
 
 const MAX_SUFFIX = 1000;
@@ -160,14 +203,17 @@ const MAX_SUFFIX = 1000;
 async function createUnique(
   folder: string,
   name: string,
-): Promise<{ handle: Awaited<ReturnType<typeof open>>; name: string }> {
+): Promise<{ handle: Awaited<ReturnType<typeof open>>; file: string }> {
   const ext = extname(name);
   const stem = ext ? name.slice(0, -ext.length) : name;
   for (let n = 0; n < MAX_SUFFIX; n++) {
     const candidate = n === 0 ? name : `${stem}-${n}${ext}`;
     try {
       const flags = constants.O_WRONLY | constants.O_CREAT | constants.O_EXCL | constants.O_NOFOLLOW;
-      return { handle: await open(join(folder, candidate), flags, 0o600), name: candidate };
+      const handle = await open(join(folder, candidate), flags, HOST_FILE_MODE);
+      // The mode given to open is cut by the umask; the sandbox's uid must be able to read.
+      await handle.chmod(HOST_FILE_MODE);
+      return { handle, file: candidate };
     } catch (error) {
       if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw error;
     }

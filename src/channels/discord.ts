@@ -7,7 +7,12 @@
  */
 import { Client, Events, GatewayIntentBits, Partials, type Message } from 'discord.js';
 import type { Logger } from '../observability/logger.js';
-import { DEFAULT_ATTACHMENT_LIMITS, downloadToInbox, type AttachmentLimits } from './attachments.js';
+import {
+  DEFAULT_ATTACHMENT_LIMITS,
+  downloadToInbox,
+  notReceived,
+  type AttachmentLimits,
+} from './attachments.js';
 import {
   discordChannelId,
   normaliseDiscordMessage,
@@ -330,9 +335,10 @@ export class DiscordChannel implements Channel {
             { chat: inbound.chat, file: file.name, err: describe(error) },
             'Discord attachment not downloaded',
           );
+          saved.push(notReceived(file.name, error, file.size));
         }
       }
-      if (saved.length) inbound.attachments = saved;
+      inbound.attachments = saved;
     }
     this.deliver(this.sink, inbound);
   }

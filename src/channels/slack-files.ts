@@ -5,7 +5,7 @@
  * for self-hosted proxies and tests), and redirects are refused: an event pointing
  * url_private anywhere else gets nothing. URLs and headers are never logged.
  */
-import { downloadToInbox } from './attachments.js';
+import { AttachmentError, downloadToInbox, notReceived } from './attachments.js';
 import type { Attachment } from './types.js';
 import type { SlackFile } from './slack-inbound.js';
 
@@ -21,7 +21,9 @@ export interface SlackDownloadOptions {
 }
 
 export interface DownloadOutcome {
+  /** Every file of the message: received, or with why it was not (the agent is told). */
   attachments: Attachment[];
+  /** The files not received, with the detail for the log. */
   skipped: { name: string; reason: string }[];
 }
 
@@ -39,13 +41,18 @@ export async function downloadSlackFiles(
     });
   for (const [index, file] of files.entries()) {
     const name = file.name ?? file.id ?? 'file';
+    const skip = (error: AttachmentError): void => {
+      outcome.skipped.push({ name, reason: error.message });
+      outcome.attachments.push(notReceived(name, error, file.size));
+    };
     if (index >= options.maxFiles) {
-      outcome.skipped.push({ name, reason: `more than ${options.maxFiles} files in one message` });
+      const limit = `more than ${options.maxFiles} files in one message`;
+      skip(new AttachmentError(limit, 'too-large', limit));
       continue;
     }
     const source = file.url_private_download ?? file.url_private;
     if (!source || !isAllowedUrl(source, options.allowedHosts)) {
-      outcome.skipped.push({ name, reason: 'file URL is missing or not on a Slack file host' });
+      skip(new AttachmentError('file URL is missing or not on a Slack file host', 'download-failed'));
       continue;
     }
     try {
@@ -62,6 +69,7 @@ export async function downloadSlackFiles(
       outcome.attachments.push(attachment);
     } catch (err) {
       outcome.skipped.push({ name, reason: (err as Error).message });
+      outcome.attachments.push(notReceived(name, err, file.size));
     }
   }
   return outcome;

@@ -314,7 +314,6 @@ export class SlackChannel implements Channel {
           { chat: message.chat, file: skipped.name, reason: skipped.reason },
           'slack file not downloaded',
         );
-        message.text += `\n[attachment ${skipped.name} not downloaded: ${skipped.reason}]`;
       }
     }
     const result = this.sink.inbound(message);

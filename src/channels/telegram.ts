@@ -9,7 +9,13 @@ import { basename } from 'node:path';
 import { Api, GrammyError, InputFile } from 'grammy';
 import type { ReactionTypeEmoji, Update } from 'grammy/types';
 import type { Logger } from '../observability/logger.js';
-import { DEFAULT_ATTACHMENT_LIMITS, downloadToInbox, type AttachmentLimits } from './attachments.js';
+import {
+  checkAnnouncedSize,
+  DEFAULT_ATTACHMENT_LIMITS,
+  downloadToInbox,
+  notReceived,
+  type AttachmentLimits,
+} from './attachments.js';
 import { markdownToPlainText, renderMarkdown } from './markdown.js';
 import { splitMessage } from './split-message.js';
 import {
@@ -250,11 +256,8 @@ export class TelegramChannel implements Channel {
     const inbox = files.length ? this.options.inboxFor?.(message.chat) : undefined;
     if (inbox) {
       const attachments: Attachment[] = [];
-      for (const file of files) {
-        const saved = await this.download(inbox, file, message.chat);
-        if (saved) attachments.push(saved);
-      }
-      if (attachments.length) message.attachments = attachments;
+      for (const file of files) attachments.push(await this.download(inbox, file, message.chat));
+      message.attachments = attachments;
     }
     this.deliver(this.sink, message);
   }
@@ -263,12 +266,10 @@ export class TelegramChannel implements Channel {
     inbox: string,
     file: { fileId: string; name: string; size?: number; mime?: string },
     chat: string,
-  ): Promise<Attachment | undefined> {
+  ): Promise<Attachment> {
     const label = `Telegram file ${file.name} in ${chat}`;
     try {
-      if (file.size !== undefined && file.size > this.limits.attachment.maxBytes) {
-        throw new Error(`${file.size} bytes, over the ${this.limits.attachment.maxBytes}-byte limit`);
-      }
+      checkAnnouncedSize(label, file.size, this.limits.attachment.maxBytes);
       const info = await this.api.getFile(file.fileId);
       if (!info.file_path) throw new Error('Telegram returned no file_path');
       const path = info.file_path.split('/').map(encodeURIComponent).join('/');
@@ -284,7 +285,7 @@ export class TelegramChannel implements Channel {
       });
     } catch (error) {
       this.logger.warn({ chat, file: file.name, err: describe(error) }, 'Telegram attachment not downloaded');
-      return undefined;
+      return notReceived(file.name, error, file.size);
     }
   }
 

@@ -4,12 +4,20 @@
  */
 
 export interface Attachment {
-  /** Safe file name inside the agent's inbox/ folder. */
+  /** The name the sender gave, made safe. */
   name: string;
-  /** Path relative to the agent folder (inbox/…), once downloaded. */
+  /**
+   * The file's name in the agent's received-files folder ($OMNICLAW_HOME/inbox/<agent>/,
+   * /workspace/inbox inside the sandbox), once received.
+   */
+  file?: string;
+  /** Messages stored before received files moved out of the agent folder: relative to it (inbox/…). */
   path?: string;
   mime?: string;
+  /** Bytes received, or the size the platform announced for a file that was not. */
   size?: number;
+  /** Why the file did not arrive ("over the 20 MB limit", "the download failed"): the agent is told. */
+  notReceived?: string;
 }
 
 export interface InboundMessage {

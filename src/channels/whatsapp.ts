@@ -28,7 +28,7 @@ import type {
   SentMessage,
   WorkNotice,
 } from './types.js';
-import { downloadToInbox } from './attachments.js';
+import { downloadToInbox, notReceived } from './attachments.js';
 import { renderMarkdown } from './markdown.js';
 import { splitMessage } from './split-message.js';
 import { normaliseWhatsAppMessage, type MediaInfo, type WhatsAppIdentity } from './whatsapp-inbound.js';
@@ -349,10 +349,11 @@ export class WhatsAppChannel implements Channel {
     if (!inbox) return;
     const label = `WhatsApp ${media.kind} in message ${message.platformId}`;
     const download = this.options.mediaDownloader ?? mediaDownloaderWith(this.log);
+    const name = media.name ?? `${media.kind}-${message.platformId}${extensionFor(media.mime)}`;
     try {
       const attachment = await downloadToInbox({
         inbox,
-        name: media.name ?? `${media.kind}-${message.platformId}${extensionFor(media.mime)}`,
+        name,
         url: 'whatsapp-media:',
         label,
         announcedSize: media.size,
@@ -366,7 +367,7 @@ export class WhatsAppChannel implements Channel {
       (message as { attachments?: unknown[] }).attachments = [attachment];
     } catch (err) {
       this.log.warn({ chat: message.chat, err: (err as Error).message }, 'whatsapp media not downloaded');
-      message.text += `\n[${media.kind} not downloaded: ${(err as Error).message}]`;
+      (message as { attachments?: unknown[] }).attachments = [notReceived(name, err, media.size)];
     }
   }
 

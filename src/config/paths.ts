@@ -11,6 +11,11 @@ export interface InstancePaths {
   globalMemory: string;
   /** Per-agent engine state (sessions, transcripts), separate from the agent folder. */
   sessions: string;
+  /**
+   * Received files, one folder per agent. Host-owned and outside every folder an agent can
+   * write: the sandbox sees its own folder read-only at /workspace/inbox.
+   */
+  inbox: string;
   logs: string;
   socket: string;
   whatsappAuth: string;
@@ -31,6 +36,7 @@ export function instancePaths(home: string): InstancePaths {
     groups: join(home, 'groups'),
     globalMemory: join(home, 'groups', 'global'),
     sessions: join(home, 'sessions'),
+    inbox: join(home, 'inbox'),
     logs: join(home, 'logs'),
     socket: join(home, 'omniclaw.sock'),
     whatsappAuth: join(home, 'whatsapp-auth'),
@@ -40,3 +46,5 @@ export function instancePaths(home: string): InstancePaths {
 export const agentFolder = (paths: InstancePaths, agentId: string): string => join(paths.groups, agentId);
 export const agentStateFolder = (paths: InstancePaths, agentId: string): string =>
   join(paths.sessions, agentId);
+/** Where the host stores the files chats send to an agent ($OMNICLAW_HOME/inbox/<agent>/). */
+export const agentInbox = (paths: InstancePaths, agentId: string): string => join(paths.inbox, agentId);

@@ -15,7 +15,10 @@ export const agentIdSchema = z
     /^[a-z0-9][a-z0-9_-]{0,62}$/,
     'an agent id is 1–63 of a-z, 0-9, "-" and "_", starting with a letter or digit',
   )
-  .refine((id) => id !== 'global', 'the id "global" is reserved for global memory');
+  .refine((id) => id !== 'global', 'the id "global" is reserved for global memory')
+  // groups/servers/ holds the shared server folders: an agent owning it could swap another
+  // agent's server folder for a symlink before the host mounts it.
+  .refine((id) => id !== 'servers', 'the id "servers" is reserved for the shared server folders');
 
 const systemTimezone = (): string => Intl.DateTimeFormat().resolvedOptions().timeZone || 'UTC';
 
@@ -28,6 +31,8 @@ function isTimeZone(zone: string): boolean {
   }
 }
 
+export const DEFAULT_DISK_MB = 1024;
+
 export const limitsSchema = z.strictObject({
   memoryMb: z.number().int().min(64).default(1024),
   cpus: z.number().positive().default(1),
@@ -38,6 +43,11 @@ export const limitsSchema = z.strictObject({
     .int()
     .positive()
     .default(30 * 60_000),
+  /**
+   * Size of the agent's writable folders (its folder, engine state, and the shared folders it
+   * may write), MB. Checked while a run is live; a run past it is stopped.
+   */
+  diskMb: z.number().int().min(1).default(DEFAULT_DISK_MB),
 });
 export type LimitsConfig = z.infer<typeof limitsSchema>;
 
@@ -182,13 +192,19 @@ export const configSchema = z.strictObject({
           advertiseUrl: z.string().url().optional(),
         })
         .default({ host: '127.0.0.1', port: 0 }),
-      limits: limitsSchema.default({ memoryMb: 1024, cpus: 1, pids: 256, timeoutMs: 30 * 60_000 }),
+      limits: limitsSchema.default({
+        memoryMb: 1024,
+        cpus: 1,
+        pids: 256,
+        timeoutMs: 30 * 60_000,
+        diskMb: DEFAULT_DISK_MB,
+      }),
     })
     .default({
       default: 'auto',
       image: 'omniclaw-agent:latest',
       gateway: { host: '127.0.0.1', port: 0 },
-      limits: { memoryMb: 1024, cpus: 1, pids: 256, timeoutMs: 30 * 60_000 },
+      limits: { memoryMb: 1024, cpus: 1, pids: 256, timeoutMs: 30 * 60_000, diskMb: DEFAULT_DISK_MB },
     }),
   queue: z
     .strictObject({

@@ -195,7 +195,7 @@ export class AgentRun {
       agent: { id: this.agent.id, name: this.agent.name, main: this.agent.main },
       runtime,
       model: this.agent.model ?? this.deps.defaultModel(this.agent),
-      prompt: formatMessages(messages),
+      prompt: formatMessages(messages, { inboxDir: this.launched.workspace.inboxDir }),
       sessionId: 'resume' in session ? session.resume : undefined,
       workspace: this.launched.workspace,
       endpoints: this.launched.endpoints,
@@ -227,7 +227,8 @@ export class AgentRun {
     this.state = 'busy';
     this.lastActivity = this.now();
     this.notify({ kind: 'working' }, turn);
-    this.connection.send({ type: 'message', turnId: turn.id, text: formatMessages(messages) });
+    const text = formatMessages(messages, { inboxDir: this.launched?.workspace.inboxDir });
+    this.connection.send({ type: 'message', turnId: turn.id, text });
     this.deps.observe?.promptSent?.(
       this,
       messages.map((m) => m.id),

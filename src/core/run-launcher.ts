@@ -6,6 +6,8 @@ import type { AgentConfig } from '../config/normalise.js';
 import type { ModelEndpoint, Workspace } from '../protocol/runner-protocol.js';
 import type { AgentProcess, SandboxBackend, SandboxSpec } from '../sandbox/types.js';
 import type { Gateway, RunGrant } from '../gateway/types.js';
+import { watchDisk } from '../sandbox/disk-watchdog.js';
+import type { Logger } from 'pino';
 
 export interface LaunchedRun {
   process: AgentProcess;
@@ -30,8 +32,11 @@ export interface SpecRequest {
 export interface SandboxLauncherOptions {
   backendFor: (agent: AgentConfig) => Promise<SandboxBackend>;
   /** Builds the spec; it refuses (throws) when the environment would hold a real secret. */
-  buildSpec: (request: SpecRequest) => { spec: SandboxSpec; workspace: Workspace };
+  buildSpec: (request: SpecRequest) => { spec: SandboxSpec; workspace: Workspace; diskFolders?: string[] };
   gateway?: Gateway;
+  /** Options for the disk watchdog (tests make it quick). */
+  disk?: { minIntervalMs?: number };
+  logger?: Logger;
 }
 
 export class SandboxLauncher implements RunLauncher {
@@ -46,8 +51,19 @@ export class SandboxLauncher implements RunLauncher {
       transport: backend.mapsPaths && backend.kind !== 'apple-container' ? 'socket' : 'tcp',
     });
     try {
-      const { spec, workspace } = this.options.buildSpec({ agent, runId, backend, grant });
-      const process = await backend.start(spec);
+      const { spec, workspace, diskFolders } = this.options.buildSpec({ agent, runId, backend, grant });
+      const started = await backend.start(spec);
+      // No quota on the usual file systems: the host watches the folders while the run lives.
+      const process =
+        spec.limits.diskMb && diskFolders?.length
+          ? watchDisk(started, {
+              agentId: agent.id,
+              folders: diskFolders,
+              limitMb: spec.limits.diskMb,
+              minIntervalMs: this.options.disk?.minIntervalMs,
+              logger: this.options.logger,
+            })
+          : started;
       return {
         process,
         workspace,

@@ -44,6 +44,8 @@ export const workspaceSchema = z.object({
   extraDirs: z.array(z.string()).default([]),
   /** Per-agent engine state (sessions, transcripts); read-write, separate from agentDir. */
   stateDir: z.string(),
+  /** Files the chats sent to the agent; read-only, written by the host. */
+  inboxDir: z.string().optional(),
 });
 export type Workspace = z.infer<typeof workspaceSchema>;
 

@@ -54,6 +54,11 @@ export interface BwrapArgsOptions {
   rlimitFallback?: { pids: number; heapMb: number };
 }
 
+/** /dev/shm as Docker sizes it by default. */
+const SHM_BYTES = 64 * 1024 * 1024;
+const tmpfsSize = (spec: SandboxSpec): string[] =>
+  spec.limits.tmpMb ? ['--size', String(spec.limits.tmpMb * 1024 * 1024)] : [];
+
 const ETC_FILES = ['passwd', 'group', 'hosts', 'nsswitch.conf'] as const;
 /** Host /etc pieces Node and TLS need; the rest of /etc (shadow, ssl/private, …) stays out. */
 const HOST_ETC = [
@@ -78,7 +83,9 @@ export function bwrapArgs(spec: SandboxSpec, o: BwrapArgsOptions): string[] {
   }
   for (const file of HOST_ETC) args.push('--ro-bind-try', file, file);
   for (const file of ETC_FILES) args.push('--ro-bind', join(o.etcDir, file), `/etc/${file}`);
-  args.push('--proc', '/proc', '--dev', '/dev', '--tmpfs', '/tmp', '--dir', '/run/omniclaw');
+  // RAM-backed and writable: bounded so the disk limit cannot be sidestepped through memory; /dev read-only.
+  args.push('--proc', '/proc', '--dev', '/dev', '--size', String(SHM_BYTES), '--tmpfs', '/dev/shm');
+  args.push('--remount-ro', '/dev', ...tmpfsSize(spec), '--tmpfs', '/tmp', '--dir', '/run/omniclaw');
   if (o.nodePrefix) args.push('--ro-bind', o.nodePrefix, '/opt/node');
   for (const m of runnerMounts(spec.runner)) args.push('--ro-bind', m.hostPath, m.containerPath);
   for (const mount of spec.mounts) {

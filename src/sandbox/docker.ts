@@ -66,7 +66,8 @@ export function dockerRunArgs(spec: SandboxSpec, o: DockerArgsOptions): string[]
   const args = ['run', '--rm', '-i', '--init', '--name', containerName(spec.agentId, spec.runId)];
   args.push('--label', 'omniclaw.managed=1', '--label', `omniclaw.instance=${o.instanceId}`);
   args.push('--label', `omniclaw.agent=${spec.agentId}`);
-  args.push('--network', 'none', '--read-only', '--tmpfs', '/tmp', '--hostname', 'omniclaw');
+  const tmp = limits.tmpMb ? `/tmp:size=${limits.tmpMb}m` : '/tmp'; // RAM: bounded like the disk
+  args.push('--network', 'none', '--read-only', '--tmpfs', tmp, '--hostname', 'omniclaw');
   args.push('--cap-drop', 'ALL', '--security-opt', 'no-new-privileges');
   args.push('--pids-limit', String(limits.pids), '--memory', `${limits.memoryMb}m`);
   args.push('--memory-swap', `${limits.memoryMb}m`, '--cpus', String(limits.cpus));
@@ -160,7 +161,7 @@ export class DockerSandbox implements SandboxBackend {
     if (process.getuid?.() !== 0 || this.uid === 0) return;
     const roots = this.options.ownedRoots ?? [];
     for (const m of spec.mounts) {
-      if (m.hostPath === '/dev/null') continue;
+      if (m.hostPath === '/dev/null' || m.hostOwned) continue;
       if (roots.some((root) => m.hostPath === root || m.hostPath.startsWith(root + '/'))) {
         await chownTree(m.hostPath, this.uid, this.gid);
       }

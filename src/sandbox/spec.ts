@@ -6,9 +6,10 @@
 import { chmodSync, mkdirSync, readdirSync, realpathSync } from 'node:fs';
 import { join, relative, isAbsolute } from 'node:path';
 import type { AgentConfig } from '../config/normalise.js';
-import { agentFolder, agentStateFolder, type InstancePaths } from '../config/paths.js';
+import { agentFolder, agentInbox, agentStateFolder, type InstancePaths } from '../config/paths.js';
 import type { RunGrant } from '../gateway/types.js';
 import type { Workspace } from '../protocol/runner-protocol.js';
+import { ensureHostFolder } from './host-folder.js';
 import { blockedComponent, type MountAllowlist } from './mount-allowlist.js';
 import { defaultAllowlistPath, resolveExtraMounts } from './mounts.js';
 import type { Mount, SandboxSpec } from './types.js';
@@ -19,6 +20,7 @@ export const SANDBOX_PATHS = {
   server: '/workspace/server',
   project: '/workspace/project',
   state: '/workspace/state',
+  inbox: '/workspace/inbox',
   runner: '/opt/omniclaw',
   gatewaySocket: '/run/omniclaw/gateway.sock',
 } as const;
@@ -68,12 +70,29 @@ export function assertNoSecrets(env: Record<string, string>, secrets: readonly s
   }
 }
 
+/**
+ * Creates an instance folder and returns its real path. Following links here is safe only
+ * because no component is agent-writable: groups/, sessions/ and groups/servers/ are never
+ * mounted, an agent cannot rename its own mount point, and the ids "global" and "servers"
+ * are reserved so that no agent owns groups/global or groups/servers. A symlink the user
+ * made (groups/notes -> ~/notes) is honoured.
+ */
 const ensureDir = (path: string): string => {
   mkdirSync(path, { recursive: true, mode: 0o700 });
   return realpathSync(path);
 };
 
-export function buildSandboxSpec(input: BuildSpecInput): { spec: SandboxSpec; workspace: Workspace } {
+/** /tmp is RAM: bounded like the disk, and never above the memory limit. */
+const tmpLimitMb = (limits: AgentConfig['limits']): number => Math.min(limits.diskMb, limits.memoryMb);
+
+export interface BuiltSpec {
+  spec: SandboxSpec;
+  workspace: Workspace;
+  /** Host folders the agent can write that count against its disk limit (not extra mounts: those are yours). */
+  diskFolders: string[];
+}
+
+export function buildSandboxSpec(input: BuildSpecInput): BuiltSpec {
   const { agent, paths, mapsPaths } = input;
   const inside = (sandboxPath: string, hostPath: string): string => (mapsPaths ? sandboxPath : hostPath);
   const mounts: Mount[] = [];
@@ -94,6 +113,18 @@ export function buildSandboxSpec(input: BuildSpecInput): { spec: SandboxSpec; wo
     serverDir = add(ensureDir(join(paths.groups, 'servers', agent.server)), SANDBOX_PATHS.server, false);
   }
   const stateDir = add(ensureDir(agentStateFolder(paths, agent.id)), SANDBOX_PATHS.state, false);
+  const diskFolders = mounts.filter((m) => !m.readonly).map((m) => m.hostPath);
+
+  // Received files: written by the host only, read-only inside (see host-folder.ts).
+  const inboxHost = agentInbox(paths, agent.id);
+  ensureHostFolder(inboxHost);
+  mounts.push({
+    hostPath: realpathSync(inboxHost),
+    containerPath: SANDBOX_PATHS.inbox,
+    readonly: true,
+    hostOwned: true,
+  });
+  const inboxDir = inside(SANDBOX_PATHS.inbox, realpathSync(inboxHost));
 
   const allowlistPath = input.allowlistPath ?? defaultAllowlistPath(input.home);
   const extras = resolveExtraMounts({
@@ -133,11 +164,11 @@ export function buildSandboxSpec(input: BuildSpecInput): { spec: SandboxSpec; wo
     runner: { hostDir: realpathSync(input.runnerDir), main: input.runnerMain, include: input.runnerInclude },
     mounts,
     env,
-    limits: agent.limits,
+    limits: { ...agent.limits, tmpMb: tmpLimitMb(agent.limits) },
     workdir: agentDir,
     ...(gateway ? { gateway } : {}),
   };
-  return { spec, workspace: { agentDir, globalDir, serverDir, extraDirs, stateDir } };
+  return { spec, workspace: { agentDir, globalDir, serverDir, extraDirs, stateDir, inboxDir }, diskFolders };
 }
 
 /**

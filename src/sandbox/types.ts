@@ -14,6 +14,11 @@ export interface Mount {
   /** Absolute path inside the sandbox, e.g. /workspace/agent. */
   containerPath: string;
   readonly: boolean;
+  /**
+   * The host writes it and keeps it (received files): never handed to the sandbox's uid,
+   * only mounted read-only.
+   */
+  hostOwned?: boolean;
 }
 
 export interface SandboxLimits {
@@ -22,6 +27,10 @@ export interface SandboxLimits {
   pids: number;
   /** Wall-clock limit for the whole process, in ms. */
   timeoutMs: number;
+  /** Size of the agent's writable folders, MB (enforced by the host's disk watchdog). */
+  diskMb?: number;
+  /** Size of the sandbox's RAM-backed /tmp, MB; unbounded when unset. */
+  tmpMb?: number;
 }
 
 export interface SandboxSpec {

@@ -1,10 +1,16 @@
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { mkdtemp, readFile, readdir, rm, symlink, writeFile, mkdir } from 'node:fs/promises';
+import { chmod, mkdtemp, readFile, readdir, rm, stat, symlink, writeFile, mkdir } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { AttachmentError, downloadToInbox, safeFileName } from '../../src/channels/attachments.js';
+import {
+  AttachmentError,
+  downloadToInbox,
+  formatBytes,
+  notReceived,
+  safeFileName,
+} from '../../src/channels/attachments.js';
 
 describe('safeFileName', () => {
   it.each([
@@ -83,8 +89,11 @@ describe('downloadToInbox', () => {
       url: `${base}/small`,
       label: 'test file',
     });
-    expect(saved).toEqual({ name: 'secret.txt', path: 'inbox/secret.txt', mime: undefined, size: 5 });
+    expect(saved).toEqual({ name: 'secret.txt', file: 'secret.txt', mime: undefined, size: 5 });
     expect(await readFile(join(inbox, 'secret.txt'), 'utf8')).toBe('hello');
+    // Readable by any sandbox uid, writable by the host only, whatever the umask.
+    expect((await stat(inbox)).mode & 0o777).toBe(0o755);
+    expect((await stat(join(inbox, 'secret.txt'))).mode & 0o777).toBe(0o644);
     await rm(dir, { recursive: true });
   });
 
@@ -92,7 +101,8 @@ describe('downloadToInbox', () => {
     const inbox = join(dir, 'inbox');
     const a = await downloadToInbox({ inbox, name: 'photo.jpg', url: `${base}/small`, label: 'a' });
     const b = await downloadToInbox({ inbox, name: 'photo.jpg', url: `${base}/small`, label: 'b' });
-    expect([a.name, b.name]).toEqual(['photo.jpg', 'photo-1.jpg']);
+    expect([a.file, b.file]).toEqual(['photo.jpg', 'photo-1.jpg']);
+    expect([a.name, b.name]).toEqual(['photo.jpg', 'photo.jpg']);
     await rm(dir, { recursive: true });
   });
 
@@ -109,6 +119,7 @@ describe('downloadToInbox', () => {
     await expect(attempt).rejects.toMatchObject({
       reason: 'too-large',
       message: /huge file is 10000000 bytes/,
+      note: 'over the 1000 bytes limit',
     });
     await rm(dir, { recursive: true });
   });
@@ -174,8 +185,32 @@ describe('downloadToInbox', () => {
     await writeFile(join(dir, 'target'), 'original');
     await symlink(join(dir, 'target'), join(inbox, 'photo.jpg'));
     const saved = await downloadToInbox({ inbox, name: 'photo.jpg', url: `${base}/small`, label: 'doc' });
-    expect(saved.name).toBe('photo-1.jpg');
+    expect(saved.file).toBe('photo-1.jpg');
     expect(await readFile(join(dir, 'target'), 'utf8')).toBe('original');
+    await rm(dir, { recursive: true });
+  });
+
+  it('refuses an inbox whose parent is a symlink', async () => {
+    const elsewhere = join(dir, 'elsewhere');
+    await mkdir(join(elsewhere, 'agent'), { recursive: true });
+    await symlink(elsewhere, join(dir, 'inbox'));
+    const attempt = downloadToInbox({
+      inbox: join(dir, 'inbox', 'agent'),
+      name: 'x',
+      url: `${base}/small`,
+      label: 'doc',
+    });
+    await expect(attempt).rejects.toMatchObject({ reason: 'unsafe-folder', note: 'it could not be saved' });
+    expect(await readdir(join(elsewhere, 'agent'))).toEqual([]);
+    await rm(dir, { recursive: true });
+  });
+
+  it('makes an inbox that others could write private to the host again', async () => {
+    const inbox = join(dir, 'inbox');
+    await mkdir(inbox);
+    await chmod(inbox, 0o777);
+    await downloadToInbox({ inbox, name: 'a.txt', url: `${base}/small`, label: 'doc' });
+    expect((await stat(inbox)).mode & 0o777).toBe(0o755);
     await rm(dir, { recursive: true });
   });
 
@@ -184,6 +219,34 @@ describe('downloadToInbox', () => {
       downloadToInbox({ inbox: 'inbox', name: 'x', url: `${base}/small`, label: 'doc' }),
     ).rejects.toMatchObject({
       reason: 'unsafe-folder',
+    });
+  });
+});
+
+describe('what the agent is told about a file that did not arrive', () => {
+  it.each([
+    [512, '512 bytes'],
+    [12 * 1024, '12 KB'],
+    [3.44 * 1024 * 1024, '3.4 MB'],
+    [12 * 1024 * 1024, '12 MB'],
+  ])('%d bytes read as %s', (bytes, text) => {
+    expect(formatBytes(bytes)).toBe(text);
+  });
+
+  it('keeps the safe name, the size and a short reason; never the detail', () => {
+    const tooBig = new AttachmentError(
+      'x is 12 bytes, over … (url with token)',
+      'too-large',
+      'over the 10 MB limit',
+    );
+    expect(notReceived('../photo.jpg', tooBig, 12 * 1024 * 1024)).toEqual({
+      name: 'photo.jpg',
+      notReceived: 'over the 10 MB limit',
+      size: 12 * 1024 * 1024,
+    });
+    expect(notReceived(undefined, new Error('ECONNRESET https://api/file/bot123:SECRET'))).toEqual({
+      name: 'attachment',
+      notReceived: 'the download failed',
     });
   });
 });

@@ -1,4 +1,4 @@
-import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { mkdtemp, readFile, readdir, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
@@ -268,13 +268,11 @@ describe('Discord channel against a fake REST API and gateway', () => {
       attachments: [{ id: '1', filename: '../../evil.sh', size: 7, url }],
     });
     const [message] = await sink.waitForMessages(1);
-    expect(message!.attachments).toEqual([
-      { name: 'evil.sh', path: 'inbox/evil.sh', mime: undefined, size: 7 },
-    ]);
+    expect(message!.attachments).toEqual([{ name: 'evil.sh', file: 'evil.sh', mime: undefined, size: 7 }]);
     expect(await readFile(join(dir, 'agent', 'inbox', 'evil.sh'), 'utf8')).toBe('echo hi');
   });
 
-  it('skips an oversized attachment but delivers the message', async () => {
+  it('delivers a message whose attachment is too large with a note saying so', async () => {
     const url = dc.addFile('big', Buffer.alloc(5000));
     dc.userSends({
       channelId: dc.channels.general,
@@ -289,9 +287,10 @@ describe('Discord channel against a fake REST API and gateway', () => {
     });
     const messages = await sink.waitForMessages(2);
     expect(messages.map((m) => [m.text, m.attachments])).toEqual([
-      ['big', undefined],
-      ['liar', undefined],
+      ['big', [{ name: 'big.bin', notReceived: 'over the 1000 bytes limit', size: 5000 }]],
+      ['liar', [{ name: 'liar.bin', notReceived: 'over the 1000 bytes limit', size: 10 }]],
     ]);
+    expect(await readdir(join(dir, 'agent', 'inbox'))).toEqual([]);
     expect(logs()).toMatch(/attachment not downloaded/);
   });
 

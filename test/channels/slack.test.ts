@@ -329,8 +329,8 @@ describe('Slack channel (Socket Mode against the fake Slack)', () => {
     expect(m?.attachments).toHaveLength(1);
     const attachment = m!.attachments![0]!;
     expect(attachment.name).toBe('passwd');
-    expect(attachment.path).toBe(`inbox/${attachment.name}`);
-    expect(readFileSync(join(h.inbox, attachment.name), 'utf8')).toBe('payload');
+    expect(attachment.file).toBe(attachment.name);
+    expect(readFileSync(join(h.inbox, attachment.file!), 'utf8')).toBe('payload');
     expect(h.slack.fileAuthHeaders).toEqual([`Bearer ${BOT_TOKEN}`]);
   });
 
@@ -353,10 +353,13 @@ describe('Slack channel (Socket Mode against the fake Slack)', () => {
     );
     const [m] = await h.nextInbound();
     expect(other.fileAuthHeaders).toEqual([]);
-    expect(m?.attachments).toBeUndefined();
-    expect(m?.text).toMatch(/steal\.txt not downloaded: file URL is missing or not on a Slack file host/);
-    expect(m?.text).toMatch(/big\.bin not downloaded: .*5000 bytes, over the 1024-byte/);
-    expect(m?.text).toMatch(/liar\.bin not downloaded: .*exceeded the 1024-byte limit/);
+    // Stored with the message, so the agent can tell the sender; the detail stays in the log.
+    expect(m?.attachments).toEqual([
+      { name: 'steal.txt', notReceived: 'the download failed' },
+      { name: 'big.bin', notReceived: 'over the 1 KB limit', size: 5000 },
+      { name: 'liar.bin', notReceived: 'over the 1 KB limit', size: 10 },
+    ]);
+    expect(m?.text).not.toMatch(/not downloaded/);
     expect(readdirSync(h.inbox)).toEqual([]);
   });
 
@@ -373,7 +376,7 @@ describe('Slack channel (Socket Mode against the fake Slack)', () => {
       }),
     );
     const [m] = await h.nextInbound();
-    expect(m?.attachments?.[0]?.name).toBe('note-1.txt');
+    expect(m?.attachments?.[0]).toMatchObject({ name: 'note.txt', file: 'note-1.txt' });
     expect(readFileSync(join(h.inbox, 'note-1.txt'), 'utf8')).toBe('data');
     expect(existsSync(target)).toBe(false);
   });

@@ -15,6 +15,11 @@ import {
   type FakeTelegram,
 } from '../fakes/fake-telegram.js';
 import { capturedLogger, recordingSink, sleep, type RecordingSink } from './channel-test-kit.js';
+import { formatMessages } from '../../src/core/prompt.js';
+import type { InboundMessage } from '../../src/channels/types.js';
+import type { StoredMessage } from '../../src/store/messages.js';
+
+const stored = (m: InboundMessage): StoredMessage => ({ ...m, id: 1, createdAt: 0 });
 
 const FAST: Partial<TelegramLimits> = {
   pollTimeoutSeconds: 1,
@@ -274,9 +279,7 @@ describe('Telegram channel against a fake Bot API', () => {
     });
     const [message] = await sink.waitForMessages(1);
     expect(message!.text).toBe('run this');
-    expect(message!.attachments).toEqual([
-      { name: 'evil.sh', path: 'inbox/evil.sh', mime: undefined, size: 7 },
-    ]);
+    expect(message!.attachments).toEqual([{ name: 'evil.sh', file: 'evil.sh', mime: undefined, size: 7 }]);
     expect(await readFile(join(dir, 'agent', 'inbox', 'evil.sh'), 'utf8')).toBe('echo hi');
     expect(await readdir(dir)).toEqual(['agent']);
     expect(logs()).not.toContain(tg.token);
@@ -297,10 +300,12 @@ describe('Telegram channel against a fake Bot API', () => {
       name: expect.stringMatching(/^photo-\d+\.jpg$/),
       size: 5,
     });
-    expect(await readFile(join(dir, 'agent', message!.attachments![0]!.path!), 'utf8')).toBe('large');
+    expect(await readFile(join(dir, 'agent', 'inbox', message!.attachments![0]!.file!), 'utf8')).toBe(
+      'large',
+    );
   });
 
-  it('skips an oversized file but still delivers the message, without logging the token', async () => {
+  it('delivers a message whose file is too large with a note saying so, without logging the token', async () => {
     tg.addFile('big', 'documents/big.bin', Buffer.alloc(5000, 1));
     tg.userSends({
       chat: privateChat(42),
@@ -314,13 +319,30 @@ describe('Telegram channel against a fake Bot API', () => {
       document: { file_id: 'liar', file_name: 'liar.bin', file_size: 10 },
     });
     const messages = await sink.waitForMessages(2);
+    // The first is refused on its announced size (no size known: none shown); the second
+    // lied about its size and is cut off while downloading.
     expect(messages.map((m) => [m.text, m.attachments])).toEqual([
-      ['big one', undefined],
-      ['lying size', undefined],
+      ['big one', [{ name: 'big.bin', notReceived: 'over the 1000 bytes limit' }]],
+      ['lying size', [{ name: 'liar.bin', notReceived: 'over the 1000 bytes limit', size: 10 }]],
     ]);
+    expect(await readdir(join(dir, 'agent', 'inbox'))).toEqual([]);
     expect(logs()).toMatch(/attachment not downloaded/);
     expect(logs()).not.toContain(tg.token);
     expect(logs()).not.toContain(tg.token.split(':')[1]!);
+  });
+
+  it('tells the agent about a file whose download failed, and the prompt shows it', async () => {
+    tg.userSends({
+      chat: privateChat(42),
+      caption: 'holiday',
+      document: { file_id: 'gone', file_name: 'photo.jpg', file_size: 700 },
+    });
+    const [message] = await sink.waitForMessages(1);
+    expect(message!.attachments).toEqual([
+      { name: 'photo.jpg', notReceived: 'the download failed', size: 700 },
+    ]);
+    const prompt = formatMessages([stored(message!)]);
+    expect(prompt).toContain('holiday\n[file photo.jpg (700 bytes) not received: the download failed]');
   });
 
   it('does not download for a chat without an inbox', async () => {

@@ -376,14 +376,15 @@ describe('WhatsApp channel (through baileys’ event buffer)', () => {
     expect(doc?.text).toBe('my doc');
     expect(doc?.attachments?.[0]).toMatchObject({
       name: 'authorized_keys',
-      path: 'inbox/authorized_keys',
+      file: 'authorized_keys',
       size: 8,
     });
     expect(readFileSync(join(h.inbox, 'authorized_keys'), 'utf8')).toBe('%PDF-1.4');
-    expect(huge?.attachments).toBeUndefined();
-    expect(huge?.text).toMatch(/document not downloaded: .*over the 1024-byte/);
-    expect(big?.attachments).toBeUndefined();
-    expect(big?.text).toMatch(/image not downloaded: .*exceeded the 1024-byte limit/);
+    expect(huge?.attachments).toEqual([
+      expect.objectContaining({ notReceived: 'over the 1 KB limit', size: expect.any(Number) }),
+    ]);
+    expect(big?.attachments).toEqual([expect.objectContaining({ notReceived: 'over the 1 KB limit' })]);
+    expect(huge?.text).not.toMatch(/not downloaded/);
   });
 
   it('survives hostile payloads: missing fields, huge text, odd Unicode, garbage content', async () => {

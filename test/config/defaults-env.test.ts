@@ -23,7 +23,7 @@ describe('a minimal file', () => {
       default: 'auto',
       image: 'omniclaw-agent:latest',
       gateway: { host: '127.0.0.1', port: 0 },
-      limits: { memoryMb: 1024, cpus: 1, pids: 256, timeoutMs: 30 * 60_000 },
+      limits: { memoryMb: 1024, cpus: 1, pids: 256, timeoutMs: 30 * 60_000, diskMb: 1024 },
     });
     expect(config.queue).toEqual({
       maxConcurrent: 3,
@@ -40,7 +40,7 @@ describe('a minimal file', () => {
       runtime: 'claude',
       sandbox: 'auto',
       trigger: '@Omni',
-      limits: { memoryMb: 1024, cpus: 1, pids: 256, timeoutMs: 30 * 60_000 },
+      limits: { memoryMb: 1024, cpus: 1, pids: 256, timeoutMs: 30 * 60_000, diskMb: 1024 },
     });
     expect(config.routes).toEqual([
       { chat: 'local:default', agent: 'main', requiresTrigger: false, streamThreads: false },

@@ -148,6 +148,16 @@ describe('agent and route rules', () => {
       expected: `${FILE}:2:7: agents[0].id: the id "global" is reserved for global memory`,
     },
     {
+      what: 'the reserved id "servers" (its folder holds the shared server folders)',
+      yaml: 'agents:\n  - { id: servers }\n',
+      expected: `${FILE}:2:7: agents[0].id: the id "servers" is reserved for the shared server folders`,
+    },
+    {
+      what: 'a disk limit of zero',
+      yaml: 'sandbox: { limits: { diskMb: 0 } }\n',
+      expected: `${FILE}:1:22: sandbox.limits.diskMb: Too small: expected number to be >=1`,
+    },
+    {
       what: 'a route whose agent id is a traversal',
       yaml: 'routes:\n  - { chat: "tg:1", agent: "../x" }\n',
       expected: `${FILE}:2:21: routes[0].agent: an agent id is 1–63 of a-z, 0-9, "-" and "_", starting with a letter or digit`,

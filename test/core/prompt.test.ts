@@ -81,6 +81,36 @@ describe('formatMessages', () => {
     }
   });
 
+  it('points at received files in the read-only inbox, escaped', () => {
+    const xml = formatMessages(
+      [stored({ text: 'look', attachments: [{ name: 'a "b".jpg', file: 'a "b"-1.jpg', size: 5 }] })],
+      { inboxDir: '/workspace/inbox' },
+    );
+    expect(body(xml)).toBe(
+      'look\n<attachment path="/workspace/inbox/a &quot;b&quot;-1.jpg" name="a &quot;b&quot;.jpg"/>',
+    );
+    // Without a workspace (a runner that predates it) the sandbox path is the default.
+    expect(formatMessages([stored({ attachments: [{ name: 'x', file: 'x' }] })])).toContain(
+      'path="/workspace/inbox/x"',
+    );
+  });
+
+  it('tells the agent which files did not arrive and why, so it can tell the sender', () => {
+    const xml = formatMessages([
+      stored({
+        text: '',
+        attachments: [
+          { name: 'photo.jpg', size: 12 * 1024 * 1024, notReceived: 'over the 10 MB limit' },
+          { name: '<b>.pdf', notReceived: 'the download failed' },
+        ],
+      }),
+    ]);
+    expect(body(xml)).toBe(
+      '\n[file photo.jpg (12 MB) not received: over the 10 MB limit]' +
+        '\n[file &lt;b&gt;.pdf not received: the download failed]',
+    );
+  });
+
   it('names downloaded attachments by path, escaped, and leaves out ones without a file', () => {
     const xml = formatMessages([
       stored({

@@ -5,13 +5,14 @@
  * Telegram. Sandbox "none" keeps the test independent of Docker/bwrap; the sandboxes have
  * their own suites.
  */
-import { mkdtemp, rm } from 'node:fs/promises';
+import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startApp, type App } from '../../src/app.js';
 import { createTelegramChannel } from '../../src/channels/telegram.js';
 import { parseConfigText } from '../../src/config/load.js';
+import { agentInbox, instancePaths } from '../../src/config/paths.js';
 import { silentLogger } from '../../src/observability/logger.js';
 import { NoSandbox } from '../../src/sandbox/none.js';
 import { startFakeAnthropic, text, type FakeAnthropic } from '../fakes/fake-anthropic.js';
@@ -46,7 +47,9 @@ describe('Telegram end to end', () => {
       token: tg.token,
       apiRoot: tg.apiRoot,
       logger,
-      limits: { pollTimeoutSeconds: 1 },
+      // What the app hands its own channels: the routed agent's received-files folder.
+      inboxFor: () => agentInbox(instancePaths(home), 'main'),
+      limits: { pollTimeoutSeconds: 1, attachment: { maxBytes: 1024 * 1024, timeoutMs: 5_000 } },
     });
     app = await startApp({
       home,
@@ -96,5 +99,28 @@ describe('Telegram end to end', () => {
     expect(tg.callsOf('sendMessage').length).toBe(before + 1);
     // The unmentioned message was stored and given to the agent as context.
     expect(JSON.stringify(model.modelRequests().at(-1))).toContain('talking among ourselves');
+  });
+
+  it('tells the agent which file arrived where, and which did not and why', async () => {
+    tg.addFile('small', 'documents/notes.txt', Buffer.from('meeting at 10'));
+    tg.addFile('big', 'documents/video.mp4', Buffer.alloc(3 * 1024 * 1024, 1));
+    tg.userSends({
+      chat: privateChat(42),
+      caption: 'my notes',
+      document: { file_id: 'small', file_name: 'notes.txt' },
+    });
+    await tg.waitForCall('sendMessage', (p) => String(p.text).includes('Hello from the agent'), 90_000);
+    tg.userSends({
+      chat: privateChat(42),
+      caption: 'and the video',
+      document: { file_id: 'big', file_name: 'video.mp4', file_size: 3 * 1024 * 1024 },
+    });
+    const before = model.modelRequests().length;
+    await tg.waitForCall('sendMessage', () => model.modelRequests().length > before, 90_000);
+    const prompts = JSON.stringify(model.modelRequests().slice(-2));
+    const inbox = agentInbox(instancePaths(home), 'main');
+    expect(prompts).toContain(`<attachment path=\\"${inbox}/notes.txt\\" name=\\"notes.txt\\"/>`);
+    expect(prompts).toContain('and the video\\n[file video.mp4 (3 MB) not received: over the 1 MB limit]');
+    expect(await readFile(join(inbox, 'notes.txt'), 'utf8')).toBe('meeting at 10');
   });
 });

@@ -122,18 +122,29 @@ describe('the host path', () => {
     expect(host.channel.sentTo('mem:main-chat')[0]).toMatch(/runner exited \(code 3\)/);
   });
 
-  it('stops a run at its time limit, tells the chat, and does not retry it', async () => {
-    host = await startTestHost(`
+  it.each([
+    { limit: 'time', limits: '{ timeoutMs: 400 }', ask: '!hang forever', told: /time limit/ },
+    {
+      limit: 'disk',
+      limits: '{ diskMb: 5 }',
+      ask: '!fill:8',
+      told: /^Sorry, I could not answer your message: agent "main" was stopped: its files take 9 MB, over its 5 MB disk limit; delete files in its folder or raise limits\.diskMb$/,
+    },
+  ])(
+    'stops a run at its $limit limit, tells the chat, and does not retry it',
+    async ({ limits, ask, told }) => {
+      host = await startTestHost(`
 agents:
-  - { id: main, main: true, sandbox: none, limits: { timeoutMs: 400 } }
+  - { id: main, main: true, sandbox: none, limits: ${limits} }
 routes:
   - { chat: "mem:x", agent: main }
 `);
-    host.channel.receive('mem:x', '!hang forever');
-    await until(() => host!.channel.sentTo('mem:x').length === 1);
-    expect(host.channel.sentTo('mem:x')[0]).toMatch(/time limit/);
-    expect(host.app.store.runs.recent()).toHaveLength(1);
-  });
+      host.channel.receive('mem:x', ask);
+      await until(() => host!.channel.sentTo('mem:x').length === 1);
+      expect(host.channel.sentTo('mem:x')[0]).toMatch(told);
+      expect(host.app.store.runs.recent()).toHaveLength(1);
+    },
+  );
 
   it('ends a run whose runner breaks the protocol', async () => {
     host = await startTestHost(routes());

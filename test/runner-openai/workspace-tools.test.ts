@@ -22,8 +22,15 @@ const run = async (name: string, args: unknown) => {
 
 beforeEach(async () => {
   ws = makeWorkspace();
+  mkdirSync(join(ws.root, 'inbox'));
   const roots = await workspaceRoots(
-    { agentDir: ws.agentDir, globalDir: ws.globalDir, extraDirs: [], stateDir: ws.stateDir },
+    {
+      agentDir: ws.agentDir,
+      globalDir: ws.globalDir,
+      extraDirs: [],
+      stateDir: ws.stateDir,
+      inboxDir: join(ws.root, 'inbox'),
+    },
     false,
   );
   context = {
@@ -85,6 +92,18 @@ describe('workspace tools: confinement', () => {
     expect((await run('read', { path: join(ws.globalDir, 'CLAUDE.md') })).content).toContain('global memory');
     const write = await run('write', { path: join(ws.globalDir, 'CLAUDE.md'), content: 'x' });
     expect(write).toMatchObject({ ok: false, content: expect.stringContaining('read-only') });
+  });
+});
+
+describe('workspace tools: received files', () => {
+  it('reads files in the inbox but may not change them', async () => {
+    writeFileSync(join(ws.root, 'inbox', 'photo.txt'), 'from the chat');
+    const path = join(ws.root, 'inbox', 'photo.txt');
+    expect((await run('read', { path })).content).toContain('from the chat');
+    expect((await run('write', { path, content: 'x' })).content).toMatch(/read-only/);
+    expect((await run('glob', { pattern: '*.txt', path: join(ws.root, 'inbox') })).content).toContain(
+      'photo.txt',
+    );
   });
 });
 

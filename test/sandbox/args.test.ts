@@ -45,6 +45,16 @@ describe('docker run arguments', () => {
     expect(valuesOf(args, '--user')).toEqual(['1000:1000']);
   });
 
+  it('bounds the RAM-backed /tmp when the spec says how large it may be', () => {
+    const bounded = dockerRunArgs(spec({ limits: { ...spec().limits, tmpMb: 20 } }), {
+      image: 'omniclaw-agent:latest',
+      instanceId: 'inst1',
+      uid: 1000,
+      gid: 1000,
+    });
+    expect(valuesOf(bounded, '--tmpfs')).toEqual(['/tmp:size=20m']);
+  });
+
   it('labels and names the container so orphans can be found', () => {
     expect(valuesOf(args, '--label')).toEqual([
       'omniclaw.managed=1',
@@ -134,6 +144,19 @@ describe('bwrap arguments', () => {
     expect(joined).toContain('--ro-bind /srv/omniclaw /opt/omniclaw');
     expect(joined).toContain('--ro-bind /inst/gw.sock /run/omniclaw/gateway.sock');
     expect(args.slice(-3)).toEqual(['--', '/usr/bin/node', '/opt/omniclaw/dist/runner/main.js']);
+  });
+
+  it('bounds /tmp and /dev/shm and makes /dev read-only', () => {
+    expect(joined).toContain('--dev /dev --size 67108864 --tmpfs /dev/shm --remount-ro /dev');
+    expect(joined).toMatch(/--remount-ro \/dev --tmpfs \/tmp /);
+    const bounded = bwrapArgs(spec({ limits: { ...spec().limits, tmpMb: 20 } }), {
+      etcDir: '/e',
+      nodePath: '/usr/bin/node',
+      system: [],
+      uid: 1000,
+      gid: 1000,
+    }).join(' ');
+    expect(bounded).toContain(`--size ${20 * 1024 * 1024} --tmpfs /tmp`);
   });
 
   it('sets only the spec env', () => {

@@ -2,12 +2,17 @@
  * What every isolating backend must guarantee, shown by the probe runner trying it from
  * inside. bwrap.test.ts and docker.test.ts run this same suite against a real sandbox.
  */
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync, lstatSync, mkdirSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { downloadToInbox } from '../../src/channels/attachments.js';
+import { agentFolder, agentInbox } from '../../src/config/paths.js';
+import { SandboxLauncher } from '../../src/core/run-launcher.js';
 import type { SandboxBackend } from '../../src/sandbox/types.js';
 import {
   createWorld,
+  DEFAULT_TEST_LIMITS,
+  probeSession,
   probeSpec,
   runProbe,
   startProbe,
@@ -15,6 +20,23 @@ import {
   type ProbeOutcome,
   type World,
 } from './world.js';
+
+/** Every file under `dir` (symlinks not followed) whose name matches. */
+function findFiles(dir: string, match: RegExp, found: string[] = []): string[] {
+  let names: string[];
+  try {
+    names = readdirSync(dir);
+  } catch {
+    return found;
+  }
+  for (const name of names) {
+    const path = join(dir, name);
+    const info = lstatSync(path, { throwIfNoEntry: false });
+    if (info?.isDirectory()) findFiles(path, match, found);
+    else if (match.test(name)) found.push(path);
+  }
+  return found;
+}
 
 const outcome = (results: ProbeOutcome[], label: string): ProbeOutcome => {
   const found = results.find((r) => r.label === label);
@@ -116,8 +138,95 @@ export function describeIsolation(name: string, makeBackend: (world: World) => S
       expect(r('search')).toMatchObject({ ok: true });
     });
 
+    it('stores received files where a racing agent cannot redirect them, read-only for the agent', async () => {
+      const agent = testAgent('racer');
+      const built = probeSpec(world, backend, agent);
+      const inbox = agentInbox(world.paths, agent.id);
+      // Where the real attack planted code that the host then loaded as root.
+      const plugins = join(world.paths.home, 'plugins');
+      mkdirSync(plugins, { recursive: true });
+      const session = await probeSession(await backend.start(built.spec), built);
+      try {
+        // The agent swaps the inbox/ of its own folder (where files used to land) for a
+        // symlink to the plugins folder, as fast as it can, while the host stores files.
+        const [race] = await session.send([
+          { op: 'race', dir: '/workspace/agent', name: 'inbox', target: plugins, ms: 30_000 },
+        ]);
+        expect(race).toMatchObject({ ok: true });
+        const failures: string[] = [];
+        for (let i = 0; i < 400; i++) {
+          await downloadToInbox({
+            inbox,
+            name: `plugin-${i}.mjs`,
+            url: 'http://127.0.0.1/never-fetched',
+            label: `file ${i}`,
+            fetch: async () => new Response(`export default ${i};`),
+          }).catch((err: Error) => failures.push(err.message));
+        }
+        const [stats] = await session.send([{ op: 'race-stop' }]);
+        // The race was on the whole time the host was storing files.
+        expect((JSON.parse(stats!.detail) as { swaps: number }).swaps).toBeGreaterThan(1000);
+
+        expect(readdirSync(plugins)).toEqual([]);
+        const everywhere = findFiles(world.root, /^plugin-\d+\.mjs$/);
+        expect(everywhere.filter((path) => !path.startsWith(inbox + '/'))).toEqual([]);
+        expect(failures).toEqual([]);
+        expect(readdirSync(inbox)).toHaveLength(400);
+        expect(statSync(inbox).uid).toBe(process.getuid!());
+
+        const [read, tamper] = await session.send([
+          { op: 'read', path: '/workspace/inbox/plugin-7.mjs' },
+          { op: 'tamper', dir: '/workspace/inbox', existing: 'plugin-7.mjs' },
+        ]);
+        expect(read).toMatchObject({ ok: true, detail: 'export default 7;' });
+        expect(tamper!.ok).toBe(false);
+        expect(readFileSync(join(inbox, 'plugin-7.mjs'), 'utf8')).toBe('export default 7;');
+        expect(readdirSync(inbox)).toHaveLength(400);
+      } finally {
+        await session.stop();
+      }
+    });
+
+    it('stops a run whose folders outgrow its disk limit, and bounds its RAM-backed folders', async () => {
+      const agent = testAgent('filler', { limits: { ...DEFAULT_TEST_LIMITS, diskMb: 20 } });
+      let built: ReturnType<typeof probeSpec> | undefined;
+      const launcher = new SandboxLauncher({
+        backendFor: async () => backend,
+        buildSpec: () => (built = probeSpec(world, backend, agent)),
+        disk: { minIntervalMs: 200 },
+      });
+      const run = await launcher.launch(agent, 'run-filler');
+      const session = await probeSession(run.process, built!);
+      const [tmp, shm, dev] = await session.send([
+        { op: 'fill', path: '/tmp/big', mb: 60 },
+        { op: 'fill', path: '/dev/shm/big', mb: 100 },
+        { op: 'write', path: '/dev/planted' },
+      ]);
+      // /tmp is bounded by the disk limit (20 MB), /dev/shm like Docker's (64 MB), /dev read-only.
+      expect(tmp).toMatchObject({ ok: false, detail: expect.stringMatching(/^ENOSPC after (19|20) MB$/) });
+      expect(shm).toMatchObject({ ok: false, detail: expect.stringMatching(/^ENOSPC after (6[0-4]) MB$/) });
+      expect(dev!.ok).toBe(false);
+
+      void session.send([{ op: 'fill', path: '/workspace/agent/big.bin', mb: 40 }]).catch(() => undefined);
+      const exit = await run.process.exited;
+      expect(exit.reason).toBe('limit');
+      expect(exit.detail).toMatch(
+        /^agent "filler" was stopped: its files take \d+ MB, over its 20 MB disk limit;/,
+      );
+      expect(exit.detail).not.toContain(world.root);
+      run.release();
+
+      // Still over the limit: the next run is stopped at its first measurement.
+      const again = await launcher.launch(agent, 'run-filler-2');
+      expect((await again.process.exited).reason).toBe('limit');
+      again.release();
+      expect(statSync(join(agentFolder(world.paths, agent.id), 'big.bin')).size).toBeGreaterThan(
+        20 * 1024 * 1024,
+      );
+    });
+
     it('stops a run that outlives its time limit and says why', async () => {
-      const agent = testAgent('sleepy', { limits: { memoryMb: 256, cpus: 1, pids: 64, timeoutMs: 2_500 } });
+      const agent = testAgent('sleepy', { limits: { ...DEFAULT_TEST_LIMITS, timeoutMs: 2_500 } });
       const { proc } = await startProbe(backend, probeSpec(world, backend, agent).spec);
       const began = Date.now();
       const exit = await proc.exited;
@@ -127,7 +236,9 @@ export function describeIsolation(name: string, makeBackend: (world: World) => S
     });
 
     it('stops a run that uses more memory than its limit and says why', async () => {
-      const agent = testAgent('hungry', { limits: { memoryMb: 128, cpus: 1, pids: 64, timeoutMs: 60_000 } });
+      const agent = testAgent('hungry', {
+        limits: { ...DEFAULT_TEST_LIMITS, memoryMb: 128, timeoutMs: 60_000 },
+      });
       const { proc } = await startProbe(backend, probeSpec(world, backend, agent).spec);
       proc.stdin.write(
         JSON.stringify({ type: 'message', turnId: 't', text: JSON.stringify([{ op: 'alloc', mb: 600 }]) }) +

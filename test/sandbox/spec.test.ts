@@ -1,4 +1,4 @@
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync, realpathSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, rmSync, statSync, symlinkSync, writeFileSync, realpathSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -55,11 +55,17 @@ const input = (over: Partial<BuildSpecInput> = {}): BuildSpecInput => ({
 describe('buildSandboxSpec', () => {
   it('gives a non-main agent its folder rw, global memory ro, its state rw, and no project', () => {
     const agent = testAgent('helper', { mounts: [{ hostPath: '~/code/site', readonly: true }] });
-    const { spec, workspace } = buildSandboxSpec(input({ agent }));
+    const { spec, workspace, diskFolders } = buildSandboxSpec(input({ agent }));
     expect(spec.mounts).toEqual([
       { hostPath: join(paths.groups, 'helper'), containerPath: '/workspace/agent', readonly: false },
       { hostPath: paths.globalMemory, containerPath: '/workspace/global', readonly: true },
       { hostPath: join(paths.sessions, 'helper'), containerPath: '/workspace/state', readonly: false },
+      {
+        hostPath: join(paths.home, 'inbox', 'helper'),
+        containerPath: '/workspace/inbox',
+        readonly: true,
+        hostOwned: true,
+      },
       { hostPath: join(home, 'code', 'site'), containerPath: '/workspace/extra/site', readonly: true },
     ]);
     expect(workspace).toEqual({
@@ -68,7 +74,14 @@ describe('buildSandboxSpec', () => {
       serverDir: undefined,
       extraDirs: ['/workspace/extra/site'],
       stateDir: '/workspace/state',
+      inboxDir: '/workspace/inbox',
     });
+    // The disk limit covers what the agent writes in the instance, not your extra mounts.
+    expect(diskFolders).toEqual([join(paths.groups, 'helper'), join(paths.sessions, 'helper')]);
+    // /tmp is RAM: bounded by the disk limit and never above the memory limit.
+    expect(spec.limits).toMatchObject({ diskMb: 1024, memoryMb: 256, tmpMb: 256 });
+    // Received files: the host's folder, readable by any sandbox uid, written by the host only.
+    expect(statSync(join(paths.home, 'inbox', 'helper')).mode & 0o777).toBe(0o755);
     expect(spec.workdir).toBe('/workspace/agent');
     expect(spec.runner).toEqual({ hostDir: runnerDir, main: 'dist/runner/main.js' });
     expect(spec.env).toEqual({
@@ -119,10 +132,27 @@ describe('buildSandboxSpec', () => {
     }
   });
 
+  it('counts global memory against the main agent, and a shared server folder against its agents', () => {
+    const main = buildSandboxSpec(input({ agent: testAgent('boss', { main: true }) }));
+    expect(main.diskFolders).toContain(paths.globalMemory);
+    const member = buildSandboxSpec(input({ agent: testAgent('helper', { server: '42' }) }));
+    expect(member.diskFolders).toContain(join(paths.groups, 'servers', '42'));
+    expect(member.diskFolders).not.toContain(paths.globalMemory);
+  });
+
+  it('refuses to mount a received-files folder that is not its own plain folder', () => {
+    const elsewhere = join(root, 'elsewhere');
+    mkdirSync(elsewhere, { recursive: true });
+    mkdirSync(paths.inbox, { recursive: true });
+    symlinkSync(elsewhere, join(paths.inbox, 'linked'));
+    expect(() => buildSandboxSpec(input({ agent: testAgent('linked') }))).toThrow(/not a plain folder/);
+  });
+
   it('tells the none backend host paths, since it maps nothing', () => {
     const { spec, workspace } = buildSandboxSpec(input({ mapsPaths: false }));
     expect(workspace.agentDir).toBe(join(paths.groups, 'helper'));
     expect(workspace.stateDir).toBe(join(paths.sessions, 'helper'));
+    expect(workspace.inboxDir).toBe(join(paths.home, 'inbox', 'helper'));
     expect(spec.workdir).toBe(join(paths.groups, 'helper'));
     expect(spec.env.OMNICLAW_GATEWAY_SOCKET).toBe(join(root, 'gw.sock'));
   });

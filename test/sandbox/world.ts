@@ -18,7 +18,7 @@ import type { RunGrant } from '../../src/gateway/types.js';
 import { PROTOCOL_VERSION, type Workspace } from '../../src/protocol/runner-protocol.js';
 import { buildSandboxSpec } from '../../src/sandbox/spec.js';
 import { loadMountAllowlist } from '../../src/sandbox/mounts.js';
-import type { ExitInfo, SandboxBackend, SandboxLimits, SandboxSpec } from '../../src/sandbox/types.js';
+import type { ExitInfo, SandboxBackend, SandboxSpec } from '../../src/sandbox/types.js';
 
 export const PROBE_SOURCE = fileURLToPath(new URL('../fixtures/probe-runner.mjs', import.meta.url));
 
@@ -110,7 +110,13 @@ export async function createWorld(): Promise<World> {
   };
 }
 
-export const DEFAULT_TEST_LIMITS: SandboxLimits = { memoryMb: 256, cpus: 1, pids: 64, timeoutMs: 30_000 };
+export const DEFAULT_TEST_LIMITS: AgentConfig['limits'] = {
+  memoryMb: 256,
+  cpus: 1,
+  pids: 64,
+  timeoutMs: 30_000,
+  diskMb: 1024,
+};
 
 export function testAgent(id: string, overrides: Partial<AgentConfig> = {}): AgentConfig {
   return {
@@ -171,14 +177,23 @@ export interface ProbeRun {
   readyMs: number;
 }
 
-/** Starts the probe, waits for ready, runs the actions, stops it. */
-export async function runProbe(
-  backend: SandboxBackend,
+/** A live probe: each `send` is one turn of actions, answered with their outcomes. */
+export interface ProbeSession {
+  proc: Awaited<ReturnType<SandboxBackend['start']>>;
+  /** ms from start() to the runner's `ready`. */
+  readyMs: number;
+  send(actions: Record<string, unknown>[]): Promise<ProbeOutcome[]>;
+  /** Asks the probe to exit and waits for it. */
+  stop(): Promise<ExitInfo>;
+  stderr(): string;
+}
+
+/** Wraps a started probe process (from a backend, or a launcher that wraps one). */
+export async function probeSession(
+  proc: ProbeSession['proc'],
   built: { spec: SandboxSpec; workspace: Workspace },
-  actions: Record<string, unknown>[],
-): Promise<ProbeRun> {
-  const began = performance.now();
-  const proc = await backend.start(built.spec);
+  began = performance.now(),
+): Promise<ProbeSession> {
   let stderr = '';
   proc.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
   const lines = createInterface({ input: proc.stdout });
@@ -188,41 +203,68 @@ export async function runProbe(
     events.push(JSON.parse(line) as Record<string, unknown>);
     wake?.();
   });
-  const waitFor = async (type: string): Promise<Record<string, unknown>> => {
+  const waitFor = async (match: (e: Record<string, unknown>) => boolean, what: string) => {
     for (;;) {
-      const found = events.find((e) => e.type === type);
+      const found = events.find(match);
       if (found) return found;
       const ended = await Promise.race([
         new Promise<false>((r) => (wake = () => r(false))),
         proc.exited.then(() => true),
       ]);
-      if (ended && !events.some((e) => e.type === type)) {
-        throw new Error(`the probe exited before "${type}": ${stderr}`);
-      }
+      if (ended && !events.some(match)) throw new Error(`the probe exited before ${what}: ${stderr}`);
     }
   };
-  await waitFor('ready');
+  await waitFor((e) => e.type === 'ready', '"ready"');
   const readyMs = performance.now() - began;
-  proc.stdin.write(
-    JSON.stringify({
-      type: 'start',
-      v: PROTOCOL_VERSION,
-      runId: built.spec.runId,
-      turnId: 't1',
-      agent: { id: built.spec.agentId, name: built.spec.agentId, main: false },
-      runtime: 'claude',
-      model: 'probe',
-      prompt: JSON.stringify(actions),
-      workspace: built.workspace,
-      endpoints: {},
-      tools: [],
-      mcpServers: {},
-    }) + '\n',
-  );
-  const reply = await waitFor('reply');
-  proc.stdin.write(JSON.stringify({ type: 'stop' }) + '\n');
-  const exit = await proc.exited;
-  return { results: JSON.parse(reply.text as string) as ProbeOutcome[], exit, stderr, readyMs };
+  let turns = 0;
+  return {
+    proc,
+    readyMs,
+    stderr: () => stderr,
+    async send(actions) {
+      const turnId = `t${++turns}`;
+      const prompt = JSON.stringify(actions);
+      proc.stdin.write(
+        JSON.stringify(
+          turns === 1
+            ? {
+                type: 'start',
+                v: PROTOCOL_VERSION,
+                runId: built.spec.runId,
+                turnId,
+                agent: { id: built.spec.agentId, name: built.spec.agentId, main: false },
+                runtime: 'claude',
+                model: 'probe',
+                prompt,
+                workspace: built.workspace,
+                endpoints: {},
+                tools: [],
+                mcpServers: {},
+              }
+            : { type: 'message', turnId, text: prompt },
+        ) + '\n',
+      );
+      const reply = await waitFor((e) => e.type === 'reply' && e.turnId === turnId, `the reply to ${turnId}`);
+      return JSON.parse(reply.text as string) as ProbeOutcome[];
+    },
+    async stop() {
+      proc.stdin.write(JSON.stringify({ type: 'stop' }) + '\n');
+      return proc.exited;
+    },
+  };
+}
+
+/** Starts the probe, waits for ready, runs the actions, stops it. */
+export async function runProbe(
+  backend: SandboxBackend,
+  built: { spec: SandboxSpec; workspace: Workspace },
+  actions: Record<string, unknown>[],
+): Promise<ProbeRun> {
+  const began = performance.now();
+  const session = await probeSession(await backend.start(built.spec), built, began);
+  const results = await session.send(actions);
+  const exit = await session.stop();
+  return { results, exit, stderr: session.stderr(), readyMs: session.readyMs };
 }
 
 /** Starts the probe and waits for ready only (timeout and limit tests, benchmarks). */

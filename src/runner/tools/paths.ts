@@ -17,7 +17,7 @@ export interface WorkspaceRoots {
   cwd: string;
   /** Folders the tools may write (the agent folder; global memory for the main agent). */
   writable: string[];
-  /** Folders the tools may only read (global, server, extra mounts). */
+  /** Folders the tools may only read (global, server, extra mounts, received files). */
   readOnly: string[];
 }
 
@@ -50,11 +50,13 @@ export async function workspaceRoots(workspace: Workspace, main: boolean): Promi
   const global = await real(workspace.globalDir);
   const server = await real(workspace.serverDir);
   const extras = await Promise.all(workspace.extraDirs.map((dir) => real(dir)));
+  // Received files: the host writes them, the agent reads them.
+  const inbox = await real(workspace.inboxDir);
   const present = (dirs: (string | undefined)[]): string[] =>
     dirs.filter((d): d is string => d !== undefined);
   // The main agent maintains global memory; everyone else only reads it.
   const writable = present([agent, main ? global : undefined]);
-  const readOnly = present([main ? undefined : global, server, ...extras]);
+  const readOnly = present([main ? undefined : global, server, ...extras, inbox]);
   return { cwd: agent, writable, readOnly };
 }
 
