@@ -1,5 +1,6 @@
 import js from '@eslint/js';
 import tseslint from 'typescript-eslint';
+import { layerRules } from './eslint/layers.js';
 
 export default tseslint.config(
   { ignores: ['dist/', 'node_modules/', 'coverage/', 'container/build/'] },
@@ -12,6 +13,7 @@ export default tseslint.config(
       'no-console': 'off',
     },
   },
+  ...layerRules,
   {
     files: ['**/*.js', '**/*.mjs'],
     languageOptions: {

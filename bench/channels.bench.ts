@@ -7,7 +7,7 @@ import { createDiscordChannel } from '../src/channels/discord.js';
 import { renderMarkdown } from '../src/channels/markdown.js';
 import { splitMessage } from '../src/channels/split-message.js';
 import { createTelegramChannel } from '../src/channels/telegram.js';
-import type { ChannelSink } from '../src/channels/types.js';
+import type { ChannelSink } from '../src/domain/channel.js';
 import { silentLogger } from '../src/observability/logger.js';
 import { startFakeDiscord } from '../test/fakes/fake-discord.js';
 import { privateChat, startFakeTelegram } from '../test/fakes/fake-telegram.js';

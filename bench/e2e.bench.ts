@@ -14,7 +14,7 @@ import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { PROJECT_ROOT, startApp, type App } from '../src/app.js';
-import type { OutboundMessage, SentMessage } from '../src/channels/types.js';
+import type { OutboundMessage, SentMessage } from '../src/domain/channel.js';
 import { parseConfigText } from '../src/config/load.js';
 import { silentLogger } from '../src/observability/logger.js';
 import type { SandboxKind } from '../src/sandbox/types.js';

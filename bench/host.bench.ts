@@ -14,7 +14,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import type { InboundMessage, OutboundMessage, SentMessage } from '../src/channels/types.js';
+import type { InboundMessage, OutboundMessage, SentMessage } from '../src/domain/channel.js';
 import { parseConfigText } from '../src/config/load.js';
 import { Intake } from '../src/core/intake.js';
 import { silentLogger } from '../src/observability/logger.js';

@@ -10,9 +10,9 @@ import { agentInbox, instancePaths, type InstancePaths } from './config/paths.js
 import { openStore, type Store } from './store/index.js';
 import { Metrics } from './observability/metrics.js';
 import { ObservabilityServer } from './observability/http-server.js';
-import { ControlSocket, isAlive } from './core/control-socket.js';
+import { ControlSocket, isAlive } from './transport/control-socket.js';
 import { LocalChannel } from './channels/local.js';
-import type { Channel, ChannelState } from './channels/types.js';
+import type { Channel, ChannelState } from './domain/channel.js';
 import { ChannelSet } from './core/channel-set.js';
 import { Outbox } from './core/outbox.js';
 import type { OutboxEntry } from './store/outbox-store.js';

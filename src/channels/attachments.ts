@@ -13,7 +13,8 @@ import { constants } from 'node:fs';
 import { open, rm } from 'node:fs/promises';
 import { extname, isAbsolute, join } from 'node:path';
 import { ensureHostFolder, HOST_FILE_MODE } from '../sandbox/host-folder.js';
-import type { Attachment } from './types.js';
+import type { Attachment } from '../domain/channel.js';
+import { formatBytes } from '../domain/file-size.js';
 
 /** Bytes, not characters: file systems limit names to 255 bytes; leave room for "-NN". */
 const MAX_NAME_BYTES = 120;
@@ -59,13 +60,6 @@ export interface AttachmentLimits {
 export const DEFAULT_ATTACHMENT_LIMITS: AttachmentLimits = { maxBytes: 20 * 1024 * 1024, timeoutMs: 60_000 };
 
 /** "512 bytes", "12 KB", "3.4 MB", "20 MB": sizes as the agent and the sender read them. */
-export function formatBytes(bytes: number): string {
-  if (bytes < 1024) return `${bytes} bytes`;
-  if (bytes < 1024 * 1024) return `${Math.round(bytes / 1024)} KB`;
-  const mb = bytes / (1024 * 1024);
-  return `${mb < 10 ? Math.round(mb * 10) / 10 : Math.round(mb)} MB`;
-}
-
 type AttachmentFailure = 'too-large' | 'download-failed' | 'unsafe-folder';
 
 export class AttachmentError extends Error {

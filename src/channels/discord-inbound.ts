@@ -5,9 +5,10 @@
  * in a test table.
  */
 import { cleanInboundText } from './inbound-text.js';
-import type { InboundMessage } from './types.js';
+import type { InboundMessage } from '../domain/channel.js';
+import { CHAT_PREFIXES } from '../domain/chat-id.js';
 
-export const DISCORD_CHAT_PREFIX = 'dc:';
+export const DISCORD_CHAT_PREFIX = CHAT_PREFIXES.discord;
 
 export interface DiscordAttachmentFacts {
   id: string;

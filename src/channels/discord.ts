@@ -34,7 +34,7 @@ import type {
   OutboundMessage,
   SentMessage,
   WorkNotice,
-} from './types.js';
+} from '../domain/channel.js';
 import { TypingLoops } from './work-feedback.js';
 
 export interface DiscordLimits {

@@ -4,7 +4,8 @@
  * sees progress and replies. Chat ids are `local:<name>`.
  */
 import { randomUUID } from 'node:crypto';
-import type { ControlClient, ControlSocket } from '../core/control-socket.js';
+import type { ControlClient, ControlSocket } from '../transport/control-socket.js';
+import { CHAT_PREFIXES } from '../domain/chat-id.js';
 import type {
   Channel,
   ChannelCapabilities,
@@ -14,7 +15,7 @@ import type {
   OutboundMessage,
   SentMessage,
   WorkNotice,
-} from './types.js';
+} from '../domain/channel.js';
 
 const MAX_TEXT = 64 * 1024;
 const CHAT_PATTERN = /^local:[A-Za-z0-9_-]{1,64}$/;
@@ -39,7 +40,7 @@ export class LocalChannel implements Channel {
   ) {}
 
   ownsChat(chat: string): boolean {
-    return chat.startsWith('local:');
+    return chat.startsWith(CHAT_PREFIXES.local);
   }
 
   async connect(sink: ChannelSink): Promise<void> {

@@ -5,7 +5,7 @@
 import type { Logger } from 'pino';
 import type { Config } from '../config/normalise.js';
 import type { InstancePaths } from '../config/paths.js';
-import type { Channel } from './types.js';
+import type { Channel } from '../domain/channel.js';
 
 export interface ChannelDeps {
   paths: InstancePaths;

@@ -6,7 +6,7 @@
  * url_private anywhere else gets nothing. URLs and headers are never logged.
  */
 import { AttachmentError, downloadToInbox, notReceived } from './attachments.js';
-import type { Attachment } from './types.js';
+import type { Attachment } from '../domain/channel.js';
 import type { SlackFile } from './slack-inbound.js';
 
 export interface SlackDownloadOptions {

@@ -3,8 +3,9 @@
  * ignored. Pure: no I/O, so every rule (own echoes, mentions, thread replies to the bot,
  * hostile payloads) is tested with a table.
  */
-import type { InboundMessage } from './types.js';
+import type { InboundMessage } from '../domain/channel.js';
 import { cleanInboundText } from './inbound-text.js';
+import { CHAT_PREFIXES } from '../domain/chat-id.js';
 
 export interface SlackFile {
   id?: string;
@@ -28,7 +29,7 @@ export type SlackDecision =
 /** Subtypes that carry a new message from a person; the rest are edits, joins, deletions… */
 const MESSAGE_SUBTYPES = new Set([undefined, 'file_share', 'thread_broadcast', 'me_message']);
 
-export const SLACK_CHAT_PREFIX = 'slack:';
+export const SLACK_CHAT_PREFIX = CHAT_PREFIXES.slack;
 /** Slack caps a message at 40,000 characters; anything longer did not come from Slack. */
 export const DEFAULT_MAX_INBOUND_TEXT = 40_000;
 

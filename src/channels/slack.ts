@@ -20,7 +20,7 @@ import type {
   OutboundMessage,
   SentMessage,
   WorkNotice,
-} from './types.js';
+} from '../domain/channel.js';
 import { normaliseSlackEvent, SLACK_CHAT_PREFIX, type SlackIdentity } from './slack-inbound.js';
 import { downloadSlackFiles } from './slack-files.js';
 import { slackLoggerFor } from './slack-logger.js';

@@ -5,9 +5,10 @@
  */
 import type { Message, MessageEntity, Update } from 'grammy/types';
 import { cleanInboundText } from './inbound-text.js';
-import type { InboundMessage } from './types.js';
+import type { InboundMessage } from '../domain/channel.js';
+import { CHAT_PREFIXES } from '../domain/chat-id.js';
 
-export const TELEGRAM_CHAT_PREFIX = 'tg:';
+export const TELEGRAM_CHAT_PREFIX = CHAT_PREFIXES.telegram;
 
 export interface TelegramIdentity {
   id: number;

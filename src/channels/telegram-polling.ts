@@ -8,7 +8,7 @@
 import { GrammyError, type Api } from 'grammy';
 import type { Update } from 'grammy/types';
 import type { Logger } from '../observability/logger.js';
-import type { ChannelState } from './types.js';
+import type { ChannelState } from '../domain/channel.js';
 import { sleep } from './telegram-retry.js';
 
 export interface PollerOptions {

@@ -38,7 +38,7 @@ import type {
   OutboundMessage,
   SentMessage,
   WorkNotice,
-} from './types.js';
+} from '../domain/channel.js';
 import { TypingLoops } from './work-feedback.js';
 
 export const TELEGRAM_MESSAGE_LIMIT = 4096;

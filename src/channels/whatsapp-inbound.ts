@@ -11,7 +11,7 @@ import {
   jidNormalizedUser,
   type WAMessage,
 } from 'baileys';
-import type { InboundMessage } from './types.js';
+import type { InboundMessage } from '../domain/channel.js';
 import { cleanInboundText } from './inbound-text.js';
 
 export interface WhatsAppIdentity {

@@ -27,7 +27,7 @@ import type {
   OutboundMessage,
   SentMessage,
   WorkNotice,
-} from './types.js';
+} from '../domain/channel.js';
 import { downloadToInbox, notReceived } from './attachments.js';
 import { renderMarkdown } from './markdown.js';
 import { splitMessage } from './split-message.js';
@@ -49,6 +49,7 @@ import {
   type WhatsAppSocketFactory,
 } from './whatsapp-socket.js';
 import { extensionFor, fileContent, textContent } from './whatsapp-outbound.js';
+import { WHATSAPP_JID } from '../domain/chat-id.js';
 
 export type { MediaDownloader, WhatsAppSocket, WhatsAppSocketFactory } from './whatsapp-socket.js';
 export { mentionedJids } from './whatsapp-outbound.js';
@@ -108,7 +109,7 @@ export class WhatsAppChannel implements Channel {
   }
 
   ownsChat(chat: string): boolean {
-    return /@(s\.whatsapp\.net|g\.us|lid)$/.test(chat);
+    return WHATSAPP_JID.test(chat);
   }
 
   state(): ChannelState {

@@ -3,7 +3,7 @@ import type { Command } from 'commander';
 import { silentLogger } from '../observability/logger.js';
 import { createBackendChooser } from '../sandbox/choose.js';
 import type { Config } from '../config/normalise.js';
-import { isAlive } from '../core/control-socket.js';
+import { isAlive } from '../transport/control-socket.js';
 import { cliContext, loadConfig } from './context.js';
 import {
   credentialChecks,

@@ -10,7 +10,7 @@ import type { AgentConfig } from '../config/normalise.js';
 import type { Store } from '../store/index.js';
 import type { StoredMessage } from '../store/messages.js';
 import type { ToolDispatcher } from '../tools/types.js';
-import type { NoticeContext, WorkNotice } from '../channels/types.js';
+import type { NoticeContext, WorkNotice } from '../domain/channel.js';
 import type { RunnerEvent, RunnerEventOf, Usage } from '../protocol/runner-protocol.js';
 import { PROTOCOL_VERSION } from '../protocol/runner-protocol.js';
 import type { Outbox } from './outbox.js';

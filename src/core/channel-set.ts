@@ -1,6 +1,6 @@
 /** The connected channels, and which one owns a chat. */
 import type { Logger } from 'pino';
-import type { Channel, ChannelSink, NoticeContext, WorkNotice } from '../channels/types.js';
+import type { Channel, ChannelSink, NoticeContext, WorkNotice } from '../domain/channel.js';
 import type { ChannelDirectory } from './outbox.js';
 import { backoffDelay } from './backoff.js';
 

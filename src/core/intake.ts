@@ -3,7 +3,7 @@
  * before any work, so a crash after this point loses nothing (recovery re-reads the store).
  */
 import type { Logger } from 'pino';
-import type { InboundMessage, InboundResult } from '../channels/types.js';
+import type { InboundMessage, InboundResult } from '../domain/channel.js';
 import type { Store } from '../store/index.js';
 import type { AgentConfig } from '../config/normalise.js';
 import { routeMessage, type RoutingTable } from './router.js';

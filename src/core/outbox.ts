@@ -5,7 +5,7 @@
  * or the next retry time wakes it; nothing polls.
  */
 import type { Logger } from 'pino';
-import type { Channel } from '../channels/types.js';
+import type { Channel } from '../domain/channel.js';
 import type { NewOutboxEntry, OutboxEntry, OutboxStore } from '../store/outbox-store.js';
 import { backoffDelay } from './backoff.js';
 

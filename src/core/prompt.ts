@@ -3,8 +3,8 @@
  * replies with their <internal> notes removed.
  */
 import { posix } from 'node:path';
-import { formatBytes } from '../channels/attachments.js';
-import type { Attachment } from '../channels/types.js';
+import { formatBytes } from '../domain/file-size.js';
+import type { Attachment } from '../domain/channel.js';
 import { SANDBOX_PATHS } from '../sandbox/spec.js';
 import type { StoredMessage } from '../store/messages.js';
 

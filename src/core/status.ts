@@ -1,7 +1,7 @@
 /** The daemon's status, as `omniclaw status` shows it (and `--json` prints it). */
 import type { Config } from '../config/normalise.js';
 import type { Store } from '../store/index.js';
-import type { ChannelState } from '../channels/types.js';
+import type { ChannelState } from '../domain/channel.js';
 import type { AgentQueue } from './agent-queue.js';
 import { startOfDay } from './budget.js';
 

@@ -1,6 +1,6 @@
 /** Inbound (and the bot's own) messages. Deduplicated on (channel, chat, platform id). */
 import type { Database, Statement } from 'better-sqlite3';
-import type { Attachment, InboundMessage } from '../channels/types.js';
+import type { Attachment, InboundMessage } from '../domain/channel.js';
 
 export interface StoredMessage extends InboundMessage {
   id: number;

@@ -7,7 +7,6 @@ import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import {
   AttachmentError,
   downloadToInbox,
-  formatBytes,
   notReceived,
   safeFileName,
 } from '../../src/channels/attachments.js';
@@ -224,15 +223,6 @@ describe('downloadToInbox', () => {
 });
 
 describe('what the agent is told about a file that did not arrive', () => {
-  it.each([
-    [512, '512 bytes'],
-    [12 * 1024, '12 KB'],
-    [3.44 * 1024 * 1024, '3.4 MB'],
-    [12 * 1024 * 1024, '12 MB'],
-  ])('%d bytes read as %s', (bytes, text) => {
-    expect(formatBytes(bytes)).toBe(text);
-  });
-
   it('keeps the safe name, the size and a short reason; never the detail', () => {
     const tooBig = new AttachmentError(
       'x is 12 bytes, over … (url with token)',

@@ -5,7 +5,7 @@
 import { Writable } from 'node:stream';
 import { vi } from 'vitest';
 import { createLogger, type Logger } from '../../src/observability/logger.js';
-import type { ChannelSink, ChannelState, InboundMessage } from '../../src/channels/types.js';
+import type { ChannelSink, ChannelState, InboundMessage } from '../../src/domain/channel.js';
 
 export interface RecordingSink extends ChannelSink {
   messages: InboundMessage[];

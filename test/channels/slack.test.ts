@@ -19,7 +19,7 @@ import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { startFakeSlack, type FakeSlack } from '../fakes/fake-slack.js';
 import { SlackChannel, type SlackChannelOptions } from '../../src/channels/slack.js';
-import type { ChannelState, InboundMessage } from '../../src/channels/types.js';
+import type { ChannelState, InboundMessage } from '../../src/domain/channel.js';
 import { silentLogger } from '../../src/observability/logger.js';
 import { capturedLogger } from './channel-test-kit.js';
 

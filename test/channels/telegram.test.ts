@@ -16,7 +16,7 @@ import {
 } from '../fakes/fake-telegram.js';
 import { capturedLogger, recordingSink, sleep, type RecordingSink } from './channel-test-kit.js';
 import { formatMessages } from '../../src/core/prompt.js';
-import type { InboundMessage } from '../../src/channels/types.js';
+import type { InboundMessage } from '../../src/domain/channel.js';
 import type { StoredMessage } from '../../src/store/messages.js';
 
 const stored = (m: InboundMessage): StoredMessage => ({ ...m, id: 1, createdAt: 0 });

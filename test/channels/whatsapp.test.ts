@@ -15,7 +15,7 @@ import {
   type WhatsAppChannelOptions,
   type WhatsAppSocket,
 } from '../../src/channels/whatsapp.js';
-import type { ChannelState, InboundMessage } from '../../src/channels/types.js';
+import type { ChannelState, InboundMessage } from '../../src/domain/channel.js';
 import { silentLogger } from '../../src/observability/logger.js';
 
 const BOT = '15550001111@s.whatsapp.net';

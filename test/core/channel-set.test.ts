@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { ChannelSet } from '../../src/core/channel-set.js';
 import { silentLogger } from '../../src/observability/logger.js';
 import { MemoryChannel } from '../helpers/memory-channel.js';
-import type { ChannelSink, ChannelState } from '../../src/channels/types.js';
+import type { ChannelSink, ChannelState } from '../../src/domain/channel.js';
 
 /** A platform that is down for the first `failures` connects. */
 class FlakyChannel extends MemoryChannel {

@@ -8,7 +8,7 @@ import { join } from 'node:path';
 import { afterAll, afterEach, describe, expect, it } from 'vitest';
 import { Outbox, OutboxDeliveryError, type OutboxOptions } from '../../src/core/outbox.js';
 import { openStore, type Store } from '../../src/store/index.js';
-import type { OutboundMessage, SentMessage } from '../../src/channels/types.js';
+import type { OutboundMessage, SentMessage } from '../../src/domain/channel.js';
 import { silentLogger } from '../../src/observability/logger.js';
 import { MemoryChannel } from '../helpers/memory-channel.js';
 import { startTestHost } from '../helpers/host.js';

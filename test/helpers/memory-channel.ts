@@ -12,7 +12,7 @@ import type {
   OutboundMessage,
   SentMessage,
   WorkNotice,
-} from '../../src/channels/types.js';
+} from '../../src/domain/channel.js';
 
 export class MemoryChannel implements Channel {
   readonly name = 'memory';

@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { afterAll, beforeEach, describe, expect, it } from 'vitest';
 import { openDatabase } from '../../src/store/db.js';
 import { openStore, type Store } from '../../src/store/index.js';
-import type { InboundMessage } from '../../src/channels/types.js';
+import type { InboundMessage } from '../../src/domain/channel.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'omniclaw-store-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));

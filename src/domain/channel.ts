@@ -1,6 +1,8 @@
 /**
- * The Channel interface. The core (router, queue, outbox) never mentions a platform; each
- * adapter in this folder implements this one interface.
+ * The message model and the Channel interface, on the ground floor: the store, the core
+ * (router, queue, outbox) and the adapters in src/channels/ all build on it, and none of
+ * them is imported from here. The core never mentions a platform; each adapter implements
+ * this one interface.
  */
 
 export interface Attachment {

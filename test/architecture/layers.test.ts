@@ -1,0 +1,68 @@
+/**
+ * The layer rule of eslint/layers.js, run through ESLint itself on made-up files placed in
+ * the real tree: each forbidden import fails the lint, and each allowed one passes, so
+ * the rule can neither rot into a no-op nor forbid what the design allows.
+ */
+import { ESLint } from 'eslint';
+import { describe, expect, it } from 'vitest';
+
+const eslint = new ESLint({ cwd: new URL('../..', import.meta.url).pathname });
+
+async function restrictedImports(filePath: string, code: string): Promise<string[]> {
+  const [result] = await eslint.lintText(code, { filePath });
+  return (result?.messages ?? []).filter((m) => m.ruleId === 'no-restricted-imports').map((m) => m.message);
+}
+
+describe('the layer rule', () => {
+  it.each([
+    ['src/store/probe.ts', "import { AgentRun } from '../core/agent-run.js';", 'store above core'],
+    [
+      'src/store/migrations/probe.ts',
+      "import { Outbox } from '../../core/outbox.js';",
+      'store (nested) above core',
+    ],
+    ['src/domain/probe.ts', "import type { Store } from '../store/index.js';", 'domain above store'],
+    [
+      'src/protocol/probe.ts',
+      "import type { Channel } from '../domain/channel.js';",
+      'protocol above domain',
+    ],
+    [
+      'src/core/probe.ts',
+      "import { createTelegramChannel } from '../channels/telegram.js';",
+      'core on an adapter',
+    ],
+    ['src/channels/probe.ts', "import { Outbox } from '../core/outbox.js';", 'an adapter on core'],
+    ['src/config/probe.ts', "import { loadPlugins } from '../tools/plugins.js';", 'config above tools'],
+    ['src/core/probe.ts', "import { startApp } from '../app.js';", 'core on the composition root'],
+    ['src/app.ts', "import { main } from './cli/main.js';", 'app.ts on the CLI'],
+    ['src/runner/probe.ts', "import { Outbox } from '../core/outbox.js';", 'the runner on the host'],
+    [
+      'src/runner/runtimes/probe.ts',
+      "import type { Config } from '../../config/normalise.js';",
+      'the runner (nested) on the host',
+    ],
+    ['src/core/probe.ts', "import OpenAI from 'openai';", 'the host on a model SDK'],
+    [
+      'src/channels/probe.ts',
+      "import { query } from '@anthropic-ai/claude-agent-sdk';",
+      'an adapter on a model SDK',
+    ],
+  ])('%s: %s fails (%s)', async (file, code) => {
+    expect(await restrictedImports(file, `${code}\nexport {};\n`)).toHaveLength(1);
+  });
+
+  it.each([
+    ['src/store/probe.ts', "import type { InboundMessage } from '../domain/channel.js';"],
+    ['src/core/probe.ts', "import type { Store } from '../store/index.js';"],
+    ['src/channels/probe.ts', "import type { ControlSocket } from '../transport/control-socket.js';"],
+    ['src/app.ts', "import { createChannels } from './channels/registry.js';"],
+    ['src/cli/probe.ts', "import type { App } from '../app.js';"],
+    ['src/runner/probe.ts', "import { readLines } from '../protocol/line-reader.js';"],
+    ['src/runner/runtimes/probe.ts', "import { readLines } from '../../protocol/line-reader.js';"],
+    ['src/runner/runtimes/probe.ts', "import { bashTool } from '../tools/bash.js';"],
+    ['src/runner/runtimes/probe.ts', "import OpenAI from 'openai';"],
+  ])('%s: %s passes', async (file, code) => {
+    expect(await restrictedImports(file, `${code}\nexport {};\n`)).toEqual([]);
+  });
+});
