@@ -3,7 +3,7 @@ import tseslint from 'typescript-eslint';
 import { layerRules } from './eslint/layers.js';
 
 export default tseslint.config(
-  { ignores: ['dist/', 'node_modules/', 'coverage/', 'container/build/'] },
+  { ignores: ['**/dist/', '**/node_modules/', 'coverage/', 'container/build/'] },
   js.configs.recommended,
   ...tseslint.configs.recommended,
   {

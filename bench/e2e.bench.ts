@@ -7,13 +7,13 @@
  *  - warm: the agent's run is alive and idle, the message goes into its live engine.
  * Also split at the model request the fake receives (same process, same clock): how long
  * until the prompt reached the model, and from the model's answer to channel `send`.
- * Needs a build (`npm run build`): the sandboxes run dist/runner/main.js. Docker needs the
+ * Needs a build (`npm run build`): the sandboxes run runner/dist/runner/src/main.js. Docker needs the
  * omniclaw-agent:latest image (container/build-offline.sh, or the sandbox bench builds it).
  */
 import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { PROJECT_ROOT, startApp, type App } from '../src/app.js';
+import { RUNNER_MAIN, RUNNER_PACKAGE, startApp, type App } from '../src/app.js';
 import type { OutboundMessage, SentMessage } from '../src/domain/channel.js';
 import { parseConfigText } from '../src/config/load.js';
 import { silentLogger } from '../src/observability/logger.js';
@@ -82,8 +82,8 @@ async function stopRuns(app: App, agentId: string): Promise<void> {
 }
 
 export default async function e2eBench(): Promise<BenchResult[]> {
-  if (!existsSync(join(PROJECT_ROOT, 'dist/runner/main.js')))
-    throw new Error('dist/runner/main.js is missing: run `npm run build` first');
+  if (!existsSync(join(RUNNER_PACKAGE, RUNNER_MAIN)))
+    throw new Error(`runner/${RUNNER_MAIN} is missing: run \`npm run build\` first`);
   const fake = await startFakeAnthropic();
   const home = mkdtempSync(join(tmpdir(), 'omniclaw-bench-e2e-'));
   const logger = silentLogger();

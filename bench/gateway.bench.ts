@@ -10,7 +10,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { percentile, round, type BenchResult } from './types.js';
 import { startGateway } from '../src/gateway/gateway.js';
-import { startForwarder } from '../src/runner/forwarder.js';
+import { startForwarder } from '../runner/src/forwarder.js';
 import { silentLogger } from '../src/observability/logger.js';
 import { startFakeUpstream } from '../test/fakes/fake-upstream.js';
 

@@ -4,7 +4,7 @@
  *   - openai: push → done for a plain text turn, and for a turn with one bash tool call
  *     (two model calls); in-process through the Runtime interface.
  *   - openai: push accepted → the fake server has the request (prompt delivery latency).
- *   - openai through the real runner process (node dist/runner/main.js, run `npm run build`
+ *   - openai through the real runner process (node runner/dist/runner/src/main.js, run `npm run build`
  *     first): start → ready, start → first done, and message → done over the protocol.
  *   - codex: push → done per turn (one `codex exec resume` process per turn).
  */
@@ -12,18 +12,18 @@ import { mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { percentile, round, type BenchResult } from './types.js';
-import type { RuntimeSink } from '../src/runner/runtime.js';
-import type { Runtime } from '../src/runner/runtime.js';
+import type { RuntimeSink } from '../runner/src/runtime.js';
+import type { Runtime } from '../runner/src/runtime.js';
 import type { StartCommand } from '../src/protocol/runner-protocol.js';
-import { createOpenAIRuntime } from '../src/runner/runtimes/openai.js';
-import { createCodexRuntime } from '../src/runner/runtimes/codex.js';
+import { createOpenAIRuntime } from '../runner/src/runtimes/openai.js';
+import { createCodexRuntime } from '../runner/src/runtimes/codex.js';
 import { startFakeOpenAI } from '../test/fakes/fake-openai.js';
 import { startFakeResponses } from '../test/fakes/fake-responses.js';
 import {
   makeWorkspace as runnerWorkspace,
   startCommand as runnerStart,
   startRunner,
-} from '../test/runner/runner-harness.js';
+} from '../runner/test/claude/runner-harness.js';
 
 function workspace(): {
   root: string;

@@ -2,7 +2,7 @@
  * The runner with the real Claude engine against an instantly answering fake model on
  * 127.0.0.1: what the runner and engine add per turn, how fast a warm follow-up reaches the
  * model, how long the engine takes to start and how much memory it holds.
- * Needs a build (`npm run build`): it runs dist/runner/main.js like a sandbox does.
+ * Needs a build (`npm run build`): it runs runner/dist/runner/src/main.js like a sandbox does.
  */
 import { existsSync, readFileSync } from 'node:fs';
 import { startFakeAnthropic, lastUserText, type MessagesBody } from '../test/fakes/fake-anthropic.js';
@@ -12,11 +12,11 @@ import {
   RUNNER_MAIN,
   startCommand,
   startRunner,
-} from '../test/runner/runner-harness.js';
+} from '../runner/test/claude/runner-harness.js';
 import { PassThrough } from 'node:stream';
 import { encodeLine } from '../src/protocol/runner-protocol.js';
-import { runRunner } from '../src/runner/run.js';
-import type { Runtime } from '../src/runner/runtime.js';
+import { runRunner } from '../runner/src/run.js';
+import type { Runtime } from '../runner/src/runtime.js';
 import { percentile, round, type BenchResult } from './types.js';
 
 const COLD_RUNS = 3;

@@ -82,18 +82,21 @@ function hostLayerBlock({ layer, allowed }) {
   };
 }
 
-/** Runner files at depth 0 (src/runner/x.ts) and 1 (src/runner/sub/x.ts) leave the runner with one or two `../`. */
+/**
+ * The runner package (runner/): files at depth 0 (runner/src/x.ts) and 1 (runner/src/sub/x.ts)
+ * leave it with two or three `../`, and then may reach only src/protocol/.
+ */
 function runnerBlock(depth) {
-  const up = '\\.\\./'.repeat(depth + 1);
+  const up = '\\.\\./'.repeat(depth + 2);
   return {
-    files: [depth === 0 ? 'src/runner/*.ts' : 'src/runner/*/**/*.ts'],
+    files: [depth === 0 ? 'runner/src/*.ts' : 'runner/src/*/**/*.ts'],
     rules: {
       'no-restricted-imports': [
         'error',
         {
           patterns: [
             {
-              regex: `^${up}(?!protocol/)`,
+              regex: `^${up}(?!src/protocol/)`,
               message:
                 'The runner imports nothing of the host outside src/protocol/ (it runs inside the sandbox).',
             },

@@ -35,12 +35,16 @@ import { configSecrets } from './config/secrets.js';
 import { buildStatus } from './core/status.js';
 
 export const PROJECT_ROOT = fileURLToPath(new URL('..', import.meta.url));
+/** The runner is a package of its own (runner/package.json): sandboxes mount only its build and libraries. */
+export const RUNNER_PACKAGE = join(PROJECT_ROOT, 'runner');
+/** Relative to RUNNER_PACKAGE: its build keeps the repository's layout, since it compiles src/protocol in. */
+export const RUNNER_MAIN = 'dist/runner/src/main.js';
 
 export interface AppOptions {
   home: string;
   config: Config;
   logger: Logger;
-  /** The runner program; default: this project's dist/runner/main.js. */
+  /** The runner program; default: the runner package's compiled main (runner/dist/runner/src/main.js). */
   runner?: { hostDir: string; main: string; include?: string[] };
   /** Override sandbox selection (tests). */
   backendFor?: (agent: AgentConfig) => Promise<SandboxBackend>;
@@ -128,8 +132,8 @@ export async function startApp(options: AppOptions): Promise<App> {
   const chooseBackend = options.backendFor ?? createBackendChooser({ config, logger, paths });
   // Agents see the runner's code and libraries, not the rest of the project (tests, .git).
   const runner = options.runner ?? {
-    hostDir: PROJECT_ROOT,
-    main: 'dist/runner/main.js',
+    hostDir: RUNNER_PACKAGE,
+    main: RUNNER_MAIN,
     include: ['dist', 'node_modules', 'package.json'],
   };
   const launcher = new SandboxLauncher({

@@ -7,8 +7,10 @@ import { fileURLToPath } from 'node:url';
 
 export default function setup(): void {
   const root = fileURLToPath(new URL('..', import.meta.url));
-  execFileSync(process.execPath, [`${root}node_modules/typescript/bin/tsc`, '-p', 'tsconfig.build.json'], {
-    cwd: root,
-    stdio: 'inherit',
-  });
+  for (const project of ['tsconfig.build.json', 'runner/tsconfig.json']) {
+    execFileSync(process.execPath, [`${root}node_modules/typescript/bin/tsc`, '-p', project], {
+      cwd: root,
+      stdio: 'inherit',
+    });
+  }
 }

@@ -33,9 +33,9 @@ export interface BuildSpecInput {
   paths: InstancePaths;
   runId: string;
   projectRoot: string;
-  /** The folder holding dist/ and node_modules/, mounted read-only at /opt/omniclaw. */
+  /** The runner package (runner/: its dist/ and node_modules/), mounted read-only at /opt/omniclaw. */
   runnerDir: string;
-  /** Relative to runnerDir, e.g. 'dist/runner/main.js'. */
+  /** Relative to runnerDir, e.g. 'dist/runner/src/main.js' in the runner package. */
   runnerMain: string;
   /** Only these entries of runnerDir are mounted (default: all of it). */
   runnerInclude?: string[];

@@ -36,12 +36,13 @@ describe('the layer rule', () => {
     ['src/config/probe.ts', "import { loadPlugins } from '../tools/plugins.js';", 'config above tools'],
     ['src/core/probe.ts', "import { startApp } from '../app.js';", 'core on the composition root'],
     ['src/app.ts', "import { main } from './cli/main.js';", 'app.ts on the CLI'],
-    ['src/runner/probe.ts', "import { Outbox } from '../core/outbox.js';", 'the runner on the host'],
+    ['runner/src/probe.ts', "import { Outbox } from '../../src/core/outbox.js';", 'the runner on the host'],
     [
-      'src/runner/runtimes/probe.ts',
-      "import type { Config } from '../../config/normalise.js';",
+      'runner/src/runtimes/probe.ts',
+      "import type { Config } from '../../../src/config/normalise.js';",
       'the runner (nested) on the host',
     ],
+    ['src/core/probe.ts', "import { runAgent } from '../../runner/src/run.js';", 'the host on the runner'],
     ['src/core/probe.ts', "import OpenAI from 'openai';", 'the host on a model SDK'],
     [
       'src/channels/probe.ts',
@@ -58,10 +59,10 @@ describe('the layer rule', () => {
     ['src/channels/probe.ts', "import type { ControlSocket } from '../transport/control-socket.js';"],
     ['src/app.ts', "import { createChannels } from './channels/registry.js';"],
     ['src/cli/probe.ts', "import type { App } from '../app.js';"],
-    ['src/runner/probe.ts', "import { readLines } from '../protocol/line-reader.js';"],
-    ['src/runner/runtimes/probe.ts', "import { readLines } from '../../protocol/line-reader.js';"],
-    ['src/runner/runtimes/probe.ts', "import { bashTool } from '../tools/bash.js';"],
-    ['src/runner/runtimes/probe.ts', "import OpenAI from 'openai';"],
+    ['runner/src/probe.ts', "import { readLines } from '../../src/protocol/line-reader.js';"],
+    ['runner/src/runtimes/probe.ts', "import { readLines } from '../../../src/protocol/line-reader.js';"],
+    ['runner/src/runtimes/probe.ts', "import { bashTool } from '../tools/bash.js';"],
+    ['runner/src/runtimes/probe.ts', "import { query } from '@anthropic-ai/claude-agent-sdk';"],
   ])('%s: %s passes', async (file, code) => {
     expect(await restrictedImports(file, `${code}\nexport {};\n`)).toEqual([]);
   });

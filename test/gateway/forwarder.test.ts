@@ -7,7 +7,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { startGateway, type StartedGateway } from '../../src/gateway/gateway.js';
-import { startForwarder, type Forwarder } from '../../src/runner/forwarder.js';
+import { startForwarder, type Forwarder } from '../../runner/src/forwarder.js';
 import { silentLogger } from '../../src/observability/logger.js';
 import {
   startEchoServer,

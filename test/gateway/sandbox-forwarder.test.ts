@@ -23,7 +23,7 @@ import {
 } from '../fakes/fake-upstream.js';
 
 const run = promisify(execFile);
-const forwarderJs = fileURLToPath(new URL('../../dist/runner/forwarder.js', import.meta.url));
+const forwarderJs = fileURLToPath(new URL('../../runner/dist/runner/src/forwarder.js', import.meta.url));
 const REAL_KEY = 'sk-ant-api03-REAL-outside-the-sandbox';
 /** The agent image (omniclaw.yaml sandbox.image default), built by CI before the tests. */
 const IMAGE = 'omniclaw-agent:latest';
