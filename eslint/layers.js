@@ -48,6 +48,13 @@ const ALL_FOLDERS = [...HOST_LAYERS.map((l) => l.layer), 'cli', 'runner'];
 
 const MODEL_SDKS = ['@anthropic-ai/claude-agent-sdk', '@anthropic-ai/sdk', 'openai', '@openai/codex'];
 
+/** The raw database stays inside the store: everyone else gets the store's operations. */
+const storeDatabaseRule = {
+  regex: '(^|/)store/index\\.js$',
+  importNames: ['storeDatabase'],
+  message: 'Only the store touches SQL: add an operation to the store instead of using its database.',
+};
+
 const modelSdkRule = {
   group: MODEL_SDKS.flatMap((name) => [name, `${name}/*`]),
   message: 'The host never imports a model SDK: model calls happen in the runner, inside the sandbox.',
@@ -75,6 +82,7 @@ function hostLayerBlock({ layer, allowed }) {
               message: `src/${layer}/ must not import the composition root (app.ts).`,
             },
             modelSdkRule,
+            storeDatabaseRule,
           ],
         },
       ],
@@ -120,6 +128,7 @@ const topBlocks = [
               message: 'app.ts wires the host; it never imports the CLI or the runner.',
             },
             modelSdkRule,
+            storeDatabaseRule,
           ],
         },
       ],
@@ -130,7 +139,13 @@ const topBlocks = [
     rules: {
       'no-restricted-imports': [
         'error',
-        { patterns: [folderPattern(['runner'], 'The CLI never imports the runner.'), modelSdkRule] },
+        {
+          patterns: [
+            folderPattern(['runner'], 'The CLI never imports the runner.'),
+            modelSdkRule,
+            storeDatabaseRule,
+          ],
+        },
       ],
     },
   },

@@ -197,11 +197,7 @@ export async function startApp(options: AppOptions): Promise<App> {
       gaveUp: (agent, chat, lastMessageId, error) => {
         const channel = channels.forChat(chat)?.name ?? 'unknown';
         const text = error.startsWith("I can't") ? error : `Sorry, I could not answer your message: ${error}`;
-        const id = store.db.transaction(() => {
-          const row = store.outbox.enqueue({ channel, chat, text, agent: agent.id });
-          store.cursors.advance(agent.id, chat, lastMessageId);
-          return row;
-        })();
+        const id = store.answer({ agent: agent.id, chat, upTo: lastMessageId, reply: { channel, text } })!;
         outbox.kick();
         // The explanation reaches the chat first; then the channel hears the work failed.
         void outbox
@@ -238,7 +234,7 @@ export async function startApp(options: AppOptions): Promise<App> {
     port: config.http.port,
     registry: metrics.registry,
     readiness: [
-      { name: 'database', check: () => ({ ok: store.db.prepare('SELECT 1 AS ok').get() !== undefined }) },
+      { name: 'database', check: () => ({ ok: store.ping() }) },
       {
         name: 'channels',
         check: () => {

@@ -305,20 +305,9 @@ export class AgentRun {
     const { store, outbox } = this.deps;
     const channel = this.deps.channelOf(this.chat) ?? 'unknown';
     // The reply and the cursor move together: after a crash the reply is sent, never re-asked.
-    store.db.transaction(() => {
-      if (text) {
-        const id = store.outbox.enqueue({
-          channel,
-          chat: this.chat,
-          text,
-          replyTo: turn?.triggerPlatformId,
-          agent: this.agent.id,
-          runId: this.id,
-        });
-        turn?.outboxIds.push(id);
-      }
-      if (turn) store.cursors.advance(this.agent.id, this.chat, turn.lastMessageId);
-    })();
+    const reply = text ? { channel, text, replyTo: turn?.triggerPlatformId, runId: this.id } : undefined;
+    const id = store.answer({ agent: this.agent.id, chat: this.chat, upTo: turn?.lastMessageId, reply });
+    if (id !== undefined) turn?.outboxIds.push(id);
     if (turn) turn.answered = true;
     if (text) {
       outbox.kick();
@@ -330,19 +319,18 @@ export class AgentRun {
   private apologise(turn: Turn, error: string): void {
     const { store, outbox } = this.deps;
     const channel = this.deps.channelOf(this.chat) ?? 'unknown';
-    store.db.transaction(() => {
-      turn.outboxIds.push(
-        store.outbox.enqueue({
-          channel,
-          chat: this.chat,
-          text: `Sorry, I could not answer your message: ${error}`,
-          replyTo: turn.triggerPlatformId,
-          agent: this.agent.id,
-          runId: this.id,
-        }),
-      );
-      store.cursors.advance(this.agent.id, this.chat, turn.lastMessageId);
-    })();
+    const id = store.answer({
+      agent: this.agent.id,
+      chat: this.chat,
+      upTo: turn.lastMessageId,
+      reply: {
+        channel,
+        text: `Sorry, I could not answer your message: ${error}`,
+        replyTo: turn.triggerPlatformId,
+        runId: this.id,
+      },
+    });
+    if (id !== undefined) turn.outboxIds.push(id);
     outbox.kick();
     void outbox.settled(turn.outboxIds).then(() => this.notify({ kind: 'failed', error }, turn));
   }

@@ -48,11 +48,6 @@ export class HostToolServices implements ToolServices {
   }
 
   findMessage(chat: string, messageId: string): KnownMessage | undefined {
-    const row = this.deps.store.db
-      .prepare(
-        "SELECT chat, platform_id FROM messages WHERE chat = ? AND (platform_id = ? OR (? GLOB '[0-9]*' AND id = CAST(? AS INTEGER))) LIMIT 1",
-      )
-      .get(chat, messageId, messageId, messageId) as { chat: string; platform_id: string } | undefined;
-    return row ? { chat: row.chat, platformId: row.platform_id } : undefined;
+    return this.deps.store.messages.find(chat, messageId);
   }
 }

@@ -1,4 +1,7 @@
-/** The store: one SQLite database, migrated on open, with one small repository per table. */
+/**
+ * The store: one SQLite database, migrated on open, with one small repository per table.
+ * It owns its SQL and its transactions: callers get operations, never the database handle.
+ */
 import type { Database } from 'better-sqlite3';
 import { openDatabase } from './db.js';
 import { Migrator } from './migration.js';
@@ -8,16 +11,24 @@ import { CursorStore } from './cursors.js';
 import { OutboxStore } from './outbox-store.js';
 import { SessionStore } from './sessions.js';
 import { RunStore } from './runs.js';
+import { answerWriter, type AnswerWriter } from './answers.js';
+
+export type { Answer } from './answers.js';
 
 export interface Store {
-  db: Database;
   messages: MessageStore;
   cursors: CursorStore;
   outbox: OutboxStore;
   sessions: SessionStore;
   runs: RunStore;
+  /** A reply (if any) queued and the cursor moved past the messages it answers, in one transaction. */
+  answer: AnswerWriter;
+  /** The database answers a query (readiness). */
+  ping(): boolean;
   close(): void;
 }
+
+const handles = new WeakMap<Store, Database>();
 
 export function openStore(path: string, options: { now?: () => number; migrate?: boolean } = {}): Store {
   const db = openDatabase(path);
@@ -25,13 +36,29 @@ export function openStore(path: string, options: { now?: () => number; migrate?:
   const migrator = new Migrator(db, migrations, now);
   if (options.migrate === false) migrator.verify();
   else migrator.up();
-  return {
-    db,
+  const outbox = new OutboxStore(db, now);
+  const cursors = new CursorStore(db, now);
+  const store: Store = {
     messages: new MessageStore(db, now),
-    cursors: new CursorStore(db, now),
-    outbox: new OutboxStore(db, now),
+    cursors,
+    outbox,
     sessions: new SessionStore(db, now),
     runs: new RunStore(db, now),
+    answer: answerWriter(db, outbox, cursors),
+    ping: () => db.prepare('SELECT 1 AS ok').get() !== undefined,
     close: () => db.close(),
   };
+  handles.set(store, db);
+  return store;
+}
+
+/**
+ * The raw database behind a store, for the store's own tests and test inspection only; the
+ * lint forbids it anywhere else in src/ (eslint/layers.js), so no module outside the store
+ * touches SQL.
+ */
+export function storeDatabase(store: Store): Database {
+  const db = handles.get(store);
+  if (!db) throw new Error('storeDatabase: not a store made by openStore');
+  return db;
 }

@@ -110,6 +110,19 @@ export class MessageStore {
     return (this.afterStmt.all(chat, afterId, limit) as Row[]).map(fromRow);
   }
 
+  /**
+   * A message of a chat by the platform's id, or by our row id when the agent names a
+   * number it saw in its prompt; undefined when the chat has no such message.
+   */
+  find(chat: string, messageId: string): { chat: string; platformId: string } | undefined {
+    const row = this.db
+      .prepare(
+        "SELECT chat, platform_id FROM messages WHERE chat = ? AND (platform_id = ? OR (? GLOB '[0-9]*' AND id = CAST(? AS INTEGER))) LIMIT 1",
+      )
+      .get(chat, messageId, messageId, messageId) as { chat: string; platform_id: string } | undefined;
+    return row ? { chat: row.chat, platformId: row.platform_id } : undefined;
+  }
+
   get(id: number): StoredMessage | undefined {
     const row = this.db.prepare('SELECT * FROM messages WHERE id = ?').get(id) as Row | undefined;
     return row ? fromRow(row) : undefined;

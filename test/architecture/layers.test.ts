@@ -44,6 +44,8 @@ describe('the layer rule', () => {
     ],
     ['src/core/probe.ts', "import { runAgent } from '../../runner/src/run.js';", 'the host on the runner'],
     ['src/core/probe.ts', "import OpenAI from 'openai';", 'the host on a model SDK'],
+    ['src/core/probe.ts', "import { storeDatabase } from '../store/index.js';", 'core on the raw database'],
+    ['src/cli/probe.ts', "import { storeDatabase } from '../store/index.js';", 'the CLI on the raw database'],
     [
       'src/channels/probe.ts',
       "import { query } from '@anthropic-ai/claude-agent-sdk';",
@@ -55,7 +57,7 @@ describe('the layer rule', () => {
 
   it.each([
     ['src/store/probe.ts', "import type { InboundMessage } from '../domain/channel.js';"],
-    ['src/core/probe.ts', "import type { Store } from '../store/index.js';"],
+    ['src/core/probe.ts', "import { openStore, type Store } from '../store/index.js';"],
     ['src/channels/probe.ts', "import type { ControlSocket } from '../transport/control-socket.js';"],
     ['src/app.ts', "import { createChannels } from './channels/registry.js';"],
     ['src/cli/probe.ts', "import type { App } from '../app.js';"],

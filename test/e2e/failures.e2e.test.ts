@@ -8,6 +8,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { App } from '../../src/app.js';
 import { hang } from '../fakes/fake-anthropic.js';
 import { createE2eWorld, omniclaw, startE2eApp, type E2eWorld } from './helpers.js';
+import { storeDatabase } from '../../src/store/index.js';
 
 describe('failures reach the user', () => {
   let world: E2eWorld;
@@ -46,7 +47,7 @@ describe('failures reach the user', () => {
     expect(chat.stderr).toMatch(/the agent could not answer: .*Claude API request failed/);
     expect(elapsed).toBeLessThan(30_000); // "within seconds", with room for a loaded 2-core machine
     expect(world.model.modelRequests()).toHaveLength(1); // no retries: the env reached the engine
-    const run = app.store.db.prepare("SELECT status, error FROM runs WHERE agent = 'main'").get();
+    const run = storeDatabase(app.store).prepare("SELECT status, error FROM runs WHERE agent = 'main'").get();
     expect(run).toMatchObject({
       status: 'failed',
       error: expect.stringContaining('Claude API request failed'),

@@ -9,6 +9,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { App } from '../../src/app.js';
 import { startFakeOpenAI, type FakeOpenAI } from '../fakes/fake-openai.js';
 import { createE2eWorld, omniclaw, section, startE2eApp, type E2eWorld } from './helpers.js';
+import { storeDatabase } from '../../src/store/index.js';
 
 describe('openai runtime end to end in bwrap', () => {
   let world: E2eWorld;
@@ -81,7 +82,7 @@ describe('openai runtime end to end in bwrap', () => {
     const sent = toolMessages.find((m) => m.tool_call_id === 'call_send')?.content ?? '';
     expect(sent).toMatch(/Sent to local:default \(message id /);
 
-    const run = app.store.db
+    const run = storeDatabase(app.store)
       .prepare("SELECT input_tokens, output_tokens FROM runs WHERE agent = 'main'")
       .get();
     // Usage of the three model calls (50 + 50 + 20 in, 10 + 10 + 5 out) is recorded on the run.

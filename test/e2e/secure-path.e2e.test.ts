@@ -21,6 +21,7 @@ import {
   toolResultFor,
   type E2eWorld,
 } from './helpers.js';
+import { storeDatabase } from '../../src/store/index.js';
 
 const toolUse = (id: string, name: string, input: unknown): FakeReply => ({
   kind: 'tool_use',
@@ -137,7 +138,7 @@ describe.each(['bwrap', 'docker'] as const)('secure path through %s', (sandbox) 
     const last = world.model.modelRequests().at(-1)!;
     expect(JSON.stringify(last.messages)).toContain('All checks done.');
     expect(JSON.stringify(last.messages)).toContain('and one more thing');
-    const runs = app.store.db.prepare("SELECT id FROM runs WHERE agent = 'main'").all();
+    const runs = storeDatabase(app.store).prepare("SELECT id FROM runs WHERE agent = 'main'").all();
     expect(runs).toHaveLength(1);
   }, 150_000);
 
@@ -166,7 +167,7 @@ describe.each(['bwrap', 'docker'] as const)('secure path through %s', (sandbox) 
     const refused = await toolResultFor(world.model, sendId);
     expect(refused.isError).toBe(true);
     expect(refused.text).toMatch(/not allowed: agent "helper" may only use its own chats/);
-    const leaked = app.store.db.prepare("SELECT id FROM outbox WHERE text LIKE '%sneaky%'").all();
+    const leaked = storeDatabase(app.store).prepare("SELECT id FROM outbox WHERE text LIKE '%sneaky%'").all();
     expect(leaked).toHaveLength(0);
   }, 300_000);
 });

@@ -7,6 +7,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { App } from '../../src/app.js';
 import { text } from '../fakes/fake-anthropic.js';
 import { createE2eWorld, omniclaw, startE2eApp, type E2eWorld } from './helpers.js';
+import { storeDatabase } from '../../src/store/index.js';
 
 const AGENTS = ['agents:', '  - { id: main, main: true, sandbox: bwrap }'].join('\n');
 
@@ -47,7 +48,7 @@ describe('session resume across a host restart', () => {
     expect(conversation).toContain('Noted: the word is PINEAPPLE.');
     expect(conversation).toContain('which word did I ask you to remember?');
     // A new sandbox and engine (a new run) took up the old session.
-    const runs = app.store.db.prepare("SELECT id FROM runs WHERE agent = 'main'").all();
+    const runs = storeDatabase(app.store).prepare("SELECT id FROM runs WHERE agent = 'main'").all();
     expect(runs).toHaveLength(2);
     expect(app.store.sessions.get('main', 'claude')).toMatchObject({ sessionId: session!.sessionId });
   }, 300_000);

@@ -7,7 +7,7 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { openDatabase } from '../../src/store/db.js';
 import { checksum, MigrationError, Migrator, type Migration } from '../../src/store/migration.js';
 import { migrations } from '../../src/store/migrations/index.js';
-import { openStore } from '../../src/store/index.js';
+import { openStore, storeDatabase } from '../../src/store/index.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'omniclaw-migrations-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
@@ -160,10 +160,10 @@ describe('migrations', () => {
   it('openStore migrates a new database; with migrate: false it only verifies', () => {
     const path = join(dir, 'store.sqlite');
     const store = openStore(path);
-    expect(appliedVersions(store.db)).toEqual(migrations.map((m) => m.version));
+    expect(appliedVersions(storeDatabase(store))).toEqual(migrations.map((m) => m.version));
     store.close();
     const verifyOnly = openStore(path, { migrate: false });
-    expect(appliedVersions(verifyOnly.db)).toEqual(migrations.map((m) => m.version));
+    expect(appliedVersions(storeDatabase(verifyOnly))).toEqual(migrations.map((m) => m.version));
     verifyOnly.close();
   });
 });

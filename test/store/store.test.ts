@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeEach, describe, expect, it } from 'vitest';
 import { openDatabase } from '../../src/store/db.js';
-import { openStore, type Store } from '../../src/store/index.js';
+import { openStore, type Store, storeDatabase } from '../../src/store/index.js';
 import type { InboundMessage } from '../../src/domain/channel.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'omniclaw-store-'));
@@ -36,8 +36,8 @@ describe('database settings', () => {
     expect(db.pragma('busy_timeout', { simple: true })).toBe(5000);
     expect(db.pragma('foreign_keys', { simple: true })).toBe(1);
     db.close();
-    expect(store.db.pragma('journal_mode', { simple: true })).toBe('wal');
-    expect(store.db.pragma('foreign_keys', { simple: true })).toBe(1);
+    expect(storeDatabase(store).pragma('journal_mode', { simple: true })).toBe('wal');
+    expect(storeDatabase(store).pragma('foreign_keys', { simple: true })).toBe(1);
   });
 
   it('lets a reader see committed data while a writer holds a transaction (WAL)', () => {
@@ -45,10 +45,10 @@ describe('database settings', () => {
     const writer = openStore(path);
     writer.messages.insert(message({ platformId: 'committed' }));
     const reader = openDatabase(path);
-    writer.db.exec('BEGIN IMMEDIATE');
-    writer.db.prepare("UPDATE messages SET text = 'uncommitted'").run();
+    storeDatabase(writer).exec('BEGIN IMMEDIATE');
+    storeDatabase(writer).prepare("UPDATE messages SET text = 'uncommitted'").run();
     expect(reader.prepare('SELECT text FROM messages').pluck().all()).toEqual(['hello']);
-    writer.db.exec('COMMIT');
+    storeDatabase(writer).exec('COMMIT');
     expect(reader.prepare('SELECT text FROM messages').pluck().all()).toEqual(['uncommitted']);
     reader.close();
     writer.close();
@@ -68,7 +68,7 @@ describe('messages', () => {
     // Same platform id in another chat, or on another channel: different messages.
     expect(store.messages.insert(message({ chat: 'tg:2' })).inserted).toBe(true);
     expect(store.messages.insert(message({ channel: 'discord' })).inserted).toBe(true);
-    expect(store.db.prepare('SELECT COUNT(*) FROM messages').pluck().get()).toBe(3);
+    expect(storeDatabase(store).prepare('SELECT COUNT(*) FROM messages').pluck().get()).toBe(3);
   });
 
   it('round-trip every field, including hostile text and attachments', () => {
@@ -98,9 +98,9 @@ describe('messages', () => {
       attachments: [{ name: 'a.png', path: 'inbox/a.png', mime: 'image/png', size: 3 }],
       createdAt: clock,
     });
-    expect(store.db.prepare("SELECT name FROM sqlite_master WHERE name = 'messages'").pluck().get()).toBe(
-      'messages',
-    );
+    expect(
+      storeDatabase(store).prepare("SELECT name FROM sqlite_master WHERE name = 'messages'").pluck().get(),
+    ).toBe('messages');
   });
 
   it('are read after a cursor in row order, per chat', () => {
@@ -157,6 +157,59 @@ describe('cursors', () => {
     const b = openStore(path);
     expect(b.cursors.get('main', 'tg:1')).toBe(42);
     b.close();
+  });
+});
+
+describe('answers', () => {
+  it('queue the reply and move the cursor together', () => {
+    const { id: upTo } = store.messages.insert(message());
+    const id = store.answer({
+      agent: 'main',
+      chat: 'tg:1',
+      upTo,
+      reply: { channel: 'telegram', text: 'hi' },
+    });
+    expect(store.outbox.get(id!)).toMatchObject({ chat: 'tg:1', text: 'hi', agent: 'main' });
+    expect(store.cursors.get('main', 'tg:1')).toBe(upTo);
+  });
+
+  it('move the cursor without a reply when the turn said nothing', () => {
+    const { id: upTo } = store.messages.insert(message());
+    expect(store.answer({ agent: 'main', chat: 'tg:1', upTo })).toBeUndefined();
+    expect(store.cursors.get('main', 'tg:1')).toBe(upTo);
+    expect(store.outbox.due(Number.MAX_SAFE_INTEGER)).toEqual([]);
+  });
+
+  it('leave neither the reply nor the cursor when the transaction fails', () => {
+    const { id: upTo } = store.messages.insert(message());
+    storeDatabase(store).exec(
+      "CREATE TRIGGER refuse_cursor BEFORE INSERT ON cursors BEGIN SELECT RAISE(ABORT, 'disk says no'); END",
+    );
+    expect(() =>
+      store.answer({ agent: 'main', chat: 'tg:1', upTo, reply: { channel: 'telegram', text: 'lost?' } }),
+    ).toThrow(/disk says no/);
+    expect(store.outbox.due(Number.MAX_SAFE_INTEGER)).toEqual([]);
+    expect(store.cursors.get('main', 'tg:1')).toBeUndefined();
+  });
+});
+
+describe('finding a message an agent names', () => {
+  it('by the platform id or by the row id, only within the chat', () => {
+    const { id } = store.messages.insert(message({ platformId: 'abc' }));
+    store.messages.insert(message({ chat: 'tg:2', platformId: 'other' }));
+    expect(store.messages.find('tg:1', 'abc')).toEqual({ chat: 'tg:1', platformId: 'abc' });
+    expect(store.messages.find('tg:1', String(id))).toEqual({ chat: 'tg:1', platformId: 'abc' });
+    expect(store.messages.find('tg:1', 'other')).toBeUndefined();
+    expect(store.messages.find('tg:2', String(id))).toBeUndefined();
+  });
+});
+
+describe('ping', () => {
+  it('answers while open and throws once closed', () => {
+    expect(store.ping()).toBe(true);
+    store.close();
+    expect(() => store.ping()).toThrow();
+    store = openStore(join(dir, `store-${++n}.sqlite`), { now: () => clock });
   });
 });
 
