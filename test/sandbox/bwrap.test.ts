@@ -15,4 +15,8 @@ describe('bwrap backend', () => {
   });
 });
 
-describeIsolation('bwrap', () => new BwrapSandbox({ instanceId: 'test-bwrap' }));
+// As the app does: the instance home's folders go to the sandbox uid (a root host's unprivileged one).
+describeIsolation(
+  'bwrap',
+  (world) => new BwrapSandbox({ instanceId: 'test-bwrap', ownedRoots: [world.paths.home] }),
+);
