@@ -44,7 +44,8 @@ export class UnsafeMountError extends Error {}
 /** What `docker run --pull never` (and podman) print for an image that is not here. */
 const MISSING_IMAGE = /No such image|image not known/i;
 /** For the chat: one sentence and the fix; the image name and the CLI's words go to the log. */
-export const MISSING_IMAGE_NOTICE = "I can't start: the agent image is missing; build the agent image: `omniclaw image build`";
+export const MISSING_IMAGE_NOTICE =
+  "I can't start without my sandbox image; build the agent image: `omniclaw image build`";
 
 /** Pure: one `--mount` value, refusing paths that could inject options. */
 export function bindMountArg(source: string, target: string, readonly: boolean, agentId: string): string {

@@ -168,7 +168,10 @@ export function describeIsolation(name: string, makeBackend: (world: World) => S
     it("keeps the host's kernel settings, nested namespaces and setuid root out of the agent's reach", async () => {
       const agent = testAgent('escaper');
       const tag = `0.000${Date.now()}`; // a valid extra interval for sleep, unique on this host
-      const sh = (script: string): Record<string, unknown> => ({ op: 'exec', argv: ['/bin/sh', '-c', script] });
+      const sh = (script: string): Record<string, unknown> => ({
+        op: 'exec',
+        argv: ['/bin/sh', '-c', script],
+      });
       const built = probeSpec(world, backend, agent);
       const session = await probeSession(await backend.start(built.spec), built);
       let results: ProbeOutcome[];
@@ -181,11 +184,16 @@ export function describeIsolation(name: string, makeBackend: (world: World) => S
           // Writes back the value it read, so an unfixed sandbox changes nothing on this host.
           {
             label: 'printk',
-            ...sh('v=$(cat /proc/sys/kernel/printk_ratelimit_burst) && echo $v > /proc/sys/kernel/printk_ratelimit_burst'),
+            ...sh(
+              'v=$(cat /proc/sys/kernel/printk_ratelimit_burst) && echo $v > /proc/sys/kernel/printk_ratelimit_burst',
+            ),
           },
           { label: 'sysrq', ...sh('test -w /proc/sysrq-trigger') },
           { label: 'nested-userns', op: 'exec', argv: ['unshare', '-Urnm', 'true'] },
-          { label: 'setuid', ...sh('cp /bin/true /workspace/agent/suid && chmod 4755 /workspace/agent/suid') },
+          {
+            label: 'setuid',
+            ...sh('cp /bin/true /workspace/agent/suid && chmod 4755 /workspace/agent/suid'),
+          },
         ]);
         host = hostView(tag);
       } finally {
