@@ -6,16 +6,7 @@
  * uid (bwrap-stage.ts), so the agent is nobody's root.
  */
 import { spawn, spawnSync } from 'node:child_process';
-import {
-  chmodSync,
-  lstatSync,
-  mkdtempSync,
-  readlinkSync,
-  writeFileSync,
-  existsSync,
-  readdirSync,
-  rmdirSync,
-} from 'node:fs';
+import { chmodSync, lstatSync, mkdtempSync, readlinkSync, existsSync, readdirSync, rmdirSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import type { Logger } from 'pino';
@@ -26,6 +17,7 @@ import { wrapChildProcess } from './child-process.js';
 import { SANDBOX_PATHS } from './spec.js';
 import type { AgentProcess, Detection, ExitInfo, SandboxBackend, SandboxSpec } from './types.js';
 import { runnerMounts } from './runner-mounts.js';
+import { identityFiles, writeEtcFolder } from './identity-files.js';
 
 export interface BwrapOptions {
   bwrapPath?: string;
@@ -166,17 +158,13 @@ export function hostSystemEntries(): SystemEntry[] {
 }
 
 function writeEtc(uid: number, gid: number): string {
-  const dir = mkdtempSync(join(tmpdir(), 'omniclaw-bwrap-etc-'));
   const files: Record<(typeof ETC_FILES)[number], string> = {
-    passwd: `root:x:0:0:root:/root:/usr/sbin/nologin\nagent:x:${uid}:${gid}:OmniClaw agent:${SANDBOX_PATHS.state}:/bin/sh\nnobody:x:65534:65534:nobody:/nonexistent:/usr/sbin/nologin\n`,
-    group: `root:x:0:\nagent:x:${gid}:\nnogroup:x:65534:\n`,
+    ...identityFiles(uid, gid),
     hosts: '127.0.0.1 localhost omniclaw\n::1 localhost\n',
     // Files only: there is no resolver inside, so a DNS lookup fails at once.
     'nsswitch.conf': 'passwd: files\ngroup: files\nhosts: files\n',
   };
-  for (const [name, text] of Object.entries(files)) writeFileSync(join(dir, name), text, { mode: 0o644 });
-  chmodSync(dir, 0o755); // readable by bwrap when it runs as another user (runAs)
-  return dir;
+  return writeEtcFolder(files);
 }
 
 export class BwrapSandbox implements SandboxBackend {

@@ -11,6 +11,7 @@ import { SANDBOX_PATHS } from './spec.js';
 import type { AgentProcess, Detection, ExitInfo, SandboxBackend, SandboxSpec } from './types.js';
 import { runnerMounts } from './runner-mounts.js';
 import { prepareFolderOwnership, sandboxIdentity } from './folder-ownership.js';
+import { identityFiles, writeEtcFolder } from './identity-files.js';
 
 const run = promisify(execFile);
 
@@ -69,6 +70,8 @@ export interface DockerArgsOptions {
   instanceId: string;
   uid: number;
   gid: number;
+  /** A folder with passwd and group naming uid (identity-files.ts), mounted over the image's. */
+  etcDir?: string;
 }
 
 /** Pure: the `docker run` arguments for a spec. */
@@ -90,6 +93,9 @@ export function dockerRunArgs(spec: SandboxSpec, o: DockerArgsOptions): string[]
     args.push('--mount', bindMountArg(m.hostPath, m.containerPath, true, spec.agentId));
   for (const m of spec.mounts)
     args.push('--mount', bindMountArg(m.hostPath, m.containerPath, m.readonly, spec.agentId));
+  for (const file of o.etcDir ? ['passwd', 'group'] : []) {
+    args.push('--mount', bindMountArg(`${o.etcDir}/${file}`, `/etc/${file}`, true, spec.agentId));
+  }
   if (spec.gateway?.socketPath) {
     args.push(
       '--mount',
@@ -123,6 +129,7 @@ export class DockerSandbox implements SandboxBackend {
   private readonly instanceId: string;
   private readonly uid: number;
   private readonly gid: number;
+  private etcDir?: string;
 
   constructor(private readonly options: DockerOptions = {}) {
     this.kind = options.kind ?? 'docker';
@@ -162,11 +169,13 @@ export class DockerSandbox implements SandboxBackend {
   }
 
   async start(spec: SandboxSpec): Promise<AgentProcess> {
+    this.etcDir ??= writeEtcFolder(identityFiles(this.uid, this.gid));
     const args = dockerRunArgs(spec, {
       image: this.image,
       instanceId: this.instanceId,
       uid: this.uid,
       gid: this.gid,
+      etcDir: this.etcDir,
     });
     await prepareFolderOwnership(spec, { uid: this.uid, gid: this.gid }, this.options.ownedRoots ?? []);
     const name = containerName(spec.agentId, spec.runId);

@@ -46,6 +46,22 @@ describe('docker run arguments', () => {
     expect(valuesOf(args, '--user')).toEqual(['1000:1000']);
   });
 
+  it("names the container's uid in a passwd and group mounted read-only over the image's", () => {
+    const named = dockerRunArgs(spec(), {
+      image: 'i',
+      instanceId: 'i',
+      uid: 61000,
+      gid: 61000,
+      etcDir: '/e',
+    });
+    expect(valuesOf(named, '--mount')).toEqual(
+      expect.arrayContaining([
+        'type=bind,source=/e/passwd,target=/etc/passwd,readonly',
+        'type=bind,source=/e/group,target=/etc/group,readonly',
+      ]),
+    );
+  });
+
   it('never pulls an image: a missing one is a set-up error, not a download', () => {
     expect(valuesOf(args, '--pull')).toEqual(['never']);
     expect(args.indexOf('--pull')).toBeLessThan(args.indexOf('omniclaw-agent:latest'));

@@ -179,6 +179,7 @@ export function describeIsolation(name: string, makeBackend: (world: World) => S
       try {
         results = await session.send([
           { label: 'uid', op: 'whoami' },
+          { label: 'name', op: 'exec', argv: ['id', '-un'] },
           { label: 'marker', op: 'marker', tag },
           { label: 'core-pattern', ...sh('test -w /proc/sys/kernel/core_pattern') },
           // Writes back the value it read, so an unfixed sandbox changes nothing on this host.
@@ -207,6 +208,8 @@ export function describeIsolation(name: string, makeBackend: (world: World) => S
       expect(host.statusUids.filter((uid) => uid === 0)).toEqual([]);
       const inside = Number(r('uid').detail.split(':')[0]);
       expect(toHostUid(host.uidMap, inside)).toBe(host.statusUids[0]);
+      // Whatever uid that is, tools can look it up (git, ssh and os.userInfo() need a name).
+      expect(r('name')).toMatchObject({ ok: true, detail: 'agent' });
 
       expect(r('core-pattern').ok).toBe(false);
       expect(r('printk')).toMatchObject({
