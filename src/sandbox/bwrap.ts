@@ -225,6 +225,15 @@ export class BwrapSandbox implements SandboxBackend {
         why: 'bubblewrap is not installed; install it: sudo apt-get install bubblewrap',
       };
     }
+    const [major = 0, minor = 0] = (/(\d+)\.(\d+)/.exec(version.stdout)?.slice(1) ?? []).map(Number);
+    if (major === 0 && minor < 8) {
+      return {
+        available: false,
+        why:
+          `${version.stdout.trim()} is too old: 0.8 or later is needed to forbid nested user namespaces ` +
+          '(--disable-userns); upgrade bubblewrap or use Docker',
+      };
+    }
     // The probe takes the path runs take: as the unprivileged user, without nested namespaces.
     const probeArgs = ['--unshare-all', '--unshare-user', '--disable-userns', '--die-with-parent'];
     probeArgs.push(...hostSystemEntries().flatMap(systemArgs), '--', '/bin/true');
