@@ -34,13 +34,15 @@ export function sandboxIdentity(configured: Partial<HostIdentity> = {}): HostIde
 }
 
 /**
- * Hands a folder tree to `owner` with `chown -R -P`: it never follows a symlink, and (fts
- * with openat) a directory swapped for a link mid-walk by a running agent in a shared
- * folder is not followed either — chown following an agent's link to /etc/shadow would
- * hand the host to the agent. coreutils does this walk safely; a hand-written one would not.
+ * Hands folder trees to `owner` with `chown -R -P` (one process for all of them): it never
+ * follows a symlink, and (fts with openat) a directory swapped for a link mid-walk by a
+ * running agent in a shared folder is not followed either — chown following an agent's
+ * link to /etc/shadow would hand the host to the agent. coreutils does this walk safely; a
+ * hand-written one would not.
  */
-export async function chownTree(path: string, owner: HostIdentity): Promise<void> {
-  await run('chown', ['-R', '-P', `${owner.uid}:${owner.gid}`, '--', path], { timeout: 60_000 });
+export async function chownTrees(paths: readonly string[], owner: HostIdentity): Promise<void> {
+  if (!paths.length) return;
+  await run('chown', ['-R', '-P', `${owner.uid}:${owner.gid}`, '--', ...paths], { timeout: 60_000 });
 }
 
 /**
@@ -55,10 +57,14 @@ export async function prepareFolderOwnership(
   ownedRoots: readonly string[],
 ): Promise<void> {
   if (!hostIsRoot() || owner.uid === 0) return;
-  for (const m of spec.mounts) {
-    if (m.hostPath === '/dev/null' || m.hostOwned) continue;
-    if (ownedRoots.some((root) => m.hostPath === root || m.hostPath.startsWith(root + '/'))) {
-      await chownTree(m.hostPath, owner);
-    }
-  }
+  const owned = spec.mounts.filter(
+    (m) =>
+      m.hostPath !== '/dev/null' &&
+      !m.hostOwned &&
+      ownedRoots.some((root) => m.hostPath === root || m.hostPath.startsWith(root + '/')),
+  );
+  await chownTrees(
+    owned.map((m) => m.hostPath),
+    owner,
+  );
 }
