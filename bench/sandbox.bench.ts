@@ -65,7 +65,11 @@ export default async function sandboxBench(): Promise<BenchResult[]> {
         ]),
       );
     }
-    const bwrap = await coldStarts(world, new BwrapSandbox({ instanceId: 'bench' }), 10);
+    const bwrap = await coldStarts(
+      world,
+      new BwrapSandbox({ instanceId: 'bench', ownedRoots: [world.paths.home] }),
+      10,
+    );
     const docker = await coldStarts(
       world,
       new DockerSandbox({ instanceId: 'bench', ownedRoots: [world.paths.home] }),

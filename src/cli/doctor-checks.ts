@@ -139,14 +139,22 @@ export function sandboxChecks(config: Config, choice: SandboxChoice): Check[] {
           },
     );
   }
-  for (const a of config.agents.filter((x) => x.sandbox !== 'auto')) {
-    checks.push({
-      name: `sandbox for ${a.id}`,
-      status: a.sandbox === 'none' ? 'warn' : 'ok',
-      detail: a.sandbox === 'none' ? 'none: NO isolation (development only)' : `${a.sandbox} (set in config)`,
-    });
-  }
+  for (const a of config.agents) if (a.sandbox !== 'auto') checks.push(pinnedCheck(a.id, a.sandbox, choice));
   return checks;
+}
+
+/** An agent pinned to a sandbox gets no fallback: one that cannot run it fails every message. */
+function pinnedCheck(agentId: string, kind: SandboxKind, choice: SandboxChoice): Check {
+  const name = `sandbox for ${agentId}`;
+  if (kind === 'none') return { name, status: 'warn', detail: 'none: NO isolation (development only)' };
+  const found = choice.candidates.find((c) => c.kind === kind);
+  if (found?.available) return { name, status: 'ok', detail: `${kind} (set in config)` };
+  return {
+    name,
+    status: 'fail',
+    detail: `${kind} (set in config) cannot run it: ${found?.why ?? `not available on ${process.platform}`}`,
+    fix: SANDBOX_FIXES[kind] ?? 'pin the agent to a sandbox this machine has, or set it to auto',
+  };
 }
 
 /** How sandboxes reach the egress gateway on this platform, for each backend in use. */

@@ -5,6 +5,7 @@
  */
 import { z } from 'zod';
 import { runtimeKinds, mcpServerSpecSchema } from '../protocol/runner-protocol.js';
+import { DEFAULT_SANDBOX_ID } from '../sandbox/folder-ownership.js';
 
 const sandboxChoices = ['auto', 'docker', 'podman', 'apple-container', 'bwrap', 'ssh', 'none'] as const;
 
@@ -19,6 +20,9 @@ export const agentIdSchema = z
   // groups/servers/ holds the shared server folders: an agent owning it could swap another
   // agent's server folder for a symlink before the host mounts it.
   .refine((id) => id !== 'servers', 'the id "servers" is reserved for the shared server folders');
+
+/** Not root (0) and not the overflow id: an unprivileged host uid/gid nobody else should use. */
+const sandboxId = z.number().int().min(1).max(65533).default(DEFAULT_SANDBOX_ID);
 
 const systemTimezone = (): string => Intl.DateTimeFormat().resolvedOptions().timeZone || 'UTC';
 
@@ -180,6 +184,9 @@ export const configSchema = z.strictObject({
     .strictObject({
       default: z.enum(sandboxChoices).default('auto'),
       image: z.string().default('omniclaw-agent:latest'),
+      /** When OmniClaw runs as root: the unprivileged host uid/gid every sandbox runs as. */
+      uid: sandboxId,
+      gid: sandboxId,
       /**
        * The gateway's TCP listener, for sandboxes that cannot mount its Unix socket (none,
        * Apple Container, Docker Desktop). A VM reaches the host at another address than
@@ -203,6 +210,8 @@ export const configSchema = z.strictObject({
     .default({
       default: 'auto',
       image: 'omniclaw-agent:latest',
+      uid: DEFAULT_SANDBOX_ID,
+      gid: DEFAULT_SANDBOX_ID,
       gateway: { host: '127.0.0.1', port: 0 },
       limits: { memoryMb: 1024, cpus: 1, pids: 256, timeoutMs: 30 * 60_000, diskMb: DEFAULT_DISK_MB },
     }),

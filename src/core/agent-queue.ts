@@ -216,8 +216,10 @@ export class AgentQueue {
         if (!slot.pending.includes(run.chat)) slot.pending.unshift(run.chat);
       } else {
         const previous = this.attempts.get(key);
-        // A run stopped for its time or memory limit would only hit it again: no retry.
-        const limited = outcome.reason === 'timeout' || outcome.reason === 'limit';
+        // A run stopped for its time or memory limit would only hit it again, and a sandbox
+        // that cannot start (no image) fails the same way until someone fixes it: no retry.
+        const limited =
+          outcome.reason === 'timeout' || outcome.reason === 'limit' || outcome.reason === 'unavailable';
         const count = limited
           ? this.options.retry.maxAttempts
           : previous && previous.lastMessageId === lastMessageId

@@ -53,7 +53,7 @@ export interface RunOutcome {
   sessionInvalid?: boolean;
   /** Highest message id the failed turns covered (for retry bookkeeping). */
   lastMessageId?: number;
-  reason?: 'timeout' | 'killed' | 'limit';
+  reason?: 'timeout' | 'killed' | 'limit' | 'unavailable';
 }
 
 interface Turn {

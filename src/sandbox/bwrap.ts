@@ -1,27 +1,23 @@
 /**
  * `bwrap`: bubblewrap on Linux, no daemon. Fresh user/pid/ipc/uts/net/cgroup namespaces
- * (loopback only), system dirs read-only, only the spec's mounts, a non-root uid, no
- * capabilities, env cleared. Node and the runner come read-only from the host.
+ * (loopback only), no nested user namespaces, system dirs and /proc's kernel knobs
+ * read-only, only the spec's mounts, a non-root uid, no capabilities, env cleared. Node and
+ * the runner come read-only from the host. A root host runs bwrap as an unprivileged host
+ * uid (bwrap-stage.ts), so the agent is nobody's root.
  */
 import { spawn, spawnSync } from 'node:child_process';
-import {
-  chmodSync,
-  lstatSync,
-  mkdtempSync,
-  readlinkSync,
-  writeFileSync,
-  existsSync,
-  readdirSync,
-  rmdirSync,
-} from 'node:fs';
+import { chmodSync, lstatSync, mkdtempSync, readlinkSync, existsSync, readdirSync, rmdirSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import type { Logger } from 'pino';
 import { createRunCgroup, probeCgroups, type CgroupLayout, type RunCgroup } from './cgroup-limits.js';
+import { dropTo, privilegeDropCommand, stagedPath } from './bwrap-stage.js';
+import { prepareFolderOwnership, sandboxIdentity, type HostIdentity } from './folder-ownership.js';
 import { wrapChildProcess } from './child-process.js';
 import { SANDBOX_PATHS } from './spec.js';
 import type { AgentProcess, Detection, ExitInfo, SandboxBackend, SandboxSpec } from './types.js';
 import { runnerMounts } from './runner-mounts.js';
+import { identityFiles, writeEtcFolder } from './identity-files.js';
 
 export interface BwrapOptions {
   bwrapPath?: string;
@@ -34,8 +30,13 @@ export interface BwrapOptions {
   cgroupRoot?: string;
   /** 'rlimit' skips cgroups even where they work (what an unprivileged host gets anyway). */
   limits?: 'auto' | 'rlimit';
-  /** Run bwrap itself as this host user (a root host dropping privileges; tests of the unprivileged path). */
-  runAs?: { uid: number; gid: number };
+  /**
+   * Run bwrap itself as this host user. A root host always drops (default: the sandbox uid
+   * of folder-ownership.ts, config `sandbox.uid`/`gid`); a normal user's host runs it as itself.
+   */
+  runAs?: HostIdentity;
+  /** Folders OmniClaw owns (the instance home): mounts under them are handed to runAs before a run. */
+  ownedRoots?: string[];
   logger?: Logger;
 }
 
@@ -52,7 +53,15 @@ export interface BwrapArgsOptions {
   gid: number;
   /** Without cgroups: RLIMIT_NPROC inside the fresh user namespace, and a V8 heap cap. */
   rlimitFallback?: { pids: number; heapMb: number };
+  /** Bind sources come from this stage folder (`<stage>/<n>`, see bwrap-stage.ts) instead of their host paths. */
+  stageDir?: string;
 }
+
+/**
+ * Kernel knobs a fresh procfs shows writable to a namespace's root (bwrap itself covers
+ * irq and bus only when it finds them writable): read-only, as Docker keeps them.
+ */
+const PROC_READ_ONLY_TRY = ['/proc/sysrq-trigger', '/proc/irq', '/proc/bus', '/proc/fs'];
 
 /** /dev/shm as Docker sizes it by default. */
 const SHM_BYTES = 64 * 1024 * 1024;
@@ -75,7 +84,21 @@ const HOST_ETC = [
 
 /** Pure: the bwrap command line for a spec. */
 export function bwrapArgs(spec: SandboxSpec, o: BwrapArgsOptions): string[] {
-  const args = ['--unshare-all', '--die-with-parent', '--new-session', '--cap-drop', 'ALL'];
+  return bwrapCommand(spec, o).args;
+}
+
+/** Pure: the bwrap command line, and with a stage folder the host paths to stage in order. */
+export function bwrapCommand(spec: SandboxSpec, o: BwrapArgsOptions): { args: string[]; staged: string[] } {
+  const staged: string[] = [];
+  const source = (hostPath: string): string => {
+    if (!o.stageDir) return hostPath;
+    staged.push(hostPath);
+    return stagedPath(o.stageDir, staged.length - 1);
+  };
+  // An explicit user namespace, so that --disable-userns can forbid nested ones: inside one,
+  // the agent would get every capability back and could mount file systems.
+  const args = ['--unshare-all', '--unshare-user', '--disable-userns', '--die-with-parent', '--new-session'];
+  args.push('--cap-drop', 'ALL');
   args.push('--uid', String(o.uid), '--gid', String(o.gid), '--hostname', 'omniclaw');
   for (const entry of o.system) {
     if ('symlinkTo' in entry) args.push('--symlink', entry.symlinkTo, entry.path);
@@ -84,14 +107,19 @@ export function bwrapArgs(spec: SandboxSpec, o: BwrapArgsOptions): string[] {
   for (const file of HOST_ETC) args.push('--ro-bind-try', file, file);
   for (const file of ETC_FILES) args.push('--ro-bind', join(o.etcDir, file), `/etc/${file}`);
   // RAM-backed and writable: bounded so the disk limit cannot be sidestepped through memory; /dev read-only.
-  args.push('--proc', '/proc', '--dev', '/dev', '--size', String(SHM_BYTES), '--tmpfs', '/dev/shm');
+  args.push('--proc', '/proc');
+  args.push('--ro-bind', '/proc/sys', '/proc/sys');
+  for (const path of PROC_READ_ONLY_TRY) args.push('--ro-bind-try', path, path);
+  args.push('--dev', '/dev', '--size', String(SHM_BYTES), '--tmpfs', '/dev/shm');
   args.push('--remount-ro', '/dev', ...tmpfsSize(spec), '--tmpfs', '/tmp', '--dir', '/run/omniclaw');
-  if (o.nodePrefix) args.push('--ro-bind', o.nodePrefix, '/opt/node');
-  for (const m of runnerMounts(spec.runner)) args.push('--ro-bind', m.hostPath, m.containerPath);
+  if (o.nodePrefix) args.push('--ro-bind', source(o.nodePrefix), '/opt/node');
+  for (const m of runnerMounts(spec.runner)) args.push('--ro-bind', source(m.hostPath), m.containerPath);
   for (const mount of spec.mounts) {
-    args.push(mount.readonly ? '--ro-bind' : '--bind', mount.hostPath, mount.containerPath);
+    args.push(mount.readonly ? '--ro-bind' : '--bind', source(mount.hostPath), mount.containerPath);
   }
-  if (spec.gateway?.socketPath) args.push('--ro-bind', spec.gateway.socketPath, SANDBOX_PATHS.gatewaySocket);
+  if (spec.gateway?.socketPath) {
+    args.push('--ro-bind', source(spec.gateway.socketPath), SANDBOX_PATHS.gatewaySocket);
+  }
   // The root bwrap builds is a scratch tmpfs: make it read-only like docker's --read-only.
   args.push('--remount-ro', '/', '--chdir', spec.workdir, '--clearenv');
   for (const [name, value] of Object.entries(spec.env)) args.push('--setenv', name, value);
@@ -111,7 +139,7 @@ export function bwrapArgs(spec: SandboxSpec, o: BwrapArgsOptions): string[] {
   } else {
     args.push(node, main);
   }
-  return args;
+  return { args, staged };
 }
 
 /** The host's /bin, /lib*, /sbin, /usr as bwrap should show them. */
@@ -130,17 +158,13 @@ export function hostSystemEntries(): SystemEntry[] {
 }
 
 function writeEtc(uid: number, gid: number): string {
-  const dir = mkdtempSync(join(tmpdir(), 'omniclaw-bwrap-etc-'));
   const files: Record<(typeof ETC_FILES)[number], string> = {
-    passwd: `root:x:0:0:root:/root:/usr/sbin/nologin\nagent:x:${uid}:${gid}:OmniClaw agent:${SANDBOX_PATHS.state}:/bin/sh\nnobody:x:65534:65534:nobody:/nonexistent:/usr/sbin/nologin\n`,
-    group: `root:x:0:\nagent:x:${gid}:\nnogroup:x:65534:\n`,
+    ...identityFiles(uid, gid),
     hosts: '127.0.0.1 localhost omniclaw\n::1 localhost\n',
     // Files only: there is no resolver inside, so a DNS lookup fails at once.
     'nsswitch.conf': 'passwd: files\ngroup: files\nhosts: files\n',
   };
-  for (const [name, text] of Object.entries(files)) writeFileSync(join(dir, name), text, { mode: 0o644 });
-  chmodSync(dir, 0o755); // readable by bwrap when it runs as another user (runAs)
-  return dir;
+  return writeEtcFolder(files);
 }
 
 export class BwrapSandbox implements SandboxBackend {
@@ -149,13 +173,17 @@ export class BwrapSandbox implements SandboxBackend {
   private readonly bwrap: string;
   private readonly uid: number;
   private readonly gid: number;
+  /** The host user bwrap runs as: set when the host is root (or a test asks). */
+  private readonly runAs?: HostIdentity;
   private etcDir?: string;
+  private stageDir?: string;
   private cgroups?: { layout?: CgroupLayout; why: string };
 
   constructor(private readonly options: BwrapOptions = {}) {
     this.bwrap = options.bwrapPath ?? 'bwrap';
     this.uid = options.uid ?? 1000;
     this.gid = options.gid ?? 1000;
+    this.runAs = options.runAs ?? (process.getuid?.() === 0 ? sandboxIdentity() : undefined);
   }
 
   private cgroupState(): { layout?: CgroupLayout; why: string } {
@@ -168,6 +196,11 @@ export class BwrapSandbox implements SandboxBackend {
 
   private argsOptions(spec: SandboxSpec): BwrapArgsOptions {
     this.etcDir ??= writeEtc(this.uid, this.gid);
+    // Each run mounts its own tmpfs over this folder in its private mount namespace.
+    if (this.runAs && !this.stageDir) {
+      this.stageDir = mkdtempSync(join(tmpdir(), 'omniclaw-bwrap-stage-'));
+      chmodSync(this.stageDir, 0o755);
+    }
     const nodePath = process.execPath;
     const underUsr = nodePath.startsWith('/usr/');
     return {
@@ -177,6 +210,7 @@ export class BwrapSandbox implements SandboxBackend {
       system: hostSystemEntries(),
       uid: this.uid,
       gid: this.gid,
+      stageDir: this.stageDir,
       rlimitFallback: this.cgroupState().layout
         ? undefined
         : { pids: spec.limits.pids, heapMb: Math.max(64, Math.floor(spec.limits.memoryMb * 0.75)) },
@@ -191,11 +225,20 @@ export class BwrapSandbox implements SandboxBackend {
         why: 'bubblewrap is not installed; install it: sudo apt-get install bubblewrap',
       };
     }
-    const probe = spawnSync(
-      this.bwrap,
-      ['--unshare-all', '--die-with-parent', ...hostSystemEntries().flatMap(systemArgs), '--', '/bin/true'],
-      { encoding: 'utf8', timeout: 5_000 },
-    );
+    const [major = 0, minor = 0] = (/(\d+)\.(\d+)/.exec(version.stdout)?.slice(1) ?? []).map(Number);
+    if (major === 0 && minor < 8) {
+      return {
+        available: false,
+        why:
+          `${version.stdout.trim()} is too old: 0.8 or later is needed to forbid nested user namespaces ` +
+          '(--disable-userns); upgrade bubblewrap or use Docker',
+      };
+    }
+    // The probe takes the path runs take: as the unprivileged user, without nested namespaces.
+    const probeArgs = ['--unshare-all', '--unshare-user', '--disable-userns', '--die-with-parent'];
+    probeArgs.push(...hostSystemEntries().flatMap(systemArgs), '--', '/bin/true');
+    const probeCommand = [...(this.runAs ? dropTo(this.runAs) : []), this.bwrap, ...probeArgs];
+    const probe = spawnSync(probeCommand[0]!, probeCommand.slice(1), { encoding: 'utf8', timeout: 5_000 });
     if (probe.status !== 0) {
       return {
         available: false,
@@ -213,21 +256,15 @@ export class BwrapSandbox implements SandboxBackend {
   }
 
   async start(spec: SandboxSpec): Promise<AgentProcess> {
-    const args = bwrapArgs(spec, this.argsOptions(spec));
+    const { args, staged } = bwrapCommand(spec, this.argsOptions(spec));
+    const runAs = this.runAs;
+    if (runAs) await prepareFolderOwnership(spec, runAs, this.options.ownedRoots ?? []);
     const layout = this.cgroupState().layout;
     const cgroup: RunCgroup | undefined = layout ? createRunCgroup(layout, spec.limits) : undefined;
-    const runAs = this.options.runAs;
-    const command = runAs
-      ? [
-          '/usr/bin/setpriv',
-          `--reuid=${runAs.uid}`,
-          `--regid=${runAs.gid}`,
-          '--clear-groups',
-          '--',
-          this.bwrap,
-          ...args,
-        ]
-      : [this.bwrap, ...args];
+    const command =
+      runAs && this.stageDir
+        ? privilegeDropCommand({ stageDir: this.stageDir, sources: staged, runAs, bwrap: this.bwrap, args })
+        : [this.bwrap, ...args];
     const stdio: ['pipe', 'pipe', 'pipe'] = ['pipe', 'pipe', 'pipe'];
     // The first process joins the run's cgroup, then becomes bwrap (same pid), so nothing
     // inside ever runs outside the limits.

@@ -9,6 +9,7 @@ import type { AgentConfig, Config } from '../config/normalise.js';
 import type { InstancePaths } from '../config/paths.js';
 import { detectSandbox, resolveAgentSandbox, type SandboxChoice } from './detect.js';
 import { SandboxRegistry, type BackendDeps } from './registry.js';
+import { sandboxIdentity } from './folder-ownership.js';
 import type { SandboxBackend, SandboxKind } from './types.js';
 
 export interface ChooserOptions {
@@ -28,6 +29,7 @@ export function backendDepsFor(config: Config, paths: InstancePaths, logger?: Lo
     instanceId: instanceIdFor(paths.home),
     image: config.sandbox.image,
     instanceHome: paths.home,
+    sandboxUser: sandboxIdentity(config.sandbox),
     logger,
   };
 }

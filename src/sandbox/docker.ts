@@ -10,6 +10,8 @@ import { wrapChildProcess } from './child-process.js';
 import { SANDBOX_PATHS } from './spec.js';
 import type { AgentProcess, Detection, ExitInfo, SandboxBackend, SandboxSpec } from './types.js';
 import { runnerMounts } from './runner-mounts.js';
+import { prepareFolderOwnership, sandboxIdentity } from './folder-ownership.js';
+import { identityFiles, writeEtcFolder } from './identity-files.js';
 
 const run = promisify(execFile);
 
@@ -20,7 +22,11 @@ export interface DockerOptions {
   image?: string;
   /** Labels containers so cleanupOrphans touches only this host's. */
   instanceId?: string;
-  /** uid:gid inside; default the host's own, or 1000:1000 when the host runs as root. */
+  /**
+   * uid:gid inside (no user namespace, so also on the host): the host's own, or when the
+   * host runs as root the unprivileged sandbox uid (config `sandbox.uid`, default 61000),
+   * the same one bwrap uses, so folders pass between backends.
+   */
   uid?: number;
   gid?: number;
   /**
@@ -35,6 +41,12 @@ export interface DockerOptions {
 const MOUNT_UNSAFE = /[,:"'\n\r\0]/;
 
 export class UnsafeMountError extends Error {}
+
+/** What `docker run --pull never` (and podman) print for an image that is not here. */
+const MISSING_IMAGE = /No such image|image not known/i;
+/** For the chat: one sentence and the fix; the image name and the CLI's words go to the log. */
+export const MISSING_IMAGE_NOTICE =
+  "I can't start without my sandbox image; build the agent image: `omniclaw image build`";
 
 /** Pure: one `--mount` value, refusing paths that could inject options. */
 export function bindMountArg(source: string, target: string, readonly: boolean, agentId: string): string {
@@ -58,12 +70,17 @@ export interface DockerArgsOptions {
   instanceId: string;
   uid: number;
   gid: number;
+  /** A folder with passwd and group naming uid (identity-files.ts), mounted over the image's. */
+  etcDir?: string;
 }
 
 /** Pure: the `docker run` arguments for a spec. */
 export function dockerRunArgs(spec: SandboxSpec, o: DockerArgsOptions): string[] {
   const { limits } = spec;
-  const args = ['run', '--rm', '-i', '--init', '--name', containerName(spec.agentId, spec.runId)];
+  // Never pull: a missing image is a set-up error to fix (`omniclaw image build`), not a
+  // reason to fetch whatever a registry serves under that name.
+  const args = ['run', '--rm', '-i', '--init', '--pull', 'never'];
+  args.push('--name', containerName(spec.agentId, spec.runId));
   args.push('--label', 'omniclaw.managed=1', '--label', `omniclaw.instance=${o.instanceId}`);
   args.push('--label', `omniclaw.agent=${spec.agentId}`);
   const tmp = limits.tmpMb ? `/tmp:size=${limits.tmpMb}m` : '/tmp'; // RAM: bounded like the disk
@@ -76,6 +93,9 @@ export function dockerRunArgs(spec: SandboxSpec, o: DockerArgsOptions): string[]
     args.push('--mount', bindMountArg(m.hostPath, m.containerPath, true, spec.agentId));
   for (const m of spec.mounts)
     args.push('--mount', bindMountArg(m.hostPath, m.containerPath, m.readonly, spec.agentId));
+  for (const file of o.etcDir ? ['passwd', 'group'] : []) {
+    args.push('--mount', bindMountArg(`${o.etcDir}/${file}`, `/etc/${file}`, true, spec.agentId));
+  }
   if (spec.gateway?.socketPath) {
     args.push(
       '--mount',
@@ -101,16 +121,6 @@ function cliEnv(): NodeJS.ProcessEnv {
   return Object.fromEntries(keep.filter((k) => process.env[k] !== undefined).map((k) => [k, process.env[k]]));
 }
 
-/**
- * Hands a folder tree to the container's uid with `chown -R -P`: it never follows a
- * symlink, and (fts with openat) a directory swapped for a link mid-walk by a running agent
- * in a shared folder is not followed either — chown following an agent's link to
- * /etc/shadow would hand the host to the agent.
- */
-async function chownTree(path: string, uid: number, gid: number): Promise<void> {
-  await run('chown', ['-R', '-P', `${uid}:${gid}`, '--', path], { timeout: 60_000 });
-}
-
 export class DockerSandbox implements SandboxBackend {
   readonly kind: 'docker' | 'podman';
   readonly mapsPaths = true;
@@ -119,15 +129,16 @@ export class DockerSandbox implements SandboxBackend {
   private readonly instanceId: string;
   private readonly uid: number;
   private readonly gid: number;
+  private etcDir?: string;
 
   constructor(private readonly options: DockerOptions = {}) {
     this.kind = options.kind ?? 'docker';
     this.cli = options.cli ?? this.kind;
     this.image = options.image ?? 'omniclaw-agent:latest';
     this.instanceId = options.instanceId ?? 'default';
-    const hostUid = process.getuid?.() ?? 1000;
-    this.uid = options.uid ?? (hostUid === 0 ? 1000 : hostUid);
-    this.gid = options.gid ?? (hostUid === 0 ? 1000 : (process.getgid?.() ?? 1000));
+    const identity = sandboxIdentity();
+    this.uid = options.uid ?? identity.uid;
+    this.gid = options.gid ?? identity.gid;
   }
 
   async detect(): Promise<Detection> {
@@ -157,27 +168,23 @@ export class DockerSandbox implements SandboxBackend {
     }
   }
 
-  private async prepareOwnership(spec: SandboxSpec): Promise<void> {
-    if (process.getuid?.() !== 0 || this.uid === 0) return;
-    const roots = this.options.ownedRoots ?? [];
-    for (const m of spec.mounts) {
-      if (m.hostPath === '/dev/null' || m.hostOwned) continue;
-      if (roots.some((root) => m.hostPath === root || m.hostPath.startsWith(root + '/'))) {
-        await chownTree(m.hostPath, this.uid, this.gid);
-      }
-    }
-  }
-
   async start(spec: SandboxSpec): Promise<AgentProcess> {
+    this.etcDir ??= writeEtcFolder(identityFiles(this.uid, this.gid));
     const args = dockerRunArgs(spec, {
       image: this.image,
       instanceId: this.instanceId,
       uid: this.uid,
       gid: this.gid,
+      etcDir: this.etcDir,
     });
-    await this.prepareOwnership(spec);
+    await prepareFolderOwnership(spec, { uid: this.uid, gid: this.gid }, this.options.ownedRoots ?? []);
     const name = containerName(spec.agentId, spec.runId);
     const child = spawn(this.cli, args, { env: cliEnv(), stdio: ['pipe', 'pipe', 'pipe'] });
+    // The CLI's own complaint (before the container exists) says whether the image is missing.
+    let cliStderr = '';
+    child.stderr.on('data', (chunk: Buffer) => {
+      if (cliStderr.length < 4096) cliStderr += chunk.toString();
+    });
     const proc = wrapChildProcess(child, {
       timeoutMs: spec.limits.timeoutMs,
       // Killing the CLI alone would leave the container running.
@@ -189,6 +196,13 @@ export class DockerSandbox implements SandboxBackend {
           ...info,
           detail: `agent "${spec.agentId}" was stopped after its ${spec.limits.timeoutMs} ms time limit`,
         };
+      }
+      if (info.code === 125 && MISSING_IMAGE.test(cliStderr)) {
+        this.options.logger?.error(
+          { agent: spec.agentId, image: this.image, stderr: cliStderr.trim() },
+          'the agent image is missing; not pulling it',
+        );
+        return { ...info, reason: 'unavailable', detail: MISSING_IMAGE_NOTICE };
       }
       // 137 = SIGKILL inside the container, and we did not send it: the kernel's OOM killer.
       if (info.code === 137 && info.reason === undefined) {

@@ -7,6 +7,7 @@ import { AppleContainerSandbox } from './apple-container.js';
 import { BwrapSandbox } from './bwrap.js';
 import { DockerSandbox } from './docker.js';
 import { NoSandbox } from './none.js';
+import type { HostIdentity } from './folder-ownership.js';
 import type { SandboxBackend, SandboxKind } from './types.js';
 
 export interface BackendDeps {
@@ -16,6 +17,8 @@ export interface BackendDeps {
   image: string;
   /** The instance home: mounts under it are handed to the container uid when the host runs as root. */
   instanceHome?: string;
+  /** The host uid/gid sandboxes run as (folder-ownership.ts: the unprivileged one on a root host). */
+  sandboxUser?: HostIdentity;
   logger?: Logger;
 }
 
@@ -26,6 +29,8 @@ export const sandboxBackends: Record<SandboxKind, (deps: BackendDeps) => Sandbox
       image: d.image,
       instanceId: d.instanceId,
       ownedRoots: owned(d),
+      uid: d.sandboxUser?.uid,
+      gid: d.sandboxUser?.gid,
       logger: d.logger,
     }),
   podman: (d) =>
@@ -34,10 +39,18 @@ export const sandboxBackends: Record<SandboxKind, (deps: BackendDeps) => Sandbox
       image: d.image,
       instanceId: d.instanceId,
       ownedRoots: owned(d),
+      uid: d.sandboxUser?.uid,
+      gid: d.sandboxUser?.gid,
       logger: d.logger,
     }),
   'apple-container': (d) => new AppleContainerSandbox({ image: d.image, instanceId: d.instanceId }),
-  bwrap: (d) => new BwrapSandbox({ instanceId: d.instanceId, logger: d.logger }),
+  bwrap: (d) =>
+    new BwrapSandbox({
+      instanceId: d.instanceId,
+      ownedRoots: owned(d),
+      runAs: process.getuid?.() === 0 ? d.sandboxUser : undefined,
+      logger: d.logger,
+    }),
   ssh: () => {
     throw new Error('the ssh sandbox is not built yet; choose docker, bwrap or auto for this agent');
   },

@@ -58,8 +58,11 @@ export interface SandboxSpec {
 export interface ExitInfo {
   code: number | null;
   signal: NodeJS.Signals | null;
-  /** Set when the sandbox stopped the process itself (timeout, limit). */
-  reason?: 'timeout' | 'killed' | 'limit';
+  /**
+   * Set when the sandbox stopped the process itself (timeout, limit), or could not start it
+   * at all until someone fixes the set-up (unavailable: e.g. the agent image is missing).
+   */
+  reason?: 'timeout' | 'killed' | 'limit' | 'unavailable';
   /** A sentence for the user when the sandbox stopped the run (which limit, how much). */
   detail?: string;
 }

@@ -47,6 +47,34 @@ describe('omniclaw doctor', () => {
     expect(result.stdout).toMatch(/^✓ daemon: not running \(start it with `omniclaw start`\)$/m);
   });
 
+  it('fails for an agent pinned to a sandbox that cannot run it (a missing image), with the fix', async () => {
+    // Never pulled: detection only asks the local daemon whether it has the tag.
+    const home = instance(`
+models:
+  anthropic: { apiKey: sk-ant-doctor-0123456789 }
+sandbox: { image: "omniclaw-agent:no-such-tag-doctor" }
+agents:
+  - { id: main, main: true, sandbox: docker }
+  - { id: helper, sandbox: bwrap }
+`);
+    const result = await cli(home, ['doctor', '--json']);
+    expect(result.code).toBe(1);
+    const found = checks(result.stdout);
+    expect(found).toContainEqual({
+      name: 'sandbox for main',
+      status: 'fail',
+      detail: expect.stringMatching(
+        /^docker \(set in config\) cannot run it: .*the image omniclaw-agent:no-such-tag-doctor is missing; run: omniclaw image build$/,
+      ),
+      fix: expect.stringContaining('omniclaw image build'),
+    });
+    expect(found).toContainEqual({
+      name: 'sandbox for helper',
+      status: 'ok',
+      detail: 'bwrap (set in config)',
+    });
+  });
+
   it('reports credentials from .env as present without printing them, in text and JSON', async () => {
     const home = instance(CONFIG_WITH_SECRETS);
     writeFileSync(

@@ -22,6 +22,8 @@ describe('a minimal file', () => {
     expect(config.sandbox).toEqual({
       default: 'auto',
       image: 'omniclaw-agent:latest',
+      uid: 61000,
+      gid: 61000,
       gateway: { host: '127.0.0.1', port: 0 },
       limits: { memoryMb: 1024, cpus: 1, pids: 256, timeoutMs: 30 * 60_000, diskMb: 1024 },
     });

@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { appleContainerRunArgs } from '../../src/sandbox/apple-container.js';
-import { bwrapArgs } from '../../src/sandbox/bwrap.js';
+import { bwrapArgs, bwrapCommand } from '../../src/sandbox/bwrap.js';
+import { privilegeDropCommand } from '../../src/sandbox/bwrap-stage.js';
 import { bindMountArg, containerName, dockerRunArgs } from '../../src/sandbox/docker.js';
 import type { SandboxSpec } from '../../src/sandbox/types.js';
 
@@ -43,6 +44,27 @@ describe('docker run arguments', () => {
     expect(valuesOf(args, '--memory-swap')).toEqual(['512m']);
     expect(valuesOf(args, '--cpus')).toEqual(['1.5']);
     expect(valuesOf(args, '--user')).toEqual(['1000:1000']);
+  });
+
+  it("names the container's uid in a passwd and group mounted read-only over the image's", () => {
+    const named = dockerRunArgs(spec(), {
+      image: 'i',
+      instanceId: 'i',
+      uid: 61000,
+      gid: 61000,
+      etcDir: '/e',
+    });
+    expect(valuesOf(named, '--mount')).toEqual(
+      expect.arrayContaining([
+        'type=bind,source=/e/passwd,target=/etc/passwd,readonly',
+        'type=bind,source=/e/group,target=/etc/group,readonly',
+      ]),
+    );
+  });
+
+  it('never pulls an image: a missing one is a set-up error, not a download', () => {
+    expect(valuesOf(args, '--pull')).toEqual(['never']);
+    expect(args.indexOf('--pull')).toBeLessThan(args.indexOf('omniclaw-agent:latest'));
   });
 
   it('bounds the RAM-backed /tmp when the spec says how large it may be', () => {
@@ -117,9 +139,11 @@ describe('bwrap arguments', () => {
   });
   const joined = args.join(' ');
 
-  it('unshares every namespace, dies with the host, drops capabilities, runs as uid 1000', () => {
-    expect(args.slice(0, 5)).toEqual([
+  it('unshares every namespace, forbids nested user namespaces, dies with the host, drops capabilities, runs as uid 1000', () => {
+    expect(args.slice(0, 7)).toEqual([
       '--unshare-all',
+      '--unshare-user',
+      '--disable-userns',
       '--die-with-parent',
       '--new-session',
       '--cap-drop',
@@ -157,6 +181,57 @@ describe('bwrap arguments', () => {
       gid: 1000,
     }).join(' ');
     expect(bounded).toContain(`--size ${20 * 1024 * 1024} --tmpfs /tmp`);
+  });
+
+  it("covers /proc's kernel knobs read-only after mounting the sandbox's own /proc", () => {
+    expect(joined).toMatch(
+      /--proc \/proc --ro-bind \/proc\/sys \/proc\/sys --ro-bind-try \/proc\/sysrq-trigger /,
+    );
+    for (const knob of ['irq', 'bus', 'fs'])
+      expect(joined).toContain(`--ro-bind-try /proc/${knob} /proc/${knob}`);
+  });
+
+  it('binds every host source from the stage folder when a root host stages them', () => {
+    const { args: staged, staged: sources } = bwrapCommand(spec(), {
+      etcDir: '/e',
+      nodePath: '/usr/bin/node',
+      system: [{ path: '/usr', dir: true }],
+      uid: 1000,
+      gid: 1000,
+      stageDir: '/tmp/stage',
+    });
+    expect(sources).toEqual(['/srv/omniclaw', '/inst/groups/helper', '/inst/groups/global', '/inst/gw.sock']);
+    const text = staged.join(' ');
+    expect(text).toContain('--ro-bind /tmp/stage/0 /opt/omniclaw');
+    expect(text).toContain('--bind /tmp/stage/1 /workspace/agent');
+    expect(text).toContain('--ro-bind /tmp/stage/2 /workspace/global');
+    expect(text).toContain('--ro-bind /tmp/stage/3 /run/omniclaw/gateway.sock');
+    for (const source of sources) expect(staged).not.toContain(source);
+    expect(text).toContain('--ro-bind /usr /usr'); // system folders are readable by anyone
+  });
+
+  it('stages as root in a private mount namespace, then drops to the sandbox uid for bwrap', () => {
+    const command = privilegeDropCommand({
+      stageDir: '/tmp/stage',
+      sources: ['/a', '/b'],
+      runAs: { uid: 61000, gid: 61001 },
+      bwrap: 'bwrap',
+      args: ['--unshare-all'],
+    });
+    expect(command.slice(0, 5)).toEqual(['/usr/bin/unshare', '--mount', '--propagation', 'private', '--']);
+    expect(command.slice(-11)).toEqual([
+      '/tmp/stage',
+      '/a',
+      '/b',
+      '--',
+      '/usr/bin/setpriv',
+      '--reuid=61000',
+      '--regid=61001',
+      '--clear-groups',
+      '--',
+      'bwrap',
+      '--unshare-all',
+    ]);
   });
 
   it('sets only the spec env', () => {

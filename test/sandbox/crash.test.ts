@@ -67,13 +67,14 @@ afterAll(async () => world?.close());
 
 describe('a host killed while a sandbox runs', () => {
   it('bwrap: the sandbox dies with the host', async () => {
-    const backend = new BwrapSandbox({ instanceId: 'test-crash' });
+    const options = { instanceId: 'test-crash', ownedRoots: [world.paths.home] };
+    const backend = new BwrapSandbox(options);
     const { spec } = probeSpec(world, backend, testAgent('crashy'));
     // A runner file of its own, so other tests' probes are not counted.
     const main = `crash-${randomUUID()}.mjs`;
     copyFileSync(join(world.runnerDir, 'probe-runner.mjs'), join(world.runnerDir, main));
     const crashSpec = { ...spec, runner: { ...spec.runner, main }, env: { ...spec.env, PROBE_STAY: '1' } };
-    await crashHostAfterReady('bwrap', crashSpec, { instanceId: 'test-crash' }, () =>
+    await crashHostAfterReady('bwrap', crashSpec, options, () =>
       expect(processesMentioning(main).length).toBeGreaterThan(0),
     );
     expect(await eventually(() => processesMentioning(main).length === 0)).toBe(true);

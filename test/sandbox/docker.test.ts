@@ -3,7 +3,8 @@ import { mkdirSync, statSync, symlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { containerName, DockerSandbox } from '../../src/sandbox/docker.js';
+import { containerName, DockerSandbox, MISSING_IMAGE_NOTICE } from '../../src/sandbox/docker.js';
+import { startTestHost, until } from '../helpers/host.js';
 import { buildAgentImage } from '../../src/sandbox/image.js';
 import { describeIsolation } from './isolation-suite.js';
 import { createWorld, probeSpec, startProbe, testAgent } from './world.js';
@@ -88,6 +89,51 @@ describe('docker kill', () => {
   });
 });
 
+// A tag no registry has and this host never built: `docker run` must not go looking for it.
+const MISSING = 'omniclaw-agent:no-such-tag-never-pull';
+
+describe('docker with its image missing', () => {
+  it('does not pull: the run ends as unavailable with one sentence saying to build the image', async () => {
+    const world = await createWorld();
+    try {
+      const backend = new DockerSandbox({ image: MISSING, instanceId: 'test-missing-image' });
+      const { spec } = probeSpec(world, backend, testAgent('imageless'));
+      const proc = await backend.start(spec);
+      let stderr = '';
+      proc.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
+      const exit = await proc.exited;
+      expect(exit).toMatchObject({ code: 125, reason: 'unavailable', detail: MISSING_IMAGE_NOTICE });
+      // What the daemon says for --pull never; a pull would have said "Unable to find image … locally".
+      expect(stderr).toMatch(/No such image: omniclaw-agent:no-such-tag-never-pull/);
+      expect(stderr).not.toMatch(/Unable to find image|Pulling/);
+    } finally {
+      await world.close();
+    }
+  });
+
+  it('tells the chat once, without retrying or docker stderr', async () => {
+    const host = await startTestHost(
+      `
+agents:
+  - { id: main, main: true, sandbox: docker }
+routes:
+  - { chat: "mem:x", agent: main }
+`,
+      {
+        backendFor: async () => new DockerSandbox({ image: MISSING, instanceId: 'test-missing-image-host' }),
+      },
+    );
+    try {
+      host.channel.receive('mem:x', 'hello');
+      await until(() => host.channel.sentTo('mem:x').length === 1, 20_000, 'the notice');
+      expect(host.channel.sentTo('mem:x')).toEqual([MISSING_IMAGE_NOTICE]);
+      expect(host.app.store.runs.recent()).toHaveLength(1);
+    } finally {
+      await host.cleanup();
+    }
+  });
+});
+
 describe('docker as a root host', () => {
   it('hands instance folders to the container uid without following an agent-made symlink', async () => {
     const world = await createWorld();
@@ -101,7 +147,7 @@ describe('docker as a root host', () => {
       proc.stdin.write('{"type":"stop"}\n');
       await proc.exited;
       expect(statSync(victim).uid).toBe(0);
-      expect(statSync(join(world.paths.groups, 'linker')).uid).toBe(1000);
+      expect(statSync(join(world.paths.groups, 'linker')).uid).toBe(61000);
     } finally {
       await world.close();
     }

@@ -38,6 +38,33 @@ function findFiles(dir: string, match: RegExp, found: string[] = []): string[] {
   return found;
 }
 
+/** The host's view of a process a probe left with `tag` in its command line: its uids on the host. */
+function hostView(tag: string): { statusUids: number[]; uidMap: number[][] } {
+  for (const pid of readdirSync('/proc').filter((name) => /^\d+$/.test(name))) {
+    let argv: string[];
+    try {
+      argv = readFileSync(`/proc/${pid}/cmdline`, 'utf8').split('\0');
+    } catch {
+      continue;
+    }
+    if (argv[0] !== '/bin/sleep' || !argv.includes(tag)) continue;
+    const status = readFileSync(`/proc/${pid}/status`, 'utf8');
+    const uidLine = /^Uid:\s+(.*)$/m.exec(status)![1]!;
+    const uidMap = readFileSync(`/proc/${pid}/uid_map`, 'utf8')
+      .trim()
+      .split('\n')
+      .map((line) => line.trim().split(/\s+/).map(Number));
+    return { statusUids: uidLine.split(/\s+/).map(Number), uidMap };
+  }
+  throw new Error(`no process with the marker ${tag} on the host`);
+}
+
+/** Maps a uid of the sandbox's namespace to the host's through uid_map as the host reads it. */
+function toHostUid(uidMap: number[][], inside: number): number | undefined {
+  const line = uidMap.find(([first, , count]) => inside >= first! && inside < first! + count!);
+  return line ? line[1]! + (inside - line[0]!) : undefined;
+}
+
 const outcome = (results: ProbeOutcome[], label: string): ProbeOutcome => {
   const found = results.find((r) => r.label === label);
   if (!found) throw new Error(`no probe result labelled ${label}`);
@@ -136,6 +163,71 @@ export function describeIsolation(name: string, makeBackend: (world: World) => S
       expect(readFileSync(join(world.project, 'README.md'), 'utf8')).toBe('the project');
       expect(r('global-write').ok).toBe(true);
       expect(r('search')).toMatchObject({ ok: true });
+    });
+
+    it("keeps the host's kernel settings, nested namespaces and setuid root out of the agent's reach", async () => {
+      const agent = testAgent('escaper');
+      const tag = `0.000${Date.now()}`; // a valid extra interval for sleep, unique on this host
+      const sh = (script: string): Record<string, unknown> => ({
+        op: 'exec',
+        argv: ['/bin/sh', '-c', script],
+      });
+      const built = probeSpec(world, backend, agent);
+      const session = await probeSession(await backend.start(built.spec), built);
+      let results: ProbeOutcome[];
+      let host: ReturnType<typeof hostView>;
+      try {
+        results = await session.send([
+          { label: 'uid', op: 'whoami' },
+          { label: 'name', op: 'exec', argv: ['id', '-un'] },
+          { label: 'marker', op: 'marker', tag },
+          { label: 'core-pattern', ...sh('test -w /proc/sys/kernel/core_pattern') },
+          // Writes back the value it read, so an unfixed sandbox changes nothing on this host.
+          {
+            label: 'printk',
+            ...sh(
+              'v=$(cat /proc/sys/kernel/printk_ratelimit_burst) && echo $v > /proc/sys/kernel/printk_ratelimit_burst',
+            ),
+          },
+          { label: 'sysrq', ...sh('test -w /proc/sysrq-trigger') },
+          { label: 'nested-userns', op: 'exec', argv: ['unshare', '-Urnm', 'true'] },
+          {
+            label: 'setuid',
+            ...sh('cp /bin/true /workspace/agent/suid && chmod 4755 /workspace/agent/suid'),
+          },
+        ]);
+        host = hostView(tag);
+      } finally {
+        await session.stop();
+      }
+      const r = (label: string): ProbeOutcome => outcome(results, label);
+
+      // The agent's uid is nobody's root on the host: neither as the host sees the process,
+      // nor through the uid map of its user namespace.
+      expect(r('marker').ok).toBe(true);
+      expect(host.statusUids.filter((uid) => uid === 0)).toEqual([]);
+      const inside = Number(r('uid').detail.split(':')[0]);
+      expect(toHostUid(host.uidMap, inside)).toBe(host.statusUids[0]);
+      // Whatever uid that is, tools can look it up (git, ssh and os.userInfo() need a name).
+      expect(r('name')).toMatchObject({ ok: true, detail: 'agent' });
+
+      expect(r('core-pattern').ok).toBe(false);
+      expect(r('printk')).toMatchObject({
+        ok: false,
+        detail: expect.stringMatching(/Read-only file system|Permission denied/),
+      });
+      expect(r('sysrq').ok).toBe(false);
+      // unshare ran and was refused (not missing): no nested user namespace, no capabilities back.
+      expect(r('nested-userns')).toMatchObject({
+        ok: false,
+        detail: expect.stringMatching(/^unshare: unshare failed/),
+      });
+
+      expect(r('setuid').ok).toBe(true);
+      const suid = statSync(join(agentFolder(world.paths, agent.id), 'suid'));
+      expect(suid.mode & 0o4000).toBe(0o4000);
+      expect(suid.uid).not.toBe(0);
+      expect(suid.uid).toBe(host.statusUids[0]);
     });
 
     it('stores received files where a racing agent cannot redirect them, read-only for the agent', async () => {
