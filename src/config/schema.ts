@@ -5,7 +5,6 @@
  */
 import { z } from 'zod';
 import { runtimeKinds, mcpServerSpecSchema } from '../protocol/runner-protocol.js';
-import { DEFAULT_SANDBOX_ID } from '../sandbox/folder-ownership.js';
 
 const sandboxChoices = ['auto', 'docker', 'podman', 'apple-container', 'bwrap', 'ssh', 'none'] as const;
 
@@ -22,6 +21,8 @@ export const agentIdSchema = z
   .refine((id) => id !== 'servers', 'the id "servers" is reserved for the shared server folders');
 
 /** Not root (0) and not the overflow id: an unprivileged host uid/gid nobody else should use. */
+/** The default host uid/gid of sandboxes started by a root host (config `sandbox.uid`/`gid`). */
+export const DEFAULT_SANDBOX_ID = 61000;
 const sandboxId = z.number().int().min(1).max(65533).default(DEFAULT_SANDBOX_ID);
 
 const systemTimezone = (): string => Intl.DateTimeFormat().resolvedOptions().timeZone || 'UTC';

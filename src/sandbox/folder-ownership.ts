@@ -9,11 +9,10 @@
 import { execFile } from 'node:child_process';
 import { promisify } from 'node:util';
 import type { SandboxSpec } from './types.js';
+import { DEFAULT_SANDBOX_ID } from '../config/schema.js';
 
 const run = promisify(execFile);
 
-/** The default host uid/gid of sandboxes started by a root host (config `sandbox.uid`/`gid`). */
-export const DEFAULT_SANDBOX_ID = 61000;
 
 export interface HostIdentity {
   uid: number;
