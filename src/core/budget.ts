@@ -25,6 +25,8 @@ export interface BudgetMessageContext {
   resetsAt?: number;
   /** IANA time zone the reset time is shown in. */
   timezone?: string;
+  /** What the refusal means; default: the message was not answered (said to the chat). */
+  refused?: string;
 }
 
 const count = (n: number): string => Math.round(n).toLocaleString('en-US');
@@ -62,7 +64,7 @@ export function checkBudget(
   }
   return {
     allowed: false,
-    message: `${who} daily budget is spent (${spent.join(' and ')} used today), so this message was not answered. ${resets}`,
+    message: `${who} daily budget is spent (${spent.join(' and ')} used today), so ${context.refused ?? 'this message was not answered'}. ${resets}`,
   };
 }
 
