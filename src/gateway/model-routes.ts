@@ -206,7 +206,14 @@ export function createModelRouteHandler(deps: ModelRouteDeps): ModelRouteHandler
           () => requestBytes,
           (usage, how) => {
             log.debug({ ...usage, how }, 'gateway: model usage');
-            charge.record(grantee, usage, how);
+            // After the reply has gone out: the agent never waits for the bookkeeping.
+            setImmediate(() => {
+              try {
+                charge.record(grantee, usage, how);
+              } catch (err) {
+                log.error({ err: (err as Error).message, ...usage }, 'gateway: could not record model usage');
+              }
+            });
           },
         );
         upstreamRes.once('end', settle);
