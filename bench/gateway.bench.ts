@@ -2,7 +2,9 @@
  * Gateway added latency per model request: the same small POST sent straight to a fake
  * upstream, through the gateway over TCP, and through the in-sandbox forwarder and the
  * Unix socket (the Linux path). Keep-alive everywhere, one request at a time, as an
- * engine's model turns are. Added latency = gateway p50 − direct p50.
+ * engine's model turns are. Added latency = gateway p50 − direct p50. The gateway meters
+ * usage as the host does (real SQLite: a budget check before and a usage row update after
+ * each call), and the upstream answers with an Anthropic usage block for it to read.
  */
 import http from 'node:http';
 import { mkdtempSync, rmSync } from 'node:fs';
@@ -13,6 +15,9 @@ import { startGateway } from '../src/gateway/gateway.js';
 import { startForwarder } from '../runner/src/forwarder.js';
 import { silentLogger } from '../src/observability/logger.js';
 import { startFakeUpstream } from '../test/fakes/fake-upstream.js';
+import { openStore } from '../src/store/index.js';
+import { parseConfigText } from '../src/config/load.js';
+import { createGatewayMeter } from '../src/core/gateway-meter.js';
 
 const WARMUP = 300;
 const SAMPLES = 3000;
@@ -63,6 +68,26 @@ export default async function gatewayBench(): Promise<BenchResult[]> {
   const socketPath = join(dir, 'gateway.sock');
   const upstream = await startFakeUpstream();
   upstream.record = false;
+  const reply = JSON.stringify({
+    id: 'msg_bench',
+    type: 'message',
+    role: 'assistant',
+    content: [{ type: 'text', text: 'ok' }],
+    usage: { input_tokens: 12, output_tokens: 7, cache_read_input_tokens: 0, cache_creation_input_tokens: 0 },
+  });
+  upstream.handle((_req, res) => {
+    res.writeHead(200, { 'content-type': 'application/json', 'content-length': Buffer.byteLength(reply) });
+    res.end(reply);
+  });
+  const store = openStore(join(dir, 'bench.db'));
+  const config = parseConfigText(
+    'agents: [{ id: bench, budget: { dailyTokens: 1000000000000 } }]',
+    'bench.yaml',
+    {
+      env: {},
+    },
+  );
+  for (const id of ['bench-tcp', 'bench-sock']) store.runs.start({ id, agent: 'bench' });
   const forwarder = await startForwarder(socketPath, 0);
   const gateway = await startGateway({
     socketPath,
@@ -70,6 +95,7 @@ export default async function gatewayBench(): Promise<BenchResult[]> {
     forwarderPort: forwarder.port,
     models: { anthropic: { baseUrl: upstream.url, apiKey: 'sk-bench-real-key' } },
     logger: silentLogger(),
+    meter: createGatewayMeter({ runs: store.runs, agents: () => config.agents, timezone: 'UTC' }),
   });
   try {
     const tcpGrant = gateway.grant({
@@ -123,6 +149,7 @@ export default async function gatewayBench(): Promise<BenchResult[]> {
     await gateway.close();
     await forwarder.close();
     await upstream.close();
+    store.close();
     rmSync(dir, { recursive: true, force: true });
   }
 }

@@ -25,6 +25,8 @@ import { AgentToolDispatcher } from './tools/dispatcher.js';
 import { loadPluginTools, pluginDirectory } from './tools/plugins.js';
 import { modelRefusal, budgetRefusal } from './core/run-checks.js';
 import { startOfDay, startOfNextDay } from './core/budget.js';
+import { createGatewayMeter } from './core/gateway-meter.js';
+import type { Usage } from './protocol/runner-protocol.js';
 import { startGateway, type StartedGateway } from './gateway/gateway.js';
 import { buildSandboxSpec } from './sandbox/spec.js';
 import { loadMountAllowlist, defaultAllowlistPath } from './sandbox/mounts.js';
@@ -111,6 +113,13 @@ export async function startApp(options: AppOptions): Promise<App> {
     onResult: (entry, result) => metrics.messagesOut.inc({ channel: entry.channel, result }),
   });
 
+  const countUsage = (agent: string, usage: Usage): void => {
+    metrics.tokens.inc({ agent, kind: 'input' }, usage.inputTokens);
+    metrics.tokens.inc({ agent, kind: 'output' }, usage.outputTokens);
+    metrics.tokens.inc({ agent, kind: 'cache_read' }, usage.cacheReadTokens);
+    metrics.tokens.inc({ agent, kind: 'cache_write' }, usage.cacheWriteTokens);
+    if (usage.costUsd) metrics.costUsd.inc({ agent }, usage.costUsd);
+  };
   const gateway =
     options.gateway === false
       ? undefined
@@ -119,6 +128,13 @@ export async function startApp(options: AppOptions): Promise<App> {
           tcp: config.sandbox.gateway,
           models: () => config.models,
           logger,
+          meter: createGatewayMeter({
+            runs: store.runs,
+            agents: () => config.agents,
+            timezone: config.instance.timezone,
+            now: options.now,
+            counted: countUsage,
+          }),
         });
 
   const plugins = await loadPluginTools({ dir: pluginDirectory(paths.home), logger, reservedNames: [] });
@@ -166,6 +182,7 @@ export async function startApp(options: AppOptions): Promise<App> {
     table,
     logger,
     now: options.now,
+    meteredAtGateway: gateway !== undefined,
     notify: (chat, notice, context) => channels.notify(chat, notice, context),
     channelOf: (chat) => channels.forChat(chat)?.name,
     defaultModel: (agent) => defaultModels[agent.runtime],
@@ -180,13 +197,7 @@ export async function startApp(options: AppOptions): Promise<App> {
         const at = promptedAt.get(run.id);
         if (at !== undefined) metrics.replyLatency.observe({ agent: run.agent.id }, (Date.now() - at) / 1000);
       },
-      usage: (agent, usage) => {
-        metrics.tokens.inc({ agent, kind: 'input' }, usage.inputTokens);
-        metrics.tokens.inc({ agent, kind: 'output' }, usage.outputTokens);
-        metrics.tokens.inc({ agent, kind: 'cache_read' }, usage.cacheReadTokens);
-        metrics.tokens.inc({ agent, kind: 'cache_write' }, usage.cacheWriteTokens);
-        if (usage.costUsd) metrics.costUsd.inc({ agent }, usage.costUsd);
-      },
+      usage: countUsage,
     },
   };
 

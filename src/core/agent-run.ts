@@ -19,6 +19,7 @@ import { RunnerConnection } from './runner-connection.js';
 import { formatMessages, stripInternal } from './prompt.js';
 import { isTriggered, routeFor, type RoutingTable } from './router.js';
 import { decideSession } from './session-policy.js';
+import { runnerUsageToRecord } from './gateway-meter.js';
 
 export interface RunDeps {
   store: Store;
@@ -34,6 +35,8 @@ export interface RunDeps {
   now?: () => number;
   /** How long `stop` waits for a clean exit before killing. */
   stopGraceMs?: number;
+  /** The gateway counts the runs' tokens (gateway-meter.ts): the runner's counts are not added again. */
+  meteredAtGateway?: boolean;
 }
 
 export interface RunObserver {
@@ -373,9 +376,10 @@ export class AgentRun {
     const turn = this.turns.splice(index, 1)[0]!;
     if (turn && !turn.answered && turn.error) this.apologise(turn, turn.error);
     else if (turn) this.deps.store.cursors.advance(this.agent.id, this.chat, turn.lastMessageId);
-    if (event.usage) {
-      this.deps.store.runs.addUsage(this.id, event.usage);
-      this.deps.observe?.usage?.(this.agent.id, event.usage);
+    const usage = event.usage && runnerUsageToRecord(event.usage, this.deps.meteredAtGateway ?? false);
+    if (usage) {
+      this.deps.store.runs.addUsage(this.id, usage);
+      this.deps.observe?.usage?.(this.agent.id, usage);
     }
     if (this.turns.length === 0 && this.state === 'busy') {
       this.state = 'idle';

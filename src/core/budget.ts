@@ -3,6 +3,8 @@
  * sums today's usage from the runs table (from `startOfDay` in the instance time zone) and
  * tells the chat the message when the budget is spent.
  */
+import { DateTime } from 'luxon';
+
 export interface DailyBudget {
   dailyTokens?: number;
   dailyUsd?: number;
@@ -23,6 +25,8 @@ export interface BudgetMessageContext {
   resetsAt?: number;
   /** IANA time zone the reset time is shown in. */
   timezone?: string;
+  /** What the refusal means; default: the message was not answered (said to the chat). */
+  refused?: string;
 }
 
 const count = (n: number): string => Math.round(n).toLocaleString('en-US');
@@ -60,74 +64,31 @@ export function checkBudget(
   }
   return {
     allowed: false,
-    message: `${who} daily budget is spent (${spent.join(' and ')} used today), so this message was not answered. ${resets}`,
+    message: `${who} daily budget is spent (${spent.join(' and ')} used today), so ${context.refused ?? 'this message was not answered'}. ${resets}`,
   };
 }
 
 // ---------------------------------------------------------------- days in a time zone
 
-const formatters = new Map<string, Intl.DateTimeFormat>();
-
-function dateFormatter(timezone: string): Intl.DateTimeFormat {
-  let formatter = formatters.get(timezone);
-  if (!formatter) {
-    try {
-      formatter = new Intl.DateTimeFormat('en-US', {
-        timeZone: timezone,
-        year: 'numeric',
-        month: 'numeric',
-        day: 'numeric',
-      });
-    } catch {
-      throw new RangeError(
-        `unknown time zone "${timezone}" (instance.timezone in omniclaw.yaml); use an IANA name such as "Europe/Berlin"`,
-      );
-    }
-    formatters.set(timezone, formatter);
+function zoned(now: number, timezone: string): DateTime {
+  const local = DateTime.fromMillis(Math.floor(now), { zone: timezone });
+  if (!local.isValid) {
+    throw new RangeError(
+      `unknown time zone "${timezone}" (instance.timezone in omniclaw.yaml); use an IANA name such as "Europe/Berlin"`,
+    );
   }
-  return formatter;
-}
-
-/** The local calendar date at `t` as one comparable number, yyyymmdd. */
-function localDate(t: number, timezone: string): number {
-  let year = 0;
-  let month = 0;
-  let day = 0;
-  for (const part of dateFormatter(timezone).formatToParts(t)) {
-    if (part.type === 'year') year = Number(part.value);
-    else if (part.type === 'month') month = Number(part.value);
-    else if (part.type === 'day') day = Number(part.value);
-  }
-  return year * 10_000 + month * 100 + day;
+  return local;
 }
 
 /**
- * The first millisecond in (lo, hi] whose local date passes `test`, given that `lo` fails
- * and `hi` passes. Searching the instant itself (rather than adding 24 h or assuming 00:00
- * exists) keeps 23- and 25-hour DST days and zones whose midnight is skipped right.
+ * Epoch ms when the local day containing `now` began in `timezone` (IANA). Luxon handles
+ * 23- and 25-hour DST days and zones whose midnight is skipped (the day starts at 01:00).
  */
-function firstInstant(lo: number, hi: number, test: (t: number) => boolean): number {
-  while (hi - lo > 1) {
-    const mid = Math.floor((lo + hi) / 2);
-    if (test(mid)) hi = mid;
-    else lo = mid;
-  }
-  return hi;
-}
-
-/** No calendar day is longer than this, so ±50 h always crosses a date boundary. */
-const SEARCH_SPAN_MS = 50 * 3600_000;
-
-/** Epoch ms when the local day containing `now` began in `timezone` (IANA). */
 export function startOfDay(now: number, timezone: string): number {
-  const t = Math.floor(now);
-  const today = localDate(t, timezone);
-  return firstInstant(t - SEARCH_SPAN_MS, t, (x) => localDate(x, timezone) >= today);
+  return zoned(now, timezone).startOf('day').toMillis();
 }
 
 /** Epoch ms when the next local day begins in `timezone`: when a daily budget resets. */
 export function startOfNextDay(now: number, timezone: string): number {
-  const t = Math.floor(now);
-  const today = localDate(t, timezone);
-  return firstInstant(t, t + SEARCH_SPAN_MS, (x) => localDate(x, timezone) > today);
+  return zoned(now, timezone).startOf('day').plus({ days: 1 }).startOf('day').toMillis();
 }

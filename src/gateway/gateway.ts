@@ -13,7 +13,7 @@ import http, { type IncomingMessage, type ServerResponse } from 'node:http';
 import type { Socket } from 'node:net';
 import type { Duplex } from 'node:stream';
 import type { Logger } from 'pino';
-import type { Gateway, GrantRequest, RunGrant } from './types.js';
+import type { Gateway, GrantRequest, ModelMeter, RunGrant } from './types.js';
 import { RunTokens } from './tokens.js';
 import { parseHostRules, parseAuthority, formatAuthority } from './host-match.js';
 import { createModelRouteHandler, type ModelUpstreams } from './model-routes.js';
@@ -50,6 +50,8 @@ export interface GatewayOptions {
   maxConnectionsPerRun?: number;
   /** Open connections per listener, authenticated or not; default 512. Protects the host's file descriptors. */
   maxConnections?: number;
+  /** Counts every model call's usage per run and enforces budgets; none: unmetered (tests). */
+  meter?: ModelMeter;
 }
 
 export interface StartedGateway extends Gateway {
@@ -85,6 +87,7 @@ export async function startGateway(options: GatewayOptions): Promise<StartedGate
     upstreams,
     logger,
     upstreamIdleTimeoutMs: options.upstreamIdleTimeoutMs ?? 10 * 60_000,
+    meter: options.meter,
   });
   const proxy = createProxyHandlers({
     tokens,

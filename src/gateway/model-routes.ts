@@ -2,9 +2,12 @@
  * Model routes: `/anthropic/*` and `/openai/*` from a sandbox, forwarded to the configured
  * upstream with the real credential injected and the run token removed.
  *
- * Bodies stream in both directions and are never buffered or logged, so server-sent
- * events reach the agent chunk by chunk. Upstream errors pass through with their status;
- * an unreachable upstream becomes a 502 that says which upstream and why.
+ * Only the calls the runtimes make pass (model-calls.ts); anything else gets a 403 before it
+ * reaches the upstream. Bodies stream in both directions and are never logged, so
+ * server-sent events reach the agent chunk by chunk; the usage meter reads them on the way
+ * past and the run is charged for every call (model-usage.ts), and a run whose agent has
+ * spent its daily budget is refused before the call. Upstream errors pass through with
+ * their status; an unreachable upstream becomes a 502 that says which upstream and why.
  */
 import http, { type IncomingMessage, type ServerResponse, type OutgoingHttpHeaders } from 'node:http';
 import https from 'node:https';
@@ -19,6 +22,9 @@ import {
   SANDBOX_CREDENTIAL_HEADERS,
 } from './http-headers.js';
 import { sendJsonError } from './respond.js';
+import { allowedModelCall, ACCOUNT_SELECTING_HEADERS, type ModelCall } from './model-calls.js';
+import { UsageMeter, estimateUsage } from './model-usage.js';
+import type { ModelMeter } from './types.js';
 
 /** The real credentials, from omniclaw.yaml `models`. Never leaves the host. */
 export interface ModelUpstreams {
@@ -33,7 +39,12 @@ export interface ModelRouteDeps {
   logger: Logger;
   /** Idle time on an upstream socket before the request fails, ms (model turns can be slow). */
   upstreamIdleTimeoutMs: number;
+  /** Charges each call to its run and refuses runs over budget; none: calls are not metered. */
+  meter?: ModelMeter;
 }
+
+/** Budget refusals must not be retried: both vendors' SDKs honour this header. */
+const NO_RETRY = { 'x-should-retry': 'false' };
 
 interface ParsedBase {
   module: typeof http | typeof https;
@@ -88,8 +99,13 @@ export function createModelRouteHandler(deps: ModelRouteDeps): ModelRouteHandler
     upstreams: ModelUpstreams,
     base: ParsedBase,
   ): OutgoingHttpHeaders {
-    const headers = forwardableHeaders(req.headers, SANDBOX_CREDENTIAL_HEADERS);
+    const headers = forwardableHeaders(req.headers, [
+      ...SANDBOX_CREDENTIAL_HEADERS,
+      ...ACCOUNT_SELECTING_HEADERS,
+    ]);
     headers.host = base.hostHeader;
+    // The usage meter reads the body as it passes: a compressed one would hide the usage.
+    headers['accept-encoding'] = 'identity';
     if (route === 'anthropic') injectAnthropicCredential(headers, upstreams.anthropic ?? {});
     else injectOpenAiCredential(headers, upstreams.openai?.apiKey);
     return headers;
@@ -123,6 +139,12 @@ export function createModelRouteHandler(deps: ModelRouteDeps): ModelRouteHandler
       );
       return;
     }
+    const allowed = allowedModelCall(target.route, req.method ?? '', target.rest);
+    if (!allowed.ok) {
+      log.warn({ method: req.method, path: target.rest.slice(0, 80) }, 'gateway: model call not allowed');
+      sendJsonError(res, 403, 'permission_error', allowed.reason);
+      return;
+    }
     const upstreams = deps.upstreams();
     const config = upstreams[target.route];
     if (!config) {
@@ -138,6 +160,12 @@ export function createModelRouteHandler(deps: ModelRouteDeps): ModelRouteHandler
     if (typeof base === 'string') {
       log.error({ route: target.route }, `gateway: ${base}`);
       sendJsonError(res, 502, 'api_error', `models.${target.route}: ${base}`);
+      return;
+    }
+    const overBudget = deps.meter?.admit(grantee);
+    if (overBudget) {
+      log.info('gateway: model call refused, daily budget spent');
+      sendJsonError(res, 403, 'permission_error', overBudget, NO_RETRY);
       return;
     }
     const untrack = grantee.track(res.socket ?? res);
@@ -164,10 +192,34 @@ export function createModelRouteHandler(deps: ModelRouteDeps): ModelRouteHandler
     upstreamReq.on('timeout', () =>
       upstreamReq.destroy(new Error(`no data for ${deps.upstreamIdleTimeoutMs} ms`)),
     );
+    let requestBytes = 0;
+    req.on('data', (chunk: Buffer) => (requestBytes += chunk.length));
     upstreamReq.on('response', (upstreamRes) => {
       res.writeHead(upstreamRes.statusCode ?? 502, forwardableHeaders(upstreamRes.headers));
       // Send the headers now: an SSE client waits for them before the first event.
       res.flushHeaders();
+      const charge = deps.meter && isSuccess(upstreamRes.statusCode) ? deps.meter : undefined;
+      if (charge) {
+        const settle = meterResponse(
+          allowed.call,
+          upstreamRes,
+          () => requestBytes,
+          (usage, how) => {
+            log.debug({ ...usage, how }, 'gateway: model usage');
+            // After the reply has gone out: the agent never waits for the bookkeeping.
+            setImmediate(() => {
+              try {
+                charge.record(grantee, usage, how);
+              } catch (err) {
+                log.error({ err: (err as Error).message, ...usage }, 'gateway: could not record model usage');
+              }
+            });
+          },
+        );
+        upstreamRes.once('end', settle);
+        // Cut short (agent gone, run revoked): the upstream charged for what it sent.
+        res.once('close', settle);
+      }
       upstreamRes.pipe(res);
       upstreamRes.on('error', () => res.destroy());
       upstreamRes.on('end', () => {
@@ -215,4 +267,31 @@ export function createModelRouteHandler(deps: ModelRouteDeps): ModelRouteHandler
       agents['https:'].destroy();
     },
   });
+}
+
+const isSuccess = (status: number | undefined): boolean =>
+  status !== undefined && status >= 200 && status < 300;
+
+/** Feeds `response` through a usage meter; the returned function reports once, at the end. */
+function meterResponse(
+  call: ModelCall,
+  response: IncomingMessage,
+  requestBytes: () => number,
+  report: (usage: ReturnType<typeof estimateUsage>, how: 'reported' | 'estimated') => void,
+): () => void {
+  if (call.usage === 'none') return () => undefined;
+  const meter = new UsageMeter(call.usage, response.headers['content-type']);
+  let responseBytes = 0;
+  response.on('data', (chunk: Buffer) => {
+    responseBytes += chunk.length;
+    meter.write(chunk);
+  });
+  let settled = false;
+  return () => {
+    if (settled) return;
+    settled = true;
+    const reported = meter.end();
+    if (reported) report(reported, 'reported');
+    else report(estimateUsage(requestBytes(), responseBytes), 'estimated');
+  };
 }

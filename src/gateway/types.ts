@@ -3,6 +3,19 @@
  * gets endpoints and a per-run token that dies with the run.
  */
 import type { ModelEndpoint } from '../protocol/runner-protocol.js';
+import type { RunIdentity } from './tokens.js';
+import type { MeteredUsage } from './model-usage.js';
+
+/**
+ * Charges model calls to runs and keeps runs inside their agent's daily budget. The gateway
+ * is the one place every model call passes, so it is the single source of token usage.
+ */
+export interface ModelMeter {
+  /** Before a call: a refusal (for the agent) when the run's agent has spent its budget. */
+  admit(run: RunIdentity): string | undefined;
+  /** After a successful call: what it used, as the upstream reported it or estimated by size. */
+  record(run: RunIdentity, usage: MeteredUsage, how: 'reported' | 'estimated'): void;
+}
 
 export interface RunGrant {
   /** Endpoints as seen from inside the sandbox (through the in-sandbox forwarder on Linux). */

@@ -306,10 +306,10 @@ describe('plain-HTTP proxying (absolute URI)', () => {
       const port = new URL(local.tcpUrl!).port;
       const reply = await rawExchange(
         { port: Number(port) },
-        `GET ${local.tcpUrl}/openai/models HTTP/1.1\r\nHost: 127.0.0.1:${port}\r\nAuthorization: Bearer ${grant.token}\r\nConnection: close\r\n\r\n`,
+        `POST ${local.tcpUrl}/openai/chat/completions HTTP/1.1\r\nHost: 127.0.0.1:${port}\r\nAuthorization: Bearer ${grant.token}\r\nConnection: close\r\n\r\n`,
       );
       expect(reply).toMatch(/^HTTP\/1\.1 200/);
-      expect(up.requests[0]).toMatchObject({ url: '/models' });
+      expect(up.requests[0]).toMatchObject({ url: '/chat/completions' });
       expect(up.requests[0]!.headers.authorization).toBe('Bearer sk-real');
     } finally {
       await local.close();

@@ -98,6 +98,7 @@ describe('gateway over a Unix socket, reached through the in-sandbox forwarder',
           {
             host: '127.0.0.1',
             port: forwarder.port,
+            method: 'POST',
             path: '/anthropic/v1/messages',
             headers: { 'x-api-key': grant.token },
           },
@@ -153,26 +154,44 @@ describe('gateway over a Unix socket, reached through the in-sandbox forwarder',
         '*',
         '-H',
         `x-api-key: ${grant.token}`,
-        `${grant.endpoints.anthropic!.baseUrl}/v1/models`,
+        '-X',
+        'POST',
+        `${grant.endpoints.anthropic!.baseUrl}/v1/messages`,
       ],
       { env },
     );
-    expect(JSON.parse(model.stdout)).toMatchObject({ url: '/v1/models' });
+    expect(JSON.parse(model.stdout)).toMatchObject({ url: '/v1/messages' });
   });
 
   it('survives the gateway going away: connections fail, and work again once it is back', async () => {
     const grant = socketGrant();
     await gateway.close();
-    const whileDown = await rawExchange(inside, 'GET /anthropic/v1/models HTTP/1.1\r\nHost: x\r\n\r\n', 2000);
+    const whileDown = await rawExchange(
+      inside,
+      'POST /anthropic/v1/messages HTTP/1.1\r\nHost: x\r\n\r\n',
+      2000,
+    );
     expect(whileDown).toBe(''); // connection reset: the forwarder does not speak HTTP
     gateway = await start();
     const fresh = socketGrant();
     expect(
-      (await send(inside, { path: '/anthropic/v1/models', headers: { 'x-api-key': fresh.token } })).status,
+      (
+        await send(inside, {
+          method: 'POST',
+          path: '/anthropic/v1/messages',
+          headers: { 'x-api-key': fresh.token },
+        })
+      ).status,
     ).toBe(200);
     // The old gateway's grants died with it.
     expect(
-      (await send(inside, { path: '/anthropic/v1/models', headers: { 'x-api-key': grant.token } })).status,
+      (
+        await send(inside, {
+          method: 'POST',
+          path: '/anthropic/v1/messages',
+          headers: { 'x-api-key': grant.token },
+        })
+      ).status,
     ).toBe(401);
   });
 
@@ -220,7 +239,7 @@ describe('the gateway socket file', () => {
       (
         await send(
           { path: socketPath },
-          { path: '/anthropic/v1/models', headers: { 'x-api-key': grant.token } },
+          { method: 'POST', path: '/anthropic/v1/messages', headers: { 'x-api-key': grant.token } },
         )
       ).status,
     ).toBe(200);
@@ -234,7 +253,7 @@ describe('the gateway socket file', () => {
       (
         await send(
           { path: socketPath },
-          { path: '/anthropic/v1/models', headers: { 'x-api-key': grant.token } },
+          { method: 'POST', path: '/anthropic/v1/messages', headers: { 'x-api-key': grant.token } },
         )
       ).status,
     ).toBe(200);

@@ -57,7 +57,11 @@ beforeEach(async () => {
 afterEach(async () => {
   // Whatever happened, the gateway still serves an honest request.
   upstream.handle((_req, res) => res.end('{}'));
-  const honest = await send(peer, { path: '/anthropic/v1/models', headers: { 'x-api-key': token } });
+  const honest = await send(peer, {
+    method: 'POST',
+    path: '/anthropic/v1/messages',
+    headers: { 'x-api-key': token },
+  });
   expect(honest.status).toBe(200);
   await gateway.close();
   await upstream.close();
@@ -72,7 +76,7 @@ describe('hostile input', () => {
   it('answers 431 to a huge header block and forwards nothing', async () => {
     const raw = await rawExchange(
       peer,
-      `GET /anthropic/v1/messages HTTP/1.1\r\nHost: x\r\nx-api-key: ${token}\r\nX-Big: ${'a'.repeat(64 * 1024)}\r\n\r\n`,
+      `POST /anthropic/v1/messages HTTP/1.1\r\nHost: x\r\nx-api-key: ${token}\r\nX-Big: ${'a'.repeat(64 * 1024)}\r\n\r\n`,
     );
     expect(statusOf(raw)).toBe(431);
     expect(modelRequests()).toBe(0);
@@ -82,7 +86,7 @@ describe('hostile input', () => {
     for (const line of [
       'GARBAGE\r\n\r\n',
       'GET\r\n\r\n',
-      'GET /anthropic/v1/messages HTTP/9.9\r\n\r\n',
+      'POST /anthropic/v1/messages HTTP/9.9\r\n\r\n',
       '\x00\x01\x02 / HTTP/1.1\r\n\r\n',
     ]) {
       expect(statusOf(await rawExchange(peer, line)), JSON.stringify(line)).toBe(400);
@@ -137,7 +141,7 @@ describe('hostile input', () => {
     it('refuses a bare CR inside a header value', async () => {
       const raw = await rawExchange(
         peer,
-        `GET /anthropic/v1/messages HTTP/1.1\r\nHost: x\r\nx-api-key: ${token}\r\nX-Note: a\rx-api-key: sk-attacker\r\n\r\n`,
+        `POST /anthropic/v1/messages HTTP/1.1\r\nHost: x\r\nx-api-key: ${token}\r\nX-Note: a\rx-api-key: sk-attacker\r\n\r\n`,
       );
       expect(statusOf(raw)).toBe(400);
       expect(modelRequests()).toBe(0);
@@ -173,7 +177,7 @@ describe('hostile input', () => {
     it('cannot override the injected key: a second x-api-key makes the token unreadable (401)', async () => {
       const raw = await rawExchange(
         peer,
-        `GET /anthropic/v1/messages HTTP/1.1\r\nHost: x\r\nx-api-key: ${token}\r\nx-api-key: sk-attacker\r\nConnection: close\r\n\r\n`,
+        `POST /anthropic/v1/messages HTTP/1.1\r\nHost: x\r\nx-api-key: ${token}\r\nx-api-key: sk-attacker\r\nConnection: close\r\n\r\n`,
       );
       expect(statusOf(raw)).toBe(401);
       expect(modelRequests()).toBe(0);
@@ -182,7 +186,7 @@ describe('hostile input', () => {
     it('never lets a sandbox-sent credential header reach the upstream next to the real one', async () => {
       await rawExchange(
         peer,
-        `GET /anthropic/v1/messages HTTP/1.1\r\nHost: evil.example\r\nAuthorization: Bearer sk-attacker\r\nx-api-key: ${token}\r\nConnection: close\r\n\r\n`,
+        `POST /anthropic/v1/messages HTTP/1.1\r\nHost: evil.example\r\nAuthorization: Bearer sk-attacker\r\nx-api-key: ${token}\r\nConnection: close\r\n\r\n`,
       );
       const seen = upstream.requests.find((r) => r.url === '/v1/messages')!;
       expect(seen.headers['x-api-key']).toBe(REAL_KEY);
@@ -213,7 +217,7 @@ describe('hostile input', () => {
   it('treats an absurdly long token as unknown', async () => {
     const raw = await rawExchange(
       peer,
-      `GET /anthropic/v1/messages HTTP/1.1\r\nHost: x\r\nx-api-key: ocgw_${'A'.repeat(8000)}\r\nConnection: close\r\n\r\n`,
+      `POST /anthropic/v1/messages HTTP/1.1\r\nHost: x\r\nx-api-key: ocgw_${'A'.repeat(8000)}\r\nConnection: close\r\n\r\n`,
     );
     expect(statusOf(raw)).toBe(401);
   });
@@ -275,6 +279,7 @@ describe('hostile input', () => {
           {
             host: '127.0.0.1',
             port: peer.port,
+            method: 'POST',
             path: '/anthropic/v1/messages',
             headers: { 'x-api-key': token },
           },
@@ -303,6 +308,7 @@ describe('hostile input', () => {
             {
               host: '127.0.0.1',
               port: peer.port,
+              method: 'POST',
               path: '/anthropic/v1/messages',
               headers: { 'x-api-key': token },
             },

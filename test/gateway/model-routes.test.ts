@@ -83,7 +83,8 @@ describe('model routes', () => {
   it('accepts the run token as Authorization: Bearer and strips it', async () => {
     const grant = grantRun();
     const reply = await send(peer, {
-      path: '/anthropic/v1/models',
+      method: 'POST',
+      path: '/anthropic/v1/messages',
       headers: { authorization: `Bearer ${grant.token}` },
     });
     expect(reply.status).toBe(200);
@@ -124,7 +125,8 @@ describe('model routes', () => {
     models = { openai: { baseUrl: `${upstream.url}/v1` } };
     const grant = grantRun();
     const reply = await send(peer, {
-      path: '/openai/models',
+      method: 'POST',
+      path: '/openai/chat/completions',
       headers: { authorization: `Bearer ${grant.token}` },
     });
     expect(reply.status).toBe(200);
@@ -139,7 +141,7 @@ describe('model routes', () => {
     ['a Basic header', { authorization: 'Basic b21uaWNsYXc6eA==' }],
   ])('refuses %s with 401 before anything reaches the upstream', async (_label, headers) => {
     grantRun();
-    const reply = await send(peer, { path: '/anthropic/v1/messages', headers });
+    const reply = await send(peer, { method: 'POST', path: '/anthropic/v1/messages', headers });
     expect(reply.status).toBe(401);
     expect(JSON.parse(reply.body)).toMatchObject({ type: 'error', error: { type: 'authentication_error' } });
     expect(upstream.requests).toHaveLength(0);
@@ -148,11 +150,23 @@ describe('model routes', () => {
   it('refuses a revoked token at once', async () => {
     const grant = grantRun();
     expect(
-      (await send(peer, { path: '/anthropic/v1/models', headers: { 'x-api-key': grant.token } })).status,
+      (
+        await send(peer, {
+          method: 'POST',
+          path: '/anthropic/v1/messages',
+          headers: { 'x-api-key': grant.token },
+        })
+      ).status,
     ).toBe(200);
     grant.revoke();
     expect(
-      (await send(peer, { path: '/anthropic/v1/models', headers: { 'x-api-key': grant.token } })).status,
+      (
+        await send(peer, {
+          method: 'POST',
+          path: '/anthropic/v1/messages',
+          headers: { 'x-api-key': grant.token },
+        })
+      ).status,
     ).toBe(401);
     expect(upstream.requests).toHaveLength(1);
     expect(gateway.activeGrants).toBe(0);
@@ -164,12 +178,22 @@ describe('model routes', () => {
     expect(first.token).not.toBe(second.token);
     first.revoke();
     expect(
-      (await send(peer, { path: '/openai/models', headers: { authorization: `Bearer ${first.token}` } }))
-        .status,
+      (
+        await send(peer, {
+          method: 'POST',
+          path: '/openai/chat/completions',
+          headers: { authorization: `Bearer ${first.token}` },
+        })
+      ).status,
     ).toBe(401);
     expect(
-      (await send(peer, { path: '/openai/models', headers: { authorization: `Bearer ${second.token}` } }))
-        .status,
+      (
+        await send(peer, {
+          method: 'POST',
+          path: '/openai/chat/completions',
+          headers: { authorization: `Bearer ${second.token}` },
+        })
+      ).status,
     ).toBe(200);
   });
 
@@ -219,6 +243,7 @@ describe('model routes', () => {
         {
           host: '127.0.0.1',
           port: peer.port,
+          method: 'POST',
           path: '/anthropic/v1/messages',
           headers: { 'x-api-key': grant.token },
         },
@@ -254,6 +279,7 @@ describe('model routes', () => {
           {
             host: '127.0.0.1',
             port: at.port,
+            method: 'POST',
             path: '/anthropic/v1/messages',
             headers: { 'x-api-key': grant.token },
           },
@@ -262,6 +288,7 @@ describe('model routes', () => {
         req.end();
       });
       const second = await send(at, {
+        method: 'POST',
         path: '/anthropic/v1/messages',
         headers: { 'x-api-key': grant.token },
       });
@@ -279,7 +306,11 @@ describe('model routes', () => {
       res.end('{"type":"error","error":{"type":"rate_limit_error","message":"slow down"}}');
     });
     const grant = grantRun();
-    const reply = await send(peer, { path: '/anthropic/v1/messages', headers: { 'x-api-key': grant.token } });
+    const reply = await send(peer, {
+      method: 'POST',
+      path: '/anthropic/v1/messages',
+      headers: { 'x-api-key': grant.token },
+    });
     expect(reply.status).toBe(429);
     expect(reply.headers['retry-after']).toBe('7');
     expect(JSON.parse(reply.body)).toMatchObject({
@@ -291,7 +322,11 @@ describe('model routes', () => {
     const closedPort = await freePort();
     models = { anthropic: { baseUrl: `http://127.0.0.1:${closedPort}`, apiKey: ANTHROPIC_KEY } };
     const grant = grantRun();
-    const reply = await send(peer, { path: '/anthropic/v1/messages', headers: { 'x-api-key': grant.token } });
+    const reply = await send(peer, {
+      method: 'POST',
+      path: '/anthropic/v1/messages',
+      headers: { 'x-api-key': grant.token },
+    });
     expect(reply.status).toBe(502);
     const error = JSON.parse(reply.body) as { error: { type: string; message: string } };
     expect(error.error.message).toMatch(
@@ -306,7 +341,8 @@ describe('model routes', () => {
     const grant = grantRun();
     expect(grant.endpoints.openai).toBeUndefined();
     const reply = await send(peer, {
-      path: '/openai/models',
+      method: 'POST',
+      path: '/openai/chat/completions',
       headers: { authorization: `Bearer ${grant.token}` },
     });
     expect(reply.status).toBe(404);
@@ -316,7 +352,11 @@ describe('model routes', () => {
   it('answers 502 for a misconfigured base URL instead of crashing', async () => {
     models = { anthropic: { baseUrl: 'ftp://example.invalid', apiKey: ANTHROPIC_KEY } };
     const grant = grantRun();
-    const reply = await send(peer, { path: '/anthropic/v1/messages', headers: { 'x-api-key': grant.token } });
+    const reply = await send(peer, {
+      method: 'POST',
+      path: '/anthropic/v1/messages',
+      headers: { 'x-api-key': grant.token },
+    });
     expect(reply.status).toBe(502);
     expect(reply.body).toContain('unsupported scheme');
   });
@@ -333,7 +373,8 @@ describe('model routes', () => {
     });
     const grant = grantRun();
     const reply = await send(peer, {
-      path: '/anthropic/v1/models',
+      method: 'POST',
+      path: '/anthropic/v1/messages',
       headers: {
         'x-api-key': grant.token,
         connection: 'x-client-hop',
@@ -358,7 +399,11 @@ describe('model routes', () => {
       headers: { 'x-api-key': grant.token },
       body: '{"secret-prompt":1}',
     });
-    await send(peer, { path: '/anthropic/v1/messages', headers: { 'x-api-key': 'ocgw_wrong' } });
+    await send(peer, {
+      method: 'POST',
+      path: '/anthropic/v1/messages',
+      headers: { 'x-api-key': 'ocgw_wrong' },
+    });
     await eventually(() => log.text().includes('gateway: model request"'));
     expect(log.text()).toContain('"run":"run-1"');
     for (const secret of [grant.token, ANTHROPIC_KEY, OPENAI_KEY, 'secret-prompt', 'ocgw_wrong'])

@@ -46,11 +46,11 @@ import { startForwarder } from ${JSON.stringify(forwarderPath)};
 const [token, echoPort, hostPort] = process.argv.slice(2);
 const forwarder = await startForwarder('/run/omniclaw/gateway.sock', 3128);
 const model = await new Promise((resolve) => {
-  http.get({ host: '127.0.0.1', port: 3128, path: '/anthropic/v1/models', headers: { 'x-api-key': token } }, (res) => {
+  http.request({ method: 'POST', host: '127.0.0.1', port: 3128, path: '/anthropic/v1/messages', headers: { 'x-api-key': token } }, (res) => {
     let body = '';
     res.on('data', (c) => (body += c));
     res.on('end', () => resolve({ status: res.statusCode, body }));
-  }).on('error', (e) => resolve({ error: e.code }));
+  }).on('error', (e) => resolve({ error: e.code })).end();
 });
 const tunnel = await new Promise((resolve) => {
   const s = net.connect({ host: '127.0.0.1', port: 3128 }, () => {
@@ -139,7 +139,7 @@ describe('gateway reached from a real bubblewrap sandbox without network', () =>
     const seen = lastJsonLine(stdout);
     expect(seen.uid).toBe(1000);
     expect(seen.model.status).toBe(200);
-    expect(JSON.parse(seen.model.body!)).toMatchObject({ url: '/v1/models' });
+    expect(JSON.parse(seen.model.body!)).toMatchObject({ url: '/v1/messages' });
     expect(upstream.requests.at(-1)!.headers['x-api-key']).toBe(REAL_KEY);
     expect(seen.tunnel).toBe('HTTP/1.1 200 Connection Established / ping');
     // The host's upstream listens on the host's 127.0.0.1; the sandbox's loopback is its own.
