@@ -232,6 +232,31 @@ export const configSchema = z.strictObject({
       retry: { maxAttempts: 3, baseDelayMs: 2_000, maxDelayMs: 60_000 },
       drainTimeoutMs: 30_000,
     }),
+  database: z
+    .strictObject({
+      /** How often the write probe checks that the database can be written (ms). */
+      probeIntervalMs: z.number().int().min(100).default(5_000),
+      /**
+       * Writes failing for longer than this (disk full, I/O errors) make the daemon exit with
+       * code 75 so the service manager restarts it (ms).
+       */
+      maxUnavailableMs: z
+        .number()
+        .int()
+        .min(1_000)
+        .default(15 * 60_000),
+    })
+    .default({ probeIntervalMs: 5_000, maxUnavailableMs: 15 * 60_000 }),
+  outbox: z
+    .strictObject({
+      /** A message the platform refuses for a while (429, 5xx, network) is retried this long (ms). */
+      retryForMs: z
+        .number()
+        .int()
+        .min(0)
+        .default(6 * 60 * 60_000),
+    })
+    .default({ retryForMs: 6 * 60 * 60_000 }),
   agents: z.array(agentSchema).default([]),
   routes: z.array(routeSchema).default([]),
 });

@@ -218,11 +218,16 @@ export class AgentQueue {
         const previous = this.attempts.get(key);
         // A run stopped for its time or memory limit would only hit it again: no retry.
         const limited = outcome.reason === 'timeout' || outcome.reason === 'limit';
+        // The database could not record the run: not the agent's fault, and giving up would
+        // need the same database. Retried at the longest backoff until it can be written.
+        const storage = outcome.reason === 'storage';
         const count = limited
           ? this.options.retry.maxAttempts
           : previous && previous.lastMessageId === lastMessageId
-            ? previous.count + 1
-            : 1;
+            ? previous.count + (storage ? 0 : 1)
+            : storage
+              ? 0
+              : 1;
         this.attempts.set(key, { lastMessageId, count });
         if (count >= this.options.retry.maxAttempts) {
           this.attempts.delete(key);
@@ -232,7 +237,9 @@ export class AgentQueue {
           );
           this.hooks.gaveUp(slot.agent, run.chat, lastMessageId, outcome.error ?? 'the agent failed');
         } else {
-          const delay = backoffDelay(count, this.options.retry.baseDelayMs, this.options.retry.maxDelayMs);
+          const delay = storage
+            ? this.options.retry.maxDelayMs
+            : backoffDelay(count, this.options.retry.baseDelayMs, this.options.retry.maxDelayMs);
           this.logger.warn(
             { agent: slot.agent.id, chat: run.chat, err: outcome.error, attempt: count, delay },
             'run failed; retrying',
@@ -258,10 +265,26 @@ export class AgentQueue {
     if (!this.accepting) return;
     const chats = new Set(slot.pending);
     slot.pending = [];
-    for (const chat of chats) {
-      const afterId = this.deps.store.cursors.get(slot.agent.id, chat) ?? 0;
-      if (pendingWork(this.deps.store, this.deps.table, slot.agent, chat, afterId).length)
-        slot.pending.push(chat);
+    try {
+      for (const chat of chats) {
+        const afterId = this.deps.store.cursors.get(slot.agent.id, chat) ?? 0;
+        if (pendingWork(this.deps.store, this.deps.table, slot.agent, chat, afterId).length)
+          slot.pending.push(chat);
+      }
+    } catch (error) {
+      // The database cannot be read: keep every chat and look again later; never lose the slot.
+      this.logger.error(
+        { agent: slot.agent.id, err: (error as Error).message },
+        'could not read pending work; retrying',
+      );
+      slot.pending = [...chats];
+      slot.retryTimer ??= setTimeout(() => {
+        slot.retryTimer = undefined;
+        this.afterRun(slot);
+      }, this.options.retry.maxDelayMs);
+      slot.retryTimer.unref();
+      this.pump();
+      return;
     }
     if (slot.pending.length) this.enqueue(slot.agent.id);
     else this.pump();

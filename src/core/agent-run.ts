@@ -34,6 +34,8 @@ export interface RunDeps {
   now?: () => number;
   /** How long `stop` waits for a clean exit before killing. */
   stopGraceMs?: number;
+  /** Told about a failed write (database health); returns true for a storage fault. */
+  storageFault?: (error: unknown, what: string) => boolean;
 }
 
 export interface RunObserver {
@@ -53,7 +55,8 @@ export interface RunOutcome {
   sessionInvalid?: boolean;
   /** Highest message id the failed turns covered (for retry bookkeeping). */
   lastMessageId?: number;
-  reason?: 'timeout' | 'killed' | 'limit';
+  /** storage: the database could not record the run (disk full): retried, not counted as a failure. */
+  reason?: 'timeout' | 'killed' | 'limit' | 'storage';
 }
 
 interface Turn {
@@ -133,8 +136,20 @@ export class AgentRun {
     return this.state === 'starting' || this.state === 'busy';
   }
 
-  /** Launches the sandbox with the first prompt. Resolves once the start command is sent. */
+  /**
+   * Launches the sandbox with the first prompt. Resolves once the start command is sent.
+   * Never rejects: a failure (the database cannot record the run) ends the run, so its
+   * queue slot is freed and the messages are retried.
+   */
   async start(): Promise<void> {
+    try {
+      await this.startNow();
+    } catch (error) {
+      this.failedBookkeeping(error, 'starting the run');
+    }
+  }
+
+  private async startNow(): Promise<void> {
     const messages = pendingWork(this.deps.store, this.deps.table, this.agent, this.chat, this.lastSentId);
     if (!messages.length) {
       this.finish({ ok: true, unanswered: false });
@@ -273,6 +288,27 @@ export class AgentRun {
   }
 
   private handle(event: RunnerEvent): void {
+    try {
+      this.handleNow(event);
+    } catch (error) {
+      this.failedBookkeeping(error, `recording the runner's ${event.type}`);
+    }
+  }
+
+  /**
+   * A write for this run failed (disk full, I/O error): the run ends, unanswered, and its
+   * runner is killed — nothing it said was recorded, so the turn is retried later, never lost
+   * and never doubled. The queue slot is freed by `finish`, which cannot throw.
+   */
+  private failedBookkeeping(error: unknown, what: string): void {
+    const message = (error as Error)?.message ?? String(error);
+    this.deps.storageFault?.(error, what);
+    this.log.error({ err: message, what }, 'run bookkeeping failed; ending the run');
+    this.finish({ ok: false, error: `${what} failed: ${message}`, unanswered: true, reason: 'storage' });
+    void this.launched?.process.kill('killed');
+  }
+
+  private handleNow(event: RunnerEvent): void {
     this.lastActivity = this.now();
     switch (event.type) {
       case 'ready':
@@ -462,9 +498,17 @@ export class AgentRun {
     }
     this.state = 'ended';
     const final = this.outcome;
-    this.deps.store.runs.finish(this.id, final.ok ? 'ok' : 'failed', final.error);
-    this.deps.observe?.runEnded?.(this, final, this.now() - this.startedAt);
-    this.resolveEnded(final);
+    try {
+      this.deps.store.runs.finish(this.id, final.ok ? 'ok' : 'failed', final.error);
+      this.deps.observe?.runEnded?.(this, final, this.now() - this.startedAt);
+    } catch (error) {
+      // Bookkeeping only: the run is over whatever the database says, and its slot is freed.
+      // The row stays open and is closed as abandoned at the next start.
+      this.deps.storageFault?.(error, 'recording the end of a run');
+      this.log.error({ err: (error as Error).message }, 'could not record the end of the run');
+    } finally {
+      this.resolveEnded(final);
+    }
   }
 
   private notify(notice: WorkNotice, turn: Turn | undefined): void {
