@@ -130,6 +130,7 @@ export async function startApp(options: AppOptions): Promise<App> {
     logger,
     now: options.now,
     beforeSend: options.beforeSend,
+    retryForMs: config.outbox.retryForMs,
     onResult: (entry, result) => metrics.messagesOut.inc({ channel: entry.channel, result }),
   });
 
@@ -313,6 +314,11 @@ export async function startApp(options: AppOptions): Promise<App> {
       }),
     }),
   );
+  // `omniclaw outbox retry` put failed rows back: send them now.
+  control.handle('outbox-kick', (_m, client) => {
+    outbox.kick();
+    client.send({ type: 'outbox-kick' });
+  });
   await control.listen();
 
   await channels.connectAll((channel) => ({
