@@ -218,9 +218,10 @@ export async function startApp(options: AppOptions): Promise<App> {
     config.queue,
     runDeps,
     {
-      gaveUp: (agent, chat, lastMessageId, error) => {
+      gaveUp: (agent, chat, lastMessageId, failure) => {
         const channel = channels.forChat(chat)?.name ?? 'unknown';
-        const text = error.startsWith("I can't") ? error : `Sorry, I could not answer your message: ${error}`;
+        // The chat gets the one sentence written for it; the detail stays in the log (queue).
+        const text = failure.userText;
         const id = store.db.transaction(() => {
           const row = store.outbox.enqueue({ channel, chat, text, agent: agent.id });
           store.cursors.advance(agent.id, chat, lastMessageId);
@@ -230,7 +231,7 @@ export async function startApp(options: AppOptions): Promise<App> {
         // The explanation reaches the chat first; then the channel hears the work failed.
         void outbox
           .settled([id])
-          .then(() => channels.notify(chat, { kind: 'failed', error }, { streamThread: false }));
+          .then(() => channels.notify(chat, { kind: 'failed', error: text }, { streamThread: false }));
       },
       refuse: (agent) => {
         const now = (options.now ?? Date.now)();

@@ -119,6 +119,7 @@ export const routeSchema = z.strictObject({
 });
 
 const secret = z.string().min(1);
+const URL_HINT = 'a URL such as http://localhost:11434/v1 (scheme, host and path)';
 
 export const configSchema = z.strictObject({
   instance: z
@@ -147,13 +148,16 @@ export const configSchema = z.strictObject({
     .strictObject({
       anthropic: z
         .strictObject({
-          baseUrl: z.string().default('https://api.anthropic.com'),
+          baseUrl: z.string().url(URL_HINT).default('https://api.anthropic.com'),
           apiKey: secret.optional(),
           oauthToken: secret.optional(),
         })
         .optional(),
       openai: z
-        .strictObject({ baseUrl: z.string().default('https://api.openai.com/v1'), apiKey: secret.optional() })
+        .strictObject({
+          baseUrl: z.string().url(URL_HINT).default('https://api.openai.com/v1'),
+          apiKey: secret.optional(),
+        })
         .optional(),
     })
     .default({}),

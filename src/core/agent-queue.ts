@@ -9,6 +9,7 @@ import type { Logger } from 'pino';
 import type { AgentConfig } from '../config/normalise.js';
 import { AgentRun, pendingWork, type RunDeps, type RunOutcome } from './agent-run.js';
 import { backoffDelay } from './backoff.js';
+import { failureNotice, UserFacingError } from './failure-notice.js';
 
 export interface QueueOptions {
   maxConcurrent: number;
@@ -17,8 +18,11 @@ export interface QueueOptions {
 }
 
 export interface QueueHooks {
-  /** Last attempt failed: tell the chat, and move the cursor past the messages. */
-  gaveUp(agent: AgentConfig, chat: string, lastMessageId: number, error: string): void;
+  /**
+   * Last attempt failed (or the run was refused): tell the chat `failure.userText`, log
+   * `failure.message`, and move the cursor past the messages.
+   */
+  gaveUp(agent: AgentConfig, chat: string, lastMessageId: number, failure: UserFacingError): void;
   /** Checked before starting a run (budgets); a string refuses it and is sent to the chat. */
   refuse?(agent: AgentConfig, chat: string): string | undefined;
   depthChanged?(waiting: number, running: number): void;
@@ -165,7 +169,8 @@ export class AgentQueue {
     if (refusal === undefined) return false;
     const afterId = this.deps.store.cursors.get(slot.agent.id, chat) ?? 0;
     const work = pendingWork(this.deps.store, this.deps.table, slot.agent, chat, afterId);
-    if (work.length) this.hooks.gaveUp(slot.agent, chat, work[work.length - 1]!.id, refusal);
+    if (work.length)
+      this.hooks.gaveUp(slot.agent, chat, work[work.length - 1]!.id, new UserFacingError(refusal));
     return true;
   }
 
@@ -235,7 +240,15 @@ export class AgentQueue {
             { agent: slot.agent.id, chat: run.chat, err: outcome.error, attempts: count },
             'giving up',
           );
-          this.hooks.gaveUp(slot.agent, run.chat, lastMessageId, outcome.error ?? 'the agent failed');
+          this.hooks.gaveUp(
+            slot.agent,
+            run.chat,
+            lastMessageId,
+            new UserFacingError(
+              outcome.notice ?? failureNotice('runner'),
+              outcome.error ?? 'the agent failed',
+            ),
+          );
         } else {
           const delay = storage
             ? this.options.retry.maxDelayMs

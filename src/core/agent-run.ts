@@ -19,6 +19,7 @@ import { RunnerConnection } from './runner-connection.js';
 import { formatMessages, stripInternal } from './prompt.js';
 import { isTriggered, routeFor, type RoutingTable } from './router.js';
 import { decideSession } from './session-policy.js';
+import { failureNotice } from './failure-notice.js';
 
 export interface RunDeps {
   store: Store;
@@ -49,7 +50,10 @@ export interface RunObserver {
 
 export interface RunOutcome {
   ok: boolean;
+  /** The detail, for the log (may hold ids, URLs, runner stderr): never shown to a chat. */
   error?: string;
+  /** What the chat is told if the messages end up unanswered (failure-notice.ts). */
+  notice?: string;
   /** Messages handed to the agent that it did not answer. */
   unanswered: boolean;
   sessionInvalid?: boolean;
@@ -167,6 +171,7 @@ export class AgentRun {
       this.finish({
         ok: false,
         error: `could not start the sandbox: ${(err as Error).message}`,
+        notice: failureNotice('sandbox'),
         unanswered: true,
       });
       return;
@@ -188,6 +193,7 @@ export class AgentRun {
       this.finish({
         ok: false,
         error: `the agent runner broke the protocol: ${err.message}`,
+        notice: failureNotice('runner'),
         unanswered: true,
       });
     });
@@ -304,7 +310,13 @@ export class AgentRun {
     const message = (error as Error)?.message ?? String(error);
     this.deps.storageFault?.(error, what);
     this.log.error({ err: message, what }, 'run bookkeeping failed; ending the run');
-    this.finish({ ok: false, error: `${what} failed: ${message}`, unanswered: true, reason: 'storage' });
+    this.finish({
+      ok: false,
+      error: `${what} failed: ${message}`,
+      notice: failureNotice('runner'),
+      unanswered: true,
+      reason: 'storage',
+    });
     void this.launched?.process.kill('killed');
   }
 
@@ -365,13 +377,15 @@ export class AgentRun {
   /** The turn ended in an error without a reply: the chat is told, with the cursor moved past it. */
   private apologise(turn: Turn, error: string): void {
     const { store, outbox } = this.deps;
+    const notice = failureNotice('model');
+    this.log.warn({ err: error, turn: turn.id }, 'turn ended without a reply; the chat is told');
     const channel = this.deps.channelOf(this.chat) ?? 'unknown';
     store.db.transaction(() => {
       turn.outboxIds.push(
         store.outbox.enqueue({
           channel,
           chat: this.chat,
-          text: `Sorry, I could not answer your message: ${error}`,
+          text: notice,
           replyTo: turn.triggerPlatformId,
           agent: this.agent.id,
           runId: this.id,
@@ -380,7 +394,7 @@ export class AgentRun {
       store.cursors.advance(this.agent.id, this.chat, turn.lastMessageId);
     })();
     outbox.kick();
-    void outbox.settled(turn.outboxIds).then(() => this.notify({ kind: 'failed', error }, turn));
+    void outbox.settled(turn.outboxIds).then(() => this.notify({ kind: 'failed', error: notice }, turn));
   }
 
   private async onToolCall(event: RunnerEventOf<'tool_call'>): Promise<void> {
@@ -449,6 +463,7 @@ export class AgentRun {
     this.finish({
       ok: false,
       error: event.message,
+      notice: failureNotice('model'),
       unanswered: this.turns.length > 0,
       // Starting fresh is a free retry only if a stored session was used; otherwise it would loop.
       sessionInvalid: event.sessionInvalid && this.resumedSession,
@@ -478,7 +493,13 @@ export class AgentRun {
     this.finish(
       clean || (this.state === 'stopping' && this.turns.length === 0)
         ? { ok: true, unanswered: false }
-        : { ok: false, error: why, unanswered: this.turns.length > 0, reason: info.reason },
+        : {
+            ok: false,
+            error: why,
+            notice: exitNotice(info, this.agent.limits.timeoutMs),
+            unanswered: this.turns.length > 0,
+            reason: info.reason,
+          },
     );
   }
 
@@ -518,4 +539,16 @@ export class AgentRun {
       streamThread: route?.streamThreads ?? false,
     });
   }
+}
+
+/**
+ * The chat's sentence for a runner that exited. A host-written detail (the disk watchdog's
+ * "agent … was stopped: its files take 9 MB, over its 5 MB disk limit; …") is meant for the
+ * chat; anything from the runner (exit codes, stderr) is not.
+ */
+function exitNotice(info: { reason?: RunOutcome['reason']; detail?: string }, timeoutMs: number): string {
+  if (info.detail) return `Sorry, I could not answer your message: ${info.detail}`;
+  if (info.reason === 'timeout') return failureNotice('timeout', { timeoutMs });
+  if (info.reason === 'limit') return failureNotice('limit');
+  return failureNotice('runner');
 }
