@@ -19,7 +19,7 @@ import { RunnerConnection } from './runner-connection.js';
 import { formatMessages, stripInternal } from './prompt.js';
 import { isTriggered, routeFor, type RoutingTable } from './router.js';
 import { decideSession } from './session-policy.js';
-import { failureNotice } from './failure-notice.js';
+import { failureNotice, UserFacingError } from './failure-notice.js';
 
 export interface RunDeps {
   store: Store;
@@ -171,7 +171,7 @@ export class AgentRun {
       this.finish({
         ok: false,
         error: `could not start the sandbox: ${(err as Error).message}`,
-        notice: failureNotice('sandbox'),
+        notice: err instanceof UserFacingError ? err.userText : failureNotice('sandbox'),
         unanswered: true,
       });
       return;
