@@ -35,6 +35,8 @@ import { createChannels } from './channels/registry.js';
 import { createBackendChooser } from './sandbox/choose.js';
 import { configSecrets } from './config/secrets.js';
 import { buildStatus } from './core/status.js';
+import { DatabaseHealth } from './store/db-health.js';
+import { withDeadline } from './core/deadline.js';
 
 export const PROJECT_ROOT = fileURLToPath(new URL('..', import.meta.url));
 /** The runner is a package of its own (runner/package.json): sandboxes mount only its build and libraries. */
@@ -70,8 +72,14 @@ export interface App {
   http: { host: string; port: number };
   gateway?: StartedGateway;
   channelStates(): Record<string, { state: ChannelState; detail?: string }>;
+  database: DatabaseHealth;
+  /** Resolves when the daemon must exit (the database stayed unwritable): exit with `code`. */
+  fatal: Promise<{ code: number; reason: string }>;
   stop(): Promise<void>;
 }
+
+/** EX_TEMPFAIL: a service manager restarts the daemon; the cause may have cleared by then. */
+export const EXIT_DATABASE_UNAVAILABLE = 75;
 
 export async function startApp(options: AppOptions): Promise<App> {
   const { config, logger } = options;
@@ -88,6 +96,24 @@ export async function startApp(options: AppOptions): Promise<App> {
   const abandoned = store.runs.closeAbandoned();
   if (abandoned)
     logger.warn({ runs: abandoned }, 'runs interrupted by the last shutdown were closed as failed');
+  let reportFatal!: (value: { code: number; reason: string }) => void;
+  const fatal = new Promise<{ code: number; reason: string }>((resolve) => (reportFatal = resolve));
+  const database = new DatabaseHealth({
+    probeWrite: () => store.probeWrite(),
+    logger,
+    probeIntervalMs: config.database.probeIntervalMs,
+    maxUnavailableMs: config.database.maxUnavailableMs,
+    now: options.now,
+    onPersistent: (since, error) => {
+      const reason = `the database could not be written for ${Math.round(((options.now ?? Date.now)() - since) / 1000)} s (${error})`;
+      logger.fatal(
+        { err: error, since },
+        `${reason}; exiting with code ${EXIT_DATABASE_UNAVAILABLE} so the service manager restarts OmniClaw`,
+      );
+      reportFatal({ code: EXIT_DATABASE_UNAVAILABLE, reason });
+    },
+  });
+  database.start();
   const metrics = new Metrics();
   const table = { agents: config.agents, routes: config.routes };
   const secrets = configSecrets(config);
@@ -110,6 +136,7 @@ export async function startApp(options: AppOptions): Promise<App> {
     logger,
     now: options.now,
     beforeSend: options.beforeSend,
+    retryForMs: config.outbox.retryForMs,
     onResult: (entry, result) => metrics.messagesOut.inc({ channel: entry.channel, result }),
   });
 
@@ -185,6 +212,7 @@ export async function startApp(options: AppOptions): Promise<App> {
     meteredAtGateway: gateway !== undefined,
     notify: (chat, notice, context) => channels.notify(chat, notice, context),
     channelOf: (chat) => channels.forChat(chat)?.name,
+    storageFault: (error, what) => database.fault(error, what),
     defaultModel: (agent) => defaultModels[agent.runtime],
     observe: {
       runStarted: () => metrics.activeSandboxes.inc(),
@@ -205,15 +233,16 @@ export async function startApp(options: AppOptions): Promise<App> {
     config.queue,
     runDeps,
     {
-      gaveUp: (agent, chat, lastMessageId, error) => {
+      gaveUp: (agent, chat, lastMessageId, failure) => {
         const channel = channels.forChat(chat)?.name ?? 'unknown';
-        const text = error.startsWith("I can't") ? error : `Sorry, I could not answer your message: ${error}`;
+        // The chat gets the one sentence written for it; the detail stays in the log (queue).
+        const text = failure.userText;
         const id = store.answer({ agent: agent.id, chat, upTo: lastMessageId, reply: { channel, text } })!;
         outbox.kick();
         // The explanation reaches the chat first; then the channel hears the work failed.
         void outbox
           .settled([id])
-          .then(() => channels.notify(chat, { kind: 'failed', error }, { streamThread: false }));
+          .then(() => channels.notify(chat, { kind: 'failed', error: text }, { streamThread: false }));
       },
       refuse: (agent) => {
         const now = (options.now ?? Date.now)();
@@ -238,6 +267,7 @@ export async function startApp(options: AppOptions): Promise<App> {
     logger,
     wake: (agent, chat) => queue.notify(agent, chat),
     counted: (channel) => metrics.messagesIn.inc({ channel }),
+    storageFault: (error, what) => database.fault(error, what),
   });
 
   const http = new ObservabilityServer({
@@ -245,7 +275,18 @@ export async function startApp(options: AppOptions): Promise<App> {
     port: config.http.port,
     registry: metrics.registry,
     readiness: [
-      { name: 'database', check: () => ({ ok: store.ping() }) },
+      {
+        name: 'database',
+        check: () => {
+          const health = database.state();
+          return health.ok
+            ? { ok: true }
+            : {
+                ok: false,
+                detail: `degraded: writes failing since ${new Date(health.since!).toISOString()} (${health.error})`,
+              };
+        },
+      },
       {
         name: 'channels',
         check: () => {
@@ -280,10 +321,16 @@ export async function startApp(options: AppOptions): Promise<App> {
         queue,
         http: address,
         channelStates: () => ({ ...states }),
+        database: () => database.state(),
         startedAt,
       }),
     }),
   );
+  // `omniclaw outbox retry` put failed rows back: send them now.
+  control.handle('outbox-kick', (_m, client) => {
+    outbox.kick();
+    client.send({ type: 'outbox-kick' });
+  });
   await control.listen();
 
   await channels.connectAll((channel) => ({
@@ -308,18 +355,32 @@ export async function startApp(options: AppOptions): Promise<App> {
   );
 
   let stopping: Promise<void> | undefined;
+  // Each step may fail (a database that cannot be written) or hang (a run that never ends):
+  // neither may keep the daemon from stopping, so steps are guarded and the whole has a deadline.
+  const step = async (name: string, work: () => unknown, ms: number): Promise<void> => {
+    const outcome = await withDeadline(Promise.resolve().then(work), ms).catch((err: Error) => err);
+    if (outcome === 'deadline')
+      logger.error({ step: name, ms }, 'shutdown step did not finish in time; going on');
+    else if (outcome instanceof Error)
+      logger.error({ step: name, err: outcome.message }, 'shutdown step failed; going on');
+  };
   const stop = (): Promise<void> =>
     (stopping ??= (async () => {
       logger.info('stopping: no new messages; letting running agents finish');
       intake.stop();
-      await queue.drain(config.queue.drainTimeoutMs);
-      await Promise.race([outbox.drained(), new Promise((r) => setTimeout(r, 5_000))]);
+      database.stop();
+      await step(
+        'drain runs',
+        () => queue.drain(config.queue.drainTimeoutMs),
+        config.queue.drainTimeoutMs + 10_000,
+      );
+      await step('outbox', () => outbox.drained(), 5_000);
       outbox.stop();
-      await channels.disconnectAll();
-      await control.close();
-      await gateway?.close();
-      await http.close();
-      store.close();
+      await step('channels', () => channels.disconnectAll(), 10_000);
+      await step('control socket', () => control.close(), 2_000);
+      await step('gateway', () => gateway?.close(), 5_000);
+      await step('http', () => http.close(), 2_000);
+      await step('database', () => store.close(), 2_000);
       logger.info('stopped');
     })());
 
@@ -334,6 +395,8 @@ export async function startApp(options: AppOptions): Promise<App> {
     http: address,
     gateway,
     channelStates: () => ({ ...states }),
+    database,
+    fatal,
     stop,
   };
 }

@@ -35,6 +35,7 @@ import type {
   SentMessage,
   WorkNotice,
 } from '../domain/channel.js';
+import { HeldInbound } from './held-inbound.js';
 import { TypingLoops } from './work-feedback.js';
 
 export interface DiscordLimits {
@@ -101,6 +102,7 @@ export class DiscordChannel implements Channel {
   private readonly dmChannels = new Set<string>();
   private client: Client | undefined;
   private sink: ChannelSink | undefined;
+  private readonly held: HeldInbound;
   private current: ChannelState = 'disconnected';
   /** Chats whose messages the core declined, logged once each. */
   private readonly declined = new Set<string>();
@@ -109,6 +111,7 @@ export class DiscordChannel implements Channel {
     this.api = (options.api ?? 'https://discord.com/api').replace(/\/+$/, '');
     this.limits = { ...DEFAULT_DISCORD_LIMITS, ...options.limits };
     this.logger = options.logger.child({ channel: 'discord' });
+    this.held = new HeldInbound({ logger: this.logger, store: (m) => this.store(m) });
     this.backfill = new DiscordBackfill(this.logger);
     this.outbound = new DiscordOutbound({
       rest: () => this.rest(),
@@ -179,6 +182,7 @@ export class DiscordChannel implements Channel {
   }
 
   async disconnect(): Promise<void> {
+    this.held.stop();
     this.typing.stopAll();
     await this.threads.closeAll();
     const client = this.client;
@@ -250,8 +254,9 @@ export class DiscordChannel implements Channel {
     return this.client.rest;
   }
 
-  private deliver(sink: ChannelSink, message: InboundMessage): void {
-    const result = sink.inbound(message);
+  private store(message: InboundMessage): void {
+    if (!this.sink) return;
+    const result = this.sink.inbound(message);
     if (result.accepted || this.declined.has(message.chat)) return;
     if (this.declined.size < 10_000) this.declined.add(message.chat);
     this.logger.info(
@@ -340,7 +345,7 @@ export class DiscordChannel implements Channel {
       }
       inbound.attachments = saved;
     }
-    this.deliver(this.sink, inbound);
+    this.held.offer(inbound);
   }
 
   private remember(id: string): void {

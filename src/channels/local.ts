@@ -6,11 +6,13 @@
 import { randomUUID } from 'node:crypto';
 import type { ControlClient, ControlSocket } from '../transport/control-socket.js';
 import { CHAT_PREFIXES } from '../domain/chat-id.js';
+import { StorageUnavailableError } from '../domain/storage-fault.js';
 import type {
   Channel,
   ChannelCapabilities,
   ChannelSink,
   ChannelState,
+  InboundResult,
   NoticeContext,
   OutboundMessage,
   SentMessage,
@@ -118,15 +120,26 @@ export class LocalChannel implements Channel {
       return;
     }
     const platformId = typeof message.id === 'string' && message.id ? message.id.slice(0, 100) : randomUUID();
-    const result = this.sink.inbound({
-      channel: this.name,
-      chat,
-      platformId,
-      senderId: 'operator',
-      senderName: this.operatorName,
-      text,
-      timestamp: Date.now(),
-    });
+    let result: InboundResult;
+    try {
+      result = this.sink.inbound({
+        channel: this.name,
+        chat,
+        platformId,
+        senderId: 'operator',
+        senderName: this.operatorName,
+        text,
+        timestamp: Date.now(),
+      });
+    } catch (error) {
+      if (!(error instanceof StorageUnavailableError)) throw error;
+      // The person is right here: say so, rather than hold a message they can send again.
+      result = {
+        accepted: false,
+        reason:
+          'the database cannot store messages right now (disk full?); nothing was saved, send it again later',
+      };
+    }
     client.send(
       result.accepted
         ? { type: 'accepted', chat, id: platformId, messageId: result.messageId }

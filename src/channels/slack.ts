@@ -17,6 +17,7 @@ import type {
   ChannelSink,
   ChannelState,
   NoticeContext,
+  InboundMessage,
   OutboundMessage,
   SentMessage,
   WorkNotice,
@@ -24,6 +25,7 @@ import type {
 import { normaliseSlackEvent, SLACK_CHAT_PREFIX, type SlackIdentity } from './slack-inbound.js';
 import { downloadSlackFiles } from './slack-files.js';
 import { slackLoggerFor } from './slack-logger.js';
+import { HeldInbound } from './held-inbound.js';
 import { ProgressThrottle } from './work-feedback.js';
 import { renderMarkdown } from './markdown.js';
 import { splitMessage } from './split-message.js';
@@ -76,6 +78,7 @@ export class SlackChannel implements Channel {
   private app: App | undefined;
   private receiver: SocketModeReceiver | undefined;
   private sink: ChannelSink | undefined;
+  private readonly held: HeldInbound;
   private identity: SlackIdentity | undefined;
   private readonly seen = new Set<string>();
   private readonly userNames = new Map<string, string>();
@@ -92,6 +95,7 @@ export class SlackChannel implements Channel {
 
   constructor(private readonly options: SlackChannelOptions) {
     this.log = options.logger.child({ channel: 'slack' });
+    this.held = new HeldInbound({ logger: this.log, store: (m) => this.store(m) });
     this.apiUrl = withSlash(options.apiUrl ?? DEFAULT_API_URL);
   }
 
@@ -256,6 +260,7 @@ export class SlackChannel implements Channel {
 
   async disconnect(): Promise<void> {
     this.stopped = true;
+    this.held.stop();
     clearTimeout(this.retryTimer);
     for (const throttle of this.progress.values()) await throttle.close();
     this.progress.clear();
@@ -316,6 +321,11 @@ export class SlackChannel implements Channel {
         );
       }
     }
+    this.held.offer(message);
+  }
+
+  private store(message: InboundMessage): void {
+    if (!this.sink) return;
     const result = this.sink.inbound(message);
     if (!result.accepted && !this.droppedChats.has(message.chat)) {
       // Once per chat: an unrouted busy group would otherwise fill the log.

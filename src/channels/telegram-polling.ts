@@ -3,13 +3,15 @@
  * we need to know when the connection is lost and back (channel state for /readyz and
  * `status`), to back off on errors, and to advance the offset only after an update has
  * been handed to the sink. Telegram keeps an update until a later getUpdates confirms it
- * with a higher offset, so a crash or a dropped connection loses nothing.
+ * with a higher offset, so a crash, a dropped connection or a database that cannot store the
+ * update (disk full) loses nothing: the offset moves only past updates that were stored.
  */
 import { GrammyError, type Api } from 'grammy';
 import type { Update } from 'grammy/types';
 import type { Logger } from '../observability/logger.js';
 import type { ChannelState } from '../domain/channel.js';
 import { sleep } from './telegram-retry.js';
+import { StorageUnavailableError } from '../domain/storage-fault.js';
 
 export interface PollerOptions {
   api: Api;
@@ -47,6 +49,7 @@ export class TelegramPoller {
     const { api, logger } = this.options;
     const signal = this.abort.signal;
     let failures = 0;
+    let storageFailures = 0;
     while (!signal.aborted) {
       let updates: Update[];
       try {
@@ -88,12 +91,25 @@ export class TelegramPoller {
         try {
           await this.options.handle(update);
         } catch (error) {
+          if (error instanceof StorageUnavailableError) {
+            // Not stored: the offset stays, so Telegram keeps this update and the ones after
+            // it and hands them over again at the next getUpdates, once storing works.
+            storageFailures++;
+            const delay = retryDelay(undefined, storageFailures, this.options.backoff);
+            logger.warn(
+              { update: update.update_id, retryInMs: delay, err: error.message },
+              'Telegram update not stored (database not writable); kept on Telegram, retrying',
+            );
+            await sleep(delay, signal);
+            break;
+          }
           // One bad update must not block the ones after it forever.
           logger.error(
             { update: update.update_id, err: describe(error) },
             'Telegram update could not be handled; skipped',
           );
         }
+        storageFailures = 0;
         this.offset = update.update_id + 1;
       }
     }

@@ -6,7 +6,8 @@
  */
 import { stat } from 'node:fs/promises';
 import { basename } from 'node:path';
-import { Api, GrammyError, InputFile } from 'grammy';
+import { Api, GrammyError, HttpError, InputFile } from 'grammy';
+import { ChannelSendError, kindForStatus } from '../domain/send-error.js';
 import type { ReactionTypeEmoji, Update } from 'grammy/types';
 import type { Logger } from '../observability/logger.js';
 import {
@@ -383,6 +384,17 @@ function isEntityError(error: unknown): boolean {
   );
 }
 
+/** Typed for the outbox: a 429 says how long to wait, 5xx and network errors are retried, the rest not. */
 function sendError(chatId: string, error: unknown): Error {
-  return new Error(`Telegram: sending to tg:${chatId} failed: ${describe(error)}`, { cause: error });
+  const message = `Telegram: sending to tg:${chatId} failed: ${describe(error)}`;
+  if (error instanceof GrammyError) {
+    const retryAfter = error.parameters.retry_after;
+    return new ChannelSendError(
+      message,
+      kindForStatus(error.error_code),
+      typeof retryAfter === 'number' ? retryAfter * 1000 : undefined,
+    );
+  }
+  if (error instanceof HttpError) return new ChannelSendError(message, 'unavailable');
+  return new Error(message, { cause: error });
 }

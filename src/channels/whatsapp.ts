@@ -24,6 +24,7 @@ import type {
   ChannelSink,
   ChannelState,
   NoticeContext,
+  InboundMessage,
   OutboundMessage,
   SentMessage,
   WorkNotice,
@@ -40,6 +41,7 @@ import {
   type BackoffOptions,
 } from './whatsapp-reconnect.js';
 import { printQr } from './whatsapp-qr.js';
+import { HeldInbound } from './held-inbound.js';
 import { TypingLoops } from './work-feedback.js';
 import {
   defaultSocketFactory,
@@ -89,6 +91,7 @@ export class WhatsAppChannel implements Channel {
   };
   private current: ChannelState = 'disconnected';
   private sink: ChannelSink | undefined;
+  private readonly held: HeldInbound;
   private socket: WhatsAppSocket | undefined;
   private unsubscribe: (() => void) | undefined;
   private auth: { state: AuthenticationState; saveCreds: () => Promise<void> } | undefined;
@@ -106,6 +109,7 @@ export class WhatsAppChannel implements Channel {
 
   constructor(private readonly options: WhatsAppChannelOptions) {
     this.log = options.logger.child({ channel: 'whatsapp' });
+    this.held = new HeldInbound({ logger: this.log, store: (m) => this.store(m) });
   }
 
   ownsChat(chat: string): boolean {
@@ -193,6 +197,7 @@ export class WhatsAppChannel implements Channel {
 
   async disconnect(): Promise<void> {
     this.stopped = true;
+    this.held.stop();
     clearTimeout(this.reconnectTimer);
     this.typing.stopAll();
     this.closeSocket();
@@ -328,6 +333,11 @@ export class WhatsAppChannel implements Channel {
     const { message, media } = decision;
     this.rememberInbound(message.chat, msg);
     if (media) await this.attachMedia(socket, msg, media, message);
+    this.held.offer(message);
+  }
+
+  private store(message: InboundMessage): void {
+    if (!this.sink) return;
     const result = this.sink.inbound(message);
     if (!result.accepted && !this.droppedChats.has(message.chat)) {
       // Once per chat: an unrouted busy group would otherwise fill the log.

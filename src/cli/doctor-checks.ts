@@ -7,6 +7,7 @@ import type { Config } from '../config/normalise.js';
 import type { InstancePaths } from '../config/paths.js';
 import type { SandboxKind } from '../sandbox/types.js';
 import type { SandboxChoice } from '../sandbox/detect.js';
+import { databaseFiles } from '../store/db.js';
 
 export interface Check {
   name: string;
@@ -60,7 +61,23 @@ export function permissionChecks(paths: InstancePaths): Check[] {
       fix: `chmod 600 ${paths.envFile}`,
     });
   } else if (env !== undefined) checks.push({ name: '.env', status: 'ok', detail: 'owner-only' });
+  checks.push(databaseFilesCheck(paths.database));
   return checks;
+}
+
+/** The database holds every message: its files (and SQLite's -wal, -shm) must be owner-only. */
+export function databaseFilesCheck(database: string): Check {
+  const open = databaseFiles(database).filter((f) => existsSync(f) && statSync(f).mode & 0o077);
+  if (open.length)
+    return {
+      name: 'database files',
+      status: 'fail',
+      detail: `readable by others: ${open.map((f) => `${f} (mode ${(statSync(f).mode & 0o777).toString(8)})`).join(', ')}`,
+      fix: `chmod 600 ${open.join(' ')}`,
+    };
+  if (!existsSync(database))
+    return { name: 'database files', status: 'ok', detail: 'not created yet (they will be owner-only)' };
+  return { name: 'database files', status: 'ok', detail: `${database}, -wal, -shm owner-only` };
 }
 
 export function credentialChecks(config: Config, envFile: string): Check[] {

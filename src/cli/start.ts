@@ -86,6 +86,15 @@ export function registerStart(program: Command): void {
       };
       process.on('SIGTERM', onSignal);
       process.on('SIGINT', onSignal);
+      // The database stayed unwritable past database.maxUnavailableMs: stop and exit non-zero
+      // (75) so systemd or launchd restarts the daemon; held work is stored after the restart.
+      void app.fatal.then(({ code, reason }) => {
+        process.stderr.write(`omniclaw: ${reason}; exiting (${code}) to be restarted\n`);
+        void app
+          .stop()
+          .catch(() => undefined)
+          .then(() => logger.flush(() => process.exit(code)));
+      });
     });
 }
 

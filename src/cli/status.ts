@@ -37,6 +37,10 @@ export function registerStatus(program: Command): void {
 export function formatStatus(s: StatusReport): string {
   const lines = [
     `OmniClaw running (pid ${s.pid}, up ${s.uptimeSeconds} s), http://${s.http.host}:${s.http.port}`,
+    !s.database || s.database.ok
+      ? 'Database: ok'
+      : `Database: DEGRADED — writes failing since ${new Date(s.database.since ?? 0).toISOString()} (${s.database.error}); ` +
+        'messages are kept and stored when it recovers: free disk space or fix the files',
     `Queue: ${s.queue.running} running (${s.queue.warm} warm), ${s.queue.waiting} waiting`,
     `Outbox: ${s.outbox.pending} pending, ${s.outbox.sent} sent, ${s.outbox.failed} failed`,
     'Channels:',

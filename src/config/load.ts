@@ -21,6 +21,8 @@ export class ConfigError extends Error {
 export interface LoadOptions {
   /** Process environment plus the instance .env (process env wins). */
   env: Record<string, string | undefined>;
+  /** Chat id prefixes routes may use (default the built-in channels'; tests add their own). */
+  chatPrefixes?: readonly string[];
 }
 
 export function loadConfigFile(file: string, options: LoadOptions): Config {
@@ -66,7 +68,7 @@ export function parseConfigText(text: string, file: string, options: LoadOptions
     );
   }
   try {
-    const config = normaliseConfig(parsed.data as ParsedConfig);
+    const config = normaliseConfig(parsed.data as ParsedConfig, options.chatPrefixes);
     assertAgentMcpServerNames(config.agents);
     return config;
   } catch (err) {

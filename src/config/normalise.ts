@@ -3,6 +3,7 @@
  * agent names, triggers and limits are filled in, the terminal chat reaches every agent,
  * and routes point at agents that exist.
  */
+import { CHAT_PREFIXES, chatIdProblem } from './chat-ids.js';
 import type { AgentConfigParsed, LimitsConfig, ParsedConfig, RouteConfig } from './schema.js';
 
 export interface AgentConfig extends Omit<AgentConfigParsed, 'name' | 'limits' | 'trigger'> {
@@ -23,7 +24,10 @@ export interface Config extends Omit<ParsedConfig, 'agents' | 'routes'> {
 export const DEFAULT_MAIN_AGENT_ID = 'main';
 export const LOCAL_DEFAULT_CHAT = 'local:default';
 
-export function normaliseConfig(parsed: ParsedConfig): Config {
+export function normaliseConfig(
+  parsed: ParsedConfig,
+  chatPrefixes: readonly string[] = CHAT_PREFIXES,
+): Config {
   const rawAgents = parsed.agents.length
     ? parsed.agents
     : [{ ...defaultAgentFields(), id: DEFAULT_MAIN_AGENT_ID, name: parsed.instance.name, main: true }];
@@ -61,6 +65,8 @@ export function normaliseConfig(parsed: ParsedConfig): Config {
         `routes[${i}].agent: no agent with id "${route.agent}" (agents: ${[...byId.keys()].join(', ')})`,
       );
     }
+    const problem = chatIdProblem(route.chat, chatPrefixes);
+    if (problem) throw new Error(`routes[${i}].chat: ${problem}`);
     return { ...route, requiresTrigger: route.requiresTrigger ?? !agent.main };
   });
 

@@ -124,6 +124,7 @@ export const routeSchema = z.strictObject({
 });
 
 const secret = z.string().min(1);
+const URL_HINT = 'a URL such as http://localhost:11434/v1 (scheme, host and path)';
 
 export const configSchema = z.strictObject({
   instance: z
@@ -152,13 +153,16 @@ export const configSchema = z.strictObject({
     .strictObject({
       anthropic: z
         .strictObject({
-          baseUrl: z.string().default('https://api.anthropic.com'),
+          baseUrl: z.string().url(URL_HINT).default('https://api.anthropic.com'),
           apiKey: secret.optional(),
           oauthToken: secret.optional(),
         })
         .optional(),
       openai: z
-        .strictObject({ baseUrl: z.string().default('https://api.openai.com/v1'), apiKey: secret.optional() })
+        .strictObject({
+          baseUrl: z.string().url(URL_HINT).default('https://api.openai.com/v1'),
+          apiKey: secret.optional(),
+        })
         .optional(),
     })
     .default({}),
@@ -242,6 +246,31 @@ export const configSchema = z.strictObject({
       retry: { maxAttempts: 3, baseDelayMs: 2_000, maxDelayMs: 60_000 },
       drainTimeoutMs: 30_000,
     }),
+  database: z
+    .strictObject({
+      /** How often the write probe checks that the database can be written (ms). */
+      probeIntervalMs: z.number().int().min(100).default(5_000),
+      /**
+       * Writes failing for longer than this (disk full, I/O errors) make the daemon exit with
+       * code 75 so the service manager restarts it (ms).
+       */
+      maxUnavailableMs: z
+        .number()
+        .int()
+        .min(1_000)
+        .default(15 * 60_000),
+    })
+    .default({ probeIntervalMs: 5_000, maxUnavailableMs: 15 * 60_000 }),
+  outbox: z
+    .strictObject({
+      /** A message the platform refuses for a while (429, 5xx, network) is retried this long (ms). */
+      retryForMs: z
+        .number()
+        .int()
+        .min(0)
+        .default(6 * 60 * 60_000),
+    })
+    .default({ retryForMs: 6 * 60 * 60_000 }),
   agents: z.array(agentSchema).default([]),
   routes: z.array(routeSchema).default([]),
 });

@@ -9,6 +9,7 @@ import type { Logger } from 'pino';
 import type { AgentConfig } from '../config/normalise.js';
 import { AgentRun, pendingWork, type RunDeps, type RunOutcome } from './agent-run.js';
 import { backoffDelay } from './backoff.js';
+import { failureNotice, UserFacingError } from './failure-notice.js';
 
 export interface QueueOptions {
   maxConcurrent: number;
@@ -17,8 +18,11 @@ export interface QueueOptions {
 }
 
 export interface QueueHooks {
-  /** Last attempt failed: tell the chat, and move the cursor past the messages. */
-  gaveUp(agent: AgentConfig, chat: string, lastMessageId: number, error: string): void;
+  /**
+   * Last attempt failed (or the run was refused): tell the chat `failure.userText`, log
+   * `failure.message`, and move the cursor past the messages.
+   */
+  gaveUp(agent: AgentConfig, chat: string, lastMessageId: number, failure: UserFacingError): void;
   /** Checked before starting a run (budgets); a string refuses it and is sent to the chat. */
   refuse?(agent: AgentConfig, chat: string): string | undefined;
   depthChanged?(waiting: number, running: number): void;
@@ -165,7 +169,8 @@ export class AgentQueue {
     if (refusal === undefined) return false;
     const afterId = this.deps.store.cursors.get(slot.agent.id, chat) ?? 0;
     const work = pendingWork(this.deps.store, this.deps.table, slot.agent, chat, afterId);
-    if (work.length) this.hooks.gaveUp(slot.agent, chat, work[work.length - 1]!.id, refusal);
+    if (work.length)
+      this.hooks.gaveUp(slot.agent, chat, work[work.length - 1]!.id, new UserFacingError(refusal));
     return true;
   }
 
@@ -220,11 +225,16 @@ export class AgentQueue {
         // that cannot start (no image) fails the same way until someone fixes it: no retry.
         const limited =
           outcome.reason === 'timeout' || outcome.reason === 'limit' || outcome.reason === 'unavailable';
+        // The database could not record the run: not the agent's fault, and giving up would
+        // need the same database. Retried at the longest backoff until it can be written.
+        const storage = outcome.reason === 'storage';
         const count = limited
           ? this.options.retry.maxAttempts
           : previous && previous.lastMessageId === lastMessageId
-            ? previous.count + 1
-            : 1;
+            ? previous.count + (storage ? 0 : 1)
+            : storage
+              ? 0
+              : 1;
         this.attempts.set(key, { lastMessageId, count });
         if (count >= this.options.retry.maxAttempts) {
           this.attempts.delete(key);
@@ -232,9 +242,19 @@ export class AgentQueue {
             { agent: slot.agent.id, chat: run.chat, err: outcome.error, attempts: count },
             'giving up',
           );
-          this.hooks.gaveUp(slot.agent, run.chat, lastMessageId, outcome.error ?? 'the agent failed');
+          this.hooks.gaveUp(
+            slot.agent,
+            run.chat,
+            lastMessageId,
+            new UserFacingError(
+              outcome.notice ?? failureNotice('runner'),
+              outcome.error ?? 'the agent failed',
+            ),
+          );
         } else {
-          const delay = backoffDelay(count, this.options.retry.baseDelayMs, this.options.retry.maxDelayMs);
+          const delay = storage
+            ? this.options.retry.maxDelayMs
+            : backoffDelay(count, this.options.retry.baseDelayMs, this.options.retry.maxDelayMs);
           this.logger.warn(
             { agent: slot.agent.id, chat: run.chat, err: outcome.error, attempt: count, delay },
             'run failed; retrying',
@@ -260,10 +280,26 @@ export class AgentQueue {
     if (!this.accepting) return;
     const chats = new Set(slot.pending);
     slot.pending = [];
-    for (const chat of chats) {
-      const afterId = this.deps.store.cursors.get(slot.agent.id, chat) ?? 0;
-      if (pendingWork(this.deps.store, this.deps.table, slot.agent, chat, afterId).length)
-        slot.pending.push(chat);
+    try {
+      for (const chat of chats) {
+        const afterId = this.deps.store.cursors.get(slot.agent.id, chat) ?? 0;
+        if (pendingWork(this.deps.store, this.deps.table, slot.agent, chat, afterId).length)
+          slot.pending.push(chat);
+      }
+    } catch (error) {
+      // The database cannot be read: keep every chat and look again later; never lose the slot.
+      this.logger.error(
+        { agent: slot.agent.id, err: (error as Error).message },
+        'could not read pending work; retrying',
+      );
+      slot.pending = [...chats];
+      slot.retryTimer ??= setTimeout(() => {
+        slot.retryTimer = undefined;
+        this.afterRun(slot);
+      }, this.options.retry.maxDelayMs);
+      slot.retryTimer.unref();
+      this.pump();
+      return;
     }
     if (slot.pending.length) this.enqueue(slot.agent.id);
     else this.pump();

@@ -20,6 +20,7 @@ import { formatMessages, stripInternal } from './prompt.js';
 import { isTriggered, routeFor, type RoutingTable } from './router.js';
 import { decideSession } from './session-policy.js';
 import { runnerUsageToRecord } from './gateway-meter.js';
+import { failureNotice, UserFacingError } from './failure-notice.js';
 
 export interface RunDeps {
   store: Store;
@@ -37,6 +38,8 @@ export interface RunDeps {
   stopGraceMs?: number;
   /** The gateway counts the runs' tokens (gateway-meter.ts): the runner's counts are not added again. */
   meteredAtGateway?: boolean;
+  /** Told about a failed write (database health); returns true for a storage fault. */
+  storageFault?: (error: unknown, what: string) => boolean;
 }
 
 export interface RunObserver {
@@ -50,13 +53,17 @@ export interface RunObserver {
 
 export interface RunOutcome {
   ok: boolean;
+  /** The detail, for the log (may hold ids, URLs, runner stderr): never shown to a chat. */
   error?: string;
+  /** What the chat is told if the messages end up unanswered (failure-notice.ts). */
+  notice?: string;
   /** Messages handed to the agent that it did not answer. */
   unanswered: boolean;
   sessionInvalid?: boolean;
   /** Highest message id the failed turns covered (for retry bookkeeping). */
   lastMessageId?: number;
-  reason?: 'timeout' | 'killed' | 'limit' | 'unavailable';
+  /** storage: the database could not record the run (disk full): retried, not counted as a failure. */
+  reason?: 'timeout' | 'killed' | 'limit' | 'unavailable' | 'storage';
 }
 
 interface Turn {
@@ -136,8 +143,20 @@ export class AgentRun {
     return this.state === 'starting' || this.state === 'busy';
   }
 
-  /** Launches the sandbox with the first prompt. Resolves once the start command is sent. */
+  /**
+   * Launches the sandbox with the first prompt. Resolves once the start command is sent.
+   * Never rejects: a failure (the database cannot record the run) ends the run, so its
+   * queue slot is freed and the messages are retried.
+   */
   async start(): Promise<void> {
+    try {
+      await this.startNow();
+    } catch (error) {
+      this.failedBookkeeping(error, 'starting the run');
+    }
+  }
+
+  private async startNow(): Promise<void> {
     const messages = pendingWork(this.deps.store, this.deps.table, this.agent, this.chat, this.lastSentId);
     if (!messages.length) {
       this.finish({ ok: true, unanswered: false });
@@ -155,6 +174,7 @@ export class AgentRun {
       this.finish({
         ok: false,
         error: `could not start the sandbox: ${(err as Error).message}`,
+        notice: err instanceof UserFacingError ? err.userText : failureNotice('sandbox'),
         unanswered: true,
       });
       return;
@@ -176,6 +196,7 @@ export class AgentRun {
       this.finish({
         ok: false,
         error: `the agent runner broke the protocol: ${err.message}`,
+        notice: failureNotice('runner'),
         unanswered: true,
       });
     });
@@ -276,6 +297,33 @@ export class AgentRun {
   }
 
   private handle(event: RunnerEvent): void {
+    try {
+      this.handleNow(event);
+    } catch (error) {
+      this.failedBookkeeping(error, `recording the runner's ${event.type}`);
+    }
+  }
+
+  /**
+   * A write for this run failed (disk full, I/O error): the run ends, unanswered, and its
+   * runner is killed — nothing it said was recorded, so the turn is retried later, never lost
+   * and never doubled. The queue slot is freed by `finish`, which cannot throw.
+   */
+  private failedBookkeeping(error: unknown, what: string): void {
+    const message = (error as Error)?.message ?? String(error);
+    this.deps.storageFault?.(error, what);
+    this.log.error({ err: message, what }, 'run bookkeeping failed; ending the run');
+    this.finish({
+      ok: false,
+      error: `${what} failed: ${message}`,
+      notice: failureNotice('runner'),
+      unanswered: true,
+      reason: 'storage',
+    });
+    void this.launched?.process.kill('killed');
+  }
+
+  private handleNow(event: RunnerEvent): void {
     this.lastActivity = this.now();
     switch (event.type) {
       case 'ready':
@@ -321,6 +369,8 @@ export class AgentRun {
   /** The turn ended in an error without a reply: the chat is told, with the cursor moved past it. */
   private apologise(turn: Turn, error: string): void {
     const { store, outbox } = this.deps;
+    const notice = failureNotice('model');
+    this.log.warn({ err: error, turn: turn.id }, 'turn ended without a reply; the chat is told');
     const channel = this.deps.channelOf(this.chat) ?? 'unknown';
     const id = store.answer({
       agent: this.agent.id,
@@ -328,14 +378,14 @@ export class AgentRun {
       upTo: turn.lastMessageId,
       reply: {
         channel,
-        text: `Sorry, I could not answer your message: ${error}`,
+        text: notice,
         replyTo: turn.triggerPlatformId,
         runId: this.id,
       },
     });
     if (id !== undefined) turn.outboxIds.push(id);
     outbox.kick();
-    void outbox.settled(turn.outboxIds).then(() => this.notify({ kind: 'failed', error }, turn));
+    void outbox.settled(turn.outboxIds).then(() => this.notify({ kind: 'failed', error: notice }, turn));
   }
 
   private async onToolCall(event: RunnerEventOf<'tool_call'>): Promise<void> {
@@ -405,6 +455,7 @@ export class AgentRun {
     this.finish({
       ok: false,
       error: event.message,
+      notice: failureNotice('model'),
       unanswered: this.turns.length > 0,
       // Starting fresh is a free retry only if a stored session was used; otherwise it would loop.
       sessionInvalid: event.sessionInvalid && this.resumedSession,
@@ -434,7 +485,13 @@ export class AgentRun {
     this.finish(
       clean || (this.state === 'stopping' && this.turns.length === 0)
         ? { ok: true, unanswered: false }
-        : { ok: false, error: why, unanswered: this.turns.length > 0, reason: info.reason },
+        : {
+            ok: false,
+            error: why,
+            notice: exitNotice(info, this.agent.limits.timeoutMs),
+            unanswered: this.turns.length > 0,
+            reason: info.reason,
+          },
     );
   }
 
@@ -454,9 +511,17 @@ export class AgentRun {
     }
     this.state = 'ended';
     const final = this.outcome;
-    this.deps.store.runs.finish(this.id, final.ok ? 'ok' : 'failed', final.error);
-    this.deps.observe?.runEnded?.(this, final, this.now() - this.startedAt);
-    this.resolveEnded(final);
+    try {
+      this.deps.store.runs.finish(this.id, final.ok ? 'ok' : 'failed', final.error);
+      this.deps.observe?.runEnded?.(this, final, this.now() - this.startedAt);
+    } catch (error) {
+      // Bookkeeping only: the run is over whatever the database says, and its slot is freed.
+      // The row stays open and is closed as abandoned at the next start.
+      this.deps.storageFault?.(error, 'recording the end of a run');
+      this.log.error({ err: (error as Error).message }, 'could not record the end of the run');
+    } finally {
+      this.resolveEnded(final);
+    }
   }
 
   private notify(notice: WorkNotice, turn: Turn | undefined): void {
@@ -466,4 +531,18 @@ export class AgentRun {
       streamThread: route?.streamThreads ?? false,
     });
   }
+}
+
+/**
+ * The chat's sentence for a runner that exited. A host-written detail (the disk watchdog's
+ * "agent … was stopped: its files take 9 MB, over its 5 MB disk limit; …") is meant for the
+ * chat; anything from the runner (exit codes, stderr) is not.
+ */
+function exitNotice(info: { reason?: RunOutcome['reason']; detail?: string }, timeoutMs: number): string {
+  // A sandbox that cannot run (no image) says what to do in a sentence of its own.
+  if (info.reason === 'unavailable' && info.detail) return info.detail;
+  if (info.detail) return `Sorry, I could not answer your message: ${info.detail}`;
+  if (info.reason === 'timeout') return failureNotice('timeout', { timeoutMs });
+  if (info.reason === 'limit') return failureNotice('limit');
+  return failureNotice('runner');
 }

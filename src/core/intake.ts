@@ -7,6 +7,7 @@ import type { InboundMessage, InboundResult } from '../domain/channel.js';
 import type { Store } from '../store/index.js';
 import type { AgentConfig } from '../config/normalise.js';
 import { routeMessage, type RoutingTable } from './router.js';
+import { StorageUnavailableError } from '../domain/storage-fault.js';
 
 /** Larger texts are cut (and say so) rather than refused: the user still gets an answer. */
 export const MAX_INBOUND_TEXT = 64 * 1024;
@@ -17,6 +18,8 @@ export interface IntakeDeps {
   wake: (agent: AgentConfig, chat: string) => void;
   logger: Logger;
   counted?: (channel: string) => void;
+  /** Told about a failed write; returns true for a storage fault (disk full, I/O error, read-only). */
+  storageFault?: (error: unknown, what: string) => boolean;
 }
 
 export class Intake {
@@ -45,7 +48,16 @@ export class Intake {
       message.text.length > MAX_INBOUND_TEXT
         ? message.text.slice(0, MAX_INBOUND_TEXT) + '\n[message cut: it was longer than 64 KB]'
         : message.text;
-    const { id, inserted } = this.deps.store.messages.insert({ ...message, text });
+    let stored: { id: number; inserted: boolean };
+    try {
+      stored = this.deps.store.messages.insert({ ...message, text });
+    } catch (error) {
+      // Not stored, so not acknowledged: the channel keeps the message and offers it again.
+      if (this.deps.storageFault?.(error, 'storing an inbound message'))
+        throw new StorageUnavailableError(`message ${message.platformId} in ${message.chat}`, error);
+      throw error;
+    }
+    const { id, inserted } = stored;
     if (!inserted) return { accepted: false, reason: 'duplicate message', messageId: id };
     this.deps.counted?.(message.channel);
     // While shutting down the message is still kept (platforms do not resend what they

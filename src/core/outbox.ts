@@ -1,6 +1,9 @@
 /**
  * The outbox: every outbound message is persisted before it is sent, sent in order per
- * chat, retried with a bound, and marked delivered with the platform's id. After a crash,
+ * chat, retried with a bound, and marked delivered with the platform's id. A platform that
+ * is down or rate-limits (429, 5xx, network) is retried for `retryForMs` (hours), waiting
+ * what the platform asked (retry_after, Retry-After); a refusal (4xx) fails at once; an error
+ * an adapter does not classify is tried `maxAttempts` times. After a crash,
  * pending rows are sent on start, once. Event-driven: an enqueue, a channel coming back,
  * or the next retry time wakes it; nothing polls.
  */
@@ -8,6 +11,7 @@ import type { Logger } from 'pino';
 import type { Channel } from '../domain/channel.js';
 import type { NewOutboxEntry, OutboxEntry, OutboxStore } from '../store/outbox-store.js';
 import { backoffDelay } from './backoff.js';
+import { classifySendError } from '../domain/send-error.js';
 
 export interface ChannelDirectory {
   forChat(chat: string): Channel | undefined;
@@ -19,6 +23,8 @@ export interface OutboxOptions {
   logger: Logger;
   now?: () => number;
   retry?: { maxAttempts: number; baseDelayMs: number; maxDelayMs: number };
+  /** How long a platform outage or rate limit is retried before the row fails (ms). */
+  retryForMs?: number;
   onResult?: (entry: OutboxEntry, result: 'sent' | 'retry' | 'failed') => void;
   /** Test seam for crash-recovery tests: called just before a row is handed to its channel. */
   beforeSend?: (entry: OutboxEntry) => void;
@@ -35,6 +41,22 @@ export class OutboxDeliveryError extends Error {
     this.name = 'OutboxDeliveryError';
   }
 }
+
+/**
+ * deliver() callers learn that the platform is not taking messages now; the row stays
+ * queued and is sent when it does (it may be hours).
+ */
+export class OutboxDeferredError extends OutboxDeliveryError {
+  constructor(
+    message: string,
+    readonly retryAt: number,
+  ) {
+    super(message);
+    this.name = 'OutboxDeferredError';
+  }
+}
+
+export const DEFAULT_RETRY_FOR_MS = 6 * 60 * 60_000;
 
 export class Outbox {
   private readonly now: () => number;
@@ -170,6 +192,17 @@ export class Outbox {
     } catch (err) {
       const message = (err as Error).message || String(err);
       const attempt = row.attempts + 1;
+      const failure = classifySendError(err);
+      if (failure?.kind === 'permanent') {
+        this.options.store.markFailed(row.id, message);
+        log.error(
+          { err: message, attempts: attempt },
+          'outbound message refused by the platform; not retried',
+        );
+        this.settle(row, 'failed', message);
+        return true;
+      }
+      if (failure) return this.retryForAWhile(row, message, attempt, failure.retryAfterMs, log);
       if (attempt >= this.retry.maxAttempts) {
         this.options.store.markFailed(row.id, message);
         log.error({ err: message, attempts: attempt }, 'outbound message failed for good');
@@ -183,6 +216,45 @@ export class Outbox {
       this.armTimer();
       return false;
     }
+  }
+
+  /** Rate limit or outage: wait what the platform asked (or back off), until retryForMs has passed. */
+  private retryForAWhile(
+    row: OutboxEntry,
+    message: string,
+    attempt: number,
+    retryAfterMs: number | undefined,
+    log: Logger,
+  ): boolean {
+    const now = this.now();
+    const since = row.failingSince ?? now;
+    const retryForMs = this.options.retryForMs ?? DEFAULT_RETRY_FOR_MS;
+    const wait = retryAfterMs ?? backoffDelay(attempt, this.retry.baseDelayMs, this.retry.maxDelayMs);
+    if (now + wait - since > retryForMs) {
+      const error = `${message} (still failing after ${Math.round((now - since) / 60_000)} min; gave up)`;
+      this.options.store.markFailed(row.id, error);
+      log.error(
+        { err: message, attempts: attempt, failingForMs: now - since },
+        'outbound message failed for good',
+      );
+      this.settle(row, 'failed', error);
+      return true;
+    }
+    const next = now + wait;
+    this.options.store.markRetry(row.id, message, next, since);
+    log.warn(
+      { err: message, attempt, retryAt: next, retryAfterMs },
+      'platform not taking messages; will retry',
+    );
+    this.options.onResult?.(row, 'retry');
+    const waiters = this.waiters.get(row.id);
+    this.waiters.delete(row.id);
+    for (const w of waiters ?? [])
+      w.reject(
+        new OutboxDeferredError(`${message}; queued, retrying at ${new Date(next).toISOString()}`, next),
+      );
+    this.armTimer();
+    return false;
   }
 
   private settle(row: OutboxEntry, result: 'sent' | 'failed', error?: string, platformId?: string): void {

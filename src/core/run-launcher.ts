@@ -7,6 +7,7 @@ import type { ModelEndpoint, Workspace } from '../protocol/runner-protocol.js';
 import type { AgentProcess, SandboxBackend, SandboxSpec } from '../sandbox/types.js';
 import type { Gateway, RunGrant } from '../gateway/types.js';
 import { watchDisk } from '../sandbox/disk-watchdog.js';
+import { UserFacingError } from './failure-notice.js';
 import type { Logger } from 'pino';
 
 export interface LaunchedRun {
@@ -51,7 +52,16 @@ export class SandboxLauncher implements RunLauncher {
       transport: backend.mapsPaths && backend.kind !== 'apple-container' ? 'socket' : 'tcp',
     });
     try {
-      const { spec, workspace, diskFolders } = this.options.buildSpec({ agent, runId, backend, grant });
+      let built: ReturnType<SandboxLauncherOptions['buildSpec']>;
+      try {
+        built = this.options.buildSpec({ agent, runId, backend, grant });
+      } catch (err) {
+        // The host's own refusal (a secret in the env, a bad mount): written for people, so
+        // the chat hears it. The backend's errors below (docker stderr) are not.
+        const message = (err as Error).message;
+        throw new UserFacingError(`Sorry, I could not start the sandbox: ${message}`, message);
+      }
+      const { spec, workspace, diskFolders } = built;
       const started = await backend.start(spec);
       // No quota on the usual file systems: the host watches the folders while the run lives.
       const process =

@@ -3,6 +3,7 @@ import type { Config } from '../config/normalise.js';
 import type { Store } from '../store/index.js';
 import type { ChannelState } from '../domain/channel.js';
 import type { AgentQueue } from './agent-queue.js';
+import type { DatabaseHealthState } from '../store/db-health.js';
 import { startOfDay } from './budget.js';
 
 export interface StatusReport {
@@ -11,6 +12,8 @@ export interface StatusReport {
   uptimeSeconds: number;
   http: { host: string; port: number };
   channels: Record<string, { state: ChannelState; detail?: string }>;
+  /** Not ok while the database cannot be written (disk full, I/O errors). */
+  database?: DatabaseHealthState;
   queue: { running: number; waiting: number; warm: number };
   outbox: { pending: number; sent: number; failed: number };
   agents: {
@@ -30,6 +33,7 @@ export interface StatusSources {
   queue: AgentQueue;
   http: { host: string; port: number };
   channelStates(): Record<string, { state: ChannelState; detail?: string }>;
+  database?: () => DatabaseHealthState;
   startedAt: number;
   now?: () => number;
 }
@@ -44,6 +48,7 @@ export function buildStatus(s: StatusSources): StatusReport {
     uptimeSeconds: Math.round((now - s.startedAt) / 1000),
     http: s.http,
     channels: s.channelStates(),
+    database: s.database?.() ?? { ok: true },
     queue: s.queue.stats(),
     outbox: s.store.outbox.counts(),
     agents: s.config.agents.map((a) => {

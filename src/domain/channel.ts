@@ -94,7 +94,12 @@ export interface InboundResult {
 }
 
 export interface ChannelSink {
-  /** Called for every inbound message; the sink persists it before anything else happens. */
+  /**
+   * Called for every inbound message; the sink persists it before anything else happens.
+   * Throws StorageUnavailableError when the database cannot be written: the message is NOT
+   * stored, and the channel must keep it (not acknowledge it to the platform) and offer it
+   * again later — see held-inbound.ts.
+   */
   inbound(message: InboundMessage): InboundResult;
   state(state: ChannelState, detail?: string): void;
 }

@@ -13,7 +13,6 @@ import { DEFAULT_SANDBOX_ID } from '../config/schema.js';
 
 const run = promisify(execFile);
 
-
 export interface HostIdentity {
   uid: number;
   gid: number;

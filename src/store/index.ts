@@ -12,6 +12,7 @@ import { OutboxStore } from './outbox-store.js';
 import { SessionStore } from './sessions.js';
 import { RunStore } from './runs.js';
 import { answerWriter, type AnswerWriter } from './answers.js';
+import { writeProbe } from './write-probe.js';
 
 export type { Answer } from './answers.js';
 
@@ -23,8 +24,8 @@ export interface Store {
   runs: RunStore;
   /** A reply (if any) queued and the cursor moved past the messages it answers, in one transaction. */
   answer: AnswerWriter;
-  /** The database answers a query (readiness). */
-  ping(): boolean;
+  /** Commits a 64 KB row and frees it again: throws while the database cannot be written (health). */
+  probeWrite(): void;
   close(): void;
 }
 
@@ -45,7 +46,7 @@ export function openStore(path: string, options: { now?: () => number; migrate?:
     sessions: new SessionStore(db, now),
     runs: new RunStore(db, now),
     answer: answerWriter(db, outbox, cursors),
-    ping: () => db.prepare('SELECT 1 AS ok').get() !== undefined,
+    probeWrite: writeProbe(db, now),
     close: () => db.close(),
   };
   handles.set(store, db);

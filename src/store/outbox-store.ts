@@ -18,6 +18,8 @@ export interface OutboxEntry {
   platformId?: string;
   createdAt: number;
   sentAt?: number;
+  /** When the current run of failed attempts began: retries are bounded by time from here. */
+  failingSince?: number;
 }
 
 export type NewOutboxEntry = Pick<OutboxEntry, 'channel' | 'chat' | 'text'> &
@@ -40,6 +42,7 @@ interface Row {
   platform_id: string | null;
   created_at: number;
   sent_at: number | null;
+  failing_since: number | null;
 }
 
 const fromRow = (r: Row): OutboxEntry => ({
@@ -59,6 +62,7 @@ const fromRow = (r: Row): OutboxEntry => ({
   platformId: r.platform_id ?? undefined,
   createdAt: r.created_at,
   sentAt: r.sent_at ?? undefined,
+  failingSince: r.failing_since ?? undefined,
 });
 
 export class OutboxStore {
@@ -128,10 +132,34 @@ export class OutboxStore {
       .run(platformId, this.now(), id);
   }
 
-  markRetry(id: number, error: string, nextAttemptAt: number): void {
+  markRetry(id: number, error: string, nextAttemptAt: number, failingSince?: number): void {
     this.db
-      .prepare('UPDATE outbox SET attempts = attempts + 1, last_error = ?, next_attempt_at = ? WHERE id = ?')
-      .run(error, nextAttemptAt, id);
+      .prepare(
+        'UPDATE outbox SET attempts = attempts + 1, last_error = ?, next_attempt_at = ?, failing_since = COALESCE(failing_since, ?) WHERE id = ?',
+      )
+      .run(error, nextAttemptAt, failingSince ?? null, id);
+  }
+
+  /** Rows that failed for good, newest first. */
+  failed(limit = 50): OutboxEntry[] {
+    return (
+      this.db
+        .prepare("SELECT * FROM outbox WHERE status = 'failed' ORDER BY id DESC LIMIT ?")
+        .all(limit) as Row[]
+    ).map(fromRow);
+  }
+
+  /**
+   * Puts failed rows back in the queue as new (attempts and the retry window start again).
+   * `ids` undefined: every failed row. Returns the ids that were failed and are pending now.
+   */
+  retryFailed(ids?: number[]): number[] {
+    const now = this.now();
+    const wanted = ids ?? this.failed(1_000_000).map((r) => r.id);
+    const update = this.db.prepare(
+      "UPDATE outbox SET status = 'pending', attempts = 0, next_attempt_at = ?, failing_since = NULL WHERE id = ? AND status = 'failed'",
+    );
+    return this.db.transaction(() => wanted.filter((id) => update.run(now, id).changes === 1))();
   }
 
   markFailed(id: number, error: string): void {

@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { createDiscordChannel, type DiscordChannel, type DiscordLimits } from '../../src/channels/discord.js';
 import { discordUser, startFakeDiscord, type FakeDiscord } from '../fakes/fake-discord.js';
+import { StorageUnavailableError } from '../../src/domain/storage-fault.js';
 import { capturedLogger, recordingSink, sleep, type RecordingSink } from './channel-test-kit.js';
 
 const FAST: Partial<DiscordLimits> = {
@@ -68,6 +69,24 @@ describe('Discord channel against a fake REST API and gateway', () => {
       mentionsBot: false,
     });
   });
+
+  it('holds messages the core could not store (database not writable) and stores them, in order, once it can', async () => {
+    const record = sink.inbound;
+    let refusals = 3;
+    sink.inbound = (message) => {
+      if (refusals-- > 0)
+        throw new StorageUnavailableError(
+          'test',
+          Object.assign(new Error('database or disk is full'), { code: 'SQLITE_FULL' }),
+        );
+      return record(message);
+    };
+    dc.userSends({ channelId: dc.channels.dm, content: 'sent while the disk was full' });
+    dc.userSends({ channelId: dc.channels.dm, content: 'and one more' });
+    const messages = await sink.waitForMessages(2, 15_000);
+    expect(messages.map((m) => m.text)).toEqual(['sent while the disk was full', 'and one more']);
+    expect(logs()).toMatch(/holding it and retrying/);
+  }, 20_000);
 
   it('reports a guild message without a trigger as such', async () => {
     dc.userSends({ channelId: dc.channels.general, content: 'just chatting' });

@@ -72,6 +72,7 @@ describe('formatStatus', () => {
     expect(formatStatus(status)).toBe(
       [
         'OmniClaw running (pid 4242, up 61 s), http://127.0.0.1:7077',
+        'Database: ok',
         'Queue: 1 running (1 warm), 2 waiting',
         'Outbox: 0 pending, 5 sent, 1 failed',
         'Channels:',
@@ -82,6 +83,14 @@ describe('formatStatus', () => {
         '  helper            openai  bwrap    stopped; today 0 runs, 0 tokens',
         '',
       ].join('\n'),
+    );
+    const degraded = formatStatus({
+      ...status,
+      database: { ok: false, since: Date.UTC(2026, 0, 2, 3, 4, 5), error: 'database or disk is full' },
+    });
+    expect(degraded.split('\n')[1]).toBe(
+      'Database: DEGRADED — writes failing since 2026-01-02T03:04:05.000Z (database or disk is full); ' +
+        'messages are kept and stored when it recovers: free disk space or fix the files',
     );
   });
 });
@@ -169,7 +178,9 @@ describe('doctor checks', () => {
     ])('$what', ({ setup, expected }) => {
       const home = join(dir, Math.random().toString(36).slice(2));
       setup(home);
-      expect(permissionChecks(instancePaths(home))).toEqual(expected.map((e) => expect.objectContaining(e)));
+      // The database files have their own check (test/cli/doctor.test.ts).
+      const found = permissionChecks(instancePaths(home)).filter((c) => c.name !== 'database files');
+      expect(found).toEqual(expected.map((e) => expect.objectContaining(e)));
     });
   });
 });

@@ -119,6 +119,23 @@ agents:
     );
   });
 
+  it('flags database files others can read (an older version made them 0644), with the chmod that fixes it', async () => {
+    const home = instance(CONFIG_WITH_SECRETS, SECRETS);
+    const db = join(home.home, 'omniclaw.db');
+    writeFileSync(db, '');
+    writeFileSync(`${db}-wal`, '');
+    chmodSync(db, 0o644);
+    chmodSync(`${db}-wal`, 0o640);
+    const found = checks((await cli(home, ['doctor', '--json'])).stdout);
+    expect(found).toContainEqual(
+      expect.objectContaining({ name: 'database files', status: 'fail', fix: `chmod 600 ${db} ${db}-wal` }),
+    );
+    chmodSync(db, 0o600);
+    chmodSync(`${db}-wal`, 0o600);
+    const fixed = checks((await cli(home, ['doctor', '--json'])).stdout);
+    expect(fixed).toContainEqual(expect.objectContaining({ name: 'database files', status: 'ok' }));
+  });
+
   it('reports a broken config with its position and still checks the rest', async () => {
     const home = instance('http:\n  prot: 1\n');
     const result = await cli(home, ['doctor', '--json']);

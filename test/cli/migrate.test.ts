@@ -25,13 +25,16 @@ describe('omniclaw migrate', () => {
   it('walks status → up → status → down → down → up', async () => {
     const pending = await cli(home, ['migrate', 'status']);
     expect(pending.code).toBe(0);
-    expect(pending.stdout).toBe('0001 initial                  pending  \n');
+    expect(pending.stdout).toBe(
+      '0001 initial                  pending  \n0002 reliability              pending  \n',
+    );
 
     const up = await cli(home, ['migrate', 'up']);
-    expect(up).toMatchObject({ code: 0, stdout: 'applied 1\n' });
+    expect(up).toMatchObject({ code: 0, stdout: 'applied 1, 2\n' });
     expect(tables()).toEqual([
       'chats',
       'cursors',
+      'health_probe',
       'messages',
       'outbox',
       'runs',
@@ -40,9 +43,13 @@ describe('omniclaw migrate', () => {
     ]);
 
     const applied = await cli(home, ['migrate']); // status is the default action
-    expect(applied.stdout).toMatch(/^0001 initial\s+applied {2}\d{4}-\d\d-\d\dT[\d:.]+Z\n$/);
+    expect(applied.stdout).toMatch(
+      /^0001 initial\s+applied {2}\d{4}-\d\d-\d\dT[\d:.]+Z\n0002 reliability\s+applied {2}\d{4}-\d\d-\d\dT[\d:.]+Z\n$/,
+    );
 
     expect(await cli(home, ['migrate', 'up'])).toMatchObject({ code: 0, stdout: 'already up to date\n' });
+    expect(await cli(home, ['migrate', 'down'])).toMatchObject({ code: 0, stdout: 'reverted 2\n' });
+    expect(tables()).not.toContain('health_probe');
     expect(await cli(home, ['migrate', 'down'])).toMatchObject({ code: 0, stdout: 'reverted 1\n' });
     expect(tables()).toEqual(['schema_migrations']);
     expect(await cli(home, ['migrate', 'down', '1'])).toMatchObject({
@@ -50,6 +57,7 @@ describe('omniclaw migrate', () => {
       stdout: 'nothing to revert\n',
     });
     expect(await cli(home, ['migrate', 'up', '1'])).toMatchObject({ code: 0, stdout: 'applied 1\n' });
+    expect(await cli(home, ['migrate', 'up'])).toMatchObject({ code: 0, stdout: 'applied 2\n' });
   });
 
   it.each([

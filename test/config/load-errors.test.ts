@@ -128,6 +128,16 @@ describe('agent and route rules', () => {
       expected: `${FILE}:4:21: routes[0].agent: no agent with id "b" (agents: a)`,
     },
     {
+      what: 'a route to a chat id no channel has (unknown prefix)',
+      yaml: 'agents:\n  - { id: a }\nroutes:\n  - { chat: "foo:bar", agent: a }\n',
+      expected: `${FILE}:4:7: routes[0].chat: "foo:bar" is not a chat id: use local:<id>, tg:<id>, dc:<id>, slack:<id> or a WhatsApp JID (<number>@s.whatsapp.net, <id>@g.us); the log names the chat id of every message that has no route`,
+    },
+    {
+      what: 'a model base URL that is not a URL',
+      yaml: 'models:\n  openai: { baseUrl: not a url }\n',
+      expected: `${FILE}:2:13: models.openai.baseUrl: a URL such as http://localhost:11434/v1 (scheme, host and path)`,
+    },
+    {
       what: 'an agent id with ../',
       yaml: 'agents:\n  - { id: "../etc" }\n',
       expected: `${FILE}:2:7: agents[0].id: an agent id is 1–63 of a-z, 0-9, "-" and "_", starting with a letter or digit`,

@@ -33,6 +33,8 @@ export interface FakeUser {
 export interface Call {
   method: string;
   payload: Record<string, unknown>;
+  /** When the request arrived (epoch ms). */
+  at: number;
 }
 export type Failure = { code: number; description?: string; retryAfter?: number } | 'drop';
 
@@ -130,7 +132,7 @@ export async function startFakeTelegram(options: { token?: string; botId?: numbe
       return reply(res, 404, { ok: false, error_code: 404, description: 'Not Found' });
     const method = match[2]!;
     const payload = await readPayload(req, url);
-    calls.push({ method, payload });
+    calls.push({ method, payload, at: Date.now() });
     notifyCall();
     const failure = failures.get(method)?.shift();
     if (failure === 'drop') return void req.socket.destroy();
@@ -289,6 +291,10 @@ export async function startFakeTelegram(options: { token?: string; botId?: numbe
     pendingUpdates: (): number => updates.length,
     addFile(fileId: string, path: string, content: Buffer, announcedSize?: number): void {
       files.set(fileId, { path, content, size: announcedSize });
+    },
+    /** The platform is back: failures still queued for `method` are dropped. */
+    clearFailures(method: string): void {
+      failures.delete(method);
     },
     failNext(method: string, failure: Failure, times = 1): void {
       const list = failures.get(method) ?? [];

@@ -6,6 +6,7 @@ import { fileURLToPath } from 'node:url';
 import { startApp, type App, type AppOptions } from '../../src/app.js';
 import { parse, stringify } from 'yaml';
 import { parseConfigText } from '../../src/config/load.js';
+import { CHAT_PREFIXES } from '../../src/config/chat-ids.js';
 import { silentLogger } from '../../src/observability/logger.js';
 import { NoSandbox } from '../../src/sandbox/none.js';
 import { MemoryChannel } from './memory-channel.js';
@@ -34,7 +35,10 @@ export async function startTestHost(
   const home = options.home ?? mkdtempSync(join(tmpdir(), 'omniclaw-test-'));
   const base = parse(BASE_CONFIG) as Record<string, unknown>;
   if (options.withoutModels) delete base.models;
-  const config = parseConfigText(stringify(merge(base, parse(yaml) ?? {})), 'test.yaml', { env: {} });
+  const config = parseConfigText(stringify(merge(base, parse(yaml) ?? {})), 'test.yaml', {
+    env: {},
+    chatPrefixes: [...CHAT_PREFIXES, 'mem:'],
+  });
   const channel = (options.extraChannels?.[0] as MemoryChannel | undefined) ?? new MemoryChannel();
   const app = await startApp({
     home,

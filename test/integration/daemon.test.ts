@@ -7,6 +7,7 @@ import { existsSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:
 import { connect } from 'node:net';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { failureNotice } from '../../src/core/failure-notice.js';
 import {
   cli,
   httpGet,
@@ -65,8 +66,8 @@ describe('a running daemon', () => {
 
   it('exits non-zero with the apology printed when the agent fails', async () => {
     const result = await cli(home, ['chat', '-m', 'please !fail']);
-    expect(result.stdout).toBe('Sorry, I could not answer your message: the model said no\n');
-    expect(result.stderr).toContain('the agent could not answer: the model said no');
+    expect(result.stdout).toBe(`${failureNotice('model')}\n`);
+    expect(result.stderr).toContain(`the agent could not answer: ${failureNotice('model')}`);
     expect(result.code).toBe(1);
   });
 

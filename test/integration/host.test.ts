@@ -4,6 +4,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { startTestHost, until, type TestHost } from '../helpers/host.js';
+import { capturedLogger } from '../channels/channel-test-kit.js';
+import { failureNotice } from '../../src/core/failure-notice.js';
 
 let host: TestHost | undefined;
 afterEach(async () => {
@@ -90,9 +92,7 @@ describe('the host path', () => {
     host = await startTestHost(routes());
     host.channel.receive('mem:main-chat', 'please !fail');
     await until(() => host!.channel.sentTo('mem:main-chat').length === 1, 10_000, 'failure notice');
-    expect(host.channel.sentTo('mem:main-chat')[0]).toMatch(
-      /^Sorry, I could not answer your message: the model said no/,
-    );
+    expect(host.channel.sentTo('mem:main-chat')[0]).toBe(failureNotice('model'));
     const runs = host.app.store.runs.recent();
     expect(runs).toHaveLength(3); // maxAttempts
     expect(runs.every((r) => r.status === 'failed')).toBe(true);
@@ -106,9 +106,7 @@ describe('the host path', () => {
     host = await startTestHost(routes());
     host.channel.receive('mem:main-chat', 'please !softfail');
     await until(() => host!.channel.sentTo('mem:main-chat').length === 1);
-    expect(host.channel.sentTo('mem:main-chat')[0]).toBe(
-      'Sorry, I could not answer your message: the model API answered 500',
-    );
+    expect(host.channel.sentTo('mem:main-chat')[0]).toBe(failureNotice('model'));
     await until(() => host!.channel.notices.some((n) => n.notice.kind === 'failed'));
     host.channel.receive('mem:main-chat', 'again');
     await until(() => host!.channel.sentTo('mem:main-chat').length === 2);
@@ -119,8 +117,41 @@ describe('the host path', () => {
     host = await startTestHost(routes());
     host.channel.receive('mem:main-chat', '!crash');
     await until(() => host!.channel.sentTo('mem:main-chat').length === 1);
-    expect(host.channel.sentTo('mem:main-chat')[0]).toMatch(/runner exited \(code 3\)/);
+    expect(host.channel.sentTo('mem:main-chat')[0]).toBe(failureNotice('runner'));
   });
+
+  it.each([
+    {
+      failure: 'a model error',
+      ask: 'please !leakyfail',
+      notice: failureNotice('model'),
+      logged: 'Traceback',
+    },
+    { failure: 'a crashing runner', ask: '!crash', notice: failureNotice('runner'), logged: 'code 3' },
+  ])(
+    'tells the chat one sentence about $failure: no run or turn ids, in-sandbox URLs or runner stderr',
+    async ({ ask, notice, logged }) => {
+      const captured = capturedLogger();
+      host = await startTestHost(routes(), { logger: captured.logger });
+      host.channel.receive('mem:main-chat', ask);
+      await until(() => host!.channel.sentTo('mem:main-chat').length === 1, 10_000, 'failure notice');
+      const told = [
+        ...host.channel.sentTo('mem:main-chat'),
+        ...host.channel.notices.flatMap((n) => (n.notice.kind === 'failed' ? [n.notice.error] : [])),
+      ];
+      await until(() => host!.channel.notices.some((n) => n.notice.kind === 'failed'));
+      expect(told[0]).toBe(notice);
+      const runIds = host.app.store.runs.recent().map((r) => r.id);
+      for (const text of told) {
+        expect(text).not.toMatch(/[0-9a-f]{8}-[0-9a-f]{4}-/);
+        expect(text).not.toMatch(/https?:\/\//);
+        expect(text).not.toMatch(/stderr|Traceback|code 3|\{/);
+        for (const id of runIds) expect(text).not.toContain(id);
+      }
+      // The detail is for the operator, in the log.
+      expect(captured.output()).toContain(logged);
+    },
+  );
 
   it.each([
     { limit: 'time', limits: '{ timeoutMs: 400 }', ask: '!hang forever', told: /time limit/ },
@@ -150,9 +181,9 @@ routes:
     host = await startTestHost(routes());
     host.channel.receive('mem:main-chat', '!badline');
     await until(() => host!.channel.sentTo('mem:main-chat').length === 1);
-    expect(host.channel.sentTo('mem:main-chat')[0]).toMatch(
-      /broke the protocol: runner sent a line that is not JSON/,
-    );
+    expect(host.channel.sentTo('mem:main-chat')[0]).toBe(failureNotice('runner'));
+    const runs = host.app.store.runs.recent();
+    expect(runs[0]?.error).toMatch(/broke the protocol: runner sent a line that is not JSON/);
   });
 
   it('answers tool calls with real results, and errors for unknown tools and bad arguments', async () => {

@@ -204,11 +204,11 @@ describe('finding a message an agent names', () => {
   });
 });
 
-describe('ping', () => {
-  it('answers while open and throws once closed', () => {
-    expect(store.ping()).toBe(true);
+describe('the write probe', () => {
+  it('writes while open and throws once closed', () => {
+    expect(() => store.probeWrite()).not.toThrow();
     store.close();
-    expect(() => store.ping()).toThrow();
+    expect(() => store.probeWrite()).toThrow();
     store = openStore(join(dir, `store-${++n}.sqlite`), { now: () => clock });
   });
 });

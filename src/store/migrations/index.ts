@@ -1,5 +1,6 @@
 import type { Migration } from '../migration.js';
 import { initial } from './001_initial.js';
+import { reliability } from './002_reliability.js';
 
 /** Every migration, in version order. Add new ones at the end; never edit an applied one. */
-export const migrations: readonly Migration[] = [initial];
+export const migrations: readonly Migration[] = [initial, reliability];
