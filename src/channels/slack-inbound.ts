@@ -4,7 +4,7 @@
  * hostile payloads) is tested with a table.
  */
 import type { InboundMessage } from './types.js';
-import { cleanInboundText } from './inbound-text.js';
+import { cleanInboundText } from '../domain/inbound-text.js';
 
 export interface SlackFile {
   id?: string;

@@ -8,7 +8,7 @@
 import type { Logger } from 'pino';
 import type { AgentConfig } from '../config/normalise.js';
 import { AgentRun, pendingWork, type RunDeps, type RunOutcome } from './agent-run.js';
-import { backoffDelay } from './backoff.js';
+import { backoffDelay } from '../protocol/backoff.js';
 
 export interface QueueOptions {
   maxConcurrent: number;
@@ -232,7 +232,10 @@ export class AgentQueue {
           );
           this.hooks.gaveUp(slot.agent, run.chat, lastMessageId, outcome.error ?? 'the agent failed');
         } else {
-          const delay = backoffDelay(count, this.options.retry.baseDelayMs, this.options.retry.maxDelayMs);
+          const delay = backoffDelay(count, {
+            baseMs: this.options.retry.baseDelayMs,
+            maxMs: this.options.retry.maxDelayMs,
+          });
           this.logger.warn(
             { agent: slot.agent.id, chat: run.chat, err: outcome.error, attempt: count, delay },
             'run failed; retrying',

@@ -7,7 +7,7 @@
 import type { Logger } from 'pino';
 import type { Channel } from '../channels/types.js';
 import type { NewOutboxEntry, OutboxEntry, OutboxStore } from '../store/outbox-store.js';
-import { backoffDelay } from './backoff.js';
+import { backoffDelay } from '../protocol/backoff.js';
 
 export interface ChannelDirectory {
   forChat(chat: string): Channel | undefined;
@@ -176,7 +176,8 @@ export class Outbox {
         this.settle(row, 'failed', message);
         return true;
       }
-      const next = this.now() + backoffDelay(attempt, this.retry.baseDelayMs, this.retry.maxDelayMs);
+      const next =
+        this.now() + backoffDelay(attempt, { baseMs: this.retry.baseDelayMs, maxMs: this.retry.maxDelayMs });
       this.options.store.markRetry(row.id, message, next);
       log.warn({ err: message, attempt, retryAt: next }, 'outbound message will be retried');
       this.options.onResult?.(row, 'retry');
