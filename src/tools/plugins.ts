@@ -1,7 +1,7 @@
 /**
  * Plugin tools, without editing the built-in set:
  * - an agent's own MCP servers (`mcpServers` in omniclaw.yaml) run inside its sandbox; the
- *   host only checks their names here (the built-in server's name is reserved);
+ *   config/mcp-server-names.ts checks their names (the built-in server's name is reserved);
  * - files in $OMNICLAW_HOME/plugins/ (`*.js`, `*.mjs`) default-export one tool definition or
  *   an array of them, `{ name, description, args, run(args, context) }`, where `args` is a
  *   zod schema or a JSON Schema object. They run on the host, behind the same dispatcher as
@@ -14,39 +14,10 @@ import { readdir, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { z } from 'zod';
-import type { AgentConfig } from '../config/normalise.js';
 import type { Logger } from '../observability/logger.js';
-import { AGENT_TOOLS_SERVER, agentToolNames, jsonSchemaOf } from '../protocol/agent-tools.js';
+import { agentToolNames, jsonSchemaOf } from '../protocol/agent-tools.js';
 import { errorText } from './define-tool.js';
 import { ToolError, type ToolContext, type ToolHandler } from './types.js';
-
-// ---------------------------------------------------------------- agent MCP server names
-
-/** Claude names a tool `mcp__<server>__<tool>`, so a server name may not contain "__". */
-const SERVER_NAME = /^(?!.*__)[A-Za-z0-9_-]{1,64}$/;
-
-export function mcpServerNameProblems(agents: readonly Pick<AgentConfig, 'id' | 'mcpServers'>[]): string[] {
-  const problems: string[] = [];
-  for (const agent of agents) {
-    for (const name of Object.keys(agent.mcpServers)) {
-      const where = `agents."${agent.id}".mcpServers."${name}"`;
-      if (name.toLowerCase() === AGENT_TOOLS_SERVER) {
-        problems.push(
-          `${where}: the name "${name}" is reserved for OmniClaw's built-in agent tools; rename this server`,
-        );
-      } else if (!SERVER_NAME.test(name)) {
-        problems.push(`${where}: a server name is 1–64 of A-Z, a-z, 0-9, "-" and "_", without "__"`);
-      }
-    }
-  }
-  return problems;
-}
-
-/** Throws one error listing every bad server name; the config loader or app calls it at start. */
-export function assertAgentMcpServerNames(agents: readonly Pick<AgentConfig, 'id' | 'mcpServers'>[]): void {
-  const problems = mcpServerNameProblems(agents);
-  if (problems.length) throw new Error(`omniclaw.yaml: ${problems.join('\n')}`);
-}
 
 // ---------------------------------------------------------------- plugin directory
 

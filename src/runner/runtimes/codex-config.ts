@@ -6,11 +6,11 @@
  * boundary. Update checks, analytics, feedback, telemetry and web search are off, so the
  * only traffic is to the provider.
  */
+import { AGENT_TOOLS_SERVER } from '../../protocol/agent-tools.js';
 import type { McpServerSpec } from '../../protocol/runner-protocol.js';
 
 export const CODEX_TOKEN_ENV = 'OMNICLAW_MODEL_TOKEN';
 export const CODEX_PROVIDER_ID = 'omniclaw';
-export const OMNICLAW_MCP_SERVER = 'omniclaw';
 
 export interface CodexConfigInput {
   model: string;
@@ -95,7 +95,7 @@ export function codexConfigToml(input: CodexConfigInput): string {
     `stream_max_retries = ${Math.trunc(input.streamMaxRetries)}`,
     `stream_idle_timeout_ms = ${Math.trunc(input.streamIdleTimeoutMs)}`,
     '',
-    `[mcp_servers.${OMNICLAW_MCP_SERVER}]`,
+    `[mcp_servers.${AGENT_TOOLS_SERVER}]`,
     `command = ${str(input.omniclawMcp.command)}`,
     `args = ${strArray(input.omniclawMcp.args)}`,
     'startup_timeout_sec = 20',
@@ -103,7 +103,7 @@ export function codexConfigToml(input: CodexConfigInput): string {
     'required = true',
   ];
   for (const [name, spec] of Object.entries(input.pluginMcpServers)) {
-    if (name === OMNICLAW_MCP_SERVER) continue;
+    if (name === AGENT_TOOLS_SERVER) continue;
     lines.push('', `[mcp_servers.${str(name)}]`);
     // Codex sends its first request without waiting for servers that are not required, and
     // every turn is a new Codex process: a plugin slower than ~1 s would never be offered.
