@@ -66,8 +66,9 @@ const cases: { name: string; md: string; out: Partial<Record<Dialect, string>> }
     name: 'links',
     md: 'see [the docs](https://example.org/a_(b)) now',
     out: {
-      'telegram-html': 'see <a href="https://example.org/a_(b">the docs</a>) now',
-      slack: 'see <https://example.org/a_(b|the docs>) now',
+      // Balanced parentheses belong to the URL (CommonMark), as on Wikipedia links.
+      'telegram-html': 'see <a href="https://example.org/a_(b)">the docs</a> now',
+      slack: 'see <https://example.org/a_(b)|the docs> now',
       whatsapp: 'see the docs (https://example.org/a_(b)) now',
     },
   },
@@ -85,7 +86,7 @@ const cases: { name: string; md: string; out: Partial<Record<Dialect, string>> }
   {
     name: 'javascript: links are not links',
     md: '[click](javascript:alert(1))',
-    out: { 'telegram-html': 'click)', discord: 'click)' },
+    out: { 'telegram-html': 'click', discord: 'click' },
   },
   {
     name: 'headings',
