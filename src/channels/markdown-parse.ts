@@ -25,8 +25,6 @@ export type Block =
 
 /** Quotes, lists and emphasis nested deeper than this are flattened to their text. */
 const MAX_DEPTH = 8;
-/** Past this many nested quote markers the rest of a line is text (marked recurses per level). */
-const MAX_QUOTE_MARKERS = MAX_DEPTH + 1;
 
 /** `||secret||`: Telegram and Discord spoilers, which marked does not know. */
 const spoiler: TokenizerExtension = {
@@ -37,7 +35,8 @@ const spoiler: TokenizerExtension = {
     return at < 0 ? undefined : at;
   },
   tokenizer(src) {
-    const match = /^\|\|(?=\S)([^]*?\S)\|\|/.exec(src);
+    // Bounded, so text full of openers without a closer stays linear.
+    const match = /^\|\|(?=\S)([^]{0,500}?\S)\|\|/.exec(src);
     if (!match) return undefined;
     return { type: 'spoiler', raw: match[0], tokens: this.lexer.inlineTokens(match[1]!) };
   },
@@ -53,8 +52,15 @@ const lexerFor = (source: string): Marked => (source.includes('||') ? withSpoile
 
 /** Parses Markdown into blocks; CRLF and CR line ends are normalised first. */
 export function parseMarkdown(source: string): Block[] {
-  const text = capQuoteNesting(source.replace(/\r\n?/g, '\n'));
-  return toBlocks(lexerFor(text).lexer(text), 0);
+  const text = capNesting(source.replace(/\r\n?/g, '\n'));
+  try {
+    return toBlocks(lexerFor(text).lexer(text), 0);
+  } catch (error) {
+    // marked recurses once per nested container; nesting by indentation alone can still
+    // exhaust the stack. Such a text is shown as written rather than not at all.
+    if (!(error instanceof RangeError)) throw error;
+    return [{ kind: 'paragraph', inline: [{ kind: 'text', text }] }];
+  }
 }
 
 /** Inline Markdown (one paragraph's text) into inline nodes. */
@@ -62,9 +68,13 @@ export function parseInline(source: string): Inline[] {
   return toInline(new Lexer(lexerFor(source).defaults).inlineTokens(source), 0);
 }
 
-function capQuoteNesting(markdown: string): string {
-  const deep = new RegExp(`^((?: {0,3}> ?){${MAX_QUOTE_MARKERS}})((?: {0,3}> ?)+)`, 'gm');
-  return markdown.replace(deep, (_all, kept: string, rest: string) => kept + rest.replace(/>/g, '\\>'));
+/** A quote or list marker at the start of a line, with what follows it on that line. */
+const CONTAINER = String.raw`[ \t]{0,3}(?:>|(?:[-*+]|\d{1,9}[.)])(?=[ \t]))[ \t]*`;
+const TOO_DEEP = new RegExp(`^((?:${CONTAINER}){${MAX_DEPTH + 1}})(?=${CONTAINER})`, 'gm');
+
+/** Markers past MAX_DEPTH on one line are escaped, so "- " × 3000 is one deep item, not 3000. */
+function capNesting(markdown: string): string {
+  return markdown.replace(TOO_DEEP, '$1\\');
 }
 
 // ---------------------------------------------------------------- blocks

@@ -179,6 +179,11 @@ describe('renderMarkdown', () => {
         '`'.repeat(10_000),
         'שלום \u202Eevil\u202C 👨‍👩‍👧‍👦 \u200B a\uD800b',
         '**a *b ~~c ||d __e__ d|| c~~ b* a**'.repeat(500),
+        // Nesting marked would recurse into once per marker, and spoiler openers without a closer.
+        '- '.repeat(3_000) + 'x',
+        '> - 1. '.repeat(2_000) + 'x',
+        Array.from({ length: 200 }, (_, i) => ' '.repeat(i * 2) + '- x').join('\n'),
+        '||a '.repeat(30_000),
       ];
       for (const md of hostile) {
         const started = performance.now();

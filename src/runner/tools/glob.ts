@@ -1,7 +1,7 @@
 /**
  * glob: lists files matching a pattern (`**` crosses folders, `*` and `?` do not, `{a,b}`
- * alternates; matching is picomatch). It walks without following symlinks, so a link to / cannot make it wander
- * out of the workspace, and it stops after a fixed number of entries.
+ * alternates; picomatch matches). It walks without following symlinks, so a link to /
+ * cannot make it wander out of the workspace, and it stops after a fixed number of entries.
  */
 import { readdir } from 'node:fs/promises';
 import { join, relative, sep } from 'node:path';
