@@ -4,7 +4,7 @@
  * messages, mentions (stripped from the text), replies to the bot, threads, DMs — are rows
  * in a test table.
  */
-import { cleanInboundText } from './inbound-text.js';
+import { cleanInboundText } from '../domain/inbound-text.js';
 import type { InboundMessage } from '../domain/channel.js';
 import { CHAT_PREFIXES } from '../domain/chat-id.js';
 

@@ -1,9 +1,11 @@
 /**
- * A small parser for the Markdown agents write (GitHub-flavoured: fences, headings, quotes,
- * lists, tables, emphasis, code, links, spoilers) into a tree that markdown.ts renders per
- * platform. Pure. Hostile input is bounded: nesting depth is capped and delimiters without
- * a closer are remembered, so "*" x 100 000 stays linear. Unmatched markers stay text.
+ * The Markdown agents write (GitHub-flavoured: fences, headings, quotes, lists, tables,
+ * emphasis, code, links, plus `||spoilers||`) as a small tree that markdown.ts renders per
+ * platform. marked's lexer does the parsing; this file only maps its tokens onto the tree
+ * the per-dialect style tables render. Pure. Hostile input stays bounded: nesting deeper
+ * than MAX_DEPTH is flattened to text. Unmatched markers stay text.
  */
+import { Lexer, Marked, type Token, type Tokens, type TokenizerExtension } from 'marked';
 
 export type Inline =
   | { kind: 'text'; text: string }
@@ -21,250 +23,201 @@ export type Block =
   | { kind: 'rule' }
   | { kind: 'blank' };
 
-/** Parses Markdown into blocks; CRLF and CR line ends are normalised first. */
-export function parseMarkdown(markdown: string): Block[] {
-  return parseBlocks(markdown.replace(/\r\n?/g, '\n').split('\n'), 0);
-}
-
-// ---------------------------------------------------------------- block parsing
-
-const FENCE = /^ {0,3}(`{3,}|~{3,})\s*([^\s`]*)[^`]*$/;
-const HEADING = /^ {0,3}(#{1,6})\s+(.*?)(?:\s+#+)?\s*$/;
-const RULE = /^ {0,3}([-*_])(?:\s*\1){2,}\s*$/;
-const ITEM = /^(\s*)([-*+•]|\d{1,9}[.)])\s+(.*)$/;
-const TABLE_DELIMITER = /^\s*\|?\s*:?-{1,}:?\s*(\|\s*:?-{1,}:?\s*)+\|?\s*$/;
-/** Quotes nested deeper than this are flattened; hostile input must not recurse without bound. */
+/** Quotes, lists and emphasis nested deeper than this are flattened to their text. */
 const MAX_DEPTH = 8;
 
-function parseBlocks(lines: string[], depth: number): Block[] {
+/** `||secret||`: Telegram and Discord spoilers, which marked does not know. */
+const spoiler: TokenizerExtension = {
+  name: 'spoiler',
+  level: 'inline',
+  start: (src) => {
+    const at = src.indexOf('||');
+    return at < 0 ? undefined : at;
+  },
+  tokenizer(src) {
+    // Bounded, so text full of openers without a closer stays linear.
+    const match = /^\|\|(?=\S)([^]{0,500}?\S)\|\|/.exec(src);
+    if (!match) return undefined;
+    return { type: 'spoiler', raw: match[0], tokens: this.lexer.inlineTokens(match[1]!) };
+  },
+};
+
+/**
+ * Only the lexer is used; the renderers are the style tables in markdown.ts. The spoiler
+ * extension costs a scan at every text run, so text without "||" skips it.
+ */
+const withSpoilers = new Marked({ gfm: true, extensions: [spoiler] });
+const plain = new Marked({ gfm: true });
+const lexerFor = (source: string): Marked => (source.includes('||') ? withSpoilers : plain);
+
+/** Parses Markdown into blocks; CRLF and CR line ends are normalised first. */
+export function parseMarkdown(source: string): Block[] {
+  const text = capNesting(source.replace(/\r\n?/g, '\n'));
+  try {
+    return toBlocks(lexerFor(text).lexer(text), 0);
+  } catch (error) {
+    // marked recurses once per nested container; nesting by indentation alone can still
+    // exhaust the stack. Such a text is shown as written rather than not at all.
+    if (!(error instanceof RangeError)) throw error;
+    return [{ kind: 'paragraph', inline: [{ kind: 'text', text }] }];
+  }
+}
+
+/** Inline Markdown (one paragraph's text) into inline nodes. */
+export function parseInline(source: string): Inline[] {
+  return toInline(new Lexer(lexerFor(source).defaults).inlineTokens(source), 0);
+}
+
+/** A quote or list marker at the start of a line, with what follows it on that line. */
+const CONTAINER = String.raw`[ \t]{0,3}(?:>|(?:[-*+]|\d{1,9}[.)])(?=[ \t]))[ \t]*`;
+const TOO_DEEP = new RegExp(`^((?:${CONTAINER}){${MAX_DEPTH + 1}})(?=${CONTAINER})`, 'gm');
+
+/** Markers past MAX_DEPTH on one line are escaped, so "- " × 3000 is one deep item, not 3000. */
+function capNesting(markdown: string): string {
+  return markdown.replace(TOO_DEEP, '$1\\');
+}
+
+// ---------------------------------------------------------------- blocks
+
+function toBlocks(tokens: Token[], depth: number): Block[] {
   const blocks: Block[] = [];
-  let i = 0;
-  while (i < lines.length) {
-    const line = lines[i]!;
-    const fence = FENCE.exec(line);
-    if (fence) {
-      const marker = fence[1]!;
-      const body: string[] = [];
-      i++;
-      while (i < lines.length && !isClosingFence(lines[i]!, marker)) body.push(lines[i++]!);
-      i++;
-      blocks.push({ kind: 'code', lang: fence[2] ?? '', text: body.join('\n') });
+  // Blank lines between blocks are kept: n newlines between two blocks are n - 1 blank lines.
+  let newlines = 0;
+  for (const token of tokens) {
+    if (token.type === 'space') {
+      newlines += count(token.raw, '\n');
       continue;
     }
-    if (!line.trim()) {
-      blocks.push({ kind: 'blank' });
-      i++;
-      continue;
-    }
-    if (/^ {0,3}>/.test(line)) {
-      const quoted: string[] = [];
-      while (i < lines.length && /^ {0,3}>/.test(lines[i]!))
-        quoted.push(lines[i++]!.replace(/^ {0,3}> ?/, ''));
-      blocks.push(
-        depth < MAX_DEPTH
-          ? { kind: 'quote', blocks: parseBlocks(quoted, depth + 1) }
-          : { kind: 'paragraph', inline: parseInline(quoted.join('\n')) },
-      );
-      continue;
-    }
-    const heading = HEADING.exec(line);
-    if (heading) {
-      blocks.push({ kind: 'heading', level: heading[1]!.length, inline: parseInline(heading[2]!) });
-      i++;
-      continue;
-    }
-    if (RULE.test(line)) {
-      blocks.push({ kind: 'rule' });
-      i++;
-      continue;
-    }
-    if (line.includes('|') && i + 1 < lines.length && TABLE_DELIMITER.test(lines[i + 1]!)) {
-      const rows = [splitRow(line)];
-      i += 2;
-      while (i < lines.length && lines[i]!.includes('|') && lines[i]!.trim())
-        rows.push(splitRow(lines[i++]!));
-      blocks.push({ kind: 'table', rows });
-      continue;
-    }
-    const item = ITEM.exec(line);
-    if (item) {
-      blocks.push({
-        kind: 'item',
-        indent: item[1]!.replace(/\t/g, '  ').length,
-        marker: item[2]!,
-        inline: parseInline(item[3]!),
-      });
-      i++;
-      continue;
-    }
-    const paragraph: string[] = [];
-    while (i < lines.length && isParagraphLine(lines, i)) paragraph.push(lines[i++]!);
-    blocks.push({ kind: 'paragraph', inline: parseInline(paragraph.join('\n')) });
+    for (let i = 1; i < newlines; i++) blocks.push({ kind: 'blank' });
+    blocks.push(...toBlock(token, depth));
+    newlines = trailingNewlines(token.raw);
   }
   return blocks;
 }
 
-function isClosingFence(line: string, marker: string): boolean {
-  const trimmed = line.trim();
-  return trimmed.length >= marker.length && /^(`+|~+)$/.test(trimmed) && trimmed[0] === marker[0];
-}
-
-function isParagraphLine(lines: string[], i: number): boolean {
-  const line = lines[i]!;
-  if (!line.trim() || FENCE.test(line) || /^ {0,3}>/.test(line) || HEADING.test(line) || ITEM.test(line))
-    return false;
-  return !(RULE.test(line) && i > 0);
-}
-
-function splitRow(line: string): string[] {
-  return line
-    .trim()
-    .replace(/^\|/, '')
-    .replace(/\|$/, '')
-    .split('|')
-    .map((cell) => cell.trim());
-}
-
-// ---------------------------------------------------------------- inline parsing
-
-interface Delimiter {
-  open: string;
-  kind: 'bold' | 'italic' | 'strike' | 'spoiler';
-}
-
-/** Longest first, so "**" is not read as two italics. */
-const DELIMITERS: Delimiter[] = [
-  { open: '**', kind: 'bold' },
-  { open: '__', kind: 'bold' },
-  { open: '~~', kind: 'strike' },
-  { open: '||', kind: 'spoiler' },
-  { open: '*', kind: 'italic' },
-  { open: '_', kind: 'italic' },
-];
-
-export function parseInline(source: string, depth = 0): Inline[] {
-  const nodes: Inline[] = [];
-  let text = '';
-  const flush = (): void => {
-    if (text) nodes.push({ kind: 'text', text });
-    text = '';
-  };
-  // Delimiters with no closer after a position have none after any later position either:
-  // remembering that keeps hostile input ("*" × 100 000) linear.
-  const noCloserFrom = new Map<string, number>();
-  let i = 0;
-  while (i < source.length) {
-    const c = source[i]!;
-    if (c === '\\' && i + 1 < source.length && /[!-/:-@[-`{-~]/.test(source[i + 1]!)) {
-      text += source[i + 1];
-      i += 2;
-      continue;
+function toBlock(token: Token, depth: number): Block[] {
+  switch (token.type) {
+    case 'paragraph':
+    case 'text':
+      return [{ kind: 'paragraph', inline: inlineOf(token, depth) }];
+    case 'heading':
+      return [{ kind: 'heading', level: (token as Tokens.Heading).depth, inline: inlineOf(token, depth) }];
+    case 'code': {
+      const code = token as Tokens.Code;
+      return [{ kind: 'code', lang: (code.lang ?? '').split(/\s/)[0] ?? '', text: code.text }];
     }
-    if (c === '`') {
-      const run = /^`+/.exec(source.slice(i, i + 32))![0];
-      const close = source.indexOf(run, i + run.length);
-      if (close > i + run.length - 1 && close !== -1) {
-        flush();
-        nodes.push({ kind: 'code', text: source.slice(i + run.length, close).replace(/^ (.*) $/s, '$1') });
-        i = close + run.length;
-        continue;
-      }
-      text += run;
-      i += run.length;
-      continue;
+    case 'blockquote':
+      return depth < MAX_DEPTH
+        ? [{ kind: 'quote', blocks: toBlocks((token as Tokens.Blockquote).tokens, depth + 1) }]
+        : [{ kind: 'paragraph', inline: [{ kind: 'text', text: (token as Tokens.Blockquote).text }] }];
+    case 'list':
+      return listItems(token as Tokens.List, 0, depth);
+    case 'table': {
+      const table = token as Tokens.Table;
+      return [
+        {
+          kind: 'table',
+          rows: [table.header.map((c) => c.text), ...table.rows.map((row) => row.map((c) => c.text))],
+        },
+      ];
     }
-    if (c === '[' || (c === '!' && source[i + 1] === '[')) {
-      const link = parseLink(source, c === '!' ? i + 1 : i);
-      if (link) {
-        flush();
-        const children =
-          depth < MAX_DEPTH
-            ? parseInline(link.label, depth + 1)
-            : [{ kind: 'text' as const, text: link.label }];
-        nodes.push({
-          kind: 'link',
-          url: link.url,
-          children: children.length ? children : [{ kind: 'text', text: link.url }],
-        });
-        i = link.end;
-        continue;
-      }
-    }
-    if (c === '<') {
-      const auto = /^<((?:https?|mailto|tg):[^\s<>]+)>/.exec(source.slice(i, i + 2048));
-      if (auto) {
-        flush();
-        nodes.push({ kind: 'link', url: auto[1]!, children: [{ kind: 'text', text: auto[1]! }] });
-        i += auto[0].length;
-        continue;
-      }
-    }
-    const emphasis = depth < MAX_DEPTH ? matchEmphasis(source, i, noCloserFrom) : undefined;
-    if (emphasis) {
-      flush();
-      nodes.push({
-        kind: emphasis.kind,
-        children: parseInline(source.slice(emphasis.start, emphasis.end), depth + 1),
-      });
-      i = emphasis.end + emphasis.open.length;
-      continue;
-    }
-    text += c;
-    i++;
+    case 'hr':
+      return [{ kind: 'rule' }];
+    default:
+      // html, link definitions and anything else marked knows: the text as written.
+      return [{ kind: 'paragraph', inline: [{ kind: 'text', text: token.raw.replace(/\n+$/, '') }] }];
   }
-  flush();
+}
+
+/** Lists become one item per line, indented by nesting, with the marker the agent wrote. */
+function listItems(list: Tokens.List, indent: number, depth: number): Block[] {
+  const blocks: Block[] = [];
+  for (const item of list.items) {
+    const marker = /^\s*([-*+]|\d{1,9}[.)])/.exec(item.raw)?.[1] ?? '-';
+    const [first, ...rest] = item.tokens;
+    const inline =
+      first && (first.type === 'text' || first.type === 'paragraph') ? inlineOf(first, depth) : [];
+    blocks.push({ kind: 'item', indent, marker, inline });
+    const others = inline.length || !first ? rest : item.tokens;
+    for (const token of others) {
+      if (token.type === 'list' && depth < MAX_DEPTH)
+        blocks.push(...listItems(token as Tokens.List, indent + 2, depth + 1));
+      else if (token.type !== 'space') blocks.push(...toBlock(token, depth + 1));
+    }
+  }
+  return blocks;
+}
+
+function inlineOf(token: Token, depth: number): Inline[] {
+  const children = (token as { tokens?: Token[] }).tokens;
+  return children
+    ? toInline(children, depth)
+    : [{ kind: 'text', text: (token as { text?: string }).text ?? token.raw }];
+}
+
+// ---------------------------------------------------------------- inline
+
+const WRAPS: Record<string, 'bold' | 'italic' | 'strike' | 'spoiler'> = {
+  strong: 'bold',
+  em: 'italic',
+  del: 'strike',
+  spoiler: 'spoiler',
+};
+
+function toInline(tokens: Token[], depth: number): Inline[] {
+  const nodes: Inline[] = [];
+  const push = (node: Inline): void => {
+    const last = nodes.at(-1);
+    if (node.kind === 'text' && last?.kind === 'text') last.text += node.text;
+    else nodes.push(node);
+  };
+  for (const token of tokens) {
+    const wrap = WRAPS[token.type];
+    if (wrap) {
+      const children = (token as { tokens?: Token[] }).tokens ?? [];
+      if (depth < MAX_DEPTH) push({ kind: wrap, children: toInline(children, depth + 1) });
+      else push({ kind: 'text', text: token.raw });
+      continue;
+    }
+    switch (token.type) {
+      case 'codespan':
+        push({ kind: 'code', text: (token as Tokens.Codespan).text });
+        break;
+      case 'link':
+      case 'image': {
+        const link = token as Tokens.Link | Tokens.Image;
+        const children =
+          'tokens' in link && link.tokens && depth < MAX_DEPTH
+            ? toInline(link.tokens, depth + 1)
+            : link.text
+              ? [{ kind: 'text' as const, text: link.text }]
+              : [];
+        push({
+          kind: 'link',
+          url: link.href,
+          children: children.length ? children : [{ kind: 'text', text: link.href }],
+        });
+        break;
+      }
+      case 'br':
+        push({ kind: 'text', text: '\n' });
+        break;
+      case 'text': {
+        const nested = (token as Tokens.Text).tokens;
+        if (nested) for (const node of toInline(nested, depth)) push(node);
+        else push({ kind: 'text', text: (token as Tokens.Text).text });
+        break;
+      }
+      case 'escape':
+        push({ kind: 'text', text: (token as Tokens.Escape).text });
+        break;
+      default:
+        // Inline HTML and the like: the text as written.
+        push({ kind: 'text', text: token.raw });
+    }
+  }
   return nodes;
 }
 
-function matchEmphasis(
-  source: string,
-  i: number,
-  noCloserFrom: Map<string, number>,
-): { kind: Delimiter['kind']; open: string; start: number; end: number } | undefined {
-  for (const { open, kind } of DELIMITERS) {
-    if (!source.startsWith(open, i)) continue;
-    const start = i + open.length;
-    const after = source[start];
-    if (after === undefined || /\s/.test(after)) return undefined;
-    // snake_case_names are not emphasis: "_" must not open inside a word.
-    if (open[0] === '_' && i > 0 && /[\p{L}\p{N}]/u.test(source[i - 1]!)) return undefined;
-    const known = noCloserFrom.get(open);
-    if (known !== undefined && known <= start) return undefined;
-    const end = findCloser(source, open, start);
-    if (end === -1) {
-      noCloserFrom.set(open, start);
-      continue;
-    }
-    return { kind, open, start, end };
-  }
-  return undefined;
-}
-
-function findCloser(source: string, open: string, from: number): number {
-  let at = source.indexOf(open, from + 1);
-  while (at !== -1) {
-    const before = source[at - 1]!;
-    const next = source[at + open.length];
-    const wordAfter = open[0] === '_' && next !== undefined && /[\p{L}\p{N}]/u.test(next);
-    // A single "*" right before another "*" is part of "**", not a closer.
-    const partOfLonger = open.length === 1 && (next === open || before === open);
-    if (!/\s/.test(before) && !wordAfter && !partOfLonger) return at;
-    at = source.indexOf(open, at + 1);
-  }
-  return -1;
-}
-
-function parseLink(source: string, i: number): { label: string; url: string; end: number } | undefined {
-  const close = source.indexOf('](', i);
-  if (close === -1 || close - i > 1000 || source.slice(i + 1, close).includes('\n\n')) return undefined;
-  const urlEnd = source.indexOf(')', close + 2);
-  if (urlEnd === -1 || urlEnd - close > 2048) return undefined;
-  const url =
-    source
-      .slice(close + 2, urlEnd)
-      .trim()
-      .replace(/^<|>$/g, '')
-      .split(/\s+/)[0] ?? '';
-  if (!url) return undefined;
-  return { label: source.slice(i + 1, close), url, end: urlEnd + 1 };
-}
+const count = (text: string, char: string): number => text.split(char).length - 1;
+const trailingNewlines = (text: string): number => /\n*$/.exec(text)![0].length;

@@ -4,7 +4,7 @@
  * hostile payloads) is tested with a table.
  */
 import type { InboundMessage } from '../domain/channel.js';
-import { cleanInboundText } from './inbound-text.js';
+import { cleanInboundText } from '../domain/inbound-text.js';
 import { CHAT_PREFIXES } from '../domain/chat-id.js';
 
 export interface SlackFile {

@@ -11,6 +11,7 @@ import { readFile } from 'node:fs/promises';
 import { basename } from 'node:path';
 import { App, SocketModeReceiver } from '@slack/bolt';
 import type { Logger } from '../observability/logger.js';
+import { backoffDelay } from '../protocol/backoff.js';
 import type {
   Channel,
   ChannelCapabilities,
@@ -272,7 +273,7 @@ export class SlackChannel implements Channel {
   private scheduleRetry(err: unknown): void {
     if (this.stopped) return;
     const initial = this.options.retryDelayMs ?? 2_000;
-    const delay = Math.min(5 * 60_000, initial * 2 ** Math.min(this.startAttempt++, 20));
+    const delay = backoffDelay(++this.startAttempt, { baseMs: initial, maxMs: 5 * 60_000 });
     const detail = `Slack unreachable (${(err as Error).message}); retrying in ${delay} ms`;
     this.log.warn(detail);
     this.setState('connecting', detail);

@@ -4,7 +4,7 @@
  * a test table. Updates come from a server we do not control: every field is checked.
  */
 import type { Message, MessageEntity, Update } from 'grammy/types';
-import { cleanInboundText } from './inbound-text.js';
+import { cleanInboundText } from '../domain/inbound-text.js';
 import type { InboundMessage } from '../domain/channel.js';
 import { CHAT_PREFIXES } from '../domain/chat-id.js';
 

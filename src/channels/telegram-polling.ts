@@ -10,7 +10,7 @@ import { GrammyError, type Api } from 'grammy';
 import type { Update } from 'grammy/types';
 import type { Logger } from '../observability/logger.js';
 import type { ChannelState } from '../domain/channel.js';
-import { sleep } from './telegram-retry.js';
+import { backoffDelay, sleep } from '../protocol/backoff.js';
 import { StorageUnavailableError } from '../domain/storage-fault.js';
 
 export interface PollerOptions {
@@ -140,9 +140,8 @@ export function retryDelay(
   ) {
     return error.parameters.retry_after * 1000;
   }
-  const exponential = Math.min(backoff.maxMs, backoff.initialMs * 2 ** Math.min(failures - 1, 20));
   // Jitter, so several OmniClaw instances behind one proxy do not retry in lockstep.
-  return Math.round(exponential * (0.75 + Math.random() * 0.5));
+  return backoffDelay(failures, { baseMs: backoff.initialMs, maxMs: backoff.maxMs, jitter: 0.25 });
 }
 
 /** Error text without URLs: grammY's messages omit them, but causes may not. */

@@ -6,6 +6,7 @@
  * layer, decides whether to send again.
  */
 import { HttpError, type Transformer } from 'grammy';
+import { backoffDelay, sleep } from '../protocol/backoff.js';
 
 export interface RetryPolicy {
   /** Attempts in all, first call included. */
@@ -48,27 +49,14 @@ export function telegramRetry(policy: RetryPolicy = DEFAULT_RETRY_POLICY): Trans
           continue;
         }
         if (response.error_code >= 500 && IDEMPOTENT.has(method)) {
-          await sleep(policy.baseDelayMs * 2 ** (attempt - 1), signal);
+          await sleep(backoffDelay(attempt, { baseMs: policy.baseDelayMs, maxMs: Infinity }), signal);
           continue;
         }
         return response;
       } catch (error) {
         if (last || !(error instanceof HttpError) || !IDEMPOTENT.has(method) || signal?.aborted) throw error;
-        await sleep(policy.baseDelayMs * 2 ** (attempt - 1), signal);
+        await sleep(backoffDelay(attempt, { baseMs: policy.baseDelayMs, maxMs: Infinity }), signal);
       }
     }
   };
-}
-
-export function sleep(ms: number, signal?: AbortSignal): Promise<void> {
-  return new Promise((resolve) => {
-    if (signal?.aborted) return resolve();
-    const timer = setTimeout(done, ms);
-    function done(): void {
-      clearTimeout(timer);
-      signal?.removeEventListener('abort', done);
-      resolve();
-    }
-    signal?.addEventListener('abort', done, { once: true });
-  });
 }

@@ -12,7 +12,7 @@ import {
   type WAMessage,
 } from 'baileys';
 import type { InboundMessage } from '../domain/channel.js';
-import { cleanInboundText } from './inbound-text.js';
+import { cleanInboundText } from '../domain/inbound-text.js';
 
 export interface WhatsAppIdentity {
   /** The bot's own phone JID (…@s.whatsapp.net), device suffix removed. */

@@ -52,16 +52,6 @@ export interface BackoffOptions {
 
 export const DEFAULT_BACKOFF: BackoffOptions = { initialMs: 1_000, maxMs: 60_000, factor: 2 };
 
-/** Exponential with ±20% jitter so several instances do not retry in lockstep. */
-export function backoffDelay(
-  attempt: number,
-  options: BackoffOptions,
-  random: () => number = Math.random,
-): number {
-  const base = Math.min(options.maxMs, options.initialMs * options.factor ** Math.max(0, attempt));
-  return Math.round(base * (0.8 + 0.4 * random()));
-}
-
 /** The status code baileys puts on lastDisconnect.error (a Boom). */
 export function closeStatusCode(error: unknown): number | undefined {
   const output = (error as { output?: { statusCode?: unknown } } | undefined)?.output;

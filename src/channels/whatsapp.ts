@@ -18,6 +18,7 @@ import {
   type WAMessageKey,
 } from 'baileys';
 import type { Logger } from '../observability/logger.js';
+import { backoffDelay } from '../protocol/backoff.js';
 import type {
   Channel,
   ChannelCapabilities,
@@ -34,7 +35,6 @@ import { renderMarkdown } from './markdown.js';
 import { splitMessage } from './split-message.js';
 import { normaliseWhatsAppMessage, type MediaInfo, type WhatsAppIdentity } from './whatsapp-inbound.js';
 import {
-  backoffDelay,
   closeStatusCode,
   decideOnClose,
   DEFAULT_BACKOFF,
@@ -281,7 +281,14 @@ export class WhatsAppChannel implements Channel {
     const decision = decideOnClose(statusCode);
     if (decision.action === 'stop') return this.fail(decision.why);
     const backoff = { ...DEFAULT_BACKOFF, ...this.options.backoff };
-    const delay = decision.immediate ? 0 : backoffDelay(this.attempt++, backoff);
+    const delay = decision.immediate
+      ? 0
+      : backoffDelay(++this.attempt, {
+          baseMs: backoff.initialMs,
+          maxMs: backoff.maxMs,
+          factor: backoff.factor,
+          jitter: 0.2,
+        });
     this.log.warn({ code: statusCode, delayMs: delay }, `whatsapp: ${decision.why}; reconnecting`);
     this.setState('connecting', `${decision.why}; reconnecting in ${delay} ms`);
     this.reconnectTimer = setTimeout(() => {

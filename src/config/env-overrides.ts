@@ -5,7 +5,7 @@
  * Lists (agents, routes) are not addressable this way.
  */
 import { configSchema } from './schema.js';
-import type { z } from 'zod';
+import { z } from 'zod';
 
 const RESERVED = new Set(['OMNICLAW_HOME', 'OMNICLAW_LOG_LEVEL']);
 
@@ -15,54 +15,44 @@ const toSnake = (key: string): string => key.replace(/([a-z0-9])([A-Z])/g, '$1_$
 interface Leaf {
   path: string[];
   envName: string;
+  /** The JSON Schema type of the value ("number" for integers too), if it has one. */
   type: string | undefined;
 }
 
-function leafPaths(schema: z.ZodType, prefix: string[] = []): Leaf[] {
-  const shape = objectShape(schema);
-  if (!shape) {
+/** The part of a JSON Schema this walk reads. */
+interface JsonSchemaNode {
+  type?: unknown;
+  properties?: Record<string, JsonSchemaNode>;
+}
+
+/**
+ * Walks the config's JSON Schema (zod's public z.toJSONSchema; defaults and optionals are
+ * already unwrapped there). An object with `properties` is a section; arrays and records
+ * (objects without `properties`) are lists, not addressable.
+ */
+function leafPaths(node: JsonSchemaNode, prefix: string[] = []): Leaf[] {
+  if (!node.properties) {
     const envName = 'OMNICLAW_' + prefix.map(toSnake).join('_');
-    return prefix.length ? [{ path: prefix, envName, type: defType(schema) }] : [];
+    return prefix.length ? [{ path: prefix, envName, type: leafType(node) }] : [];
   }
   const out: Leaf[] = [];
-  for (const [key, child] of Object.entries(shape)) {
-    if (isArray(child) || isRecord(child)) continue;
-    out.push(...leafPaths(child as z.ZodType, [...prefix, key]));
+  for (const [key, child] of Object.entries(node.properties)) {
+    if (child.type === 'array' || (child.type === 'object' && !child.properties)) continue;
+    out.push(...leafPaths(child, [...prefix, key]));
   }
   return out;
 }
 
-/** Unwraps default/optional/pipe wrappers to find an object's shape. */
-function objectShape(schema: z.ZodType): Record<string, unknown> | undefined {
-  let s: unknown = schema;
-  for (let i = 0; i < 8 && s; i++) {
-    const def = (
-      s as { _zod?: { def?: { type?: string; innerType?: unknown; shape?: unknown; in?: unknown } } }
-    )._zod?.def;
-    if (!def) return undefined;
-    if (def.type === 'object') return def.shape as Record<string, unknown>;
-    s = def.innerType ?? def.in;
-  }
-  return undefined;
-}
-
-const defType = (schema: unknown): string | undefined => {
-  let s: unknown = schema;
-  for (let i = 0; i < 8 && s; i++) {
-    const def = (s as { _zod?: { def?: { type?: string; innerType?: unknown } } })._zod?.def;
-    if (!def) return undefined;
-    if (def.type !== 'default' && def.type !== 'optional' && def.type !== 'prefault') return def.type;
-    s = def.innerType;
-  }
-  return undefined;
-};
-const isArray = (schema: unknown): boolean => defType(schema) === 'array';
-const isRecord = (schema: unknown): boolean => defType(schema) === 'record';
+const leafType = (node: JsonSchemaNode): string | undefined =>
+  node.type === 'integer' ? 'number' : typeof node.type === 'string' ? node.type : undefined;
 
 let cachedLeaves: Leaf[] | undefined;
 
 export function configEnvNames(): Leaf[] {
-  cachedLeaves ??= leafPaths(configSchema);
+  // Input side: what the operator writes. Transforms have no JSON Schema; they become {}.
+  cachedLeaves ??= leafPaths(
+    z.toJSONSchema(configSchema, { io: 'input', unrepresentable: 'any' }) as JsonSchemaNode,
+  );
   return cachedLeaves;
 }
 

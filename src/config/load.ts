@@ -9,7 +9,7 @@ import type { z } from 'zod';
 import { configSchema, type ParsedConfig } from './schema.js';
 import { normaliseConfig, type Config } from './normalise.js';
 import { applyEnvOverrides, configEnvNames } from './env-overrides.js';
-import { assertAgentMcpServerNames } from '../tools/plugins.js';
+import { assertAgentMcpServerNames } from './mcp-server-names.js';
 
 export class ConfigError extends Error {
   constructor(message: string) {

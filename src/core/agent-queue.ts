@@ -8,7 +8,7 @@
 import type { Logger } from 'pino';
 import type { AgentConfig } from '../config/normalise.js';
 import { AgentRun, pendingWork, type RunDeps, type RunOutcome } from './agent-run.js';
-import { backoffDelay } from './backoff.js';
+import { backoffDelay } from '../protocol/backoff.js';
 import { failureNotice, UserFacingError } from './failure-notice.js';
 
 export interface QueueOptions {
@@ -254,7 +254,10 @@ export class AgentQueue {
         } else {
           const delay = storage
             ? this.options.retry.maxDelayMs
-            : backoffDelay(count, this.options.retry.baseDelayMs, this.options.retry.maxDelayMs);
+            : backoffDelay(count, {
+                baseMs: this.options.retry.baseDelayMs,
+                maxMs: this.options.retry.maxDelayMs,
+              });
           this.logger.warn(
             { agent: slot.agent.id, chat: run.chat, err: outcome.error, attempt: count, delay },
             'run failed; retrying',

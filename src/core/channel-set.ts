@@ -2,7 +2,7 @@
 import type { Logger } from 'pino';
 import type { Channel, ChannelSink, NoticeContext, WorkNotice } from '../domain/channel.js';
 import type { ChannelDirectory } from './outbox.js';
-import { backoffDelay } from './backoff.js';
+import { backoffDelay } from '../protocol/backoff.js';
 
 export class ChannelSet implements ChannelDirectory {
   constructor(
@@ -30,7 +30,7 @@ export class ChannelSet implements ChannelDirectory {
       await channel.connect(sink);
     } catch (err) {
       if (this.closing) return;
-      const delay = backoffDelay(attempt, 1_000, 300_000);
+      const delay = backoffDelay(attempt, { baseMs: 1_000, maxMs: 300_000 });
       this.logger.error(
         { channel: channel.name, err: (err as Error).message, attempt, retryInMs: delay },
         'channel could not connect; the others keep working, and it will be tried again',

@@ -6,11 +6,9 @@ import type { Logger } from 'pino';
 import type { InboundMessage, InboundResult } from '../domain/channel.js';
 import type { Store } from '../store/index.js';
 import type { AgentConfig } from '../config/normalise.js';
+import { cleanInboundText } from '../domain/inbound-text.js';
 import { routeMessage, type RoutingTable } from './router.js';
 import { StorageUnavailableError } from '../domain/storage-fault.js';
-
-/** Larger texts are cut (and say so) rather than refused: the user still gets an answer. */
-export const MAX_INBOUND_TEXT = 64 * 1024;
 
 export interface IntakeDeps {
   store: Store;
@@ -44,10 +42,7 @@ export class Intake {
       }
       return { accepted: false, reason: `no agent is routed to chat ${message.chat}` };
     }
-    const text =
-      message.text.length > MAX_INBOUND_TEXT
-        ? message.text.slice(0, MAX_INBOUND_TEXT) + '\n[message cut: it was longer than 64 KB]'
-        : message.text;
+    const text = cleanInboundText(message.text);
     let stored: { id: number; inserted: boolean };
     try {
       stored = this.deps.store.messages.insert({ ...message, text });

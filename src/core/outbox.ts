@@ -10,7 +10,7 @@
 import type { Logger } from 'pino';
 import type { Channel } from '../domain/channel.js';
 import type { NewOutboxEntry, OutboxEntry, OutboxStore } from '../store/outbox-store.js';
-import { backoffDelay } from './backoff.js';
+import { backoffDelay } from '../protocol/backoff.js';
 import { classifySendError } from '../domain/send-error.js';
 
 export interface ChannelDirectory {
@@ -209,7 +209,8 @@ export class Outbox {
         this.settle(row, 'failed', message);
         return true;
       }
-      const next = this.now() + backoffDelay(attempt, this.retry.baseDelayMs, this.retry.maxDelayMs);
+      const next =
+        this.now() + backoffDelay(attempt, { baseMs: this.retry.baseDelayMs, maxMs: this.retry.maxDelayMs });
       this.options.store.markRetry(row.id, message, next);
       log.warn({ err: message, attempt, retryAt: next }, 'outbound message will be retried');
       this.options.onResult?.(row, 'retry');
@@ -229,7 +230,8 @@ export class Outbox {
     const now = this.now();
     const since = row.failingSince ?? now;
     const retryForMs = this.options.retryForMs ?? DEFAULT_RETRY_FOR_MS;
-    const wait = retryAfterMs ?? backoffDelay(attempt, this.retry.baseDelayMs, this.retry.maxDelayMs);
+    const wait =
+      retryAfterMs ?? backoffDelay(attempt, { baseMs: this.retry.baseDelayMs, maxMs: this.retry.maxDelayMs });
     if (now + wait - since > retryForMs) {
       const error = `${message} (still failing after ${Math.round((now - since) / 60_000)} min; gave up)`;
       this.options.store.markFailed(row.id, error);

@@ -1,7 +1,7 @@
 /**
  * Plugin tools, without editing the built-in set:
  * - an agent's own MCP servers (`mcpServers` in omniclaw.yaml) run inside its sandbox; the
- *   host only checks their names here (the built-in server's name is reserved);
+ *   config/mcp-server-names.ts checks their names (the built-in server's name is reserved);
  * - files in $OMNICLAW_HOME/plugins/ (`*.js`, `*.mjs`) default-export one tool definition or
  *   an array of them, `{ name, description, args, run(args, context) }`, where `args` is a
  *   zod schema or a JSON Schema object. They run on the host, behind the same dispatcher as
@@ -14,39 +14,10 @@ import { readdir, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { z } from 'zod';
-import type { AgentConfig } from '../config/normalise.js';
 import type { Logger } from '../observability/logger.js';
-import { AGENT_TOOLS_SERVER, agentToolNames, jsonSchemaOf } from '../protocol/agent-tools.js';
+import { agentToolNames, jsonSchemaOf } from '../protocol/agent-tools.js';
 import { errorText } from './define-tool.js';
 import { ToolError, type ToolContext, type ToolHandler } from './types.js';
-
-// ---------------------------------------------------------------- agent MCP server names
-
-/** Claude names a tool `mcp__<server>__<tool>`, so a server name may not contain "__". */
-const SERVER_NAME = /^(?!.*__)[A-Za-z0-9_-]{1,64}$/;
-
-export function mcpServerNameProblems(agents: readonly Pick<AgentConfig, 'id' | 'mcpServers'>[]): string[] {
-  const problems: string[] = [];
-  for (const agent of agents) {
-    for (const name of Object.keys(agent.mcpServers)) {
-      const where = `agents."${agent.id}".mcpServers."${name}"`;
-      if (name.toLowerCase() === AGENT_TOOLS_SERVER) {
-        problems.push(
-          `${where}: the name "${name}" is reserved for OmniClaw's built-in agent tools; rename this server`,
-        );
-      } else if (!SERVER_NAME.test(name)) {
-        problems.push(`${where}: a server name is 1–64 of A-Z, a-z, 0-9, "-" and "_", without "__"`);
-      }
-    }
-  }
-  return problems;
-}
-
-/** Throws one error listing every bad server name; the config loader or app calls it at start. */
-export function assertAgentMcpServerNames(agents: readonly Pick<AgentConfig, 'id' | 'mcpServers'>[]): void {
-  const problems = mcpServerNameProblems(agents);
-  if (problems.length) throw new Error(`omniclaw.yaml: ${problems.join('\n')}`);
-}
 
 // ---------------------------------------------------------------- plugin directory
 
@@ -55,6 +26,8 @@ export const pluginDirectory = (home: string): string => join(home, 'plugins');
 /** Room for the `mcp__omniclaw__` prefix inside the 64 characters engines allow a tool name. */
 const PLUGIN_TOOL_NAME = /^[a-z][a-z0-9_]{0,47}$/;
 const MAX_DESCRIPTION_CHARS = 2_000;
+const NAME_RULE = 'name must be 1–48 of a-z, 0-9 and "_", starting with a letter';
+const DESCRIPTION_RULE = `description must be a non-empty string of at most ${MAX_DESCRIPTION_CHARS} characters`;
 
 export interface PluginProblem {
   path: string;
@@ -79,44 +52,46 @@ const isZodSchema = (value: unknown): value is z.ZodType =>
   '_zod' in value &&
   typeof (value as z.ZodType).safeParse === 'function';
 
+type PluginRun = (args: unknown, context: ToolContext) => unknown;
+
+/** What a plugin file's tool definition must look like; each field's message says how to fix it. */
+const pluginToolSchema = z.looseObject({
+  name: z.string({ error: NAME_RULE }).regex(PLUGIN_TOOL_NAME, { error: NAME_RULE }),
+  description: z
+    .string({ error: DESCRIPTION_RULE })
+    .max(MAX_DESCRIPTION_CHARS, { error: DESCRIPTION_RULE })
+    .refine((text) => text.trim() !== '', { error: DESCRIPTION_RULE }),
+  run: z.custom<PluginRun>((value) => typeof value === 'function', {
+    error: 'run must be a function (args, context) => result',
+  }),
+  args: z.union([z.custom<z.ZodType>(isZodSchema), z.looseObject({ type: z.literal('object') })], {
+    error: 'args must be a zod schema or a JSON Schema with type "object"',
+  }),
+});
+
 function toHandler(raw: unknown, index: number): ToolHandler {
   const at = `tool ${index + 1}`;
   if (typeof raw !== 'object' || raw === null) throw new Error(`${at} is not an object`);
-  const def = raw as Record<string, unknown>;
-  const name = def.name;
-  if (typeof name !== 'string' || !PLUGIN_TOOL_NAME.test(name)) {
-    throw new Error(
-      `${at}: name must be 1–48 of a-z, 0-9 and "_", starting with a letter (got ${JSON.stringify(name)})`,
-    );
+  const checked = pluginToolSchema.safeParse(raw);
+  if (!checked.success) {
+    const issue = checked.error.issues[0]!;
+    const given = (raw as { name?: unknown }).name;
+    if (issue.path.length === 0) throw new Error(`${at} is not an object`);
+    if (issue.path[0] === 'name') throw new Error(`${at}: ${issue.message} (got ${JSON.stringify(given)})`);
+    throw new Error(`tool "${String(given)}": ${issue.message}`);
   }
-  if (
-    typeof def.description !== 'string' ||
-    !def.description.trim() ||
-    def.description.length > MAX_DESCRIPTION_CHARS
-  ) {
-    throw new Error(
-      `tool "${name}": description must be a non-empty string of at most ${MAX_DESCRIPTION_CHARS} characters`,
-    );
-  }
-  const run = def.run;
-  if (typeof run !== 'function')
-    throw new Error(`tool "${name}": run must be a function (args, context) => result`);
+  const def = checked.data;
+  const { name, run } = def;
 
   let args: z.ZodType;
   let inputSchema: Record<string, unknown>;
   if (isZodSchema(def.args)) {
     args = def.args;
     inputSchema = jsonSchemaOf(args);
-  } else if (
-    typeof def.args === 'object' &&
-    def.args !== null &&
-    (def.args as { type?: unknown }).type === 'object'
-  ) {
-    const { $schema: _ignored, ...json } = def.args as Record<string, unknown>;
+  } else {
+    const { $schema: _ignored, ...json } = def.args;
     inputSchema = json;
     args = z.fromJSONSchema(json as Parameters<typeof z.fromJSONSchema>[0]);
-  } else {
-    throw new Error(`tool "${name}": args must be a zod schema or a JSON Schema with type "object"`);
   }
   if (inputSchema.type !== 'object') throw new Error(`tool "${name}": args must describe an object`);
 
@@ -126,7 +101,7 @@ function toHandler(raw: unknown, index: number): ToolHandler {
     async run(parsed: unknown, context: ToolContext): Promise<string> {
       let output: unknown;
       try {
-        output = await (run as (a: unknown, c: ToolContext) => unknown).call(def, parsed, context);
+        output = await run.call(raw, parsed, context);
       } catch (error) {
         if (error instanceof Error && error.name === 'ToolError') throw new ToolError(error.message);
         throw error;

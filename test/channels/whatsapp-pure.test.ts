@@ -1,7 +1,7 @@
 /** The pure WhatsApp rules: what to do on close, backoff, outgoing mentions. */
 import { describe, expect, it } from 'vitest';
 import { DisconnectReason } from 'baileys';
-import { backoffDelay, closeStatusCode, decideOnClose } from '../../src/channels/whatsapp-reconnect.js';
+import { closeStatusCode, decideOnClose } from '../../src/channels/whatsapp-reconnect.js';
 import { mentionedJids } from '../../src/channels/whatsapp.js';
 
 describe('decideOnClose', () => {
@@ -22,20 +22,6 @@ describe('decideOnClose', () => {
     expect(decideOnClose(DisconnectReason.restartRequired)).toMatchObject({ immediate: true });
     expect(decideOnClose(DisconnectReason.connectionLost)).toMatchObject({ immediate: false });
   });
-});
-
-describe('backoffDelay', () => {
-  const options = { initialMs: 1000, maxMs: 60_000, factor: 2 };
-  it.each([
-    [0, 0.5, 1000],
-    [1, 0.5, 2000],
-    [3, 0.5, 8000],
-    [20, 0.5, 60_000],
-    [0, 0, 800],
-    [0, 1, 1200],
-  ])('attempt %i with random %d waits %i ms', (attempt, random, ms) =>
-    expect(backoffDelay(attempt, options, () => random)).toBe(ms),
-  );
 });
 
 describe('closeStatusCode', () => {

@@ -7,7 +7,7 @@
 import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { App } from '../../src/app.js';
-import { startFakeResponses, type FakeResponses } from '../fakes/fake-responses.js';
+import { pollUntilExited, startFakeResponses, type FakeResponses } from '../fakes/fake-responses.js';
 import { createE2eWorld, omniclaw, section, startE2eApp, type E2eWorld } from './helpers.js';
 
 /** What Codex fed back to the model: message texts and tool outputs. */
@@ -20,6 +20,31 @@ function inputTexts(body: Record<string, unknown> | undefined): string[] {
       ? [item.output]
       : (item.output as { text?: string }[]).map((p) => p.text ?? '');
   });
+}
+
+type InputItem = { type: string; name?: string; call_id?: string; output?: unknown };
+
+/**
+ * What the shell printed: the output parts of the exec_command result and of its write_stdin
+ * polls, in order. Codex hands a command back after 10 s while it still runs (a grep of / on a
+ * loaded machine), so its output can arrive in several pieces.
+ */
+function shellOutput(body: Record<string, unknown> | undefined): string {
+  const input = (body?.input ?? []) as InputItem[];
+  const shellCalls = new Set(
+    input
+      .filter((i) => i.type === 'function_call' && (i.name === 'exec_command' || i.name === 'write_stdin'))
+      .map((i) => i.call_id),
+  );
+  return input
+    .filter((i) => i.type === 'function_call_output' && shellCalls.has(i.call_id))
+    .map((i) => {
+      const text = inputTexts({ input: [i] }).join('');
+      const at = text.indexOf('\nOutput:\n');
+      if (at < 0) throw new Error(`a shell result without "Output:": ${text}`);
+      return text.slice(at + '\nOutput:\n'.length);
+    })
+    .join('');
 }
 
 describe('codex runtime end to end in bwrap', () => {
@@ -62,6 +87,7 @@ describe('codex runtime end to end in bwrap', () => {
           ].join('\n'),
         },
       },
+      pollUntilExited(),
       {
         kind: 'function_call',
         namespace: 'mcp__omniclaw',
@@ -77,14 +103,20 @@ describe('codex runtime end to end in bwrap', () => {
     expect(chat.stdout).toContain('Codex finished.');
 
     const turns = api.turns();
-    expect(turns).toHaveLength(3);
+    const last = turns.at(-1)!.body;
+    const polls = ((last?.input ?? []) as InputItem[]).filter(
+      (i) => i.type === 'function_call' && i.name === 'write_stdin',
+    ).length;
+    // The command, one request per poll of it while it ran, the message, the final text.
+    expect(turns).toHaveLength(3 + polls);
     for (const turn of turns) expect(turn.authorization).toBe(`Bearer ${openaiKey}`);
     expect(JSON.stringify(api.requests.map((r) => r.body))).not.toContain(openaiKey);
 
-    const shell = inputTexts(turns[1]!.body).join('\n');
+    const shell = shellOutput(last);
     expect(shell).toMatch(/PWD=\/workspace\/agent/); // it ran in the sandbox (Codex passes the shell a reduced env)
-    expect(shell).not.toContain(world.key);
+    expect(inputTexts(last).join('\n')).not.toContain(world.key);
     expect(section(shell, 'grep')).toMatch(/^\s*grep-exit [12]\s*$/);
-    expect(inputTexts(turns[2]!.body).at(-1)).toMatch(/Sent to local:default \(message id /);
+    expect(shell).toContain('== end');
+    expect(inputTexts(last).at(-1)).toMatch(/Sent to local:default \(message id /);
   }, 200_000);
 });

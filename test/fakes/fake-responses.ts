@@ -20,9 +20,20 @@
  * fails loudly (or calls `fallback`). `GET /v1/models` lists one model; other paths are 404.
  * Codex offers MCP tools as `namespace` tools (`mcp__<server>`); a function_call step names
  * the tool and its namespace, as the real API does.
+ *
+ * Codex's `exec_command` hands a command back after `yield_time_ms` (10 s by default, at most
+ * 30 s) while it still runs ("Process running with session ID N"); the model is expected to
+ * poll it with `write_stdin`. `pollUntilExited()` is that model: put it after an exec_command
+ * step and it polls until the command ended, then the script goes on.
  */
 import type { ServerResponse } from 'node:http';
-import { hang, startScriptedApi, type RecordedRequest, type ScriptedApi } from './scripted-api.js';
+import {
+  hang,
+  startScriptedApi,
+  type RecordedRequest,
+  type RepeatStep,
+  type ScriptedApi,
+} from './scripted-api.js';
 
 export type ResponsesStep =
   | { kind: 'text'; text: string; usage?: { input: number; output: number; cached?: number } }
@@ -56,6 +67,32 @@ export async function startFakeResponses(): Promise<FakeResponses> {
     answer: (res, step, turn, _body, hanging) => answer(res, step, `resp_${turn}`, hanging),
   });
   return { ...api, turns: api.modelRequests };
+}
+
+/** Polls the command the last tool output says is still running; none running: gives way. */
+export function pollUntilExited(): RepeatStep<ResponsesStep, Record<string, unknown>> {
+  return {
+    repeat: (body) => {
+      const running = /Process running with session ID (\d+)/.exec(lastToolOutput(body) ?? '');
+      if (!running) return undefined;
+      return {
+        kind: 'function_call',
+        name: 'write_stdin',
+        // An empty write is a poll; it returns once the command ended or the wait is over.
+        arguments: { session_id: Number(running[1]), chars: '', yield_time_ms: 30_000 },
+      };
+    },
+  };
+}
+
+/** The text of the newest function_call_output in a request's input. */
+export function lastToolOutput(body: Record<string, unknown> | undefined): string | undefined {
+  const input = (body?.input ?? []) as { type: string; output?: unknown }[];
+  const item = input.findLast((i) => i.type === 'function_call_output');
+  if (!item) return undefined;
+  return typeof item.output === 'string'
+    ? item.output
+    : (item.output as { text?: string }[]).map((p) => p.text ?? '').join('');
 }
 
 function answer(res: ServerResponse, step: ResponsesStep, id: string, hanging: Set<ServerResponse>): void {

@@ -14,10 +14,18 @@ export interface RecordedRequest<Body> {
   body: Body | undefined;
 }
 
+/**
+ * A step that answers as long as `next` returns one, then gives way to the following step:
+ * a model that keeps polling a command until it ended, as a real one does.
+ */
+export interface RepeatStep<Step, Body> {
+  repeat: (body: Body) => Step | undefined;
+}
+
 export interface ScriptedApi<Step, Body> {
   /** Base URL without `/v1`, e.g. http://127.0.0.1:40123 */
   url: string;
-  script(...steps: Step[]): void;
+  script(...steps: (Step | RepeatStep<Step, Body>)[]): void;
   /** Answers every model request once the queue is empty (e.g. for benchmarks). */
   fallback(step: ((body: Body) => Step) | undefined): void;
   requests: RecordedRequest<Body>[];
@@ -39,7 +47,7 @@ export interface ScriptedApiOptions<Step, Body> {
 export async function startScriptedApi<Step, Body>(
   options: ScriptedApiOptions<Step, Body>,
 ): Promise<ScriptedApi<Step, Body>> {
-  const queue: Step[] = [];
+  const queue: (Step | RepeatStep<Step, Body>)[] = [];
   const requests: RecordedRequest<Body>[] = [];
   const hanging = new Set<ServerResponse>();
   let fallback: ((body: Body) => Step) | undefined;
@@ -64,7 +72,7 @@ export async function startScriptedApi<Step, Body>(
         return;
       }
       const given = body ?? ({} as Body);
-      const step = queue.shift() ?? fallback?.(given);
+      const step = nextStep(queue, given) ?? fallback?.(given);
       if (!step) {
         json(res, 500, {
           error: { message: `${options.name}: no scripted response left`, type: 'server_error' },
@@ -91,6 +99,21 @@ export async function startScriptedApi<Step, Body>(
       await new Promise<void>((resolve) => server.close(() => resolve()));
     },
   };
+}
+
+function nextStep<Step, Body>(queue: (Step | RepeatStep<Step, Body>)[], body: Body): Step | undefined {
+  for (;;) {
+    const head = queue[0];
+    if (head === undefined) return undefined;
+    if (!isRepeat(head)) return queue.shift() as Step;
+    const step = head.repeat(body);
+    if (step !== undefined) return step;
+    queue.shift();
+  }
+}
+
+function isRepeat<Step, Body>(entry: Step | RepeatStep<Step, Body>): entry is RepeatStep<Step, Body> {
+  return typeof entry === 'object' && entry !== null && 'repeat' in entry;
 }
 
 /** Leaves the response open for good (a hung API); close() ends it. */

@@ -8,6 +8,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { Outbox } from '../../src/core/outbox.js';
+import { MAX_INBOUND_TEXT } from '../../src/domain/inbound-text.js';
 import { silentLogger } from '../../src/observability/logger.js';
 import { NoSandbox } from '../../src/sandbox/none.js';
 import { openStore } from '../../src/store/index.js';
@@ -61,6 +62,16 @@ class GatedSandbox implements SandboxBackend {
 }
 
 describe('host core review', () => {
+  it('stores an over-long text cut, with the notice the channels use, and answers it', async () => {
+    host = await startTestHost(routes());
+    const length = MAX_INBOUND_TEXT + 5_000;
+    const { messageId } = host.channel.receive('mem:open', 'x'.repeat(length));
+    expect(host.app.store.messages.get(messageId!)?.text).toBe(
+      `${'x'.repeat(MAX_INBOUND_TEXT)}\n[… 5000 more characters cut]`,
+    );
+    await until(() => cursorOf(host!, 'helper', 'mem:open') >= messageId!, 10_000, 'answered');
+  });
+
   it('ignores a `done` for a turn id it never sent: the cursor waits for the real reply', async () => {
     host = await startTestHost(routes());
     const { messageId } = host.channel.receive('mem:main-chat', '!bogusdone !slow:1000');

@@ -5,12 +5,7 @@ import { pathToFileURL } from 'node:url';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { agentToolNames } from '../../src/protocol/agent-tools.js';
 import { AgentToolDispatcher } from '../../src/tools/dispatcher.js';
-import {
-  assertAgentMcpServerNames,
-  loadPluginTools,
-  mcpServerNameProblems,
-  pluginDirectory,
-} from '../../src/tools/plugins.js';
+import { loadPluginTools, pluginDirectory } from '../../src/tools/plugins.js';
 import { capturingLogger, contextFor, FakeServices, testConfig } from './fixtures.js';
 
 const zodUrl = pathToFileURL(resolve('node_modules/zod/index.js')).href;
@@ -264,36 +259,5 @@ describe('plugin directory', () => {
       content: 'internal error in rude_fail; the operator can find it in the OmniClaw log (run run-p)',
     });
     expect((await dispatcher.call('slow', {}, run)).content).toMatch(/^slow did not finish within/);
-  });
-});
-
-describe('agent MCP server names', () => {
-  const agents = (servers: string[]) => [
-    {
-      id: 'research',
-      mcpServers: Object.fromEntries(
-        servers.map((s) => [s, { type: 'http' as const, url: 'http://127.0.0.1:1/mcp', headers: {} }]),
-      ),
-    },
-  ];
-
-  it.each([
-    [['github', 'my-db', 'notes_2'], 0],
-    [[], 0],
-    [['omniclaw'], 1],
-    [['OmniClaw'], 1],
-    [['a__b'], 1],
-    [['has space'], 1],
-    [['x'.repeat(65)], 1],
-    [['omniclaw', 'fine', 'bad/name'], 2],
-  ])('%j → %i problem(s)', (names, problems) => {
-    expect(mcpServerNameProblems(agents(names))).toHaveLength(problems);
-  });
-
-  it('explains the reserved name and where it is, so the operator can fix omniclaw.yaml', () => {
-    expect(() => assertAgentMcpServerNames(agents(['github', 'omniclaw']))).toThrow(
-      'omniclaw.yaml: agents."research".mcpServers."omniclaw": the name "omniclaw" is reserved for OmniClaw\'s built-in agent tools; rename this server',
-    );
-    expect(() => assertAgentMcpServerNames(config.agents)).not.toThrow();
   });
 });

@@ -12,9 +12,8 @@ import {
   ListToolsRequestSchema,
   type CallToolResult,
 } from '@modelcontextprotocol/sdk/types.js';
+import { AGENT_TOOLS_SERVER } from '../../../src/protocol/agent-tools.js';
 import type { ToolDefinition } from '../../../src/protocol/runner-protocol.js';
-
-export const OMNICLAW_SERVER_NAME = 'omniclaw';
 
 export type ToolCaller = (name: string, args: unknown) => Promise<{ ok: boolean; content: string }>;
 
@@ -24,10 +23,7 @@ export type ToolCaller = (name: string, args: unknown) => Promise<{ ok: boolean;
  * McpServer is the type the Claude Agent SDK expects for an in-process server.
  */
 export function createOmniclawMcpServer(tools: ToolDefinition[], call: ToolCaller): McpServer {
-  const mcp = new McpServer(
-    { name: OMNICLAW_SERVER_NAME, version: '1.0.0' },
-    { capabilities: { tools: {} } },
-  );
+  const mcp = new McpServer({ name: AGENT_TOOLS_SERVER, version: '1.0.0' }, { capabilities: { tools: {} } });
   const known = new Map(tools.map((tool) => [tool.name, tool]));
 
   mcp.server.setRequestHandler(ListToolsRequestSchema, () => ({

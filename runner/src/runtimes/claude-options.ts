@@ -6,7 +6,7 @@
 import { join } from 'node:path';
 import type { McpServerConfig, Options } from '@anthropic-ai/claude-agent-sdk';
 import type { McpServerSpec, StartCommand } from '../../../src/protocol/runner-protocol.js';
-import { OMNICLAW_SERVER_NAME } from '../mcp/omniclaw-server.js';
+import { AGENT_TOOLS_SERVER } from '../../../src/protocol/agent-tools.js';
 
 /** Inherited variables that could carry a real credential: the engine gets the run token only. */
 const CREDENTIAL_VARS = [
@@ -73,7 +73,7 @@ export function pluginMcpServers(
 ): Record<string, McpServerConfig> {
   const result: Record<string, McpServerConfig> = {};
   for (const [name, spec] of Object.entries(servers)) {
-    if (name === OMNICLAW_SERVER_NAME) {
+    if (name === AGENT_TOOLS_SERVER) {
       log('plugin MCP server ignored: the name is reserved for the built-in tools', { server: name });
       continue;
     }

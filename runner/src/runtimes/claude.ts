@@ -7,7 +7,8 @@ import { randomUUID } from 'node:crypto';
 import { mkdir } from 'node:fs/promises';
 import { query, type HookCallback, type Query, type SDKUserMessage } from '@anthropic-ai/claude-agent-sdk';
 import type { StartCommand } from '../../../src/protocol/runner-protocol.js';
-import { createOmniclawMcpServer, OMNICLAW_SERVER_NAME } from '../mcp/omniclaw-server.js';
+import { AGENT_TOOLS_SERVER } from '../../../src/protocol/agent-tools.js';
+import { createOmniclawMcpServer } from '../mcp/omniclaw-server.js';
 import type { Runtime, RuntimeSink } from '../runtime.js';
 import { archiveTranscript } from './claude-archive.js';
 import { readCostBaseline, writeCostBaseline } from './claude-cost.js';
@@ -94,7 +95,7 @@ export function createClaudeRuntime(): Runtime {
           ...options,
           mcpServers: {
             ...pluginMcpServers(init.mcpServers, sink.log),
-            [OMNICLAW_SERVER_NAME]: { type: 'sdk', name: OMNICLAW_SERVER_NAME, instance: tools },
+            [AGENT_TOOLS_SERVER]: { type: 'sdk', name: AGENT_TOOLS_SERVER, instance: tools },
           },
           hooks: { PreCompact: [{ hooks: [archive] }] },
           stderr: (data) => sink.log('claude engine', { stderr: data.trimEnd() }),

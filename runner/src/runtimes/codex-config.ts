@@ -6,11 +6,12 @@
  * boundary. Update checks, analytics, feedback, telemetry and web search are off, so the
  * only traffic is to the provider.
  */
+import { stringify } from 'smol-toml';
+import { AGENT_TOOLS_SERVER } from '../../../src/protocol/agent-tools.js';
 import type { McpServerSpec } from '../../../src/protocol/runner-protocol.js';
 
 export const CODEX_TOKEN_ENV = 'OMNICLAW_MODEL_TOKEN';
 export const CODEX_PROVIDER_ID = 'omniclaw';
-export const OMNICLAW_MCP_SERVER = 'omniclaw';
 
 export interface CodexConfigInput {
   model: string;
@@ -30,92 +31,80 @@ export interface CodexConfigInput {
   toolTimeoutSec: number;
 }
 
-/** TOML basic strings accept JSON's escapes, so JSON.stringify is a correct encoder. */
-const str = (value: string): string => JSON.stringify(value);
-const strArray = (values: string[]): string => `[${values.map(str).join(', ')}]`;
-const inlineTable = (record: Record<string, string>): string =>
-  `{ ${Object.entries(record)
-    .map(([key, value]) => `${str(key)} = ${str(value)}`)
-    .join(', ')} }`;
-
 export function codexConfigToml(input: CodexConfigInput): string {
-  const lines = [
-    '# Written by the OmniClaw runner before every turn; edits are overwritten.',
-    `model = ${str(input.model)}`,
-    `model_provider = ${str(CODEX_PROVIDER_ID)}`,
-    'approval_policy = "never"',
-    'sandbox_mode = "danger-full-access"',
-    'check_for_update_on_startup = false',
-    'web_search = "disabled"',
-    // Memory comes through developer_instructions; Codex must not load AGENTS.md a second time.
-    'project_doc_max_bytes = 0',
-    `developer_instructions = ${str(input.developerInstructions)}`,
-    '',
-    // Features that fetch from the internet (plugin marketplace via git, apps, remote
-    // plugins) or add tools we do not want; observed with strace on 0.169.
-    '[features]',
-    'plugins = false',
-    'remote_plugin = false',
-    'plugin_sharing = false',
-    'apps = false',
-    'tool_suggest = false',
-    'skill_mcp_dependency_install = false',
-    'image_generation = false',
-    'browser_use = false',
-    'computer_use = false',
-    'goals = false',
-    'multi_agent = false',
-    // The shell snapshot runs a login shell at every start; commands run fine without it.
-    'shell_snapshot = false',
-    '',
-    '[analytics]',
-    'enabled = false',
-    '',
-    '[feedback]',
-    'enabled = false',
-    '',
-    '[otel]',
-    'exporter = "none"',
-    'metrics_exporter = "none"',
-    'trace_exporter = "none"',
-    'log_user_prompt = false',
-    '',
-    '[history]',
-    'persistence = "none"',
-    '',
-    '[shell_environment_policy]',
-    `exclude = [${str(CODEX_TOKEN_ENV)}, "OMNICLAW_*"]`,
-    '',
-    `[model_providers.${CODEX_PROVIDER_ID}]`,
-    'name = "OmniClaw gateway"',
-    `base_url = ${str(input.baseUrl.replace(/\/+$/, ''))}`,
-    'wire_api = "responses"',
-    `env_key = ${str(CODEX_TOKEN_ENV)}`,
-    `request_max_retries = ${Math.trunc(input.requestMaxRetries)}`,
-    `stream_max_retries = ${Math.trunc(input.streamMaxRetries)}`,
-    `stream_idle_timeout_ms = ${Math.trunc(input.streamIdleTimeoutMs)}`,
-    '',
-    `[mcp_servers.${OMNICLAW_MCP_SERVER}]`,
-    `command = ${str(input.omniclawMcp.command)}`,
-    `args = ${strArray(input.omniclawMcp.args)}`,
-    'startup_timeout_sec = 20',
-    `tool_timeout_sec = ${Math.trunc(input.toolTimeoutSec)}`,
-    'required = true',
-  ];
+  const mcpServers: Record<string, Record<string, unknown>> = {
+    [AGENT_TOOLS_SERVER]: {
+      command: input.omniclawMcp.command,
+      args: input.omniclawMcp.args,
+      startup_timeout_sec: 20,
+      tool_timeout_sec: Math.trunc(input.toolTimeoutSec),
+      required: true,
+    },
+  };
   for (const [name, spec] of Object.entries(input.pluginMcpServers)) {
-    if (name === OMNICLAW_MCP_SERVER) continue;
-    lines.push('', `[mcp_servers.${str(name)}]`);
+    if (name === AGENT_TOOLS_SERVER) continue;
     // Codex sends its first request without waiting for servers that are not required, and
     // every turn is a new Codex process: a plugin slower than ~1 s would never be offered.
     // Required, a broken plugin fails the turn with an error that names it.
-    lines.push('required = true', 'startup_timeout_sec = 30');
-    if (spec.type === 'stdio') {
-      lines.push(`command = ${str(spec.command)}`, `args = ${strArray(spec.args)}`);
-      if (Object.keys(spec.env).length) lines.push(`env = ${inlineTable(spec.env)}`);
-    } else {
-      lines.push(`url = ${str(spec.url)}`);
-      if (Object.keys(spec.headers).length) lines.push(`http_headers = ${inlineTable(spec.headers)}`);
-    }
+    const common = { required: true, startup_timeout_sec: 30 };
+    mcpServers[name] =
+      spec.type === 'stdio'
+        ? {
+            ...common,
+            command: spec.command,
+            args: spec.args,
+            ...(Object.keys(spec.env).length ? { env: spec.env } : {}),
+          }
+        : {
+            ...common,
+            url: spec.url,
+            ...(Object.keys(spec.headers).length ? { http_headers: spec.headers } : {}),
+          };
   }
-  return lines.join('\n') + '\n';
+  const config = {
+    model: input.model,
+    model_provider: CODEX_PROVIDER_ID,
+    approval_policy: 'never',
+    sandbox_mode: 'danger-full-access',
+    check_for_update_on_startup: false,
+    web_search: 'disabled',
+    // Memory comes through developer_instructions; Codex must not load AGENTS.md a second time.
+    project_doc_max_bytes: 0,
+    developer_instructions: input.developerInstructions,
+    // Features that fetch from the internet (plugin marketplace via git, apps, remote
+    // plugins) or add tools we do not want; observed with strace on 0.169.
+    features: {
+      plugins: false,
+      remote_plugin: false,
+      plugin_sharing: false,
+      apps: false,
+      tool_suggest: false,
+      skill_mcp_dependency_install: false,
+      image_generation: false,
+      browser_use: false,
+      computer_use: false,
+      goals: false,
+      multi_agent: false,
+      // The shell snapshot runs a login shell at every start; commands run fine without it.
+      shell_snapshot: false,
+    },
+    analytics: { enabled: false },
+    feedback: { enabled: false },
+    otel: { exporter: 'none', metrics_exporter: 'none', trace_exporter: 'none', log_user_prompt: false },
+    history: { persistence: 'none' },
+    shell_environment_policy: { exclude: [CODEX_TOKEN_ENV, 'OMNICLAW_*'] },
+    model_providers: {
+      [CODEX_PROVIDER_ID]: {
+        name: 'OmniClaw gateway',
+        base_url: input.baseUrl.replace(/\/+$/, ''),
+        wire_api: 'responses',
+        env_key: CODEX_TOKEN_ENV,
+        request_max_retries: Math.trunc(input.requestMaxRetries),
+        stream_max_retries: Math.trunc(input.streamMaxRetries),
+        stream_idle_timeout_ms: Math.trunc(input.streamIdleTimeoutMs),
+      },
+    },
+    mcp_servers: mcpServers,
+  };
+  return `# Written by the OmniClaw runner before every turn; edits are overwritten.\n${stringify(config)}\n`;
 }

@@ -14,7 +14,8 @@ import { createOmniclawMcpServer } from '../mcp/omniclaw-server.js';
 import { startStdioBridge, type StdioBridge } from '../mcp/stdio-bridge.js';
 import type { Runtime, RuntimeSink } from '../runtime.js';
 import { workspaceRoots } from '../tools/paths.js';
-import { codexConfigToml, CODEX_TOKEN_ENV, OMNICLAW_MCP_SERVER } from './codex-config.js';
+import { AGENT_TOOLS_SERVER } from '../../../src/protocol/agent-tools.js';
+import { codexConfigToml, CODEX_TOKEN_ENV } from './codex-config.js';
 import { CodexTurnTranslator, type CodexTotals } from './codex-events.js';
 import { defaultCodexCommand, runCodexTurn } from './codex-process.js';
 import { withWebProxy } from './openai-env.js';
@@ -159,7 +160,7 @@ async function runOneTurn(
     }),
   );
   state.turnId = turnId;
-  const translator = new CodexTurnTranslator(turnId, sink, OMNICLAW_MCP_SERVER, (threadId) => {
+  const translator = new CodexTurnTranslator(turnId, sink, AGENT_TOOLS_SERVER, (threadId) => {
     if (threadId === state.threadId && state.sessionReported) return;
     state.threadId = threadId;
     state.sessionReported = true;
@@ -261,7 +262,7 @@ async function developerInstructions(init: StartCommand): Promise<string> {
   const readOnly = roots.readOnly.length ? ` Read-only folders: ${roots.readOnly.join(', ')}.` : '';
   const parts = [
     `You are ${init.agent.name}, a personal assistant agent running in OmniClaw. Your folder is ${roots.cwd}.${readOnly} ` +
-      `The ${OMNICLAW_MCP_SERVER} tools act on the chat and the assistant (send_message sends a message now). ` +
+      `The ${AGENT_TOOLS_SERVER} tools act on the chat and the assistant (send_message sends a message now). ` +
       'Your final message of each turn is sent to the chat as your reply.',
     init.systemPrompt ?? '',
     formatMemory(await loadMemoryFiles(init.workspace)),

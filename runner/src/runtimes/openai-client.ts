@@ -4,6 +4,7 @@
  * things that matter here are ours: a bounded number of retries with short backoff, and a
  * hard per-request timeout, so a dead or hung endpoint becomes a clear error within seconds.
  */
+import { backoffDelay, sleep } from '../../../src/protocol/backoff.js';
 
 export interface ChatToolCall {
   id: string;
@@ -91,7 +92,7 @@ export function createChatClient(options: ChatClientOptions) {
       } catch (err) {
         // Connection failures are worth a retry; a timeout already cost its full budget.
         if (err instanceof ModelApiError && err.status === 0 && attemptNo < options.maxRetries) {
-          await sleep(backoff(options, attemptNo, null), signal);
+          await pause(backoff(options, attemptNo, null), signal);
           continue;
         }
         throw err;
@@ -101,7 +102,7 @@ export function createChatClient(options: ChatClientOptions) {
           return parseResponse(await readJson(response, url));
         } catch (err) {
           if (err instanceof ModelApiError && err.status === 0 && attemptNo < options.maxRetries) {
-            await sleep(backoff(options, attemptNo, null), signal);
+            await pause(backoff(options, attemptNo, null), signal);
             continue;
           }
           throw err;
@@ -109,7 +110,7 @@ export function createChatClient(options: ChatClientOptions) {
       }
       const body = (await response.text().catch(() => '')).slice(0, 500);
       if (RETRYABLE.has(response.status) && attemptNo < options.maxRetries) {
-        await sleep(backoff(options, attemptNo, response.headers.get('retry-after')), signal);
+        await pause(backoff(options, attemptNo, response.headers.get('retry-after')), signal);
         continue;
       }
       throw new ModelApiError(describeStatus(response.status, url, body, attemptNo + 1), response.status);
@@ -210,22 +211,14 @@ function normaliseCall(call: ChatToolCall, index: number): ChatToolCall {
 
 function backoff(options: ChatClientOptions, attemptNo: number, retryAfter: string | null): number {
   const seconds = retryAfter === null ? NaN : Number(retryAfter);
-  const wanted = Number.isFinite(seconds) ? seconds * 1000 : options.backoffMs * 2 ** attemptNo;
+  const wanted = Number.isFinite(seconds)
+    ? seconds * 1000
+    : backoffDelay(attemptNo + 1, { baseMs: options.backoffMs, maxMs: options.maxBackoffMs });
   return Math.min(Math.max(wanted, 0), options.maxBackoffMs);
 }
 
-function sleep(ms: number, signal: AbortSignal): Promise<void> {
-  return new Promise((resolve, reject) => {
-    if (signal.aborted)
-      return reject(new ModelApiError('the request was cancelled because the agent is stopping'));
-    const timer = setTimeout(resolve, ms);
-    signal.addEventListener(
-      'abort',
-      () => {
-        clearTimeout(timer);
-        reject(new ModelApiError('the request was cancelled because the agent is stopping'));
-      },
-      { once: true },
-    );
-  });
+/** Waits, or fails at once when the agent is stopping (the retry loop must not go on). */
+async function pause(ms: number, signal: AbortSignal): Promise<void> {
+  await sleep(ms, signal);
+  if (signal.aborted) throw new ModelApiError('the request was cancelled because the agent is stopping');
 }

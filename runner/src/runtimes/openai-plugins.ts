@@ -8,10 +8,10 @@
 import { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { StdioClientTransport } from '@modelcontextprotocol/sdk/client/stdio.js';
 import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
+import { AGENT_TOOLS_SERVER } from '../../../src/protocol/agent-tools.js';
 import type { McpServerSpec } from '../../../src/protocol/runner-protocol.js';
 import type { FunctionDefinition } from '../tools/index.js';
 
-const RESERVED = 'omniclaw';
 /** OpenAI function names: [a-zA-Z0-9_-], at most 64 characters. */
 const MAX_NAME = 64;
 
@@ -43,7 +43,7 @@ export async function connectPlugins(
   const definitions: FunctionDefinition[] = [];
   await Promise.all(
     Object.entries(specs)
-      .filter(([server]) => server !== RESERVED)
+      .filter(([server]) => server !== AGENT_TOOLS_SERVER)
       .map(async ([server, spec]) => {
         const client = new Client({ name: 'omniclaw-openai-runtime', version: '1.0.0' });
         try {

@@ -1,10 +1,11 @@
 /**
  * glob: lists files matching a pattern (`**` crosses folders, `*` and `?` do not, `{a,b}`
- * alternates). It walks without following symlinks, so a link to / cannot make it wander
- * out of the workspace, and it stops after a fixed number of entries.
+ * alternates; picomatch matches). It walks without following symlinks, so a link to /
+ * cannot make it wander out of the workspace, and it stops after a fixed number of entries.
  */
 import { readdir } from 'node:fs/promises';
 import { join, relative, sep } from 'node:path';
+import picomatch from 'picomatch';
 import { z } from 'zod';
 import { displayPath, resolveInWorkspace } from './paths.js';
 import { defineTool } from './workspace-tool.js';
@@ -25,7 +26,7 @@ export const globTool = defineTool({
   summary: (args) => `glob: ${args.pattern}${args.path ? ` in ${args.path}` : ''}`,
   run: async (args, context) => {
     const base = await resolveInWorkspace(args.path ?? '.', context.roots, 'read');
-    const matcher = globToRegExp(args.pattern);
+    const matches = globMatcher(args.pattern);
     const found: string[] = [];
     let visited = 0;
     let truncated = false;
@@ -39,7 +40,7 @@ export const globTool = defineTool({
         visited += 1;
         const full = join(dir, entry.name);
         const rel = relative(base, full).split(sep).join('/');
-        if (matcher.test(rel)) found.push(full);
+        if (matches(rel)) found.push(full);
         // Dirent reports symlinks as symlinks: never descend into them.
         if (entry.isDirectory() && !SKIPPED_DIRS.has(entry.name)) await walk(full);
       }
@@ -53,30 +54,11 @@ export const globTool = defineTool({
   },
 });
 
-/** Converts a glob to an anchored regular expression over '/'-separated relative paths. */
-export function globToRegExp(pattern: string): RegExp {
-  let source = '';
-  let depth = 0;
-  for (let i = 0; i < pattern.length; i += 1) {
-    const char = pattern[i]!;
-    if (char === '*') {
-      if (pattern[i + 1] === '*') {
-        // `**/` matches zero or more folders; a trailing `**` matches everything below.
-        const slash = pattern[i + 2] === '/';
-        source += slash ? '(?:[^/]*/)*' : '.*';
-        i += slash ? 2 : 1;
-      } else {
-        source += '[^/]*';
-      }
-    } else if (char === '?') source += '[^/]';
-    else if (char === '{') {
-      depth += 1;
-      source += '(?:';
-    } else if (char === '}' && depth > 0) {
-      depth -= 1;
-      source += ')';
-    } else if (char === ',' && depth > 0) source += '|';
-    else source += char.replace(/[.+^$()|[\]\\]/g, '\\$&');
-  }
-  return new RegExp(`^${source}${')'.repeat(depth)}$`);
+/**
+ * A matcher over '/'-separated relative paths. Dotfiles match like any file (the agent's
+ * own folder has no hidden-file convention to honour); brackets, `!` and extglobs stay
+ * literal, so a file named `[draft].md` can be found by its name.
+ */
+export function globMatcher(pattern: string): (path: string) => boolean {
+  return picomatch(pattern, { dot: true, nobracket: true, noextglob: true, nonegate: true, windows: false });
 }

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { CodexTurnTranslator } from '../../src/runtimes/codex-events.js';
+import { parse } from 'smol-toml';
 import { codexConfigToml } from '../../src/runtimes/codex-config.js';
 import { RecordingSink } from '../openai/recording-sink.js';
 
@@ -128,9 +129,16 @@ describe('codexConfigToml', () => {
     ]) {
       expect(toml).toContain(off);
     }
-    expect(toml).toContain(
-      '[mcp_servers.omniclaw]\ncommand = "/usr/bin/node"\nargs = ["/opt/runner/mcp-stdio.js", "/state/codex/omniclaw-mcp.sock"]',
-    );
+    expect(parse(toml).mcp_servers).toEqual({
+      omniclaw: {
+        command: '/usr/bin/node',
+        args: ['/opt/runner/mcp-stdio.js', '/state/codex/omniclaw-mcp.sock'],
+        startup_timeout_sec: 20,
+        tool_timeout_sec: 600,
+        required: true,
+      },
+    });
+    expect(parse(toml).developer_instructions).toBe(base.developerInstructions);
   });
 
   it('adds plugin MCP servers but never lets one replace omniclaw', () => {
@@ -148,11 +156,20 @@ describe('codexConfigToml', () => {
       },
     });
     expect(toml).not.toContain('evil');
-    expect(toml).toContain(
-      '[mcp_servers."my notes"]\nrequired = true\nstartup_timeout_sec = 30\ncommand = "notes-mcp"\nargs = ["--ro"]\nenv = { "NOTES_DIR" = "/workspace/agent/notes" }',
-    );
-    expect(toml).toContain(
-      '[mcp_servers."web"]\nrequired = true\nstartup_timeout_sec = 30\nurl = "http://127.0.0.1:3128/mcp"\nhttp_headers = { "x-run" = "r1" }',
-    );
+    const servers = parse(toml).mcp_servers as Record<string, unknown>;
+    expect(Object.keys(servers)).toEqual(['omniclaw', 'my notes', 'web']);
+    expect(servers['my notes']).toEqual({
+      required: true,
+      startup_timeout_sec: 30,
+      command: 'notes-mcp',
+      args: ['--ro'],
+      env: { NOTES_DIR: '/workspace/agent/notes' },
+    });
+    expect(servers.web).toEqual({
+      required: true,
+      startup_timeout_sec: 30,
+      url: 'http://127.0.0.1:3128/mcp',
+      http_headers: { 'x-run': 'r1' },
+    });
   });
 });

@@ -135,7 +135,9 @@ describe('codex runtime', () => {
       { kind: 'text', text: 'found it' },
     );
     const sink = new RecordingSink();
-    await newRuntime().start(
+    // Codex waits for the required plugin server (tsx compiles it first: seconds on a loaded
+    // machine) before its first request; the 2 s idle limit would stop it before that.
+    await newRuntime({ idleTimeoutMs: 30_000 }).start(
       startCommand('codex', ws, `${api.url}/v1`, {
         mcpServers: { notes: { type: 'stdio', command: process.execPath, args: [tsx, plugin], env: {} } },
       }),

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { confineLexically, type AccessMode, type WorkspaceRoots } from '../../src/tools/paths.js';
-import { globToRegExp } from '../../src/tools/glob.js';
+import { globMatcher } from '../../src/tools/glob.js';
 
 const roots: WorkspaceRoots = {
   cwd: '/workspace/agent',
@@ -47,7 +47,7 @@ describe('confineLexically', () => {
   });
 });
 
-describe('globToRegExp', () => {
+describe('globMatcher', () => {
   const cases: [string, string, boolean][] = [
     ['*.md', 'notes.md', true],
     ['*.md', 'dir/notes.md', false],
@@ -63,8 +63,10 @@ describe('globToRegExp', () => {
     ['a.b', 'axb', false],
     ['(x)+', '(x)+', true],
     ['[ab]', '[ab]', true],
+    ['*', '.env', true],
+    ['!x', '!x', true],
   ];
   it.each(cases)('%s matches %s: %s', (pattern, path, expected) => {
-    expect(globToRegExp(pattern).test(path)).toBe(expected);
+    expect(globMatcher(pattern)(path)).toBe(expected);
   });
 });

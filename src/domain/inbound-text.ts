@@ -1,7 +1,9 @@
 /**
  * Text from a platform is stored, shown to agents and echoed back: it must be well-formed
  * Unicode (a lone surrogate breaks UTF-8 storage and JSON on the way into a sandbox) and of
- * bounded size (a hostile or buggy server can send megabytes).
+ * bounded size (a hostile or buggy server can send megabytes). Channels clean what they
+ * normalise; intake cleans again before storing, so a channel that forgot cannot store more.
+ * Larger texts are cut (and say so) rather than refused: the user still gets an answer.
  */
 
 /** Far above every platform's own limit (Discord 4000, Telegram 4096, Slack 40 000). */
