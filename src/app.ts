@@ -33,6 +33,9 @@ import { createChannels } from './channels/registry.js';
 import { createBackendChooser } from './sandbox/choose.js';
 import { configSecrets } from './config/secrets.js';
 import { buildStatus } from './core/status.js';
+import { TaskService } from './scheduler/task-service.js';
+import { schedulerTools } from './scheduler/tools.js';
+import { startScheduler, type StartedScheduler } from './scheduler/start.js';
 
 export const PROJECT_ROOT = fileURLToPath(new URL('..', import.meta.url));
 
@@ -63,6 +66,7 @@ export interface App {
   channels: ChannelSet;
   http: { host: string; port: number };
   gateway?: StartedGateway;
+  scheduler: StartedScheduler;
   channelStates(): Record<string, { state: ChannelState; detail?: string }>;
   stop(): Promise<void>;
 }
@@ -118,10 +122,19 @@ export async function startApp(options: AppOptions): Promise<App> {
         });
 
   const plugins = await loadPluginTools({ dir: pluginDirectory(paths.home), logger, reservedNames: [] });
+  // Scheduler (issue 10): the task rules, shared by the agent tools and `omniclaw tasks`.
+  const taskService = new TaskService({
+    tasks: store.tasks,
+    timezone: () => config.instance.timezone,
+    routes: () => config.routes,
+    agents: () => config.agents,
+    now: options.now,
+  });
   const tools = new AgentToolDispatcher({
     services: new HostToolServices({ table, store, outbox, channels }),
     logger,
     plugins: plugins.tools,
+    replacements: schedulerTools(taskService),
   });
 
   const allowlistPath = defaultAllowlistPath();
@@ -186,8 +199,20 @@ export async function startApp(options: AppOptions): Promise<App> {
     },
   };
 
+  const refuseRun = (agent: AgentConfig): string | undefined => {
+    const now = (options.now ?? Date.now)();
+    return (
+      modelRefusal(agent, config.models, paths.envFile) ??
+      budgetRefusal(
+        agent,
+        store.runs.usageSince(agent.id, startOfDay(now, config.instance.timezone)),
+        startOfNextDay(now, config.instance.timezone),
+        config.instance.timezone,
+      )
+    );
+  };
   const queue = new AgentQueue(
-    config.queue,
+    { ...config.queue, taskSlots: config.scheduler.taskSlots },
     runDeps,
     {
       gaveUp: (agent, chat, lastMessageId, error) => {
@@ -204,18 +229,7 @@ export async function startApp(options: AppOptions): Promise<App> {
           .settled([id])
           .then(() => channels.notify(chat, { kind: 'failed', error }, { streamThread: false }));
       },
-      refuse: (agent) => {
-        const now = (options.now ?? Date.now)();
-        return (
-          modelRefusal(agent, config.models, paths.envFile) ??
-          budgetRefusal(
-            agent,
-            store.runs.usageSince(agent.id, startOfDay(now, config.instance.timezone)),
-            startOfNextDay(now, config.instance.timezone),
-            config.instance.timezone,
-          )
-        );
-      },
+      refuse: (agent) => refuseRun(agent),
       depthChanged: (waiting) => metrics.queueDepth.set(waiting),
     },
     logger,
@@ -260,17 +274,21 @@ export async function startApp(options: AppOptions): Promise<App> {
   });
   const address = await http.listen();
   const startedAt = Date.now();
+  let scheduler: StartedScheduler | undefined;
   control.handle('status', (_m, client) =>
     client.send({
       type: 'status',
-      status: buildStatus({
-        config,
-        store,
-        queue,
-        http: address,
-        channelStates: () => ({ ...states }),
-        startedAt,
-      }),
+      status: {
+        ...buildStatus({
+          config,
+          store,
+          queue,
+          http: address,
+          channelStates: () => ({ ...states }),
+          startedAt,
+        }),
+        tasks: scheduler?.status(),
+      },
     }),
   );
   await control.listen();
@@ -291,6 +309,20 @@ export async function startApp(options: AppOptions): Promise<App> {
     if (pendingWork(store, table, agent, route.chat, cursor).length) queue.notify(agent, route.chat);
   }
   outbox.kick();
+  // Scheduler (issue 10): declared tasks reconciled, crashed runs recovered, timer armed.
+  scheduler = startScheduler({
+    config,
+    paths,
+    store,
+    queue,
+    runDeps,
+    metrics,
+    logger,
+    service: taskService,
+    control,
+    refuse: refuseRun,
+    now: options.now,
+  });
   logger.info(
     { http: address, agents: config.agents.map((a) => a.id), channels: channels.channels.map((c) => c.name) },
     'OmniClaw is running',
@@ -301,6 +333,7 @@ export async function startApp(options: AppOptions): Promise<App> {
     (stopping ??= (async () => {
       logger.info('stopping: no new messages; letting running agents finish');
       intake.stop();
+      scheduler?.stop();
       await queue.drain(config.queue.drainTimeoutMs);
       await Promise.race([outbox.drained(), new Promise((r) => setTimeout(r, 5_000))]);
       outbox.stop();
@@ -322,6 +355,7 @@ export async function startApp(options: AppOptions): Promise<App> {
     channels,
     http: address,
     gateway,
+    scheduler,
     channelStates: () => ({ ...states }),
     stop,
   };

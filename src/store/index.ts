@@ -8,6 +8,7 @@ import { CursorStore } from './cursors.js';
 import { OutboxStore } from './outbox-store.js';
 import { SessionStore } from './sessions.js';
 import { RunStore } from './runs.js';
+import { TaskStore } from './tasks.js';
 
 export interface Store {
   db: Database;
@@ -16,6 +17,7 @@ export interface Store {
   outbox: OutboxStore;
   sessions: SessionStore;
   runs: RunStore;
+  tasks: TaskStore;
   close(): void;
 }
 
@@ -32,6 +34,7 @@ export function openStore(path: string, options: { now?: () => number; migrate?:
     outbox: new OutboxStore(db, now),
     sessions: new SessionStore(db, now),
     runs: new RunStore(db, now),
+    tasks: new TaskStore(db, now),
     close: () => db.close(),
   };
 }
