@@ -9,6 +9,7 @@ import { registerAgents } from './agents.js';
 import { registerLogs } from './logs.js';
 import { registerImage } from './image.js';
 import { registerChannelsCommand } from './channels.js';
+import { registerTasks } from './tasks.js';
 import { instancePaths, resolveHome } from '../config/paths.js';
 import { createLogger } from '../observability/logger.js';
 
@@ -27,6 +28,7 @@ registerMigrate(program);
 registerAgents(program);
 registerLogs(program);
 registerImage(program);
+registerTasks(program);
 registerChannelsCommand(program, {
   paths: instancePaths(resolveHome()),
   logger: createLogger({ level: 'warn' }),

@@ -94,11 +94,11 @@ export function startScheduler(options: SchedulerOptions): StartedScheduler {
   // `omniclaw tasks …` changes the database itself and then tells the daemon.
   options.control.handle('tasks_changed', (_m, client) => {
     scheduler.changed();
-    client.send({ type: 'ok' });
+    client.send({ type: 'tasks_changed' });
   });
   options.control.handle('task_run', (message, client) => {
     const started = scheduler.runNow(String(message.id));
-    client.send(started.ok ? { type: 'ok', runRow: started.runRow } : { type: 'error', error: started.error });
+    client.send(started.ok ? { type: 'task_run', runRow: started.runRow } : { type: 'error', message: started.error });
   });
 
   scheduler.start();
