@@ -274,7 +274,8 @@ export async function startApp(options: AppOptions): Promise<App> {
   });
   const address = await http.listen();
   const startedAt = Date.now();
-  let scheduler: StartedScheduler | undefined;
+  // Set once the scheduler starts (after the channels); a status request before that shows no tasks.
+  let scheduler: StartedScheduler | undefined = undefined;
   control.handle('status', (_m, client) =>
     client.send({
       type: 'status',

@@ -65,5 +65,7 @@ function taskStatusLines(tasks: TaskStatus | undefined): string[] {
   if (!tasks) return [];
   const c = tasks.counts;
   const next = tasks.nextDueAt !== undefined ? `, next due ${new Date(tasks.nextDueAt).toISOString()}` : '';
-  return [`Tasks: ${c.active ?? 0} active, ${c.paused ?? 0} paused, ${c.failed ?? 0} failed, ${c.completed ?? 0} completed${next}`];
+  return [
+    `Tasks: ${c.active ?? 0} active, ${c.paused ?? 0} paused, ${c.failed ?? 0} failed, ${c.completed ?? 0} completed${next}`,
+  ];
 }

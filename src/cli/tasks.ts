@@ -64,7 +64,9 @@ async function tellDaemon(socket: string): Promise<void> {
 }
 
 export function registerTasks(program: Command): void {
-  const tasks = program.command('tasks').description('scheduled tasks and heartbeats: list, inspect, pause, resume, cancel, run, logs');
+  const tasks = program
+    .command('tasks')
+    .description('scheduled tasks and heartbeats: list, inspect, pause, resume, cancel, run, logs');
 
   tasks
     .command('list')
@@ -75,7 +77,11 @@ export function registerTasks(program: Command): void {
       withTasks(({ service, config }) => {
         const list = service.list(operator, { includeCancelled: options.all });
         const tz = config.instance.timezone;
-        print(options.json, list, list.length ? list.map((t) => describeTask(t, tz)).join('\n') : 'No scheduled tasks.');
+        print(
+          options.json,
+          list,
+          list.length ? list.map((t) => describeTask(t, tz)).join('\n') : 'No scheduled tasks.',
+        );
       }),
     );
 
@@ -91,7 +97,12 @@ export function registerTasks(program: Command): void {
         print(
           options.json,
           { ...task, runs },
-          [describeTask(task, tz), `  prompt (full): ${task.prompt}`, 'Latest runs:', ...runs.map((r) => `  ${describeRun(r, tz)}`)].join('\n'),
+          [
+            describeTask(task, tz),
+            `  prompt (full): ${task.prompt}`,
+            'Latest runs:',
+            ...runs.map((r) => `  ${describeRun(r, tz)}`),
+          ].join('\n'),
         );
       }),
     );
@@ -123,9 +134,14 @@ export function registerTasks(program: Command): void {
         service.get(operator, id);
         try {
           const answer = await request(context.paths.socket, { type: 'task_run', id }, 'task_run');
-          print(options.json, { id, queued: true, runRow: answer.runRow }, `Task ${id} queued; \`omniclaw tasks logs ${id}\` shows its run.`);
+          print(
+            options.json,
+            { id, queued: true, runRow: answer.runRow },
+            `Task ${id} queued; \`omniclaw tasks logs ${id}\` shows its run.`,
+          );
         } catch (err) {
-          if (err instanceof DaemonNotRunning) throw new TaskRequestError(`${err.message} A task runs only in the daemon.`);
+          if (err instanceof DaemonNotRunning)
+            throw new TaskRequestError(`${err.message} A task runs only in the daemon.`);
           throw new TaskRequestError(`could not run task ${id}: ${(err as Error).message}`);
         }
       }),
@@ -140,10 +156,15 @@ export function registerTasks(program: Command): void {
       withTasks(({ service, store, config }) => {
         service.get(operator, id);
         const limit = Number(options.limit);
-        if (!Number.isInteger(limit) || limit < 1) throw new TaskRequestError(`--limit must be a positive whole number, not "${options.limit}"`);
+        if (!Number.isInteger(limit) || limit < 1)
+          throw new TaskRequestError(`--limit must be a positive whole number, not "${options.limit}"`);
         const runs = store.tasks.runs(id, limit);
         const tz = config.instance.timezone;
-        print(options.json, runs, runs.length ? runs.map((r) => describeRun(r, tz)).join('\n') : `Task ${id} has not run yet.`);
+        print(
+          options.json,
+          runs,
+          runs.length ? runs.map((r) => describeRun(r, tz)).join('\n') : `Task ${id} has not run yet.`,
+        );
       }),
     );
 }

@@ -123,7 +123,9 @@ export const agentSchema = z.strictObject({
 /** A task declared in omniclaw.yaml: reconciled into the database at start, history kept. */
 export const declaredTaskSchema = z
   .strictObject({
-    id: z.string().regex(/^[A-Za-z0-9][A-Za-z0-9_-]{0,63}$/, 'a task id is 1–64 of A-Z, a-z, 0-9, "-" and "_"'),
+    id: z
+      .string()
+      .regex(/^[A-Za-z0-9][A-Za-z0-9_-]{0,63}$/, 'a task id is 1–64 of A-Z, a-z, 0-9, "-" and "_"'),
     agent: agentIdSchema,
     /** Default: the agent's first routed chat. */
     chat: z.string().min(1).optional(),

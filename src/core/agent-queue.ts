@@ -105,7 +105,13 @@ export class AgentQueue {
       if (s.run && !s.run.busy) warm++;
       tasksWaiting += s.tasks.length;
     }
-    return { running: this.running, waiting: this.waiting.length, warm, tasksRunning: this.runningTasks, tasksWaiting };
+    return {
+      running: this.running,
+      waiting: this.waiting.length,
+      warm,
+      tasksRunning: this.runningTasks,
+      tasksWaiting,
+    };
   }
 
   // --- Scheduled tasks (issue 10) -------------------------------------------------------
@@ -137,7 +143,7 @@ export class AgentQueue {
   }
 
   private startTasks(): void {
-    for (let i = 0; i < this.waitingTasks.length && this.runningTasks < this.taskCap; ) {
+    for (let i = 0; i < this.waitingTasks.length && this.runningTasks < this.taskCap;) {
       const agentId = this.waitingTasks[i]!;
       const slot = this.slots.get(agentId);
       if (!slot?.tasks.length) {

@@ -40,9 +40,15 @@ export function describeTask(task: Task, timezone: string): string {
 
 export function describeRun(run: TaskRunRecord, timezone: string): string {
   const duration =
-    run.startedAt !== undefined && run.endedAt !== undefined ? ` ${((run.endedAt - run.startedAt) / 1000).toFixed(1)} s` : '';
-  const late = run.startedAt !== undefined ? ` late ${((run.startedAt - run.dueAt) / 1000).toFixed(1)} s` : '';
-  const usage = run.inputTokens || run.outputTokens ? ` ${run.inputTokens}+${run.outputTokens} tokens $${run.costUsd.toFixed(4)}` : '';
+    run.startedAt !== undefined && run.endedAt !== undefined
+      ? ` ${((run.endedAt - run.startedAt) / 1000).toFixed(1)} s`
+      : '';
+  const late =
+    run.startedAt !== undefined ? ` late ${((run.startedAt - run.dueAt) / 1000).toFixed(1)} s` : '';
+  const usage =
+    run.inputTokens || run.outputTokens
+      ? ` ${run.inputTokens}+${run.outputTokens} tokens $${run.costUsd.toFixed(4)}`
+      : '';
   const text = run.error ?? run.result;
   return `${localTime(run.dueAt, timezone)} ${run.status}${duration}${late}${usage}${text ? ` — ${clip(text, 200)}` : ''}`;
 }

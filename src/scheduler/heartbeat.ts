@@ -65,7 +65,8 @@ export function readAgentMemory(path: string): string | undefined {
     if (!fstatSync(fd).isFile()) return undefined;
     const buffer = Buffer.alloc(MAX_MEMORY_BYTES);
     let length = 0;
-    for (let n = -1; n !== 0 && length < buffer.length; length += n) n = readSync(fd, buffer, length, buffer.length - length, null);
+    for (let n = -1; n !== 0 && length < buffer.length; length += n)
+      n = readSync(fd, buffer, length, buffer.length - length, null);
     return buffer.subarray(0, length).toString('utf8');
   } catch {
     return undefined;

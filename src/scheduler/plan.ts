@@ -3,7 +3,14 @@
  * its validated value, interval anchor and first due time. Pure; the clock is a parameter.
  */
 import type { Task } from '../store/tasks.js';
-import { nextDue, parseSchedule, ScheduleError, scheduleValue, type Schedule, type ScheduleKind } from './schedule.js';
+import {
+  nextDue,
+  parseSchedule,
+  ScheduleError,
+  scheduleValue,
+  type Schedule,
+  type ScheduleKind,
+} from './schedule.js';
 
 export interface PlannedSchedule {
   scheduleType: ScheduleKind;
@@ -13,7 +20,12 @@ export interface PlannedSchedule {
 }
 
 /** A new schedule starting now: an interval's first run is one interval from now (its anchor). */
-export function planSchedule(kind: ScheduleKind, value: string, timezone: string, now: number): PlannedSchedule {
+export function planSchedule(
+  kind: ScheduleKind,
+  value: string,
+  timezone: string,
+  now: number,
+): PlannedSchedule {
   const schedule = parseSchedule(kind, value, timezone);
   if (schedule.kind === 'once' && schedule.at <= now) {
     throw new ScheduleError(

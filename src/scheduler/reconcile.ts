@@ -43,7 +43,11 @@ function wantedTasks(config: Config): Wanted[] {
   const wanted: Wanted[] = config.tasks.map((t, i) => {
     const where = `tasks[${i}] (${t.id})`;
     const [scheduleType, value]: [ScheduleKind, string] =
-      t.cron !== undefined ? ['cron', t.cron] : t.intervalMs !== undefined ? ['interval', String(t.intervalMs)] : ['once', t.at!];
+      t.cron !== undefined
+        ? ['cron', t.cron]
+        : t.intervalMs !== undefined
+          ? ['interval', String(t.intervalMs)]
+          : ['once', t.at!];
     return {
       where,
       id: t.id,
@@ -103,7 +107,9 @@ export function reconcileDeclaredTasks(options: {
     }
     const existing = tasks.get(w.id);
     if (existing && existing.source !== 'config') {
-      throw new Error(`${w.where}: the id "${w.id}" belongs to a task created by ${existing.createdBy ?? 'an agent'}; choose another id`);
+      throw new Error(
+        `${w.where}: the id "${w.id}" belongs to a task created by ${existing.createdBy ?? 'an agent'}; choose another id`,
+      );
     }
     const sameSchedule = existing?.scheduleType === w.scheduleType && existing.scheduleValue === normalised;
     let plan: ReturnType<typeof planSchedule> | undefined;
@@ -116,9 +122,23 @@ export function reconcileDeclaredTasks(options: {
         continue;
       }
     }
-    const fields = { agent: w.agent, chat: w.chat, prompt: w.prompt, contextMode: w.contextMode, output: w.output };
+    const fields = {
+      agent: w.agent,
+      chat: w.chat,
+      prompt: w.prompt,
+      contextMode: w.contextMode,
+      output: w.output,
+    };
     if (!existing) {
-      tasks.create({ id: w.id, kind: w.kind, source: 'config', createdBy: 'omniclaw.yaml', ...fields, ...plan!, status: w.enabled ? 'active' : 'paused' });
+      tasks.create({
+        id: w.id,
+        kind: w.kind,
+        source: 'config',
+        createdBy: 'omniclaw.yaml',
+        ...fields,
+        ...plan!,
+        status: w.enabled ? 'active' : 'paused',
+      });
       result.added.push(w.id);
       continue;
     }

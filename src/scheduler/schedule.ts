@@ -10,9 +10,7 @@ import { Cron } from 'croner';
 export type ScheduleKind = 'cron' | 'interval' | 'once';
 
 export type Schedule =
-  | { kind: 'cron'; expr: string }
-  | { kind: 'interval'; everyMs: number }
-  | { kind: 'once'; at: number };
+  { kind: 'cron'; expr: string } | { kind: 'interval'; everyMs: number } | { kind: 'once'; at: number };
 
 /** A schedule the agent or operator got wrong: the message says what to write instead. */
 export class ScheduleError extends Error {
@@ -119,7 +117,12 @@ export function nextDue(schedule: Schedule, after: number, context: DueContext):
 }
 
 /** The latest due instant at or before `at` (and at or after `from`), for catch-up after downtime. */
-export function latestDue(schedule: Schedule, from: number, at: number, context: DueContext): number | undefined {
+export function latestDue(
+  schedule: Schedule,
+  from: number,
+  at: number,
+  context: DueContext,
+): number | undefined {
   let found: number | undefined;
   switch (schedule.kind) {
     case 'cron': {

@@ -60,11 +60,18 @@ export class Scheduler {
   start(): void {
     const { requeued, interrupted } = this.deps.tasks.recoverOpenRuns();
     for (const run of interrupted) {
-      this.deps.logger.warn({ task: run.taskId, dueAt: run.dueAt }, 'task run was interrupted by the last stop; not run again for that due time');
+      this.deps.logger.warn(
+        { task: run.taskId, dueAt: run.dueAt },
+        'task run was interrupted by the last stop; not run again for that due time',
+      );
       const task = this.deps.tasks.get(run.taskId);
       if (task) this.deps.observe?.result?.(task, 'interrupted');
     }
-    if (requeued) this.deps.logger.info({ runs: requeued }, 'task runs claimed but not started before the last stop are due again');
+    if (requeued)
+      this.deps.logger.info(
+        { runs: requeued },
+        'task runs claimed but not started before the last stop are due again',
+      );
     this.arm();
   }
 
@@ -90,8 +97,10 @@ export class Scheduler {
     const task = this.deps.tasks.get(taskId);
     if (!task) return { ok: false, error: `no task "${taskId}"` };
     const agent = this.deps.agent(task.agent);
-    if (!agent) return { ok: false, error: `task ${taskId} belongs to agent "${task.agent}", which is not configured` };
-    if (this.deps.tasks.hasOpenRun(taskId)) return { ok: false, error: `task ${taskId} is already queued or running` };
+    if (!agent)
+      return { ok: false, error: `task ${taskId} belongs to agent "${task.agent}", which is not configured` };
+    if (this.deps.tasks.hasOpenRun(taskId))
+      return { ok: false, error: `task ${taskId} is already queued or running` };
     const prepared = this.prepare(agent, task);
     if (typeof prepared === 'string') return { ok: false, error: prepared };
     const runRow = this.deps.tasks.claimManual(taskId);
@@ -121,7 +130,10 @@ export class Scheduler {
         this.fireTask(task, now);
       } catch (err) {
         // One broken task (say, a schedule edited by hand into nonsense) must not stop the others.
-        this.deps.logger.error({ task: task.id, err: (err as Error).message }, 'task could not be scheduled; it is failed');
+        this.deps.logger.error(
+          { task: task.id, err: (err as Error).message },
+          'task could not be scheduled; it is failed',
+        );
         this.deps.tasks.update(task.id, { status: 'failed', nextRunAt: null });
       }
     }
@@ -145,17 +157,24 @@ export class Scheduler {
       this.deps.observe?.result?.(task, 'skipped');
     };
     if (late > this.deps.graceMs) {
-      return skip(`missed by ${Math.round(late / 1000)} s (the host was down or busy), more than the grace window of ${Math.round(this.deps.graceMs / 1000)} s`);
+      return skip(
+        `missed by ${Math.round(late / 1000)} s (the host was down or busy), more than the grace window of ${Math.round(this.deps.graceMs / 1000)} s`,
+      );
     }
     const agent = this.deps.agent(task.agent);
     if (!agent) return skip(`agent "${task.agent}" is not configured`);
-    if (this.deps.tasks.hasOpenRun(task.id)) return skip('the previous run of this task is still queued or running');
+    if (this.deps.tasks.hasOpenRun(task.id))
+      return skip('the previous run of this task is still queued or running');
     const prepared = this.prepare(agent, task);
     if (typeof prepared === 'string') return skip(prepared);
     const runRow = this.deps.tasks.claim(task.id, dueAt, runAt, next);
     if (runRow === undefined) return; // taken already, or changed meanwhile
     if (runAt > dueAt) {
-      this.deps.tasks.logSkipped(task.id, dueAt, 'missed while the host was down; only the latest due time within the grace window ran');
+      this.deps.tasks.logSkipped(
+        task.id,
+        dueAt,
+        'missed while the host was down; only the latest due time within the grace window ran',
+      );
     }
     this.deps.observe?.lateness?.(task, late);
     log.info({ dueAt: new Date(runAt).toISOString(), lateMs: late }, 'task due; queued');

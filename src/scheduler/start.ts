@@ -98,7 +98,9 @@ export function startScheduler(options: SchedulerOptions): StartedScheduler {
   });
   options.control.handle('task_run', (message, client) => {
     const started = scheduler.runNow(String(message.id));
-    client.send(started.ok ? { type: 'task_run', runRow: started.runRow } : { type: 'error', message: started.error });
+    client.send(
+      started.ok ? { type: 'task_run', runRow: started.runRow } : { type: 'error', message: started.error },
+    );
   });
 
   scheduler.start();

@@ -135,7 +135,10 @@ export class TaskRun {
     if (this.state === 'ended') return this.ended;
     this.state = 'stopping';
     this.connection?.send({ type: 'stop', reason });
-    const timer = setTimeout(() => void this.launched?.process.kill('killed'), this.deps.stopGraceMs ?? 5_000);
+    const timer = setTimeout(
+      () => void this.launched?.process.kill('killed'),
+      this.deps.stopGraceMs ?? 5_000,
+    );
     if (!this.connection) this.finish({ ok: false, error: `stopped before it started (${reason})` }, true);
     const outcome = await this.ended;
     clearTimeout(timer);
@@ -188,7 +191,12 @@ export class TaskRun {
 
   private async onToolCall(callId: string, name: string, args: unknown): Promise<void> {
     if (this.state !== 'busy') {
-      this.connection?.send({ type: 'tool_result', callId, ok: false, content: 'this run has ended; the tool was not executed' });
+      this.connection?.send({
+        type: 'tool_result',
+        callId,
+        ok: false,
+        content: 'this run has ended; the tool was not executed',
+      });
       return;
     }
     const result = await this.deps.tools.call(name, args, {
@@ -222,7 +230,11 @@ export class TaskRun {
     this.state = 'ended';
     const final = { ...this.outcome, usage: this.usage };
     this.deps.store.runs.finish(this.id, final.ok ? 'ok' : 'failed', final.error);
-    this.deps.observe?.runEnded?.(this as unknown as AgentRun, { ok: final.ok, error: final.error, unanswered: false }, (this.deps.now ?? Date.now)() - this.startedAt);
+    this.deps.observe?.runEnded?.(
+      this as unknown as AgentRun,
+      { ok: final.ok, error: final.error, unanswered: false },
+      (this.deps.now ?? Date.now)() - this.startedAt,
+    );
     this.resolveEnded(final);
   }
 }

@@ -90,7 +90,8 @@ export class TaskService {
   get(caller: Caller, id: string): Task {
     const task = this.deps.tasks.get(id);
     if (!task || !this.visible(caller, task) || (task.status === 'cancelled' && !('operator' in caller))) {
-      const whose = 'operator' in caller || caller.agent.main ? '' : ` among the tasks of agent "${caller.agent.id}"`;
+      const whose =
+        'operator' in caller || caller.agent.main ? '' : ` among the tasks of agent "${caller.agent.id}"`;
       throw new TaskRequestError(`no task "${id}"${whose}; list_tasks shows the ids`);
     }
     return task;
@@ -99,15 +100,20 @@ export class TaskService {
   pause(caller: Caller, id: string): Task {
     const task = this.get(caller, id);
     if (task.status === 'paused') return task;
-    if (task.status !== 'active') throw new TaskRequestError(`task ${id} is ${task.status}; only an active task can be paused`);
+    if (task.status !== 'active')
+      throw new TaskRequestError(`task ${id} is ${task.status}; only an active task can be paused`);
     return this.save(id, { status: 'paused' });
   }
 
   resume(caller: Caller, id: string): Task {
     const task = this.get(caller, id);
     if (task.status === 'active') return task;
-    if (task.status !== 'paused') throw new TaskRequestError(`task ${id} is ${task.status}; only a paused task can be resumed`);
-    return this.save(id, { status: 'active', nextRunAt: resumedNextRun(task, this.timezone, this.now()) ?? null });
+    if (task.status !== 'paused')
+      throw new TaskRequestError(`task ${id} is ${task.status}; only a paused task can be resumed`);
+    return this.save(id, {
+      status: 'active',
+      nextRunAt: resumedNextRun(task, this.timezone, this.now()) ?? null,
+    });
   }
 
   /** Cancelled tasks stop for good; their row and run log stay for `omniclaw tasks logs`. */
@@ -116,11 +122,19 @@ export class TaskService {
     return this.save(id, { status: 'cancelled', nextRunAt: null });
   }
 
-  update(caller: Caller, id: string, patch: { prompt?: string; scheduleType?: ScheduleKind; scheduleValue?: string }): Task {
+  update(
+    caller: Caller,
+    id: string,
+    patch: { prompt?: string; scheduleType?: ScheduleKind; scheduleValue?: string },
+  ): Task {
     const task = this.get(caller, id);
     if (task.status === 'completed' || task.status === 'cancelled')
       throw new TaskRequestError(`task ${id} is ${task.status}; schedule a new task instead`);
-    if (patch.scheduleValue === undefined && patch.scheduleType !== undefined && patch.scheduleType !== task.scheduleType)
+    if (
+      patch.scheduleValue === undefined &&
+      patch.scheduleType !== undefined &&
+      patch.scheduleType !== task.scheduleType
+    )
       throw new TaskRequestError('a new schedule_type needs its schedule_value too');
     const changes: Parameters<TaskStore['update']>[1] = {};
     if (patch.prompt !== undefined) changes.prompt = patch.prompt;
@@ -135,7 +149,13 @@ export class TaskService {
   /** Turns an agent's heartbeat on (creating or changing it) or off. */
   configureHeartbeat(
     caller: Caller,
-    request: { enabled: boolean; scheduleType?: 'cron' | 'interval'; value?: string; chat?: string; agent?: string },
+    request: {
+      enabled: boolean;
+      scheduleType?: 'cron' | 'interval';
+      value?: string;
+      chat?: string;
+      agent?: string;
+    },
   ): Task | undefined {
     const { agent, chat } = this.target(caller, request.chat, request.agent);
     const id = heartbeatTaskId(agent);
@@ -185,18 +205,28 @@ export class TaskService {
   }
 
   /** The agent that runs the task and the chat it belongs to, checked against the caller. */
-  private target(caller: Caller, chat: string | undefined, agentId: string | undefined): { agent: string; chat: string } {
+  private target(
+    caller: Caller,
+    chat: string | undefined,
+    agentId: string | undefined,
+  ): { agent: string; chat: string } {
     const routes = this.deps.routes();
     if ('operator' in caller) {
       const agent = agentId ?? routes.find((r) => r.chat === chat)?.agent;
       if (!agent || !this.deps.agents().some((a) => a.id === agent))
-        throw new TaskRequestError(`no agent "${agentId ?? '(none)'}": give --agent with a configured agent id`);
+        throw new TaskRequestError(
+          `no agent "${agentId ?? '(none)'}": give --agent with a configured agent id`,
+        );
       const target = chat ?? routes.find((r) => r.agent === agent)?.chat;
       if (!target) throw new TaskRequestError(`agent "${agent}" has no chat; give --chat`);
       return { agent, chat: target };
     }
     const target = chat ?? caller.chat;
-    if (target !== caller.chat && !caller.agent.main && !routes.some((r) => r.chat === target && r.agent === caller.agent.id)) {
+    if (
+      target !== caller.chat &&
+      !caller.agent.main &&
+      !routes.some((r) => r.chat === target && r.agent === caller.agent.id)
+    ) {
       throw new TaskRequestError(
         `not allowed: agent "${caller.agent.id}" may only schedule for its own chats; only the main agent schedules for other chats`,
       );
@@ -204,7 +234,11 @@ export class TaskService {
     const access = chatAccess(caller.agent, target, caller.chat, routes);
     if (!access.allowed) throw new TaskRequestError(access.reason);
     // The main agent scheduling for another chat: the task runs as the agent that answers there.
-    const agent = target === caller.chat ? caller.agent.id : (routes.find((r) => r.chat === target && r.agent === caller.agent.id)?.agent ?? routes.find((r) => r.chat === target)!.agent);
+    const agent =
+      target === caller.chat
+        ? caller.agent.id
+        : (routes.find((r) => r.chat === target && r.agent === caller.agent.id)?.agent ??
+          routes.find((r) => r.chat === target)!.agent);
     return { agent, chat: target };
   }
 }

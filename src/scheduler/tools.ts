@@ -77,7 +77,8 @@ export function schedulerTools(service: TaskService): ToolHandler[] {
           chat: args.target_group_jid,
         }),
       );
-      if (!args.enabled) return task ? `Heartbeat ${task.id} is off.` : 'There was no heartbeat; nothing changed.';
+      if (!args.enabled)
+        return task ? `Heartbeat ${task.id} is off.` : 'There was no heartbeat; nothing changed.';
       return (
         `Heartbeat ${task!.id} is on; next ${localTime(task!.nextRunAt, tz())} (${tz()}). It runs only while your ` +
         'CLAUDE.md has a "## Heartbeat" or "## Goals" section, and reads what to do from there.'

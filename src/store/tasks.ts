@@ -47,12 +47,25 @@ export interface TaskRunRecord {
 }
 
 export type NewTask = Pick<Task, 'id' | 'agent' | 'chat' | 'prompt' | 'scheduleType' | 'scheduleValue'> &
-  Partial<Pick<Task, 'kind' | 'source' | 'contextMode' | 'output' | 'status' | 'anchorAt' | 'nextRunAt' | 'createdBy'>>;
+  Partial<
+    Pick<
+      Task,
+      'kind' | 'source' | 'contextMode' | 'output' | 'status' | 'anchorAt' | 'nextRunAt' | 'createdBy'
+    >
+  >;
 
 export type TaskPatch = Partial<
   Pick<
     Task,
-    'agent' | 'chat' | 'prompt' | 'scheduleType' | 'scheduleValue' | 'contextMode' | 'output' | 'status' | 'anchorAt'
+    | 'agent'
+    | 'chat'
+    | 'prompt'
+    | 'scheduleType'
+    | 'scheduleValue'
+    | 'contextMode'
+    | 'output'
+    | 'status'
+    | 'anchorAt'
   >
 > & { nextRunAt?: number | null };
 
@@ -233,7 +246,16 @@ export class TaskStore {
            SELECT ?, ?, ?, ?, ?, ? WHERE EXISTS
              (SELECT 1 FROM tasks WHERE id = ? AND status = 'active' AND next_run_at = ?)`,
         )
-        .run(taskId, dueAt, this.now(), status, note ?? null, status === 'skipped' ? this.now() : null, taskId, expected);
+        .run(
+          taskId,
+          dueAt,
+          this.now(),
+          status,
+          note ?? null,
+          status === 'skipped' ? this.now() : null,
+          taskId,
+          expected,
+        );
       if (!inserted.changes) return undefined;
       this.db
         .prepare(
@@ -278,8 +300,7 @@ export class TaskStore {
   ): void {
     this.db.transaction(() => {
       const run = this.db.prepare('SELECT task_id FROM task_runs WHERE id = ?').get(runRow) as
-        | { task_id: string }
-        | undefined;
+        { task_id: string } | undefined;
       if (!run) return;
       const at = this.now();
       this.db

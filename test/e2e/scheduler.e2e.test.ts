@@ -52,7 +52,13 @@ describe('scheduled tasks end to end (Telegram, Claude engine)', () => {
       inboxFor: (chat) => agentInbox(instancePaths(home), chat === 'tg:43' ? 'helper' : 'main'),
       limits: { pollTimeoutSeconds: 1, attachment: { maxBytes: 1024 * 1024, timeoutMs: 5_000 } },
     });
-    app = await startApp({ home, config, logger, extraChannels: [telegram], backendFor: async () => new NoSandbox(logger) });
+    app = await startApp({
+      home,
+      config,
+      logger,
+      extraChannels: [telegram],
+      backendFor: async () => new NoSandbox(logger),
+    });
   });
 
   afterAll(async () => {
@@ -65,13 +71,23 @@ describe('scheduled tasks end to end (Telegram, Claude engine)', () => {
   it('a task scheduled by the agent fires and its message arrives; another agent cannot pause or cancel it', async () => {
     const at = new Date(Date.now() + 25_000).toISOString();
     model.script(
-      toolUse('mcp__omniclaw__schedule_task', { prompt: 'Remind them to stretch.', schedule_type: 'once', schedule_value: at }),
+      toolUse('mcp__omniclaw__schedule_task', {
+        prompt: 'Remind them to stretch.',
+        schedule_type: 'once',
+        schedule_value: at,
+      }),
       text('I will remind you.'),
     );
     tg.userSends({ chat: privateChat(42), text: 'remind me to stretch in a bit' });
     await tg.waitForCall('sendMessage', (p) => String(p.text).includes('I will remind you'), 90_000);
     const [task] = app.store.tasks.list();
-    expect(task).toMatchObject({ agent: 'main', chat: 'tg:42', status: 'active', scheduleType: 'once', nextRunAt: Date.parse(at) });
+    expect(task).toMatchObject({
+      agent: 'main',
+      chat: 'tg:42',
+      status: 'active',
+      scheduleType: 'once',
+      nextRunAt: Date.parse(at),
+    });
 
     model.script(
       toolUse('mcp__omniclaw__pause_task', { task_id: task!.id }),
@@ -83,14 +99,27 @@ describe('scheduled tasks end to end (Telegram, Claude engine)', () => {
     // The refusals reached the model as tool errors (compared as JSON text: assertions stay short).
     const seen = JSON.stringify(model.modelRequests());
     for (const tool of ['pause_task', 'cancel_task'])
-      expect(seen.includes(JSON.stringify(`${tool}: no task "${task!.id}" among the tasks of agent "helper"`).slice(1, -1))).toBe(true);
+      expect(
+        seen.includes(
+          JSON.stringify(`${tool}: no task "${task!.id}" among the tasks of agent "helper"`).slice(1, -1),
+        ),
+      ).toBe(true);
     expect(app.store.tasks.get(task!.id)).toMatchObject({ status: 'active', nextRunAt: Date.parse(at) });
 
-    model.script(toolUse('mcp__omniclaw__send_message', { text: 'Time to stretch!' }), text('Reminder sent.'));
-    const reminder = await tg.waitForCall('sendMessage', (p) => String(p.text).includes('Time to stretch!'), 120_000);
+    model.script(
+      toolUse('mcp__omniclaw__send_message', { text: 'Time to stretch!' }),
+      text('Reminder sent.'),
+    );
+    const reminder = await tg.waitForCall(
+      'sendMessage',
+      (p) => String(p.text).includes('Time to stretch!'),
+      120_000,
+    );
     expect(reminder).toMatchObject({ chat_id: '42' });
     await until(() => app.store.tasks.get(task!.id)!.status === 'completed', 30_000, 'completion');
-    expect(app.store.tasks.runs(task!.id)).toEqual([expect.objectContaining({ status: 'ok', result: 'Reminder sent.' })]);
+    expect(app.store.tasks.runs(task!.id)).toEqual([
+      expect.objectContaining({ status: 'ok', result: 'Reminder sent.' }),
+    ]);
     // The final answer of a send_message task is not sent to the chat.
     expect(tg.callsOf('sendMessage').some((c) => String(c.text).includes('Reminder sent.'))).toBe(false);
     expect(JSON.stringify(model.modelRequests().at(-1))).toContain('Remind them to stretch.');

@@ -6,7 +6,16 @@
 import { rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { cli, DAEMON_CONFIG, makeInstance, readDb, startDaemon, until, type Daemon, type Instance } from '../helpers/daemon.js';
+import {
+  cli,
+  DAEMON_CONFIG,
+  makeInstance,
+  readDb,
+  startDaemon,
+  until,
+  type Daemon,
+  type Instance,
+} from '../helpers/daemon.js';
 
 const instances: Instance[] = [];
 const daemons: Daemon[] = [];
@@ -30,7 +39,13 @@ describe('omniclaw tasks and crash recovery', () => {
       `${DAEMON_CONFIG}routes:\n  - { chat: "local:default", agent: main }\ntasks:\n  - { id: once1, agent: main, prompt: "!hang-if:${marker}", at: "${at}" }\n`,
     );
     const first = await startDaemon(home);
-    await until(() => readDb(home, (db) => db.prepare("SELECT status FROM task_runs WHERE task_id = 'once1'").pluck().get()) === 'running', 'the run to start');
+    await until(
+      () =>
+        readDb(home, (db) =>
+          db.prepare("SELECT status FROM task_runs WHERE task_id = 'once1'").pluck().get(),
+        ) === 'running',
+      'the run to start',
+    );
     first.process.kill('SIGKILL');
     expect((await first.exited).signal).toBe('SIGKILL');
     rmSync(marker);
@@ -39,9 +54,15 @@ describe('omniclaw tasks and crash recovery', () => {
     daemons.push(second);
     const shown = await cli(home, ['tasks', 'show', 'once1', '--json']);
     expect(shown.code).toBe(0);
-    const task = JSON.parse(shown.stdout) as { status: string; lastStatus: string; runs: { status: string; error: string }[] };
+    const task = JSON.parse(shown.stdout) as {
+      status: string;
+      lastStatus: string;
+      runs: { status: string; error: string }[];
+    };
     expect(task).toMatchObject({ status: 'failed', lastStatus: 'interrupted' });
-    expect(task.runs).toEqual([expect.objectContaining({ status: 'interrupted', error: expect.stringContaining('host stopped') })]);
+    expect(task.runs).toEqual([
+      expect.objectContaining({ status: 'interrupted', error: expect.stringContaining('host stopped') }),
+    ]);
     await new Promise((r) => setTimeout(r, 500)); // a second run would have started by now
     expect(taskRuns(home)).toBe(1);
 
@@ -50,8 +71,16 @@ describe('omniclaw tasks and crash recovery', () => {
     // Run by hand: it runs once more, and the log shows both.
     const run = await cli(home, ['tasks', 'run', 'once1']);
     expect(run).toMatchObject({ code: 0, stdout: expect.stringContaining('Task once1 queued') });
-    await until(() => readDb(home, (db) => db.prepare("SELECT COUNT(*) FROM task_runs WHERE status = 'ok'").pluck().get()) === 1, 'the manual run');
-    const logs = JSON.parse((await cli(home, ['tasks', 'logs', 'once1', '--json'])).stdout) as { status: string }[];
+    await until(
+      () =>
+        readDb(home, (db) =>
+          db.prepare("SELECT COUNT(*) FROM task_runs WHERE status = 'ok'").pluck().get(),
+        ) === 1,
+      'the manual run',
+    );
+    const logs = JSON.parse((await cli(home, ['tasks', 'logs', 'once1', '--json'])).stdout) as {
+      status: string;
+    }[];
     expect(logs.map((l) => l.status)).toEqual(['ok', 'interrupted']);
   }, 90_000);
 
@@ -65,12 +94,16 @@ describe('omniclaw tasks and crash recovery', () => {
     const d = await startDaemon(home);
     daemons.push(d);
     expect((await cli(home, ['tasks', 'pause', 'daily'])).stdout).toBe('Task daily paused.\n');
-    expect(JSON.parse((await cli(home, ['tasks', 'list', '--json'])).stdout)).toEqual([expect.objectContaining({ id: 'daily', status: 'paused' })]);
+    expect(JSON.parse((await cli(home, ['tasks', 'list', '--json'])).stdout)).toEqual([
+      expect.objectContaining({ id: 'daily', status: 'paused' }),
+    ]);
     expect((await cli(home, ['tasks', 'resume', 'daily'])).stdout).toBe('Task daily resumed.\n');
     const missing = await cli(home, ['tasks', 'cancel', 'nope']);
     expect(missing).toMatchObject({ code: 1, stderr: expect.stringContaining('no task "nope"') });
     expect((await cli(home, ['tasks', 'cancel', 'daily'])).code).toBe(0);
     expect((await cli(home, ['tasks', 'list'])).stdout).toBe('No scheduled tasks.\n');
-    expect(JSON.parse((await cli(home, ['tasks', 'list', '--all', '--json'])).stdout)).toEqual([expect.objectContaining({ id: 'daily', status: 'cancelled' })]);
+    expect(JSON.parse((await cli(home, ['tasks', 'list', '--all', '--json'])).stdout)).toEqual([
+      expect.objectContaining({ id: 'daily', status: 'cancelled' }),
+    ]);
   }, 60_000);
 });

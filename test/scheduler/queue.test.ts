@@ -39,7 +39,16 @@ function marker(): string {
 }
 
 const addTask = (h: TestHost, id: string, agent: string, prompt: string) =>
-  h.app.store.tasks.create({ id, agent, chat: `mem:${agent}`, prompt, scheduleType: 'cron', scheduleValue: '0 0 1 1 *', nextRunAt: Date.now() + 3600_000, output: 'reply' });
+  h.app.store.tasks.create({
+    id,
+    agent,
+    chat: `mem:${agent}`,
+    prompt,
+    scheduleType: 'cron',
+    scheduleValue: '0 0 1 1 *',
+    nextRunAt: Date.now() + 3600_000,
+    output: 'reply',
+  });
 const runStatus = (h: TestHost, id: string) => h.app.store.tasks.runs(id)[0]?.status;
 
 describe('tasks in the agent queue', () => {
@@ -55,7 +64,10 @@ describe('tasks in the agent queue', () => {
     expect(host.app.queue.stats()).toMatchObject({ tasksWaiting: 1, tasksRunning: 0 });
     rmSync(hold);
     await until(() => runStatus(host!, 'ta') === 'ok', 10_000, 'the task after the chat');
-    expect(host.channel.sentTo('mem:a')).toEqual([expect.stringMatching(/^echo: !hang-if/), expect.stringMatching(/^echo: .*the task/s)]);
+    expect(host.channel.sentTo('mem:a')).toEqual([
+      expect.stringMatching(/^echo: !hang-if/),
+      expect.stringMatching(/^echo: .*the task/s),
+    ]);
   });
 
   it('a warm idle agent is closed early when a task needs it', async () => {
