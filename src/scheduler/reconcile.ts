@@ -113,7 +113,8 @@ export function reconcileDeclaredTasks(options: {
     }
     const sameSchedule = existing?.scheduleType === w.scheduleType && existing.scheduleValue === normalised;
     let plan: ReturnType<typeof planSchedule> | undefined;
-    if (!sameSchedule) {
+    // A changed schedule, or a removed task declared again, is planned afresh from now.
+    if (!sameSchedule || existing?.status === 'cancelled') {
       try {
         plan = planSchedule(w.scheduleType, w.scheduleValue, timezone, now);
       } catch (err) {
@@ -156,9 +157,6 @@ export function reconcileDeclaredTasks(options: {
       ...fields,
       status,
       ...(plan ? { ...plan, nextRunAt: plan.nextRunAt ?? null } : {}),
-      ...(status === 'active' && existing.status === 'cancelled' && !plan
-        ? { nextRunAt: planSchedule(w.scheduleType, w.scheduleValue, timezone, now).nextRunAt ?? null }
-        : {}),
     });
     result.changed.push(w.id);
   }

@@ -240,30 +240,26 @@ export class TaskStore {
     note?: string,
   ): number | undefined {
     return this.db.transaction(() => {
+      const moved = this.db
+        .prepare(
+          "UPDATE tasks SET next_run_at = ?, updated_at = ? WHERE id = ? AND status = 'active' AND next_run_at = ?",
+        )
+        .run(nextRunAt ?? null, this.now(), taskId, expected).changes;
+      if (!moved) return undefined;
+      // The due time may be taken already (a one-time task paused mid-run and resumed): the
+      // next run has moved on all the same, so the timer never spins on it.
       const inserted = this.db
         .prepare(
           `INSERT OR IGNORE INTO task_runs (task_id, due_at, claimed_at, status, error, ended_at)
-           SELECT ?, ?, ?, ?, ?, ? WHERE EXISTS
-             (SELECT 1 FROM tasks WHERE id = ? AND status = 'active' AND next_run_at = ?)`,
+           VALUES (?, ?, ?, ?, ?, ?)`,
         )
-        .run(
-          taskId,
-          dueAt,
-          this.now(),
-          status,
-          note ?? null,
-          status === 'skipped' ? this.now() : null,
-          taskId,
-          expected,
-        );
+        .run(taskId, dueAt, this.now(), status, note ?? null, status === 'skipped' ? this.now() : null);
       if (!inserted.changes) return undefined;
-      this.db
-        .prepare(
-          `UPDATE tasks SET next_run_at = ?, updated_at = ?,
-           last_status = CASE WHEN ? = 'skipped' THEN 'skipped' ELSE last_status END,
-           last_result = CASE WHEN ? = 'skipped' THEN ? ELSE last_result END WHERE id = ?`,
-        )
-        .run(nextRunAt ?? null, this.now(), status, status, bounded(note), taskId);
+      if (status === 'skipped') {
+        this.db
+          .prepare("UPDATE tasks SET last_status = 'skipped', last_result = ? WHERE id = ?")
+          .run(bounded(note), taskId);
+      }
       return Number(inserted.lastInsertRowid);
     })();
   }

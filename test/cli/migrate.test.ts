@@ -25,10 +25,12 @@ describe('omniclaw migrate', () => {
   it('walks status → up → status → down → down → up', async () => {
     const pending = await cli(home, ['migrate', 'status']);
     expect(pending.code).toBe(0);
-    expect(pending.stdout).toBe('0001 initial                  pending  \n');
+    expect(pending.stdout).toBe(
+      '0001 initial                  pending  \n0003 tasks                    pending  \n',
+    );
 
     const up = await cli(home, ['migrate', 'up']);
-    expect(up).toMatchObject({ code: 0, stdout: 'applied 1\n' });
+    expect(up).toMatchObject({ code: 0, stdout: 'applied 1, 3\n' });
     expect(tables()).toEqual([
       'chats',
       'cursors',
@@ -37,12 +39,17 @@ describe('omniclaw migrate', () => {
       'runs',
       'schema_migrations',
       'sessions',
+      'task_runs',
+      'tasks',
     ]);
 
     const applied = await cli(home, ['migrate']); // status is the default action
-    expect(applied.stdout).toMatch(/^0001 initial\s+applied {2}\d{4}-\d\d-\d\dT[\d:.]+Z\n$/);
+    expect(applied.stdout).toMatch(
+      /^0001 initial\s+applied {2}\d{4}-\d\d-\d\dT[\d:.]+Z\n0003 tasks\s+applied {2}\d{4}-\d\d-\d\dT[\d:.]+Z\n$/,
+    );
 
     expect(await cli(home, ['migrate', 'up'])).toMatchObject({ code: 0, stdout: 'already up to date\n' });
+    expect(await cli(home, ['migrate', 'down'])).toMatchObject({ code: 0, stdout: 'reverted 3\n' });
     expect(await cli(home, ['migrate', 'down'])).toMatchObject({ code: 0, stdout: 'reverted 1\n' });
     expect(tables()).toEqual(['schema_migrations']);
     expect(await cli(home, ['migrate', 'down', '1'])).toMatchObject({

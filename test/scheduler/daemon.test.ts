@@ -33,7 +33,8 @@ describe('omniclaw tasks and crash recovery', () => {
     instances.push(home);
     const marker = join(home.home, '..', 'hold');
     writeFileSync(marker, '');
-    const at = new Date(Date.now() + 1_500).toISOString();
+    // Far enough ahead that a slow start on a loaded machine still finds it in the future.
+    const at = new Date(Date.now() + 8_000).toISOString();
     writeFileSync(
       join(home.home, 'omniclaw.yaml'),
       `${DAEMON_CONFIG}routes:\n  - { chat: "local:default", agent: main }\ntasks:\n  - { id: once1, agent: main, prompt: "!hang-if:${marker}", at: "${at}" }\n`,

@@ -66,7 +66,7 @@ describe('scheduled tasks in the host', () => {
     host = await startTestHost(
       config(`
 tasks:
-  - { id: morning, agent: helper, prompt: "good morning", at: "${inMs(300)}", output: reply }
+  - { id: morning, agent: helper, prompt: "good morning", at: "${inMs(2_000)}", output: reply }
 `),
     );
     await until(() => host!.channel.sentTo('mem:helper-chat').length === 1, 10_000, 'the reply');

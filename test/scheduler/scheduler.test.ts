@@ -301,3 +301,23 @@ describe('heartbeats', () => {
     expect(started[0]!.task.prompt).toBe('check the inbox');
   });
 });
+
+describe('a due time already taken', () => {
+  it('a one-time task paused during its run and resumed does not run again, and the timer does not spin', async () => {
+    const { store, scheduler, service, started } = setup();
+    scheduler.start();
+    const task = service.create(operator, {
+      agent: 'main',
+      prompt: 'once',
+      scheduleType: 'once',
+      scheduleValue: soon(40),
+    });
+    await until(() => started.length === 1, 5_000, 'the run');
+    service.pause(operator, task.id);
+    service.resume(operator, task.id); // due again at its (past) time, which is taken
+    await sleep(200);
+    expect(started).toHaveLength(1);
+    expect(store.tasks.get(task.id)!.nextRunAt).toBeUndefined();
+    expect(scheduler.nextWakeAt).toBeUndefined();
+  });
+});
