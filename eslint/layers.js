@@ -41,6 +41,22 @@ const HOST_LAYERS = [
       'tools',
     ],
   },
+  {
+    // Scheduled tasks sit beside the chat path: they run through the core's agent queue.
+    layer: 'scheduler',
+    allowed: [
+      'protocol',
+      'domain',
+      'observability',
+      'config',
+      'transport',
+      'store',
+      'gateway',
+      'sandbox',
+      'tools',
+      'core',
+    ],
+  },
 ];
 
 /** Every folder of src/ that a host file might name; app.ts sits above all of them, the CLI above app.ts. */

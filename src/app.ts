@@ -37,6 +37,9 @@ import { configSecrets } from './config/secrets.js';
 import { buildStatus } from './core/status.js';
 import { DatabaseHealth } from './store/db-health.js';
 import { withDeadline } from './core/deadline.js';
+import { TaskService } from './scheduler/task-service.js';
+import { schedulerTools } from './scheduler/tools.js';
+import { startScheduler, type StartedScheduler } from './scheduler/start.js';
 
 export const PROJECT_ROOT = fileURLToPath(new URL('..', import.meta.url));
 /** The runner is a package of its own (runner/package.json): sandboxes mount only its build and libraries. */
@@ -71,6 +74,7 @@ export interface App {
   channels: ChannelSet;
   http: { host: string; port: number };
   gateway?: StartedGateway;
+  scheduler: StartedScheduler;
   channelStates(): Record<string, { state: ChannelState; detail?: string }>;
   database: DatabaseHealth;
   /** Resolves when the daemon must exit (the database stayed unwritable): exit with `code`. */
@@ -165,10 +169,19 @@ export async function startApp(options: AppOptions): Promise<App> {
         });
 
   const plugins = await loadPluginTools({ dir: pluginDirectory(paths.home), logger, reservedNames: [] });
+  // Scheduler (issue 10): the task rules, shared by the agent tools and `omniclaw tasks`.
+  const taskService = new TaskService({
+    tasks: store.tasks,
+    timezone: () => config.instance.timezone,
+    routes: () => config.routes,
+    agents: () => config.agents,
+    now: options.now,
+  });
   const tools = new AgentToolDispatcher({
     services: new HostToolServices({ table, store, outbox, channels }),
     logger,
     plugins: plugins.tools,
+    replacements: schedulerTools(taskService),
   });
 
   const allowlistPath = defaultAllowlistPath();
@@ -229,8 +242,20 @@ export async function startApp(options: AppOptions): Promise<App> {
     },
   };
 
+  const refuseRun = (agent: AgentConfig): string | undefined => {
+    const now = (options.now ?? Date.now)();
+    return (
+      modelRefusal(agent, config.models, paths.envFile) ??
+      budgetRefusal(
+        agent,
+        store.runs.usageSince(agent.id, startOfDay(now, config.instance.timezone)),
+        startOfNextDay(now, config.instance.timezone),
+        config.instance.timezone,
+      )
+    );
+  };
   const queue = new AgentQueue(
-    config.queue,
+    { ...config.queue, taskSlots: config.scheduler.taskSlots },
     runDeps,
     {
       gaveUp: (agent, chat, lastMessageId, failure) => {
@@ -244,18 +269,7 @@ export async function startApp(options: AppOptions): Promise<App> {
           .settled([id])
           .then(() => channels.notify(chat, { kind: 'failed', error: text }, { streamThread: false }));
       },
-      refuse: (agent) => {
-        const now = (options.now ?? Date.now)();
-        return (
-          modelRefusal(agent, config.models, paths.envFile) ??
-          budgetRefusal(
-            agent,
-            store.runs.usageSince(agent.id, startOfDay(now, config.instance.timezone)),
-            startOfNextDay(now, config.instance.timezone),
-            config.instance.timezone,
-          )
-        );
-      },
+      refuse: (agent) => refuseRun(agent),
       depthChanged: (waiting) => metrics.queueDepth.set(waiting),
     },
     logger,
@@ -312,18 +326,23 @@ export async function startApp(options: AppOptions): Promise<App> {
   });
   const address = await http.listen();
   const startedAt = Date.now();
+  // Set once the scheduler starts (after the channels); a status request before that shows no tasks.
+  let scheduler: StartedScheduler | undefined = undefined;
   control.handle('status', (_m, client) =>
     client.send({
       type: 'status',
-      status: buildStatus({
-        config,
-        store,
-        queue,
-        http: address,
-        channelStates: () => ({ ...states }),
-        database: () => database.state(),
-        startedAt,
-      }),
+      status: {
+        ...buildStatus({
+          config,
+          store,
+          queue,
+          http: address,
+          channelStates: () => ({ ...states }),
+          database: () => database.state(),
+          startedAt,
+        }),
+        tasks: scheduler?.status(),
+      },
     }),
   );
   // `omniclaw outbox retry` put failed rows back: send them now.
@@ -349,6 +368,20 @@ export async function startApp(options: AppOptions): Promise<App> {
     if (pendingWork(store, table, agent, route.chat, cursor).length) queue.notify(agent, route.chat);
   }
   outbox.kick();
+  // Scheduler (issue 10): declared tasks reconciled, crashed runs recovered, timer armed.
+  scheduler = startScheduler({
+    config,
+    paths,
+    store,
+    queue,
+    runDeps,
+    metrics,
+    logger,
+    service: taskService,
+    control,
+    refuse: refuseRun,
+    now: options.now,
+  });
   logger.info(
     { http: address, agents: config.agents.map((a) => a.id), channels: channels.channels.map((c) => c.name) },
     'OmniClaw is running',
@@ -368,6 +401,7 @@ export async function startApp(options: AppOptions): Promise<App> {
     (stopping ??= (async () => {
       logger.info('stopping: no new messages; letting running agents finish');
       intake.stop();
+      scheduler?.stop();
       database.stop();
       await step(
         'drain runs',
@@ -394,6 +428,7 @@ export async function startApp(options: AppOptions): Promise<App> {
     channels,
     http: address,
     gateway,
+    scheduler,
     channelStates: () => ({ ...states }),
     database,
     fatal,

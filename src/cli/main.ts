@@ -10,6 +10,7 @@ import { registerLogs } from './logs.js';
 import { registerImage } from './image.js';
 import { registerChannelsCommand } from './channels.js';
 import { registerOutbox } from './outbox.js';
+import { registerTasks } from './tasks.js';
 import { instancePaths, resolveHome } from '../config/paths.js';
 import { createLogger } from '../observability/logger.js';
 
@@ -29,6 +30,7 @@ registerAgents(program);
 registerLogs(program);
 registerImage(program);
 registerOutbox(program);
+registerTasks(program);
 registerChannelsCommand(program, {
   paths: instancePaths(resolveHome()),
   logger: createLogger({ level: 'warn' }),

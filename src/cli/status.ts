@@ -43,6 +43,8 @@ export function formatStatus(s: StatusReport): string {
         'messages are kept and stored when it recovers: free disk space or fix the files',
     `Queue: ${s.queue.running} running (${s.queue.warm} warm), ${s.queue.waiting} waiting`,
     `Outbox: ${s.outbox.pending} pending, ${s.outbox.sent} sent, ${s.outbox.failed} failed`,
+    // Scheduler (issue 10): task counts and the next due time, when the daemon reports them.
+    ...taskStatusLines((s as StatusReport & { tasks?: TaskStatus }).tasks),
     'Channels:',
     ...Object.entries(s.channels).map(
       ([name, c]) => `  ${name.padEnd(10)} ${c.state}${c.detail ? ` — ${c.detail}` : ''}`,
@@ -56,4 +58,18 @@ export function formatStatus(s: StatusReport): string {
     ),
   ];
   return lines.join('\n') + '\n';
+}
+
+interface TaskStatus {
+  counts: Record<string, number>;
+  nextDueAt?: number;
+}
+
+function taskStatusLines(tasks: TaskStatus | undefined): string[] {
+  if (!tasks) return [];
+  const c = tasks.counts;
+  const next = tasks.nextDueAt !== undefined ? `, next due ${new Date(tasks.nextDueAt).toISOString()}` : '';
+  return [
+    `Tasks: ${c.active ?? 0} active, ${c.paused ?? 0} paused, ${c.failed ?? 0} failed, ${c.completed ?? 0} completed${next}`,
+  ];
 }

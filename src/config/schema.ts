@@ -112,7 +112,59 @@ export const agentSchema = z.strictObject({
   env: z
     .record(z.string().regex(/^[A-Za-z_][A-Za-z0-9_]*$/, 'an environment variable name'), z.string())
     .optional(),
+  /** Scheduler (issue 10): a recurring heartbeat; what it does comes from CLAUDE.md. */
+  heartbeat: z
+    .strictObject({
+      intervalMs: z.number().int().positive().optional(),
+      cron: z.string().optional(),
+      /** The chat it belongs to; default the agent's first routed chat. */
+      chat: z.string().min(1).optional(),
+    })
+    .refine((h) => !(h.intervalMs !== undefined && h.cron !== undefined), 'give intervalMs or cron, not both')
+    .optional(),
 });
+
+// --- Scheduler (issue 10) ---
+/** A task declared in omniclaw.yaml: reconciled into the database at start, history kept. */
+export const declaredTaskSchema = z
+  .strictObject({
+    id: z
+      .string()
+      .regex(/^[A-Za-z0-9][A-Za-z0-9_-]{0,63}$/, 'a task id is 1–64 of A-Z, a-z, 0-9, "-" and "_"'),
+    agent: agentIdSchema,
+    /** Default: the agent's first routed chat. */
+    chat: z.string().min(1).optional(),
+    prompt: z.string().min(1),
+    cron: z.string().optional(),
+    intervalMs: z.number().int().positive().optional(),
+    /** One time: a local ISO time (instance time zone) or an instant with Z/offset. */
+    at: z.string().optional(),
+    contextMode: z.enum(['group', 'isolated']).default('group'),
+    /** reply: the final answer is sent to the chat; send_message: only what the agent sends. */
+    output: z.enum(['reply', 'send_message']).default('reply'),
+    enabled: z.boolean().default(true),
+  })
+  .refine(
+    (t) => [t.cron, t.intervalMs, t.at].filter((v) => v !== undefined).length === 1,
+    'give exactly one of cron, intervalMs or at',
+  );
+export type DeclaredTask = z.infer<typeof declaredTaskSchema>;
+
+const schedulerSchema = z
+  .strictObject({
+    /** A due time missed by up to this (host down) still runs once; later, it is skipped and logged (ms). */
+    graceMs: z
+      .number()
+      .int()
+      .min(0)
+      .default(15 * 60_000),
+    /** Slots of queue.maxConcurrent reserved for scheduled tasks. */
+    taskSlots: z.number().int().min(1).default(1),
+    /** Heartbeat runs per agent per day (instance time zone), at most. */
+    heartbeatDailyCap: z.number().int().min(0).default(48),
+  })
+  .default({ graceMs: 15 * 60_000, taskSlots: 1, heartbeatDailyCap: 48 });
+// --- end scheduler ---
 export type AgentConfigInput = z.input<typeof agentSchema>;
 
 export const routeSchema = z.strictObject({
@@ -273,6 +325,8 @@ export const configSchema = z.strictObject({
     .default({ retryForMs: 6 * 60 * 60_000 }),
   agents: z.array(agentSchema).default([]),
   routes: z.array(routeSchema).default([]),
+  scheduler: schedulerSchema,
+  tasks: z.array(declaredTaskSchema).default([]),
 });
 
 export type ConfigInput = z.input<typeof configSchema>;

@@ -15,6 +15,13 @@ export interface QueueOptions {
   maxConcurrent: number;
   idleTimeoutMs: number;
   retry: { maxAttempts: number; baseDelayMs: number; maxDelayMs: number };
+  /** Slots of `maxConcurrent` reserved for scheduled tasks (default 1). */
+  taskSlots?: number;
+}
+
+/** A scheduled task waiting for its agent and a slot (see submitTask). */
+export interface QueuedTaskJob {
+  start(): { ended: Promise<unknown>; stop(reason: string): Promise<unknown> };
 }
 
 export interface QueueHooks {
@@ -35,6 +42,9 @@ interface AgentSlot {
   pending: string[];
   retryTimer?: NodeJS.Timeout;
   idleTimer?: NodeJS.Timeout;
+  /** Scheduled tasks waiting for this agent, and the one running. */
+  tasks: QueuedTaskJob[];
+  taskRun?: ReturnType<QueuedTaskJob['start']>;
 }
 
 export class AgentQueue {
@@ -44,6 +54,9 @@ export class AgentQueue {
   private readonly attempts = new Map<string, { lastMessageId: number; count: number }>();
   private running = 0;
   private accepting = true;
+  /** Agents with scheduled tasks waiting, FIFO, and task runs alive. */
+  private readonly waitingTasks: string[] = [];
+  private runningTasks = 0;
 
   constructor(
     private readonly options: QueueOptions,
@@ -56,6 +69,11 @@ export class AgentQueue {
   notify(agent: AgentConfig, chat: string): void {
     if (!this.accepting) return;
     const slot = this.slot(agent);
+    if (slot.taskRun) {
+      // A scheduled task has this agent: the chat is answered when it ends.
+      if (!slot.pending.includes(chat)) slot.pending.push(chat);
+      return;
+    }
     if (slot.run && slot.run.state === 'busy' && this.hooks.refuse?.(agent, chat) !== undefined) {
       // Refused, but turns are in flight: the refusal moves the cursor, so it waits until they
       // are answered (onRunIdle) rather than mark them answered now.
@@ -84,11 +102,87 @@ export class AgentQueue {
     if (!slot.run && !slot.retryTimer) this.enqueue(agent.id);
   }
 
-  stats(): { running: number; waiting: number; warm: number } {
+  stats(): { running: number; waiting: number; warm: number; tasksRunning: number; tasksWaiting: number } {
     let warm = 0;
-    for (const s of this.slots.values()) if (s.run && !s.run.busy) warm++;
-    return { running: this.running, waiting: this.waiting.length, warm };
+    let tasksWaiting = 0;
+    for (const s of this.slots.values()) {
+      if (s.run && !s.run.busy) warm++;
+      tasksWaiting += s.tasks.length;
+    }
+    return {
+      running: this.running,
+      waiting: this.waiting.length,
+      warm,
+      tasksRunning: this.runningTasks,
+      tasksWaiting,
+    };
   }
+
+  // --- Scheduled tasks (issue 10) -------------------------------------------------------
+  /**
+   * Queues a scheduled task run for an agent. It starts when the agent has no run (a warm
+   * idle chat run is closed early; a busy one is waited for, never dropped) and a task slot
+   * is free. Tasks use at most `taskSlots` of the cap, and while one waits chats leave that
+   * share free, so neither starves the other. False once the queue stopped accepting.
+   */
+  submitTask(agent: AgentConfig, job: QueuedTaskJob): boolean {
+    if (!this.accepting) return false;
+    const slot = this.slot(agent);
+    slot.tasks.push(job);
+    if (!this.waitingTasks.includes(agent.id)) this.waitingTasks.push(agent.id);
+    this.pump();
+    return true;
+  }
+
+  private get taskCap(): number {
+    const max = this.options.maxConcurrent;
+    const wanted = this.options.taskSlots ?? 1;
+    return max === 1 ? 1 : Math.max(1, Math.min(wanted, max - 1));
+  }
+
+  /** Slots chats may use: all of them, except the free part of the task share while tasks wait. */
+  private get chatCap(): number {
+    const reserved = Math.min(this.taskCap - this.runningTasks, this.waitingTasks.length);
+    return this.options.maxConcurrent - Math.max(0, reserved);
+  }
+
+  private startTasks(): void {
+    for (let i = 0; i < this.waitingTasks.length && this.runningTasks < this.taskCap;) {
+      const agentId = this.waitingTasks[i]!;
+      const slot = this.slots.get(agentId);
+      if (!slot?.tasks.length) {
+        this.waitingTasks.splice(i, 1);
+        continue;
+      }
+      if (slot.run || slot.taskRun) {
+        // Busy: the task waits for the run to end. Warm and idle: it is closed early for the task.
+        if (slot.run?.state === 'idle') void slot.run.stop('a scheduled task needs this agent');
+        i++;
+        continue;
+      }
+      if (this.running >= this.options.maxConcurrent) {
+        const idle = [...this.slots.values()]
+          .filter((s) => s.run?.state === 'idle')
+          .sort((a, b) => a.run!.lastActivity - b.run!.lastActivity)[0];
+        if (idle?.run) void idle.run.stop('slot needed by a scheduled task');
+        return;
+      }
+      this.waitingTasks.splice(i, 1);
+      const job = slot.tasks.shift()!;
+      if (slot.tasks.length) this.waitingTasks.push(agentId);
+      this.running++;
+      this.runningTasks++;
+      const handle = job.start();
+      slot.taskRun = handle;
+      void handle.ended.finally(() => {
+        this.running--;
+        this.runningTasks--;
+        slot.taskRun = undefined;
+        this.afterRun(slot);
+      });
+    }
+  }
+  // ---------------------------------------------------------------------------------------
 
   activeRuns(): AgentRun[] {
     return [...this.slots.values()].flatMap((s) => (s.run ? [s.run] : []));
@@ -105,7 +199,10 @@ export class AgentQueue {
     const runs = this.activeRuns();
     await Promise.all(runs.filter((r) => !r.busy).map((r) => r.stop('shutdown')));
     const busy = runs.filter((r) => r.busy);
-    const all = Promise.all(busy.map((r) => r.quiet()));
+    const tasks = [...this.slots.values()].flatMap((s) => (s.taskRun ? [s.taskRun] : []));
+    for (const slot of this.slots.values()) slot.tasks.length = 0;
+    this.waitingTasks.length = 0;
+    const all = Promise.all([...busy.map((r) => r.quiet()), ...tasks.map((t) => t.ended)]);
     let timer: NodeJS.Timeout | undefined;
     const deadline = new Promise<'deadline'>(
       (resolve) => (timer = setTimeout(() => resolve('deadline'), deadlineMs)),
@@ -118,13 +215,16 @@ export class AgentQueue {
         'drain deadline passed; stopping runs',
       );
     }
-    await Promise.all(this.activeRuns().map((r) => r.stop('shutdown')));
+    await Promise.all([
+      ...this.activeRuns().map((r) => r.stop('shutdown')),
+      ...tasks.map((t) => t.stop('shutdown')),
+    ]);
   }
 
   private slot(agent: AgentConfig): AgentSlot {
     let slot = this.slots.get(agent.id);
     if (!slot) {
-      slot = { agent, pending: [] };
+      slot = { agent, pending: [], tasks: [] };
       this.slots.set(agent.id, slot);
     }
     slot.agent = agent;
@@ -137,12 +237,13 @@ export class AgentQueue {
   }
 
   private pump(): void {
+    if (this.accepting) this.startTasks();
     while (this.accepting && this.waiting.length) {
-      if (this.running >= this.options.maxConcurrent && !this.evictIdle()) break;
-      if (this.running >= this.options.maxConcurrent) break; // eviction in progress
+      if (this.running >= this.chatCap && !this.evictIdle()) break;
+      if (this.running >= this.chatCap) break; // eviction in progress
       const agentId = this.waiting.shift()!;
       const slot = this.slots.get(agentId);
-      if (!slot || slot.run) continue;
+      if (!slot || slot.run || slot.taskRun) continue;
       const chat = slot.pending.shift();
       if (!chat) continue;
       this.startRun(slot, chat);
@@ -193,6 +294,10 @@ export class AgentQueue {
     // waits (it asked first); other agents may need the slot.
     const othersWaiting = slot.pending.some((c) => c !== run.chat);
     if (!othersWaiting && !this.refused(slot, run.chat) && run.offer()) return;
+    if (slot.tasks.length) {
+      void run.stop('a scheduled task needs this agent');
+      return;
+    }
     if (othersWaiting || (this.waiting.length && this.running >= this.options.maxConcurrent)) {
       void run.stop('slot needed');
       return;

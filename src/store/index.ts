@@ -13,6 +13,7 @@ import { SessionStore } from './sessions.js';
 import { RunStore } from './runs.js';
 import { answerWriter, type AnswerWriter } from './answers.js';
 import { writeProbe } from './write-probe.js';
+import { TaskStore } from './tasks.js';
 
 export type { Answer } from './answers.js';
 
@@ -26,6 +27,7 @@ export interface Store {
   answer: AnswerWriter;
   /** Commits a 64 KB row and frees it again: throws while the database cannot be written (health). */
   probeWrite(): void;
+  tasks: TaskStore;
   close(): void;
 }
 
@@ -47,6 +49,7 @@ export function openStore(path: string, options: { now?: () => number; migrate?:
     runs: new RunStore(db, now),
     answer: answerWriter(db, outbox, cursors),
     probeWrite: writeProbe(db, now),
+    tasks: new TaskStore(db, now),
     close: () => db.close(),
   };
   handles.set(store, db);

@@ -2,6 +2,8 @@
  * The scheduling and multi-agent tools, whose handlers arrive with their own issues. Their
  * arguments are already validated by the dispatcher (so a hostile topic or path is refused
  * today); the call then answers with a plain "not available yet" error, never a fake success.
+ * The host replaces the seven scheduling tools with src/scheduler/tools.ts (by name, through
+ * the dispatcher's `replacements`); a dispatcher built without them keeps these answers.
  */
 import { defineAgentTool } from './define-tool.js';
 import type { AgentToolName } from '../protocol/agent-tools.js';

@@ -26,11 +26,11 @@ describe('omniclaw migrate', () => {
     const pending = await cli(home, ['migrate', 'status']);
     expect(pending.code).toBe(0);
     expect(pending.stdout).toBe(
-      '0001 initial                  pending  \n0002 reliability              pending  \n',
+      '0001 initial                  pending  \n0002 reliability              pending  \n0003 tasks                    pending  \n',
     );
 
     const up = await cli(home, ['migrate', 'up']);
-    expect(up).toMatchObject({ code: 0, stdout: 'applied 1, 2\n' });
+    expect(up).toMatchObject({ code: 0, stdout: 'applied 1, 2, 3\n' });
     expect(tables()).toEqual([
       'chats',
       'cursors',
@@ -40,14 +40,17 @@ describe('omniclaw migrate', () => {
       'runs',
       'schema_migrations',
       'sessions',
+      'task_runs',
+      'tasks',
     ]);
 
     const applied = await cli(home, ['migrate']); // status is the default action
     expect(applied.stdout).toMatch(
-      /^0001 initial\s+applied {2}\d{4}-\d\d-\d\dT[\d:.]+Z\n0002 reliability\s+applied {2}\d{4}-\d\d-\d\dT[\d:.]+Z\n$/,
+      /^0001 initial\s+applied {2}\d{4}-\d\d-\d\dT[\d:.]+Z\n0002 reliability\s+applied {2}\d{4}-\d\d-\d\dT[\d:.]+Z\n0003 tasks\s+applied {2}\d{4}-\d\d-\d\dT[\d:.]+Z\n$/,
     );
 
     expect(await cli(home, ['migrate', 'up'])).toMatchObject({ code: 0, stdout: 'already up to date\n' });
+    expect(await cli(home, ['migrate', 'down'])).toMatchObject({ code: 0, stdout: 'reverted 3\n' });
     expect(await cli(home, ['migrate', 'down'])).toMatchObject({ code: 0, stdout: 'reverted 2\n' });
     expect(tables()).not.toContain('health_probe');
     expect(await cli(home, ['migrate', 'down'])).toMatchObject({ code: 0, stdout: 'reverted 1\n' });

@@ -1,0 +1,408 @@
+/**
+ * Scheduled tasks and their run log. Claiming a due time, starting, finishing and the
+ * start-up recovery are each one transaction, so the log and the task never disagree.
+ */
+import type { Database } from 'better-sqlite3';
+import type { Usage } from '../protocol/runner-protocol.js';
+
+export type TaskStatus = 'active' | 'paused' | 'completed' | 'failed' | 'cancelled';
+export type TaskRunStatus = 'queued' | 'running' | 'ok' | 'failed' | 'interrupted' | 'skipped';
+
+export interface Task {
+  id: string;
+  agent: string;
+  chat: string;
+  prompt: string;
+  kind: 'task' | 'heartbeat';
+  source: 'agent' | 'config' | 'cli';
+  scheduleType: 'cron' | 'interval' | 'once';
+  scheduleValue: string;
+  contextMode: 'group' | 'isolated';
+  output: 'send_message' | 'reply';
+  status: TaskStatus;
+  anchorAt?: number;
+  nextRunAt?: number;
+  lastRunAt?: number;
+  lastStatus?: TaskRunStatus;
+  lastResult?: string;
+  createdBy?: string;
+  createdAt: number;
+  updatedAt: number;
+}
+
+export interface TaskRunRecord {
+  id: number;
+  taskId: string;
+  dueAt: number;
+  claimedAt: number;
+  startedAt?: number;
+  endedAt?: number;
+  status: TaskRunStatus;
+  runId?: string;
+  result?: string;
+  error?: string;
+  inputTokens: number;
+  outputTokens: number;
+  costUsd: number;
+}
+
+export type NewTask = Pick<Task, 'id' | 'agent' | 'chat' | 'prompt' | 'scheduleType' | 'scheduleValue'> &
+  Partial<
+    Pick<
+      Task,
+      'kind' | 'source' | 'contextMode' | 'output' | 'status' | 'anchorAt' | 'nextRunAt' | 'createdBy'
+    >
+  >;
+
+export type TaskPatch = Partial<
+  Pick<
+    Task,
+    | 'agent'
+    | 'chat'
+    | 'prompt'
+    | 'scheduleType'
+    | 'scheduleValue'
+    | 'contextMode'
+    | 'output'
+    | 'status'
+    | 'anchorAt'
+  >
+> & { nextRunAt?: number | null };
+
+const columns: Record<string, string> = {
+  agent: 'agent',
+  chat: 'chat',
+  prompt: 'prompt',
+  scheduleType: 'schedule_type',
+  scheduleValue: 'schedule_value',
+  contextMode: 'context_mode',
+  output: 'output',
+  status: 'status',
+  anchorAt: 'anchor_at',
+  nextRunAt: 'next_run_at',
+};
+
+type Row = Record<string, string | number | null>;
+const opt = <T>(v: unknown): T | undefined => (v === null || v === undefined ? undefined : (v as T));
+
+function toTask(r: Row): Task {
+  return {
+    id: r.id as string,
+    agent: r.agent as string,
+    chat: r.chat as string,
+    prompt: r.prompt as string,
+    kind: r.kind as Task['kind'],
+    source: r.source as Task['source'],
+    scheduleType: r.schedule_type as Task['scheduleType'],
+    scheduleValue: r.schedule_value as string,
+    contextMode: r.context_mode as Task['contextMode'],
+    output: r.output as Task['output'],
+    status: r.status as TaskStatus,
+    anchorAt: opt(r.anchor_at),
+    nextRunAt: opt(r.next_run_at),
+    lastRunAt: opt(r.last_run_at),
+    lastStatus: opt(r.last_status),
+    lastResult: opt(r.last_result),
+    createdBy: opt(r.created_by),
+    createdAt: r.created_at as number,
+    updatedAt: r.updated_at as number,
+  };
+}
+
+function toRun(r: Row): TaskRunRecord {
+  return {
+    id: r.id as number,
+    taskId: r.task_id as string,
+    dueAt: r.due_at as number,
+    claimedAt: r.claimed_at as number,
+    startedAt: opt(r.started_at),
+    endedAt: opt(r.ended_at),
+    status: r.status as TaskRunStatus,
+    runId: opt(r.run_id),
+    result: opt(r.result),
+    error: opt(r.error),
+    inputTokens: r.input_tokens as number,
+    outputTokens: r.output_tokens as number,
+    costUsd: r.cost_usd as number,
+  };
+}
+
+/** A result kept for `last_result` and the log: long enough to read, bounded in size. */
+const MAX_RESULT_CHARS = 4000;
+const bounded = (text: string | undefined): string | null =>
+  text === undefined ? null : text.length > MAX_RESULT_CHARS ? `${text.slice(0, MAX_RESULT_CHARS)}…` : text;
+
+export class TaskStore {
+  constructor(
+    private readonly db: Database,
+    private readonly now: () => number = Date.now,
+  ) {}
+
+  create(task: NewTask): Task {
+    const at = this.now();
+    this.db
+      .prepare(
+        `INSERT INTO tasks (id, agent, chat, prompt, kind, source, schedule_type, schedule_value, context_mode,
+          output, status, anchor_at, next_run_at, created_by, created_at, updated_at)
+         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+      )
+      .run(
+        task.id,
+        task.agent,
+        task.chat,
+        task.prompt,
+        task.kind ?? 'task',
+        task.source ?? 'agent',
+        task.scheduleType,
+        task.scheduleValue,
+        task.contextMode ?? 'group',
+        task.output ?? 'send_message',
+        task.status ?? 'active',
+        task.anchorAt ?? null,
+        task.nextRunAt ?? null,
+        task.createdBy ?? null,
+        at,
+        at,
+      );
+    return this.get(task.id)!;
+  }
+
+  get(id: string): Task | undefined {
+    const row = this.db.prepare('SELECT * FROM tasks WHERE id = ?').get(id) as Row | undefined;
+    return row ? toTask(row) : undefined;
+  }
+
+  /** Tasks, newest first; cancelled ones only when asked for. */
+  list(filter: { agent?: string; includeCancelled?: boolean; kind?: Task['kind'] } = {}): Task[] {
+    return (
+      this.db
+        .prepare(
+          `SELECT * FROM tasks WHERE (? IS NULL OR agent = ?) AND (? = 1 OR status != 'cancelled')
+           AND (? IS NULL OR kind = ?) ORDER BY created_at DESC, id`,
+        )
+        .all(
+          filter.agent ?? null,
+          filter.agent ?? null,
+          filter.includeCancelled ? 1 : 0,
+          filter.kind ?? null,
+          filter.kind ?? null,
+        ) as Row[]
+    ).map(toTask);
+  }
+
+  update(id: string, patch: TaskPatch): Task | undefined {
+    const sets: string[] = [];
+    const values: (string | number | null)[] = [];
+    for (const [key, value] of Object.entries(patch)) {
+      if (value === undefined) continue;
+      sets.push(`${columns[key]!} = ?`);
+      values.push(value as string | number | null);
+    }
+    if (sets.length) {
+      this.db
+        .prepare(`UPDATE tasks SET ${sets.join(', ')}, updated_at = ? WHERE id = ?`)
+        .run(...values, this.now(), id);
+    }
+    return this.get(id);
+  }
+
+  /** The earliest due time of an active task: one index lookup, whatever the number of tasks. */
+  earliestDue(): number | undefined {
+    const row = this.db
+      .prepare("SELECT MIN(next_run_at) AS at FROM tasks WHERE status = 'active' AND next_run_at IS NOT NULL")
+      .get() as { at: number | null };
+    return row.at ?? undefined;
+  }
+
+  /** Active tasks due at or before `at`, oldest due first. */
+  due(at: number, limit: number): Task[] {
+    return (
+      this.db
+        .prepare(
+          "SELECT * FROM tasks WHERE status = 'active' AND next_run_at IS NOT NULL AND next_run_at <= ? ORDER BY next_run_at LIMIT ?",
+        )
+        .all(at, limit) as Row[]
+    ).map(toTask);
+  }
+
+  /**
+   * Takes the due time `dueAt` of a task whose stored next run is `expected`, and moves the
+   * next run to `nextRunAt` (none for a one-time task, which stays active until its run
+   * ends). Returns the run row id, or undefined when the task changed meanwhile or the due
+   * time was already taken (UNIQUE task_id, due_at): then nothing was changed.
+   */
+  claim(
+    taskId: string,
+    expected: number,
+    dueAt: number,
+    nextRunAt: number | undefined,
+    status: 'queued' | 'skipped' = 'queued',
+    note?: string,
+  ): number | undefined {
+    return this.db.transaction(() => {
+      const moved = this.db
+        .prepare(
+          "UPDATE tasks SET next_run_at = ?, updated_at = ? WHERE id = ? AND status = 'active' AND next_run_at = ?",
+        )
+        .run(nextRunAt ?? null, this.now(), taskId, expected).changes;
+      if (!moved) return undefined;
+      // The due time may be taken already (a one-time task paused mid-run and resumed): the
+      // next run has moved on all the same, so the timer never spins on it.
+      const inserted = this.db
+        .prepare(
+          `INSERT OR IGNORE INTO task_runs (task_id, due_at, claimed_at, status, error, ended_at)
+           VALUES (?, ?, ?, ?, ?, ?)`,
+        )
+        .run(taskId, dueAt, this.now(), status, note ?? null, status === 'skipped' ? this.now() : null);
+      if (!inserted.changes) return undefined;
+      if (status === 'skipped') {
+        this.db
+          .prepare("UPDATE tasks SET last_status = 'skipped', last_result = ? WHERE id = ?")
+          .run(bounded(note), taskId);
+      }
+      return Number(inserted.lastInsertRowid);
+    })();
+  }
+
+  /** Logs a due time that was passed over (it never runs later: the row takes it). */
+  logSkipped(taskId: string, dueAt: number, note: string): void {
+    this.db
+      .prepare(
+        `INSERT OR IGNORE INTO task_runs (task_id, due_at, claimed_at, ended_at, status, error)
+         VALUES (?, ?, ?, ?, 'skipped', ?)`,
+      )
+      .run(taskId, dueAt, this.now(), this.now(), note);
+  }
+
+  /** A run started now, outside the schedule (`omniclaw tasks run`). */
+  claimManual(taskId: string): number {
+    const at = this.now();
+    const row = this.db
+      .prepare("INSERT INTO task_runs (task_id, due_at, claimed_at, status) VALUES (?, ?, ?, 'queued')")
+      .run(taskId, at, at);
+    return Number(row.lastInsertRowid);
+  }
+
+  started(runRow: number, runId: string): void {
+    this.db
+      .prepare("UPDATE task_runs SET status = 'running', started_at = ?, run_id = ? WHERE id = ?")
+      .run(this.now(), runId, runRow);
+  }
+
+  /** Records the end of a run on the log and the task; a one-time task is completed (or failed) now. */
+  finish(
+    runRow: number,
+    outcome: { status: 'ok' | 'failed' | 'skipped'; result?: string; error?: string; usage?: Usage },
+  ): void {
+    this.db.transaction(() => {
+      const run = this.db.prepare('SELECT task_id FROM task_runs WHERE id = ?').get(runRow) as
+        { task_id: string } | undefined;
+      if (!run) return;
+      const at = this.now();
+      this.db
+        .prepare(
+          `UPDATE task_runs SET status = ?, ended_at = ?, result = ?, error = ?, input_tokens = ?,
+           output_tokens = ?, cost_usd = ? WHERE id = ?`,
+        )
+        .run(
+          outcome.status,
+          at,
+          bounded(outcome.result),
+          bounded(outcome.error),
+          outcome.usage?.inputTokens ?? 0,
+          outcome.usage?.outputTokens ?? 0,
+          outcome.usage?.costUsd ?? 0,
+          runRow,
+        );
+      this.db
+        .prepare(
+          `UPDATE tasks SET last_run_at = ?, last_status = ?, last_result = ?, updated_at = ?,
+           status = CASE WHEN schedule_type = 'once' AND status = 'active'
+             THEN (CASE WHEN ? = 'failed' THEN 'failed' ELSE 'completed' END) ELSE status END
+           WHERE id = ?`,
+        )
+        .run(at, outcome.status, bounded(outcome.result ?? outcome.error), at, outcome.status, run.task_id);
+    })();
+  }
+
+  /**
+   * Start-up recovery. A claimed run that never started had no effect: its claim is dropped
+   * and the task is due again at that time (the grace rule then decides). A run that had
+   * started is recorded as interrupted, never restarted for that due time; a one-time
+   * task interrupted mid-run is failed, since running it again might repeat its effects.
+   */
+  recoverOpenRuns(): { requeued: number; interrupted: TaskRunRecord[] } {
+    return this.db.transaction(() => {
+      const open = (
+        this.db.prepare("SELECT * FROM task_runs WHERE status IN ('queued', 'running')").all() as Row[]
+      ).map(toRun);
+      const at = this.now();
+      const interrupted: TaskRunRecord[] = [];
+      let requeued = 0;
+      for (const run of open) {
+        if (run.status === 'queued') {
+          this.db.prepare('DELETE FROM task_runs WHERE id = ?').run(run.id);
+          this.db
+            .prepare(
+              `UPDATE tasks SET next_run_at = CASE WHEN next_run_at IS NULL OR next_run_at > ? THEN ? ELSE next_run_at END
+               WHERE id = ? AND status = 'active'`,
+            )
+            .run(run.dueAt, run.dueAt, run.taskId);
+          requeued++;
+          continue;
+        }
+        const note = 'interrupted: the host stopped during the run';
+        this.db
+          .prepare("UPDATE task_runs SET status = 'interrupted', ended_at = ?, error = ? WHERE id = ?")
+          .run(at, note, run.id);
+        this.db
+          .prepare(
+            `UPDATE tasks SET last_run_at = ?, last_status = 'interrupted', last_result = ?, updated_at = ?,
+             status = CASE WHEN schedule_type = 'once' AND status = 'active' THEN 'failed' ELSE status END
+             WHERE id = ?`,
+          )
+          .run(at, note, at, run.taskId);
+        interrupted.push({ ...run, status: 'interrupted' });
+      }
+      return { requeued, interrupted };
+    })();
+  }
+
+  /** True while a run of this task is queued or running. */
+  hasOpenRun(taskId: string): boolean {
+    return (
+      this.db
+        .prepare("SELECT 1 FROM task_runs WHERE task_id = ? AND status IN ('queued', 'running') LIMIT 1")
+        .get(taskId) !== undefined
+    );
+  }
+
+  runs(taskId: string, limit = 20): TaskRunRecord[] {
+    return (
+      this.db
+        .prepare('SELECT * FROM task_runs WHERE task_id = ? ORDER BY id DESC LIMIT ?')
+        .all(taskId, limit) as Row[]
+    ).map(toRun);
+  }
+
+  /** Heartbeat runs of an agent that reached the model since `since` (for the daily cap). */
+  heartbeatRunsSince(agent: string, since: number): number {
+    const row = this.db
+      .prepare(
+        `SELECT COUNT(*) AS n FROM task_runs r JOIN tasks t ON t.id = r.task_id
+         WHERE t.agent = ? AND t.kind = 'heartbeat' AND r.started_at >= ?`,
+      )
+      .get(agent, since) as { n: number };
+    return row.n;
+  }
+
+  counts(): Record<TaskStatus, number> {
+    const out: Record<TaskStatus, number> = { active: 0, paused: 0, completed: 0, failed: 0, cancelled: 0 };
+    for (const r of this.db.prepare('SELECT status, COUNT(*) AS n FROM tasks GROUP BY status').all() as {
+      status: TaskStatus;
+      n: number;
+    }[])
+      out[r.status] = r.n;
+    return out;
+  }
+}
