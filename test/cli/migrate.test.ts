@@ -22,7 +22,7 @@ const tables = (): string[] =>
   );
 
 describe('omniclaw migrate', () => {
-  it('walks status → up → status → down → down → up', async () => {
+  it('walks status → up → status → down → down → down → up', async () => {
     const pending = await cli(home, ['migrate', 'status']);
     expect(pending.code).toBe(0);
     expect(pending.stdout).toBe(
@@ -60,7 +60,7 @@ describe('omniclaw migrate', () => {
       stdout: 'nothing to revert\n',
     });
     expect(await cli(home, ['migrate', 'up', '1'])).toMatchObject({ code: 0, stdout: 'applied 1\n' });
-    expect(await cli(home, ['migrate', 'up'])).toMatchObject({ code: 0, stdout: 'applied 2\n' });
+    expect(await cli(home, ['migrate', 'up'])).toMatchObject({ code: 0, stdout: 'applied 2, 3\n' });
   });
 
   it.each([
