@@ -9,6 +9,7 @@
 import type { Logger } from 'pino';
 import { StorageUnavailableError } from '../domain/storage-fault.js';
 import type { InboundMessage } from '../domain/channel.js';
+import { backoffDelay } from '../protocol/backoff.js';
 
 export interface HeldInboundOptions {
   logger: Logger;
@@ -77,7 +78,10 @@ export class HeldInbound {
 
   private schedule(): void {
     if (this.timer) return;
-    const delay = Math.min(this.backoff.maxMs, this.backoff.initialMs * 2 ** Math.min(this.failures, 20));
+    const delay = backoffDelay(this.failures + 1, {
+      baseMs: this.backoff.initialMs,
+      maxMs: this.backoff.maxMs,
+    });
     this.timer = setTimeout(() => {
       this.timer = undefined;
       this.flush();
