@@ -12,6 +12,19 @@
  * another layer (the runner, which does, has depth-exact rules of its own).
  */
 
+/** What the core (and the scheduler beside it) may import. */
+const CORE_ALLOWED = [
+  'protocol',
+  'domain',
+  'observability',
+  'config',
+  'transport',
+  'store',
+  'gateway',
+  'sandbox',
+  'tools',
+];
+
 /** Host folders under src/, lowest first. A layer may import its own folder and the layers listed as allowed. */
 const HOST_LAYERS = [
   { layer: 'protocol', allowed: [] },
@@ -27,36 +40,9 @@ const HOST_LAYERS = [
     layer: 'channels',
     allowed: ['protocol', 'domain', 'observability', 'config', 'transport', 'sandbox'],
   },
-  {
-    layer: 'core',
-    allowed: [
-      'protocol',
-      'domain',
-      'observability',
-      'config',
-      'transport',
-      'store',
-      'gateway',
-      'sandbox',
-      'tools',
-    ],
-  },
-  {
-    // Scheduled tasks sit beside the chat path: they run through the core's agent queue.
-    layer: 'scheduler',
-    allowed: [
-      'protocol',
-      'domain',
-      'observability',
-      'config',
-      'transport',
-      'store',
-      'gateway',
-      'sandbox',
-      'tools',
-      'core',
-    ],
-  },
+  { layer: 'core', allowed: CORE_ALLOWED },
+  // Scheduled tasks sit beside the chat path: they run through the core's agent queue.
+  { layer: 'scheduler', allowed: [...CORE_ALLOWED, 'core'] },
 ];
 
 /** Every folder of src/ that a host file might name; app.ts sits above all of them, the CLI above app.ts. */
