@@ -83,7 +83,10 @@ export async function startCodexAppServer(spec: AppServerSpec): Promise<CodexApp
 
 function connect(child: ChildProcessWithoutNullStreams, spec: AppServerSpec): CodexAppServer {
   const stderr = new CappedBuffer(8_000);
-  const pending = new Map<number, { method: string; resolve: (v: unknown) => void; reject: (e: Error) => void }>();
+  const pending = new Map<
+    number,
+    { method: string; resolve: (v: unknown) => void; reject: (e: Error) => void }
+  >();
   let nextId = 1;
   let exit: AppServerExit | undefined;
 
@@ -92,7 +95,9 @@ function connect(child: ChildProcessWithoutNullStreams, spec: AppServerSpec): Co
       if (exit) return;
       exit = { code, signal, stderr: stderr.toString() + extra };
       for (const { method, reject } of pending.values()) {
-        reject(new Error(`codex app-server ended (code ${code}, signal ${signal}) before answering ${method}`));
+        reject(
+          new Error(`codex app-server ended (code ${code}, signal ${signal}) before answering ${method}`),
+        );
       }
       pending.clear();
       resolve(exit);
@@ -107,7 +112,13 @@ function connect(child: ChildProcessWithoutNullStreams, spec: AppServerSpec): Co
   };
 
   const onLine = (text: string): void => {
-    let message: { id?: number | string; method?: string; params?: unknown; result?: unknown; error?: { code?: number; message?: string } };
+    let message: {
+      id?: number | string;
+      method?: string;
+      params?: unknown;
+      result?: unknown;
+      error?: { code?: number; message?: string };
+    };
     try {
       message = JSON.parse(text) as typeof message;
     } catch {
@@ -118,17 +129,26 @@ function connect(child: ChildProcessWithoutNullStreams, spec: AppServerSpec): Co
       // A request from Codex (an approval, a question for the user). Approvals are off and
       // there is no one to ask inside a run: refuse, so Codex goes on instead of waiting.
       spec.log('codex app-server asked something the runner does not answer', { method: message.method });
-      write({ id: message.id, error: { code: -32601, message: `${message.method} is not supported by OmniClaw` } });
+      write({
+        id: message.id,
+        error: { code: -32601, message: `${message.method} is not supported by OmniClaw` },
+      });
       return;
     }
     if (message.method !== undefined) {
-      spec.onNotification({ method: message.method, params: (message.params ?? {}) as Record<string, unknown> });
+      spec.onNotification({
+        method: message.method,
+        params: (message.params ?? {}) as Record<string, unknown>,
+      });
       return;
     }
     const waiting = typeof message.id === 'number' ? pending.get(message.id) : undefined;
     if (!waiting) return;
     pending.delete(message.id as number);
-    if (message.error) waiting.reject(new AppServerError(waiting.method, message.error.code, message.error.message ?? 'no message'));
+    if (message.error)
+      waiting.reject(
+        new AppServerError(waiting.method, message.error.code, message.error.message ?? 'no message'),
+      );
     else waiting.resolve(message.result);
   };
 
@@ -137,7 +157,9 @@ function connect(child: ChildProcessWithoutNullStreams, spec: AppServerSpec): Co
     {
       line: onLine,
       error: (err) => {
-        spec.log('codex app-server printed a line that could not be read; stopping it', { error: err.message });
+        spec.log('codex app-server printed a line that could not be read; stopping it', {
+          error: err.message,
+        });
         signalGroup('SIGKILL');
       },
     },

@@ -7,7 +7,12 @@
  * connection and never answers; it only counts while no command or tool call is running, and
  * ends the turn with `turn/interrupt` (the process stays warm for the next one).
  */
-import { AppServerError, startCodexAppServer, type AppServerExit, type CodexAppServer } from './codex-app-server.js';
+import {
+  AppServerError,
+  startCodexAppServer,
+  type AppServerExit,
+  type CodexAppServer,
+} from './codex-app-server.js';
 import type { CodexTurnTranslator } from './codex-events.js';
 
 /** How long an interrupted turn may take to end before Codex is stopped. */

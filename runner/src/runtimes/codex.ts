@@ -242,21 +242,31 @@ async function runOneTurn(
     sink.done(turnId, await usageOfTurn(run.codexHome, run.threadId, translator.totals));
     return;
   }
-  sink.error(`${run.where}, turn ${turnId}: ${describeFailure(outcome, translator, settings.idleTimeoutMs)}`, {
-    fatal: false,
-    turnId,
-  });
+  sink.error(
+    `${run.where}, turn ${turnId}: ${describeFailure(outcome, translator, settings.idleTimeoutMs)}`,
+    {
+      fatal: false,
+      turnId,
+    },
+  );
   sink.done(turnId);
 }
 
-function describeFailure(outcome: CodexTurnOutcome, translator: CodexTurnTranslator, idleTimeoutMs: number): string {
-  if (outcome.idleTimedOut) return `the model API did not answer within ${idleTimeoutMs} ms; the turn was stopped`;
+function describeFailure(
+  outcome: CodexTurnOutcome,
+  translator: CodexTurnTranslator,
+  idleTimeoutMs: number,
+): string {
+  if (outcome.idleTimedOut)
+    return `the model API did not answer within ${idleTimeoutMs} ms; the turn was stopped`;
   if (translator.failure) return `the model request failed: ${translator.failure}`;
   return `Codex ended the turn (${translator.status ?? 'unknown'}) without an answer: ${translator.lastNotice ?? 'no message'}`;
 }
 
 const lastLines = (text: string): string =>
   text
+    // Codex colours its log lines; the colour codes (ESC [ … m) mean nothing in a chat or log.
+    // eslint-disable-next-line no-control-regex
     .replace(/\x1b\[[0-9;]*m/g, '')
     .split('\n')
     .filter((line) => line.trim() && !/^\s*\d+: |^Stack backtrace|WARNING: proceeding/.test(line))
