@@ -73,10 +73,17 @@ export async function startCodexAppServer(spec: AppServerSpec): Promise<CodexApp
     stdio: ['pipe', 'pipe', 'pipe'],
   });
   const server = connect(child, spec);
-  await server.request('initialize', {
-    clientInfo: { name: 'omniclaw', title: 'OmniClaw runner', version: '0.1.0' },
-    capabilities: { experimentalApi: false, requestAttestation: false },
-  });
+  try {
+    await server.request('initialize', {
+      clientInfo: { name: 'omniclaw', title: 'OmniClaw runner', version: '0.1.0' },
+      capabilities: { experimentalApi: false, requestAttestation: false },
+    });
+  } catch (err) {
+    const exit = await server.kill();
+    throw new Error(`${(err as Error).message}; its last output: ${exit.stderr.slice(-600) || 'none'}`, {
+      cause: err,
+    });
+  }
   child.stdin.write(`${JSON.stringify({ method: 'initialized' })}\n`);
   return server;
 }
