@@ -6,7 +6,7 @@
  *   - openai: push accepted → the fake server has the request (prompt delivery latency).
  *   - openai through the real runner process (node runner/dist/runner/src/main.js, run `npm run build`
  *     first): start → ready, start → first done, and message → done over the protocol.
- *   - codex: push → done per turn (one `codex exec resume` process per turn).
+ *   - codex: push → done per turn (the warm app-server; codex-warm.bench.ts compares it with a process per turn).
  */
 import { mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -208,7 +208,7 @@ export default async function bench(): Promise<BenchResult[]> {
     });
     results.push(
       ...stats(
-        'codex: follow-up turn (exec resume), push → done',
+        'codex: follow-up turn (warm app-server), push → done',
         await timeTurns(runtime, done, 10, 'codex'),
       ),
     );

@@ -76,6 +76,7 @@ export function runRunner(deps: RunnerDeps): Promise<number> {
   };
   const sink: RuntimeSink = {
     progress: (turnId, kind, text) => emit({ type: 'progress', turnId, kind, text }),
+    delta: (turnId, text, reset) => emit({ type: 'delta', turnId, text, ...(reset ? { reset: true } : {}) }),
     reply: (turnId, text) => emit({ type: 'reply', turnId, text }),
     session: (sessionId) => emit({ type: 'session', sessionId }),
     done: (turnId, usage) => emit({ type: 'done', turnId, usage }),

@@ -13,6 +13,12 @@ export interface ToolOutcome {
 export interface RuntimeSink {
   /** Intermediate output (assistant text between tool uses, tool-use summaries). */
   progress(turnId: string, kind: 'text' | 'tool', text: string): void;
+  /**
+   * Text of the model's answer as it streams, appended to what came since the last `reset`
+   * (a new model call, or a retry). A preview: the `progress` or `reply` that follows counts.
+   * Optional: runtimes that cannot stream never call it.
+   */
+  delta?(turnId: string, text: string, reset: boolean): void;
   /** A final answer for the turn; may be called more than once per turn. */
   reply(turnId: string, text: string): void;
   /** The engine's session id, to resume next time. */

@@ -130,6 +130,17 @@ export const runnerEventSchema = z.discriminatedUnion('type', [
     kind: z.enum(['text', 'tool']),
     text: z.string(),
   }),
+  /**
+   * The model's answer as it streams (openai runtime): `text` is appended to what the turn
+   * streamed since the last `reset: true` (a new model call or a retried one). A preview for
+   * streamed replies: the `progress` or `reply` that follows is authoritative.
+   */
+  z.object({
+    type: z.literal('delta'),
+    turnId: z.string(),
+    text: z.string(),
+    reset: z.literal(true).optional(),
+  }),
   z.object({ type: z.literal('reply'), turnId: z.string(), text: z.string() }),
   z.object({
     type: z.literal('tool_call'),

@@ -1,6 +1,6 @@
 /**
  * The codex runtime end to end: `omniclaw chat -m` → host → bwrap → runner → the Codex CLI
- * (`exec --json`, Responses API) → the gateway's /openai route (real key injected) → the
+ * (its app-server, Responses API) → the gateway's /openai route (real key injected) → the
  * fake Responses API. Codex's shell sees no real key; its omniclaw MCP tool call gets the
  * host's real answer; the reply reaches the terminal chat.
  */

@@ -16,7 +16,7 @@ describe('failures reach the user', () => {
   let app: App;
 
   beforeAll(async () => {
-    world = await createE2eWorld(['main', 'leaky']);
+    world = await createE2eWorld(['main', 'leaky', 'plain']);
     app = await startE2eApp(
       world,
       [
@@ -25,6 +25,9 @@ describe('failures reach the user', () => {
         '    main: true',
         '    sandbox: bwrap',
         '    env: { CLAUDE_CODE_MAX_RETRIES: "0", API_TIMEOUT_MS: "2000" }',
+        // No engine limits of its own: the runner's defaults apply.
+        '  - id: plain',
+        '    sandbox: bwrap',
         '  - id: leaky',
         '    sandbox: bwrap',
         `    env: { MY_SETTING: "prefix-${world.key}" }`,
@@ -55,6 +58,19 @@ describe('failures reach the user', () => {
       error: expect.stringContaining('Claude API request failed'),
     });
   });
+
+  it('tells the user within a minute when the model API hangs and the agent sets no engine limits', async () => {
+    world.model.script(hang(), hang(), hang());
+    const before = world.model.modelRequests().length;
+    const started = performance.now();
+    const chat = await omniclaw(world, ['chat', '-a', 'plain', '-m', 'are you there?'], 90_000);
+    const elapsed = performance.now() - started;
+
+    expect(chat.code).toBe(1);
+    expect(chat.stdout).toContain(failureNotice('model'));
+    expect(elapsed).toBeLessThan(60_000);
+    expect(world.model.modelRequests().length - before).toBe(2); // one attempt and one retry
+  }, 120_000);
 
   it('refuses to start a sandbox whose configured env holds a real secret, and says so', async () => {
     const requestsBefore = world.model.requests.length;

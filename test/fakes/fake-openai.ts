@@ -14,9 +14,12 @@
  * request has `stream: true`, as SSE `data:` chunks (content deltas, tool_calls deltas split
  * across chunks, a usage chunk) ending with `data: [DONE]`. A step may also be an HTTP error
  * (`{ kind: 'http_error', status, headers? }`), a hang (`{ kind: 'hang' }`: no headers ever) or
- * a dropped connection (`{ kind: 'drop' }`: headers and half a body, then the socket closes).
+ * a dropped connection (`{ kind: 'drop' }`: headers and half a body, then the socket closes)
+ * or a stall (`{ kind: 'stall' }`: headers, then nothing while the connection stays open).
  * Tool call arguments may be a value (sent as JSON) or a raw string (e.g. invalid JSON).
  * With the queue empty the fake answers 500 saying so (or calls `fallback`, for benchmarks).
+ * `startFakeOpenAI({ streamToolCalls: false })` acts as servers that cannot stream tool
+ * calls: a streamed answer carries the text and `finish_reason: "tool_calls"`, but no calls.
  * `GET /v1/models` lists one model; anything else is 404.
  */
 import type { ServerResponse } from 'node:http';
@@ -34,8 +37,10 @@ export type OpenAIStep =
   | { kind: 'tool_calls'; calls: ScriptedToolCall[]; text?: string }
   | { kind: 'http_error'; status: number; body?: string; headers?: Record<string, string> }
   | { kind: 'hang' }
-  /** Headers and half a body, then the connection drops. */
-  | { kind: 'drop' };
+  /** Headers and half a body, then the connection drops; streamed, `text` goes out whole first. */
+  | { kind: 'drop'; text?: string }
+  /** Headers (and, streamed, `text` as whole chunks), then silence with the connection open. */
+  | { kind: 'stall'; text?: string };
 
 export type RecordedOpenAIRequest = RecordedRequest<ChatBody>;
 
@@ -52,13 +57,14 @@ export interface FakeOpenAI extends ScriptedApi<OpenAIStep, ChatBody> {
   completions(): RecordedOpenAIRequest[];
 }
 
-export async function startFakeOpenAI(): Promise<FakeOpenAI> {
+export async function startFakeOpenAI(options: { streamToolCalls?: boolean } = {}): Promise<FakeOpenAI> {
+  const streamToolCalls = options.streamToolCalls ?? true;
   const api = await startScriptedApi<OpenAIStep, ChatBody>({
     name: 'fake-openai',
     isModelRequest: (method, path) => method === 'POST' && path === '/v1/chat/completions',
     requireJsonBody: true,
     answer: (res, step, turn, body, hanging) =>
-      answer(res, step, `chatcmpl-${turn}`, body.stream === true, hanging),
+      answer(res, step, `chatcmpl-${turn}`, body.stream === true, hanging, streamToolCalls),
   });
   return { ...api, completions: api.modelRequests };
 }
@@ -69,6 +75,7 @@ function answer(
   id: string,
   stream: boolean,
   hanging: Set<ServerResponse>,
+  streamToolCalls: boolean,
 ): void {
   if (step.kind === 'hang') return hang(res, hanging);
   if (step.kind === 'http_error') {
@@ -76,11 +83,20 @@ function answer(
     res.end(step.body ?? JSON.stringify({ error: { message: `fake-openai: scripted ${step.status}` } }));
     return;
   }
-  if (step.kind === 'drop') {
+  if (step.kind === 'drop' || step.kind === 'stall') {
     res.writeHead(200, {
       'content-type': stream ? 'text/event-stream' : 'application/json',
-      'content-length': '1000',
+      ...(step.kind === 'drop' ? { 'content-length': '1000' } : {}),
     });
+    if (stream && step.text) {
+      const data = {
+        id,
+        object: 'chat.completion.chunk',
+        choices: [{ index: 0, delta: { content: step.text } }],
+      };
+      res.write(`data: ${JSON.stringify(data)}\n\n`);
+    }
+    if (step.kind === 'stall') return hang(res, hanging);
     res.write(stream ? 'data: {"id":"x","choices":[{"index":0,"delta":{"content":"par' : '{"id": "x", "choi');
     setTimeout(() => res.destroy(), 10);
     return;
@@ -127,7 +143,7 @@ function answer(
   };
   chunk({ role: 'assistant', content: '' });
   if (text) for (const piece of split(text)) chunk({ content: piece });
-  calls.forEach((call, index) => {
+  (streamToolCalls ? calls : []).forEach((call, index) => {
     chunk({
       tool_calls: [
         { index, id: call.id, type: 'function', function: { name: call.function.name, arguments: '' } },

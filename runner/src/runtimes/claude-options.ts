@@ -16,6 +16,18 @@ const CREDENTIAL_VARS = [
   'OPENAI_API_KEY',
 ];
 
+/**
+ * Engine limits unless the agent's `env:` sets its own. The engine's own defaults (a 10-minute
+ * request time-out, ten retries) leave a chat waiting many minutes on a hung model API; these
+ * end such a run in about 45 s (two attempts of 20 s each and a short backoff), so the chat is
+ * told within a minute. 20 s is the wait for the response to *start*: a long answer streams
+ * for as long as it takes.
+ */
+export const ENGINE_LIMIT_DEFAULTS: Readonly<Record<string, string>> = {
+  API_TIMEOUT_MS: '20000',
+  CLAUDE_CODE_MAX_RETRIES: '1',
+};
+
 export interface EnginePaths {
   home: string;
   configDir: string;
@@ -39,7 +51,7 @@ export function engineEnv(
       `agent "${start.agent.name}" uses the claude runtime but the host sent no anthropic endpoint`,
     );
   }
-  const env: Record<string, string | undefined> = { ...inherited };
+  const env: Record<string, string | undefined> = { ...ENGINE_LIMIT_DEFAULTS, ...inherited };
   for (const name of CREDENTIAL_VARS) delete env[name];
   const paths = enginePaths(start);
   Object.assign(env, {

@@ -1,18 +1,18 @@
 /**
- * Turns the Codex CLI's `exec --json` events (one JSON object per line) into runtime sink
- * calls for one turn. Shapes observed with @openai/codex 0.169:
- *   {"type":"thread.started","thread_id":"…"}            the session id (a UUID)
- *   {"type":"item.started"|"item.completed","item":{…}}   item.type: agent_message (text),
- *       command_execution (command, aggregated_output, exit_code), mcp_tool_call (server,
- *       tool, arguments, result, error), file_change (changes[{path,kind}]), reasoning,
- *       error (a warning, e.g. unknown model metadata)
- *   {"type":"turn.completed","usage":{input_tokens, cached_input_tokens,
- *       cache_write_input_tokens, output_tokens}}  — totals of the whole thread so far
- *   {"type":"turn.failed","error":{"message":…}} and {"type":"error","message":…} (notices
- *       such as "Reconnecting... 1/5" come as `error` too; only turn.failed ends the turn)
+ * Turns the notifications of one Codex app-server turn into runtime sink calls. Shapes of
+ * @openai/codex 0.169 (`codex app-server generate-ts`), all with `threadId` and `turnId`:
+ *   item/started, item/completed {item}: item.type agentMessage (text), commandExecution
+ *       (command, aggregatedOutput, exitCode), mcpToolCall (server, tool, arguments, result,
+ *       error), fileChange (changes[{path,kind}]), webSearch (query), reasoning, userMessage…
+ *   thread/tokenUsage/updated {tokenUsage: {total, last}}: `total` is the thread's running
+ *       total (inputTokens, cachedInputTokens, cacheWriteInputTokens, outputTokens)
+ *   error {error: {message}, willRetry}: a retry notice ("Reconnecting... 1/5") or, with
+ *       willRetry false, why the turn is about to fail
+ *   turn/completed {turn: {status: completed|failed|interrupted, error}}: the turn is over
  * Agent messages are held back: one followed by a tool becomes progress, the last is the reply.
  */
 import type { RuntimeSink } from '../runtime.js';
+import type { AppServerNotification } from './codex-app-server.js';
 
 export interface CodexTotals {
   input: number;
@@ -25,37 +25,31 @@ interface CodexItem {
   id?: string;
   type?: string;
   text?: string;
-  message?: string;
   command?: string;
   server?: string;
   tool?: string;
-  changes?: { path?: string; kind?: string }[];
+  changes?: { path?: string; kind?: unknown }[];
   query?: string;
 }
 
-interface CodexEvent {
-  type?: string;
-  thread_id?: string;
-  item?: CodexItem;
-  usage?: {
-    input_tokens?: number;
-    cached_input_tokens?: number;
-    cache_write_input_tokens?: number;
-    output_tokens?: number;
-  };
-  error?: { message?: string };
-  message?: string;
+interface TokenBreakdown {
+  inputTokens?: number;
+  cachedInputTokens?: number;
+  cacheWriteInputTokens?: number;
+  outputTokens?: number;
 }
 
 /** Items that run for a while: the idle watchdog must not fire while one is in progress. */
-const LONG_ITEMS = new Set(['command_execution', 'mcp_tool_call', 'file_change', 'web_search']);
+const LONG_ITEMS = new Set(['commandExecution', 'mcpToolCall', 'dynamicToolCall', 'fileChange', 'webSearch']);
+
+export type CodexTurnStatus = 'completed' | 'failed' | 'interrupted';
 
 export class CodexTurnTranslator {
-  threadId: string | undefined;
   totals: CodexTotals | undefined;
   failure: string | undefined;
   lastNotice: string | undefined;
-  completed = false;
+  /** Set by turn/completed. */
+  status: CodexTurnStatus | undefined;
   private pendingText: string[] = [];
   private running = new Set<string>();
 
@@ -63,8 +57,6 @@ export class CodexTurnTranslator {
     private readonly turnId: string,
     private readonly sink: RuntimeSink,
     private readonly omniclawServer: string,
-    /** Called as soon as Codex names the session, so a turn cut short still reports it. */
-    private readonly onThread: (threadId: string) => void = () => undefined,
   ) {}
 
   /** True while a command or tool call is running (the model is not the one being waited for). */
@@ -72,41 +64,47 @@ export class CodexTurnTranslator {
     return this.running.size > 0;
   }
 
-  handle(line: string): void {
-    let event: CodexEvent;
-    try {
-      event = JSON.parse(line) as CodexEvent;
-    } catch {
-      this.sink.log('codex printed a line that is not JSON', { line: line.slice(0, 200) });
-      return;
-    }
-    switch (event.type) {
-      case 'thread.started':
-        this.threadId = event.thread_id;
-        if (event.thread_id) this.onThread(event.thread_id);
+  handle(notification: AppServerNotification): void {
+    const params = notification.params;
+    const item = params.item as CodexItem | undefined;
+    switch (notification.method) {
+      case 'item/started':
+        if (item) this.itemStarted(item);
         return;
-      case 'item.started':
-        if (event.item) this.itemStarted(event.item);
+      case 'item/completed':
+        if (item) this.itemCompleted(item);
         return;
-      case 'item.completed':
-        if (event.item) this.itemCompleted(event.item);
+      case 'thread/tokenUsage/updated': {
+        const total = (params.tokenUsage as { total?: TokenBreakdown } | undefined)?.total;
+        if (total) {
+          this.totals = {
+            input: total.inputTokens ?? 0,
+            cached: total.cachedInputTokens ?? 0,
+            cacheWrite: total.cacheWriteInputTokens ?? 0,
+            output: total.outputTokens ?? 0,
+          };
+        }
         return;
-      case 'turn.completed':
-        this.completed = true;
-        this.totals = {
-          input: event.usage?.input_tokens ?? 0,
-          cached: event.usage?.cached_input_tokens ?? 0,
-          cacheWrite: event.usage?.cache_write_input_tokens ?? 0,
-          output: event.usage?.output_tokens ?? 0,
-        };
+      }
+      case 'error': {
+        const message = (params.error as { message?: string } | undefined)?.message ?? 'no message';
+        if (params.willRetry === false) this.failure = message;
+        else this.lastNotice = message;
+        this.sink.log('codex notice', { message, willRetry: params.willRetry });
         return;
-      case 'turn.failed':
-        this.failure = event.error?.message ?? 'the turn failed without a message';
+      }
+      case 'warning':
+        this.sink.log('codex warning', { message: params.message });
         return;
-      case 'error':
-        this.lastNotice = event.message;
-        this.sink.log('codex notice', { message: event.message });
+      case 'turn/completed': {
+        const turn = params.turn as { status?: string; error?: { message?: string } | null } | undefined;
+        const status = turn?.status;
+        this.status = status === 'completed' || status === 'interrupted' ? status : 'failed';
+        if (this.status === 'failed') {
+          this.failure = turn?.error?.message ?? this.failure ?? 'the turn failed without a message';
+        }
         return;
+      }
       default:
         return;
     }
@@ -120,7 +118,7 @@ export class CodexTurnTranslator {
   private itemStarted(item: CodexItem): void {
     if (!item.type || !LONG_ITEMS.has(item.type)) return;
     if (item.id) this.running.add(item.id);
-    if (item.type === 'file_change') return; // reported when applied
+    if (item.type === 'fileChange') return; // reported when applied
     const summary = this.summarise(item);
     if (summary) {
       this.flushTextAsProgress();
@@ -131,13 +129,10 @@ export class CodexTurnTranslator {
   private itemCompleted(item: CodexItem): void {
     if (item.id) this.running.delete(item.id);
     switch (item.type) {
-      case 'agent_message':
+      case 'agentMessage':
         if (item.text?.trim()) this.pendingText.push(item.text);
         return;
-      case 'error':
-        this.sink.log('codex warning', { message: item.message });
-        return;
-      case 'file_change': {
+      case 'fileChange': {
         // File changes are reported once, when applied.
         this.flushTextAsProgress();
         this.sink.progress(this.turnId, 'tool', this.summarise(item) ?? 'edit');
@@ -154,14 +149,16 @@ export class CodexTurnTranslator {
 
   private summarise(item: CodexItem): string | undefined {
     switch (item.type) {
-      case 'command_execution':
+      case 'commandExecution':
         return `bash: ${shorten(unwrapShell(item.command ?? ''))}`;
-      case 'mcp_tool_call':
+      case 'mcpToolCall':
         // The built-in tools read as in the other runtimes (send_message); plugins keep their server.
         return item.server === this.omniclawServer ? (item.tool ?? 'tool') : `${item.server}: ${item.tool}`;
-      case 'file_change':
+      case 'dynamicToolCall':
+        return item.tool ?? 'tool';
+      case 'fileChange':
         return `edit: ${(item.changes ?? []).map((c) => c.path).join(', ')}`;
-      case 'web_search':
+      case 'webSearch':
         return `web search: ${shorten(item.query ?? '')}`;
       default:
         return undefined;

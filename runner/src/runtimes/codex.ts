@@ -1,23 +1,27 @@
 /**
- * The `codex` runtime: the Codex CLI (@openai/codex) as the engine. Every turn is one
- * `codex exec --json` process (later turns and resumed sessions use `exec resume <thread>`),
- * with CODEX_HOME in the agent's state folder, a Responses API provider pointed at the
- * endpoint the host gives, and the built-in agent tools as the stdio MCP server `omniclaw`
- * (served by this runner over a Unix socket, see mcp/stdio-bridge.ts). Turns run in order.
+ * The `codex` runtime: the Codex CLI (@openai/codex) as the engine, kept warm. One
+ * `codex app-server` process serves the whole run (codex-engine.ts): the first turn starts or
+ * resumes the agent's thread, follow-ups are further turns of the same live process. CODEX_HOME
+ * is in the agent's state folder, a Responses API provider points at the endpoint the host
+ * gives, and the built-in agent tools are the stdio MCP server `omniclaw` (served by this
+ * runner over a Unix socket, see mcp/stdio-bridge.ts). Turns run in order. Memory files
+ * edited after the thread began go in as a note on the next turn (codex-thread-records.ts).
  */
-import { mkdir, readFile, writeFile } from 'node:fs/promises';
+import { mkdir, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { randomUUID } from 'node:crypto';
-import type { StartCommand, Usage } from '../../../src/protocol/runner-protocol.js';
+import type { StartCommand } from '../../../src/protocol/runner-protocol.js';
 import { createOmniclawMcpServer } from '../mcp/omniclaw-server.js';
 import { startStdioBridge, type StdioBridge } from '../mcp/stdio-bridge.js';
 import type { Runtime, RuntimeSink } from '../runtime.js';
 import { workspaceRoots } from '../tools/paths.js';
 import { AGENT_TOOLS_SERVER } from '../../../src/protocol/agent-tools.js';
 import { codexConfigToml, CODEX_TOKEN_ENV } from './codex-config.js';
-import { CodexTurnTranslator, type CodexTotals } from './codex-events.js';
-import { defaultCodexCommand, runCodexTurn } from './codex-process.js';
+import { defaultCodexCommand } from './codex-app-server.js';
+import { CodexEngine, ThreadNotResumable, type CodexTurnOutcome } from './codex-engine.js';
+import { CodexTurnTranslator } from './codex-events.js';
+import { memoryChanged, rememberMemorySeen, usageOfTurn } from './codex-thread-records.js';
 import { withWebProxy } from './openai-env.js';
 import { formatMemory, loadMemoryFiles } from './openai-memory.js';
 import { TurnQueue } from './turn-queue.js';
@@ -57,6 +61,7 @@ export function createCodexRuntime(options: Partial<CodexRuntimeOptions> = {}): 
   const abort = new AbortController();
   const turns = new TurnQueue(abort.signal);
   let bridge: StdioBridge | undefined;
+  let state: RunState | undefined;
 
   return {
     async start(init, sink) {
@@ -85,25 +90,42 @@ export function createCodexRuntime(options: Partial<CodexRuntimeOptions> = {}): 
       }
       const codexHome = join(init.workspace.stateDir, 'codex');
       await mkdir(codexHome, { recursive: true });
-      const turnless = {
+      const run: RunState = {
         threadId: init.sessionId,
-        turnId: undefined as string | undefined,
-        sessionReported: false,
+        turnId: undefined,
+        engine: undefined,
         codexHome,
         endpoint,
         where,
+        bridge: undefined as unknown as StdioBridge,
       };
+      state = run;
       bridge = await startStdioBridge({
         socketPath: await bridgeSocketPath(codexHome),
         // Codex calls tools during a turn; the call carries that turn's id to the host.
         createServer: () =>
-          createOmniclawMcpServer(init.tools, (name, args) => sink.callTool(name, args, turnless.turnId)),
+          createOmniclawMcpServer(init.tools, (name, args) => sink.callTool(name, args, run.turnId)),
         log: sink.log,
       });
-      // The same object: the turn id runOneTurn sets is the one tool calls carry.
-      const state: TurnState = Object.assign(turnless, { bridge });
+      run.bridge = bridge;
+      try {
+        await startEngine(init, sink, settings, run);
+      } catch (err) {
+        if (abort.signal.aborted) return;
+        if (err instanceof ThreadNotResumable) {
+          sink.error(`${where}: cannot resume Codex session ${run.threadId}: ${err.message}`, {
+            fatal: true,
+            turnId: init.turnId,
+            sessionInvalid: true,
+          });
+          return;
+        }
+        throw new Error(`Codex did not start: ${(err as Error).message}`, { cause: err });
+      }
+      if (abort.signal.aborted) return void (await run.engine?.stop());
       const runTurn = (turnId: string, text: string): Promise<void> =>
-        runOneTurn(init, sink, settings, state, turnId, text, abort.signal).catch((err: unknown) => {
+        runOneTurn(init, sink, settings, run, turnId, text, abort.signal).catch((err: unknown) => {
+          if (abort.signal.aborted) return;
           // Not a model failure (those are reported per turn): the state folder or Codex itself is broken.
           sink.error(`${where}, turn ${turnId}: unexpected failure: ${(err as Error).stack ?? String(err)}`, {
             fatal: true,
@@ -118,146 +140,153 @@ export function createCodexRuntime(options: Partial<CodexRuntimeOptions> = {}): 
     async stop() {
       abort.abort();
       await turns.settled();
+      await state?.engine?.stop();
       await bridge?.close();
       bridge = undefined;
     },
   };
 }
 
-interface TurnState {
+interface RunState {
   threadId: string | undefined;
   /** The turn Codex is working on, for tool calls. */
   turnId: string | undefined;
-  /** The session is reported once per run, also when resumed. */
-  sessionReported: boolean;
+  /** The live Codex; undefined before the start and after it died. */
+  engine: CodexEngine | undefined;
   codexHome: string;
   bridge: StdioBridge;
   endpoint: { baseUrl: string; token: string };
   where: string;
 }
 
-async function runOneTurn(
+/** Starts Codex on the agent's thread (new, or resumed), with config.toml written first. */
+async function startEngine(
   init: StartCommand,
   sink: RuntimeSink,
   settings: CodexSettings,
-  state: TurnState,
-  turnId: string,
-  text: string,
-  signal: AbortSignal,
-): Promise<void> {
+  run: RunState,
+): Promise<CodexEngine> {
+  const memory = await currentMemory(init);
+  const instructions = await developerInstructions(init, memory);
   await writeFile(
-    join(state.codexHome, 'config.toml'),
+    join(run.codexHome, 'config.toml'),
     codexConfigToml({
       model: init.model,
-      baseUrl: state.endpoint.baseUrl,
-      omniclawMcp: { command: state.bridge.command, args: state.bridge.args },
+      baseUrl: run.endpoint.baseUrl,
+      omniclawMcp: { command: run.bridge.command, args: run.bridge.args },
       pluginMcpServers: init.mcpServers,
-      developerInstructions: await developerInstructions(init),
+      developerInstructions: instructions,
       requestMaxRetries: settings.requestMaxRetries,
       streamMaxRetries: settings.requestMaxRetries,
       streamIdleTimeoutMs: settings.idleTimeoutMs,
       toolTimeoutSec: 600,
     }),
   );
-  state.turnId = turnId;
-  const translator = new CodexTurnTranslator(turnId, sink, AGENT_TOOLS_SERVER, (threadId) => {
-    if (threadId === state.threadId && state.sessionReported) return;
-    state.threadId = threadId;
-    state.sessionReported = true;
-    sink.session(threadId);
-  });
-  const exit = await runCodexTurn(
-    {
-      command: settings.command ?? defaultCodexCommand(),
-      cwd: init.workspace.agentDir,
-      model: init.model,
-      resumeThreadId: state.threadId,
-      prompt: text,
-      env: {
-        ...withWebProxy(settings.baseEnv ?? process.env, init.httpProxy),
-        CODEX_HOME: state.codexHome,
-        [CODEX_TOKEN_ENV]: state.endpoint.token,
-      },
-      idleTimeoutMs: settings.idleTimeoutMs,
-      signal,
+  const resuming = run.threadId !== undefined;
+  const engine = await CodexEngine.start({
+    command: settings.command ?? defaultCodexCommand(),
+    cwd: init.workspace.agentDir,
+    env: {
+      ...withWebProxy(settings.baseEnv ?? process.env, init.httpProxy),
+      CODEX_HOME: run.codexHome,
+      [CODEX_TOKEN_ENV]: run.endpoint.token,
     },
-    translator,
-  );
+    model: init.model,
+    developerInstructions: instructions,
+    resumeThreadId: run.threadId,
+    log: sink.log,
+  });
+  sink.log('codex started', { pid: engine.pid, thread: engine.threadId, resumed: resuming });
+  // A new thread has the memory in its instructions; a resumed one keeps what it had.
+  if (!resuming) await rememberMemorySeen(run.codexHome, engine.threadId, memory);
+  sink.session(engine.threadId);
+  run.threadId = engine.threadId;
+  run.engine = engine;
+  return engine;
+}
+
+async function runOneTurn(
+  init: StartCommand,
+  sink: RuntimeSink,
+  settings: CodexSettings,
+  run: RunState,
+  turnId: string,
+  text: string,
+  signal: AbortSignal,
+): Promise<void> {
+  const engine = run.engine;
+  if (!engine) {
+    sink.error(`${run.where}, turn ${turnId}: Codex is not running any more`, { fatal: true, turnId });
+    return;
+  }
+  const memory = await currentMemory(init);
+  const memoryNote = (await memoryChanged(run.codexHome, engine.threadId, memory))
+    ? `${MEMORY_CHANGED_NOTE}\n\n${memory || '(The memory files are now empty.)'}`
+    : undefined;
+  run.turnId = turnId;
+  const translator = new CodexTurnTranslator(turnId, sink, AGENT_TOOLS_SERVER);
+  const inputs = memoryNote ? [memoryNote, text] : [text];
+  const outcome = await engine.runTurn(inputs, translator, { idleTimeoutMs: settings.idleTimeoutMs, signal });
+  if (memoryNote && translator.status === 'completed') {
+    await rememberMemorySeen(run.codexHome, engine.threadId, memory);
+  }
   if (signal.aborted) return;
-  if (translator.completed) {
+  if (outcome.exit) {
+    run.engine = undefined;
+    sink.error(`${run.where}, turn ${turnId}: ${describeExit(outcome.exit)}`, { fatal: true, turnId });
+    return;
+  }
+  if (translator.status === 'completed') {
     const reply = translator.replyText();
     if (reply) sink.reply(turnId, reply);
-    sink.done(turnId, await usageOfTurn(state.codexHome, state.threadId, translator.totals));
+    sink.done(turnId, await usageOfTurn(run.codexHome, run.threadId, translator.totals));
     return;
   }
-  if (!translator.threadId && /no rollout found|thread\/resume failed/.test(exit.stderr)) {
-    sink.error(
-      `${state.where}: cannot resume Codex session ${state.threadId}: it does not exist in ${state.codexHome}`,
-      {
-        fatal: true,
-        turnId,
-        sessionInvalid: true,
-      },
-    );
-    return;
-  }
-  sink.error(`${state.where}, turn ${turnId}: ${describeFailure(exit, translator, settings.idleTimeoutMs)}`, {
-    fatal: false,
-    turnId,
-  });
+  sink.error(
+    `${run.where}, turn ${turnId}: ${describeFailure(outcome, translator, settings.idleTimeoutMs)}`,
+    {
+      fatal: false,
+      turnId,
+    },
+  );
   sink.done(turnId);
 }
 
 function describeFailure(
-  exit: Awaited<ReturnType<typeof runCodexTurn>>,
+  outcome: CodexTurnOutcome,
   translator: CodexTurnTranslator,
   idleTimeoutMs: number,
 ): string {
-  if (exit.idleTimedOut) return `the model API did not answer within ${idleTimeoutMs} ms; Codex was stopped`;
-  if (exit.readError) return `Codex printed an event that could not be read (${exit.readError})`;
+  if (outcome.idleTimedOut)
+    return `the model API did not answer within ${idleTimeoutMs} ms; the turn was stopped`;
   if (translator.failure) return `the model request failed: ${translator.failure}`;
-  const detail = lastLines(exit.stderr) || translator.lastNotice || 'no output';
-  return `Codex exited with code ${exit.code} without finishing the turn: ${detail}`;
+  return `Codex ended the turn (${translator.status ?? 'unknown'}) without an answer: ${translator.lastNotice ?? 'no message'}`;
 }
 
 const lastLines = (text: string): string =>
   text
+    // Codex colours its log lines; the colour codes (ESC [ … m) mean nothing in a chat or log.
+    // eslint-disable-next-line no-control-regex
+    .replace(/\x1b\[[0-9;]*m/g, '')
     .split('\n')
     .filter((line) => line.trim() && !/^\s*\d+: |^Stack backtrace|WARNING: proceeding/.test(line))
     .slice(-3)
     .join(' ')
     .slice(0, 600);
 
-/**
- * Codex reports the thread's running totals; a turn's usage is the difference from the
- * previous totals, kept per thread in CODEX_HOME so it survives restarts.
- */
-async function usageOfTurn(
-  codexHome: string,
-  threadId: string | undefined,
-  totals: CodexTotals | undefined,
-): Promise<Usage | undefined> {
-  if (!totals || !threadId) return undefined;
-  const file = join(codexHome, 'omniclaw-usage.json');
-  const all = (await readFile(file, 'utf8')
-    .then((raw) => JSON.parse(raw) as Record<string, CodexTotals>)
-    .catch(() => ({}))) as Record<string, CodexTotals>;
-  const before = all[threadId] ?? { input: 0, cached: 0, cacheWrite: 0, output: 0 };
-  // A total below the previous one means Codex started counting afresh (e.g. after compaction).
-  const delta = (now: number, then: number): number => (now >= then ? now - then : now);
-  const cached = delta(totals.cached, before.cached);
-  all[threadId] = totals;
-  await writeFile(file, JSON.stringify(all)).catch(() => undefined);
-  return {
-    // Codex's input_tokens include the cached ones; ours do not (as Anthropic's).
-    inputTokens: Math.max(0, delta(totals.input, before.input) - cached),
-    outputTokens: delta(totals.output, before.output),
-    cacheReadTokens: cached,
-    cacheWriteTokens: delta(totals.cacheWrite, before.cacheWrite),
-  };
+function describeExit(exit: NonNullable<CodexTurnOutcome['exit']>): string {
+  const detail = lastLines(exit.stderr) || 'no output';
+  return `Codex stopped unexpectedly (code ${exit.code}, signal ${exit.signal}): ${detail}`;
 }
 
-async function developerInstructions(init: StartCommand): Promise<string> {
+const MEMORY_CHANGED_NOTE =
+  'The memory files (CLAUDE.md, AGENTS.md) changed since this conversation started. ' +
+  'Their current content follows; it replaces the memory in your instructions.';
+
+const currentMemory = async (init: StartCommand): Promise<string> =>
+  formatMemory(await loadMemoryFiles(init.workspace));
+
+async function developerInstructions(init: StartCommand, memory: string): Promise<string> {
   const roots = await workspaceRoots(init.workspace, init.agent.main);
   const readOnly = roots.readOnly.length ? ` Read-only folders: ${roots.readOnly.join(', ')}.` : '';
   const parts = [
@@ -265,7 +294,7 @@ async function developerInstructions(init: StartCommand): Promise<string> {
       `The ${AGENT_TOOLS_SERVER} tools act on the chat and the assistant (send_message sends a message now). ` +
       'Your final message of each turn is sent to the chat as your reply.',
     init.systemPrompt ?? '',
-    formatMemory(await loadMemoryFiles(init.workspace)),
+    memory,
   ];
   return parts.filter((part) => part.trim() !== '').join('\n\n');
 }

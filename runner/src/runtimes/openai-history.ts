@@ -5,7 +5,7 @@
  * results); if the current turn alone is too big, its older tool outputs are blanked.
  * Size is counted in JSON characters (roughly four per token), a cheap and stable measure.
  */
-import type { ChatMessage } from './openai-client.js';
+import type { ChatMessage } from './openai-messages.js';
 
 export const DROPPED_OUTPUT = '[older tool output dropped to fit the context]';
 /** The most recent tool outputs of a turn are never blanked. */

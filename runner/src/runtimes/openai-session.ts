@@ -6,7 +6,7 @@
 import { randomUUID } from 'node:crypto';
 import { mkdir, readFile, rename, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import type { ChatMessage } from './openai-client.js';
+import type { ChatMessage } from './openai-messages.js';
 
 const FORMAT = 1;
 /** Session ids are ours (UUIDs); anything else is refused before it touches a path. */

@@ -13,7 +13,7 @@ import {
   workspaceTools,
 } from '../tools/index.js';
 import type { WorkspaceRoots } from '../tools/paths.js';
-import type { ChatRequest, ChatToolCall } from './openai-client.js';
+import type { ChatRequest, ChatToolCall } from './openai-messages.js';
 import type { PluginTools } from './openai-plugins.js';
 import type { ToolExecution } from './openai-turn.js';
 

@@ -2,12 +2,14 @@
  * One turn of the openai runtime's tool loop: the user's text goes in, the model is called
  * until it answers without tool calls (or the iteration bound is hit), every tool call is
  * executed and its result fed back. Assistant text between tool calls and one-line tool
- * summaries go out as progress; the final text is the reply.
+ * summaries go out as progress; the final text is the reply. While a model call streams, its
+ * text goes out as deltas (a preview: the progress or reply that follows is what counts).
  */
 import type { Usage } from '../../../src/protocol/runner-protocol.js';
 import type { RuntimeSink } from '../runtime.js';
 import { fitHistory } from './openai-history.js';
-import type { ChatComplete, ChatMessage, ChatRequest, ChatToolCall } from './openai-client.js';
+import type { ChatComplete } from './openai-chat.js';
+import type { ChatMessage, ChatRequest, ChatToolCall } from './openai-messages.js';
 
 export interface ToolExecution {
   content: string;
@@ -48,7 +50,12 @@ export async function runTurn(
       messages: [{ role: 'system', content: await context.systemPrompt() }, ...messages],
       ...(context.tools.length ? { tools: context.tools } : {}),
     };
-    const response = await context.complete(request, context.signal);
+    // The answer streams out as it is written; each model call starts a fresh answer.
+    let fresh = true;
+    const response = await context.complete(request, context.signal, (text, restart) => {
+      context.sink.delta?.(turnId, text, fresh || restart);
+      fresh = false;
+    });
     usage.inputTokens += response.usage.inputTokens;
     usage.outputTokens += response.usage.outputTokens;
     usage.cacheReadTokens += response.usage.cacheReadTokens;

@@ -1,6 +1,7 @@
 /**
  * The `openai` runtime: any OpenAI-compatible Chat Completions endpoint with tool calling,
- * driven by our own bounded tool loop (openai-turn.ts). Workspace tools run in the runner;
+ * through the official SDK, streamed (openai-chat.ts), driven by our own bounded tool loop
+ * (openai-turn.ts). Workspace tools run in the runner;
  * the built-in agent tools go to the host through sink.callTool. The conversation is saved
  * per session in the state folder, so a later run resumes it. Turns (the first prompt and
  * every push) run one after another, in order.
@@ -9,7 +10,8 @@ import type { StartCommand } from '../../../src/protocol/runner-protocol.js';
 import type { Runtime, RuntimeSink } from '../runtime.js';
 import { workspaceRoots, type WorkspaceRoots } from '../tools/paths.js';
 import { formatMemory, loadMemoryFiles } from './openai-memory.js';
-import { createChatClient, ModelApiError, type ChatMessage } from './openai-client.js';
+import { createChatClient, ModelApiError } from './openai-chat.js';
+import type { ChatMessage } from './openai-messages.js';
 import { withWebProxy } from './openai-env.js';
 import { OpenAISessionStore, SessionInvalidError } from './openai-session.js';
 import { connectPlugins } from './openai-plugins.js';
@@ -125,6 +127,7 @@ async function createTurnProcessor(
     maxRetries: settings.maxRetries,
     backoffMs: settings.backoffMs,
     maxBackoffMs: Math.max(settings.backoffMs * 4, 5_000),
+    log: sink.log,
   });
   const env = withWebProxy(process.env, init.httpProxy);
   const plugins = await connectPlugins(init.mcpServers, {

@@ -52,6 +52,18 @@ describe('engineEnv', () => {
     expect(env).not.toHaveProperty('OPENAI_API_KEY');
   });
 
+  it('limits a hung model API by default, and lets the agent env override each limit', () => {
+    expect(engineEnv(start(), {})).toMatchObject({ API_TIMEOUT_MS: '20000', CLAUDE_CODE_MAX_RETRIES: '1' });
+    expect(engineEnv(start(), { API_TIMEOUT_MS: '600000' })).toMatchObject({
+      API_TIMEOUT_MS: '600000',
+      CLAUDE_CODE_MAX_RETRIES: '1',
+    });
+    expect(engineEnv(start(), { CLAUDE_CODE_MAX_RETRIES: '10' })).toMatchObject({
+      API_TIMEOUT_MS: '20000',
+      CLAUDE_CODE_MAX_RETRIES: '10',
+    });
+  });
+
   it('routes web access through the proxy but keeps the model endpoint off it', () => {
     const env = engineEnv(start({ httpProxy: 'http://127.0.0.1:3128' }), {});
     expect(env).toMatchObject({ HTTPS_PROXY: 'http://127.0.0.1:3128', NO_PROXY: '127.0.0.1,localhost,::1' });

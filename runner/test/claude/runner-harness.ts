@@ -94,13 +94,21 @@ export interface RunnerHandle {
   kill(): void;
 }
 
-/** Low limits so API failures end within seconds; the host sets these in production. */
+/**
+ * Lower limits than the runner's defaults (claude-options.ts), so the tests that expect an API
+ * failure end within seconds; `engineDefaults` leaves them out to test the defaults themselves.
+ */
 export const FAST_FAILURE_ENV = { CLAUDE_CODE_MAX_RETRIES: '0', API_TIMEOUT_MS: '3000' };
 
-export function startRunner(ws: TestWorkspace, env: Record<string, string> = {}): RunnerHandle {
+export function startRunner(
+  ws: TestWorkspace,
+  env: Record<string, string> = {},
+  options: { engineDefaults?: boolean } = {},
+): RunnerHandle {
+  const limits = options.engineDefaults ? {} : FAST_FAILURE_ENV;
   const child = spawn(process.execPath, [RUNNER_MAIN], {
     cwd: ws.agentDir,
-    env: { PATH: process.env.PATH ?? '/usr/bin:/bin', HOME: ws.root, ...FAST_FAILURE_ENV, ...env },
+    env: { PATH: process.env.PATH ?? '/usr/bin:/bin', HOME: ws.root, ...limits, ...env },
     stdio: ['pipe', 'pipe', 'pipe'],
   });
   const events: RunnerEvent[] = [];

@@ -4,46 +4,43 @@ import { parse } from 'smol-toml';
 import { codexConfigToml } from '../../src/runtimes/codex-config.js';
 import { RecordingSink } from '../openai/recording-sink.js';
 
-const line = (value: unknown): string => JSON.stringify(value);
+type Note = { method: string; params?: Record<string, unknown> };
+const started = (item: Record<string, unknown>): Note => ({ method: 'item/started', params: { item } });
+const completed = (item: Record<string, unknown>): Note => ({ method: 'item/completed', params: { item } });
 
-function translate(lines: unknown[]) {
+function translate(notes: Note[]) {
   const sink = new RecordingSink();
-  const threads: string[] = [];
-  const translator = new CodexTurnTranslator('t1', sink, 'omniclaw', (id) => threads.push(id));
-  for (const value of lines) translator.handle(typeof value === 'string' ? value : line(value));
-  return { sink, translator, threads };
+  const translator = new CodexTurnTranslator('t1', sink, 'omniclaw');
+  for (const note of notes) translator.handle({ method: note.method, params: note.params ?? {} });
+  return { sink, translator };
 }
 
 describe('CodexTurnTranslator', () => {
   it('turns text before a tool into progress and keeps the last text as the reply', () => {
-    const { sink, translator, threads } = translate([
-      { type: 'thread.started', thread_id: 'th-1' },
-      { type: 'turn.started' },
-      { type: 'item.completed', item: { id: 'i0', type: 'error', message: 'Model metadata not found' } },
-      { type: 'item.completed', item: { id: 'i1', type: 'agent_message', text: 'Looking.' } },
+    const { sink, translator } = translate([
+      { method: 'turn/started', params: { turn: { id: 'x', status: 'inProgress' } } },
+      { method: 'warning', params: { message: 'Model metadata not found' } },
+      completed({ id: 'u', type: 'userMessage', content: [{ type: 'text', text: 'hi' }] }),
+      completed({ id: 'i1', type: 'agentMessage', text: 'Looking.' }),
+      started({ id: 'i2', type: 'commandExecution', command: "/bin/bash -lc 'ls -la'" }),
+      completed({ id: 'i2', type: 'commandExecution', command: "/bin/bash -lc 'ls -la'" }),
+      started({ id: 'i3', type: 'mcpToolCall', server: 'omniclaw', tool: 'send_message' }),
+      started({ id: 'i4', type: 'mcpToolCall', server: 'notes', tool: 'search' }),
+      completed({ id: 'i5', type: 'fileChange', changes: [{ path: 'a.md', kind: { type: 'add' } }] }),
+      completed({ id: 'i6', type: 'reasoning', summary: [], content: ['thinking'] }),
+      completed({ id: 'i7', type: 'agentMessage', text: 'Part one.' }),
+      completed({ id: 'i8', type: 'agentMessage', text: 'Part two.' }),
       {
-        type: 'item.started',
-        item: { id: 'i2', type: 'command_execution', command: "/bin/bash -lc 'ls -la'" },
+        method: 'thread/tokenUsage/updated',
+        params: {
+          tokenUsage: {
+            total: { inputTokens: 10, cachedInputTokens: 4, cacheWriteInputTokens: 0, outputTokens: 3 },
+            last: { inputTokens: 1, cachedInputTokens: 0, cacheWriteInputTokens: 0, outputTokens: 1 },
+          },
+        },
       },
-      {
-        type: 'item.completed',
-        item: { id: 'i2', type: 'command_execution', command: "/bin/bash -lc 'ls -la'" },
-      },
-      {
-        type: 'item.started',
-        item: { id: 'i3', type: 'mcp_tool_call', server: 'omniclaw', tool: 'send_message' },
-      },
-      { type: 'item.started', item: { id: 'i4', type: 'mcp_tool_call', server: 'notes', tool: 'search' } },
-      {
-        type: 'item.completed',
-        item: { id: 'i5', type: 'file_change', changes: [{ path: 'a.md', kind: 'add' }] },
-      },
-      { type: 'item.completed', item: { id: 'i6', type: 'reasoning', text: 'thinking' } },
-      { type: 'item.completed', item: { id: 'i7', type: 'agent_message', text: 'Part one.' } },
-      { type: 'item.completed', item: { id: 'i8', type: 'agent_message', text: 'Part two.' } },
-      { type: 'turn.completed', usage: { input_tokens: 10, cached_input_tokens: 4, output_tokens: 3 } },
+      { method: 'turn/completed', params: { turn: { id: 'x', status: 'completed', error: null } } },
     ]);
-    expect(threads).toEqual(['th-1']);
     expect(sink.of('progress').map((p) => [p.kind, p.text])).toEqual([
       ['text', 'Looking.'],
       ['tool', 'bash: ls -la'],
@@ -52,16 +49,14 @@ describe('CodexTurnTranslator', () => {
       ['tool', 'edit: a.md'],
     ]);
     expect(translator.replyText()).toBe('Part one.\n\nPart two.');
-    expect(translator.completed).toBe(true);
+    expect(translator.status).toBe('completed');
     expect(translator.totals).toEqual({ input: 10, cached: 4, cacheWrite: 0, output: 3 });
   });
 
   it('is busy while a command or tool call runs, so the idle watchdog waits', () => {
-    const { translator } = translate([
-      { type: 'item.started', item: { id: 'c', type: 'command_execution', command: 'sleep 100' } },
-    ]);
+    const { translator } = translate([started({ id: 'c', type: 'commandExecution', command: 'sleep 100' })]);
     expect(translator.busy()).toBe(true);
-    translator.handle(line({ type: 'item.completed', item: { id: 'c', type: 'command_execution' } }));
+    translator.handle(completed({ id: 'c', type: 'commandExecution' }) as Required<Note>);
     expect(translator.busy()).toBe(false);
   });
 
@@ -69,30 +64,48 @@ describe('CodexTurnTranslator', () => {
     [
       'a failed turn',
       [
-        { type: 'error', message: 'Reconnecting... 1/5' },
-        { type: 'turn.failed', error: { message: 'boom' } },
+        { method: 'error', params: { error: { message: 'Reconnecting... 1/5' }, willRetry: true } },
+        { method: 'error', params: { error: { message: 'boom' }, willRetry: false } },
+        { method: 'turn/completed', params: { turn: { status: 'failed', error: { message: 'boom' } } } },
       ],
+      'failed',
       'boom',
     ],
-    ['a notice only', [{ type: 'error', message: 'Reconnecting... 1/5' }], undefined],
-    ['garbage lines', ['not json', '{"type": 42}', line({ type: 'item.completed' })], undefined],
-  ])('handles %s without throwing', (_what, lines, failure) => {
-    const { translator, sink } = translate(lines);
+    [
+      'a failed turn without an error',
+      [{ method: 'turn/completed', params: { turn: { status: 'failed', error: null } } }],
+      'failed',
+      'the turn failed without a message',
+    ],
+    [
+      'an interrupted turn',
+      [{ method: 'turn/completed', params: { turn: { status: 'interrupted', error: null } } }],
+      'interrupted',
+      undefined,
+    ],
+    [
+      'a retry notice only',
+      [{ method: 'error', params: { error: { message: 'Reconnecting... 1/5' }, willRetry: true } }],
+      undefined,
+      undefined,
+    ],
+    [
+      'notifications without the expected fields',
+      [{ method: 'item/completed' }, { method: 'turn/completed' }, { method: 'error' }, { method: 'x/y' }],
+      'failed',
+      'the turn failed without a message',
+    ],
+  ])('handles %s without throwing', (_what, notes, status, failure) => {
+    const { translator, sink } = translate(notes as Note[]);
+    expect(translator.status).toBe(status);
     expect(translator.failure).toBe(failure);
-    expect(translator.completed).toBe(false);
     expect(sink.of('reply')).toEqual([]);
   });
 
   it('unwraps quoted shell commands for the summary', () => {
     const { sink } = translate([
-      {
-        type: 'item.started',
-        item: { id: 'x', type: 'command_execution', command: `/bin/bash -lc 'echo '"'"'hi'"'"''` },
-      },
-      {
-        type: 'item.started',
-        item: { id: 'y', type: 'command_execution', command: `/usr/bin/zsh -lc 'it'\\''s'` },
-      },
+      started({ id: 'x', type: 'commandExecution', command: `/bin/bash -lc 'echo '"'"'hi'"'"''` }),
+      started({ id: 'y', type: 'commandExecution', command: `/usr/bin/zsh -lc 'it'\\''s'` }),
     ]);
     expect(sink.of('progress').map((p) => p.text)).toEqual([`bash: echo '"'"'hi'"'"'`, "bash: it's"]);
   });

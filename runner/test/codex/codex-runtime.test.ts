@@ -152,9 +152,9 @@ describe('codex runtime', () => {
     expect(sink.of('progress').map((p) => p.text)).toContain('notes: lookup');
   });
 
-  it('fails the turn with an error naming a plugin MCP server that cannot start', async () => {
+  it('fails the start with an error naming a plugin MCP server that cannot start', async () => {
     const sink = new RecordingSink();
-    await newRuntime().start(
+    const started = newRuntime().start(
       startCommand('codex', ws, `${api.url}/v1`, {
         mcpServers: {
           broken: { type: 'stdio', command: join(ws.root, 'no-such-binary'), args: [], env: {} },
@@ -162,8 +162,7 @@ describe('codex runtime', () => {
       }),
       sink,
     );
-    const error = await sink.waitFor((e) => e.type === 'error', 30_000);
-    expect(error).toMatchObject({ fatal: false, message: expect.stringMatching(/MCP server.*broken/) });
+    await expect(started).rejects.toThrow(/MCP server.*broken/);
     expect(api.turns()).toHaveLength(0);
   });
 
@@ -200,6 +199,41 @@ describe('codex runtime', () => {
     expect(sink.of('done').map((d) => d.usage?.inputTokens)).toEqual([100, 100]);
   });
 
+  it('answers follow-ups through the one live Codex process', async () => {
+    api.script(
+      { kind: 'text', text: 'first answer' },
+      { kind: 'text', text: 'second answer' },
+      { kind: 'text', text: 'third answer' },
+    );
+    const starts = join(ws.root, 'codex-starts.log');
+    const sink = new RecordingSink();
+    const runtime = newRuntime({ command: countingCodexCommand(starts) });
+    await runtime.start(startCommand('codex', ws, `${api.url}/v1`), sink);
+    await sink.waitForDone('turn-1', 30_000);
+    runtime.push('turn-2', 'again');
+    runtime.push('turn-3', 'and again');
+    await sink.waitForDone('turn-3', 30_000);
+    expect(sink.of('reply').map((r) => r.text)).toEqual(['first answer', 'second answer', 'third answer']);
+    expect(readFileSync(starts, 'utf8').trim().split('\n')).toHaveLength(1);
+  });
+
+  it('gives the live Codex memory edited between turns as a note on the next turn', async () => {
+    api.script({ kind: 'text', text: 'first answer' }, { kind: 'text', text: 'second answer' });
+    const starts = join(ws.root, 'codex-starts.log');
+    const sink = new RecordingSink();
+    const runtime = newRuntime({ command: countingCodexCommand(starts) });
+    await runtime.start(startCommand('codex', ws, `${api.url}/v1`, { prompt: 'question one' }), sink);
+    await sink.waitForDone('turn-1', 30_000);
+    writeFileSync(join(ws.agentDir, 'CLAUDE.md'), 'AGENT: you now like dogs');
+    runtime.push('turn-2', 'question two');
+    await sink.waitForDone('turn-2', 30_000);
+    const texts = inputTexts(api.turns()[1]!.body).join('\n');
+    expect(texts).toContain('AGENT: you now like dogs');
+    expect(texts.indexOf('first answer')).toBeLessThan(texts.indexOf('AGENT: you now like dogs'));
+    expect(texts.indexOf('AGENT: you now like dogs')).toBeLessThan(texts.indexOf('question two'));
+    expect(readFileSync(starts, 'utf8').trim().split('\n')).toHaveLength(1);
+  });
+
   it('resumes the session after a restart', async () => {
     api.script({ kind: 'text', text: 'the secret word is kiwi' }, { kind: 'text', text: 'it was kiwi' });
     const first = new RecordingSink();
@@ -208,6 +242,7 @@ describe('codex runtime', () => {
     await first.waitForDone('turn-1', 30_000);
     await runtime.stop();
     const sessionId = first.of('session')[0]!.sessionId;
+    writeFileSync(join(ws.agentDir, 'CLAUDE.md'), 'AGENT: edited while no run was going');
 
     const second = new RecordingSink();
     await newRuntime().start(
@@ -226,6 +261,8 @@ describe('codex runtime', () => {
     expect(texts).toEqual(
       expect.arrayContaining(['remember kiwi', 'the secret word is kiwi', 'what was the word?']),
     );
+    // The resumed thread keeps its first instructions: the edited memory comes as a note.
+    expect(texts.join('\n')).toContain('AGENT: edited while no run was going');
   });
 
   it.each([
@@ -307,6 +344,12 @@ describe('codex runtime', () => {
     expect(sink.of('done')).toEqual([]);
   });
 });
+
+/** The Codex CLI behind a shell that appends a line to `file` every time Codex is started. */
+function countingCodexCommand(file: string): string[] {
+  const codex = fileURLToPath(new URL('../../node_modules/@openai/codex/bin/codex.js', import.meta.url));
+  return ['/bin/sh', '-c', 'echo started >> "$0"; exec "$@"', file, process.execPath, codex];
+}
 
 /** Live processes whose command line mentions the text (the test's temp folder). */
 function processesMentioning(text: string): string[] {

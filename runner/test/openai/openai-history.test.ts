@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import type { ChatMessage } from '../../src/runtimes/openai-client.js';
+import type { ChatMessage } from '../../src/runtimes/openai-messages.js';
 import { DROPPED_OUTPUT, fitHistory } from '../../src/runtimes/openai-history.js';
 
 const user = (text: string): ChatMessage => ({ role: 'user', content: text });

@@ -62,6 +62,10 @@ describe('openai runtime in the runner process', () => {
 
     const replies = runner.events.filter((e) => e.type === 'reply').map((e) => e.text);
     expect(replies).toEqual(['first reply', 'second reply']);
+    // The second answer streamed to the host as deltas before its reply.
+    const deltas = runner.events.filter((e) => e.type === 'delta' && e.turnId === 'turn-2');
+    expect(deltas[0]).toMatchObject({ reset: true });
+    expect(deltas.map((e) => (e.type === 'delta' ? e.text : '')).join('')).toBe('second reply');
     const call = runner.events.find((e) => e.type === 'tool_call');
     expect(call).toMatchObject({
       name: 'send_message',
