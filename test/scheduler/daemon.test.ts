@@ -85,6 +85,48 @@ describe('omniclaw tasks and crash recovery', () => {
     expect(logs.map((l) => l.status)).toEqual(['ok', 'interrupted']);
   }, 90_000);
 
+  it('SIGTERM during a task run: recorded interrupted (not failed), failed as a one-time task, not run again', async () => {
+    const home = makeInstance();
+    instances.push(home);
+    const marker = join(home.home, '..', 'hold');
+    writeFileSync(marker, '');
+    const at = new Date(Date.now() + 8_000).toISOString();
+    writeFileSync(
+      join(home.home, 'omniclaw.yaml'),
+      `${DAEMON_CONFIG.replace('drainTimeoutMs: 20000', 'drainTimeoutMs: 500')}routes:\n  - { chat: "local:default", agent: main }\n` +
+        `tasks:\n  - { id: once1, agent: main, prompt: "!hang-if:${marker}", at: "${at}" }\n`,
+    );
+    const first = await startDaemon(home);
+    await until(
+      () =>
+        readDb(home, (db) =>
+          db.prepare("SELECT status FROM task_runs WHERE task_id = 'once1'").pluck().get(),
+        ) === 'running',
+      'the run to start',
+    );
+    // A normal shutdown: the drain deadline passes and the run is stopped.
+    expect(await first.stop()).toEqual({ code: 0, signal: null });
+    const recorded = readDb(home, (db) => ({
+      run: db.prepare("SELECT status, error FROM task_runs WHERE task_id = 'once1'").get(),
+      task: db.prepare("SELECT status, last_status FROM tasks WHERE id = 'once1'").get(),
+    }));
+    expect(recorded).toEqual({
+      run: { status: 'interrupted', error: expect.stringContaining('host stopped during the run') },
+      task: { status: 'failed', last_status: 'interrupted' },
+    });
+    rmSync(marker);
+
+    const second = await startDaemon(home);
+    daemons.push(second);
+    await new Promise((r) => setTimeout(r, 1_000)); // a second run would have started by now
+    expect(taskRuns(home)).toBe(1);
+    const logs = JSON.parse((await cli(home, ['tasks', 'logs', 'once1', '--json'])).stdout) as {
+      status: string;
+    }[];
+    expect(logs.map((l) => l.status)).toEqual(['interrupted']);
+    expect(second.stderr()).not.toMatch(/"task":"once1".*task run ended/);
+  }, 90_000);
+
   it('pause, resume and cancel from the CLI, with clear errors for unknown ids', async () => {
     const home = makeInstance();
     instances.push(home);
