@@ -13,7 +13,8 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { PROJECT_ROOT } from '../src/app.js';
-import { openStore, storeDatabase } from '../src/store/index.js';
+import { openStore } from '../src/store/index.js';
+import { registerBackgroundTasks } from './background-tasks.js';
 import { round, type BenchResult } from './types.js';
 
 const WINDOW_MS = Number(process.env.OMNICLAW_BENCH_IDLE_MS ?? 60_000);
@@ -51,23 +52,7 @@ function config(agents: number): string {
 /** Tasks written into the instance database before the daemon starts (as agents would have made them). */
 function registerTasks(home: string, count: number): void {
   const store = openStore(join(home, 'omniclaw.db'));
-  const far = Date.now() + 24 * 3600_000;
-  storeDatabase(store).transaction(() => {
-    for (let i = 0; i < count; i++) {
-      const kind = i % 3;
-      store.tasks.create({
-        id: `bg-${i}`,
-        agent: `a${i % AGENTS}`,
-        chat: `local:bench-${i % AGENTS}`,
-        prompt: 'background',
-        scheduleType: kind === 0 ? 'cron' : kind === 1 ? 'interval' : 'once',
-        scheduleValue:
-          kind === 0 ? '0 3 * * *' : kind === 1 ? '3600000' : new Date(far + i * 1000).toISOString(),
-        anchorAt: kind === 1 ? far + i : undefined,
-        nextRunAt: far + i * 1000,
-      });
-    }
-  })();
+  registerBackgroundTasks(store, count, AGENTS);
   store.close();
 }
 

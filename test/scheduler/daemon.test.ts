@@ -27,26 +27,37 @@ afterEach(async () => {
 const taskRuns = (home: Instance): number =>
   readDb(home, (db) => db.prepare("SELECT COUNT(*) FROM runs WHERE kind = 'task'").pluck().get() as number);
 
+/**
+ * A daemon whose one-time task once1 hangs while the returned marker file exists; resolves
+ * once the run is going. `config` is the base omniclaw.yaml.
+ */
+async function daemonWithHangingTask(
+  config = DAEMON_CONFIG,
+): Promise<{ home: Instance; first: Daemon; marker: string }> {
+  const home = makeInstance();
+  instances.push(home);
+  const marker = join(home.home, '..', 'hold');
+  writeFileSync(marker, '');
+  // Far enough ahead that a slow start on a loaded machine still finds it in the future.
+  const at = new Date(Date.now() + 8_000).toISOString();
+  writeFileSync(
+    join(home.home, 'omniclaw.yaml'),
+    `${config}routes:\n  - { chat: "local:default", agent: main }\ntasks:\n  - { id: once1, agent: main, prompt: "!hang-if:${marker}", at: "${at}" }\n`,
+  );
+  const first = await startDaemon(home);
+  await until(
+    () =>
+      readDb(home, (db) =>
+        db.prepare("SELECT status FROM task_runs WHERE task_id = 'once1'").pluck().get(),
+      ) === 'running',
+    'the run to start',
+  );
+  return { home, first, marker };
+}
+
 describe('omniclaw tasks and crash recovery', () => {
   it('kill -9 during a task run: interrupted at the next start, not run twice; the CLI shows and reruns it', async () => {
-    const home = makeInstance();
-    instances.push(home);
-    const marker = join(home.home, '..', 'hold');
-    writeFileSync(marker, '');
-    // Far enough ahead that a slow start on a loaded machine still finds it in the future.
-    const at = new Date(Date.now() + 8_000).toISOString();
-    writeFileSync(
-      join(home.home, 'omniclaw.yaml'),
-      `${DAEMON_CONFIG}routes:\n  - { chat: "local:default", agent: main }\ntasks:\n  - { id: once1, agent: main, prompt: "!hang-if:${marker}", at: "${at}" }\n`,
-    );
-    const first = await startDaemon(home);
-    await until(
-      () =>
-        readDb(home, (db) =>
-          db.prepare("SELECT status FROM task_runs WHERE task_id = 'once1'").pluck().get(),
-        ) === 'running',
-      'the run to start',
-    );
+    const { home, first, marker } = await daemonWithHangingTask();
     first.process.kill('SIGKILL');
     expect((await first.exited).signal).toBe('SIGKILL');
     rmSync(marker);
@@ -86,23 +97,8 @@ describe('omniclaw tasks and crash recovery', () => {
   }, 90_000);
 
   it('SIGTERM during a task run: recorded interrupted (not failed), failed as a one-time task, not run again', async () => {
-    const home = makeInstance();
-    instances.push(home);
-    const marker = join(home.home, '..', 'hold');
-    writeFileSync(marker, '');
-    const at = new Date(Date.now() + 8_000).toISOString();
-    writeFileSync(
-      join(home.home, 'omniclaw.yaml'),
-      `${DAEMON_CONFIG.replace('drainTimeoutMs: 20000', 'drainTimeoutMs: 500')}routes:\n  - { chat: "local:default", agent: main }\n` +
-        `tasks:\n  - { id: once1, agent: main, prompt: "!hang-if:${marker}", at: "${at}" }\n`,
-    );
-    const first = await startDaemon(home);
-    await until(
-      () =>
-        readDb(home, (db) =>
-          db.prepare("SELECT status FROM task_runs WHERE task_id = 'once1'").pluck().get(),
-        ) === 'running',
-      'the run to start',
+    const { home, first, marker } = await daemonWithHangingTask(
+      DAEMON_CONFIG.replace('drainTimeoutMs: 20000', 'drainTimeoutMs: 500'),
     );
     // A normal shutdown: the drain deadline passes and the run is stopped.
     expect(await first.stop()).toEqual({ code: 0, signal: null });
