@@ -10,6 +10,7 @@ import type { AgentConfig } from '../src/config/normalise.js';
 import { silentLogger } from '../src/observability/logger.js';
 import { Scheduler } from '../src/scheduler/scheduler.js';
 import { openStore, type Store, storeDatabase } from '../src/store/index.js';
+import { registerBackgroundTasks } from './background-tasks.js';
 import { percentile, round, type Benchmark, type BenchResult } from './types.js';
 
 const AGENTS = 500;
@@ -19,27 +20,6 @@ const agents = new Map<string, AgentConfig>(
     { id: `a${i}`, main: i === 0, name: `A${i}` } as AgentConfig,
   ]),
 );
-
-/** `count` tasks due far in the future (cron, interval and once mixed), spread over 500 agents. */
-function register(store: Store, count: number, offset = 0): void {
-  const far = Date.now() + 24 * 3600_000;
-  storeDatabase(store).transaction(() => {
-    for (let i = 0; i < count; i++) {
-      const kind = i % 3;
-      store.tasks.create({
-        id: `bg-${offset + i}`,
-        agent: `a${i % AGENTS}`,
-        chat: `chat-${i % AGENTS}`,
-        prompt: 'background',
-        scheduleType: kind === 0 ? 'cron' : kind === 1 ? 'interval' : 'once',
-        scheduleValue:
-          kind === 0 ? '0 3 * * *' : kind === 1 ? '3600000' : new Date(far + i * 1000).toISOString(),
-        anchorAt: kind === 1 ? far + i : undefined,
-        nextRunAt: far + i * 1000,
-      });
-    }
-  })();
-}
 
 function scheduler(store: Store, onLateness: (ms: number) => void): Scheduler {
   return new Scheduler({
@@ -57,7 +37,7 @@ async function lateness(registered: number): Promise<BenchResult[]> {
   const dir = mkdtempSync(join(tmpdir(), 'omniclaw-bench-sched-'));
   const store = openStore(join(dir, 'db'));
   const DUE = Math.min(300, registered);
-  register(store, registered - DUE);
+  registerBackgroundTasks(store, registered - DUE, AGENTS);
   const start = Date.now() + 500;
   // The due tasks: over up to 6 s, ten at a time within 63 ms of each other.
   storeDatabase(store).transaction(() => {
@@ -101,7 +81,7 @@ async function lateness(registered: number): Promise<BenchResult[]> {
 async function idleAndStartup(): Promise<BenchResult[]> {
   const dir = mkdtempSync(join(tmpdir(), 'omniclaw-bench-sched-'));
   let store = openStore(join(dir, 'db'));
-  register(store, 10_000);
+  registerBackgroundTasks(store, 10_000, AGENTS);
   store.close();
   // Start-up: open (migrations checked), recover open runs, arm the timer.
   const t0 = performance.now();

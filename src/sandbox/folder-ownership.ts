@@ -40,7 +40,16 @@ export function sandboxIdentity(configured: Partial<HostIdentity> = {}): HostIde
  */
 export async function chownTrees(paths: readonly string[], owner: HostIdentity): Promise<void> {
   if (!paths.length) return;
-  await run('chown', ['-R', '-P', `${owner.uid}:${owner.gid}`, '--', ...paths], { timeout: 60_000 });
+  try {
+    await run('chown', ['-R', '-P', `${owner.uid}:${owner.gid}`, '--', ...paths], { timeout: 60_000 });
+  } catch (err) {
+    // A running agent renaming or deleting its files mid-walk makes chown report entries
+    // that vanished: nothing there needs an owner, so that alone is not a failure (otherwise
+    // an agent racing renames in a shared folder would stop other agents' runs from starting).
+    const stderr = String((err as { stderr?: unknown }).stderr ?? '').trim();
+    const lines = stderr ? stderr.split('\n') : [];
+    if (!lines.length || !lines.every((line) => line.endsWith(': No such file or directory'))) throw err;
+  }
 }
 
 /**

@@ -2,7 +2,14 @@
  * Declarative tasks: the `tasks:` list and agents' `heartbeat:` in omniclaw.yaml are
  * reconciled into the database at start. New ones are added, changed ones updated (a new
  * schedule is planned afresh), removed ones cancelled; rows are never deleted, so their
- * run history stays. A task an agent created is never touched by this.
+ * run history stays. A task an agent created is never touched by this, except a heartbeat
+ * the config now declares: the config takes it over.
+ *
+ * Precedence: each task remembers its entry as last applied (`declared`). An entry that
+ * did not change since is left alone, so a change made at runtime (configure_heartbeat,
+ * update_task, pause/cancel from the CLI) survives restarts; editing the entry applies it
+ * again, over the runtime change. That is the rule people expect from a config file: it
+ * is applied when you change it, it does not undo other changes behind your back.
  */
 import type { Logger } from 'pino';
 import type { Config } from '../config/normalise.js';
@@ -105,12 +112,28 @@ export function reconcileDeclaredTasks(options: {
     } catch (err) {
       throw new Error(`${w.where}: ${(err as Error).message}`);
     }
-    const existing = tasks.get(w.id);
-    if (existing && existing.source !== 'config') {
+    let existing = tasks.get(w.id);
+    const entry = JSON.stringify({
+      agent: w.agent,
+      chat: w.chat,
+      prompt: w.prompt,
+      scheduleType: w.scheduleType,
+      scheduleValue: normalised,
+      contextMode: w.contextMode,
+      output: w.output,
+      enabled: w.enabled,
+    });
+    // A heartbeat an agent set with configure_heartbeat, now declared: the entry takes over.
+    if (existing && existing.source !== 'config' && w.kind === 'heartbeat') {
+      existing = { ...existing, declared: undefined };
+      tasks.update(w.id, { source: 'config' });
+    } else if (existing && existing.source !== 'config') {
       throw new Error(
         `${w.where}: the id "${w.id}" belongs to a task created by ${existing.createdBy ?? 'an agent'}; choose another id`,
       );
     }
+    // The entry is as it was last applied: what changed since was done at runtime, and stays.
+    if (existing?.declared === entry) continue;
     const sameSchedule = existing?.scheduleType === w.scheduleType && existing.scheduleValue === normalised;
     let plan: ReturnType<typeof planSchedule> | undefined;
     // A changed schedule, or a removed task declared again, is planned afresh from now.
@@ -140,6 +163,7 @@ export function reconcileDeclaredTasks(options: {
         ...plan!,
         status: w.enabled ? 'active' : 'paused',
       });
+      tasks.update(w.id, { declared: entry });
       result.added.push(w.id);
       continue;
     }
@@ -152,9 +176,13 @@ export function reconcileDeclaredTasks(options: {
       !sameSchedule ||
       status !== existing.status ||
       (Object.keys(fields) as (keyof typeof fields)[]).some((k) => existing[k] !== fields[k]);
-    if (!differs) continue;
+    if (!differs) {
+      tasks.update(w.id, { declared: entry });
+      continue;
+    }
     tasks.update(w.id, {
       ...fields,
+      declared: entry,
       status,
       ...(plan ? { ...plan, nextRunAt: plan.nextRunAt ?? null } : {}),
     });
@@ -163,7 +191,8 @@ export function reconcileDeclaredTasks(options: {
   const declared = new Set(wanted.map((w) => w.id));
   for (const task of tasks.list({ includeCancelled: false })) {
     if (task.source !== 'config' || declared.has(task.id)) continue;
-    tasks.update(task.id, { status: 'cancelled', nextRunAt: null });
+    // Forgotten, so the same entry declared again later is applied again.
+    tasks.update(task.id, { status: 'cancelled', nextRunAt: null, declared: null });
     result.removed.push(task.id);
   }
   return result;

@@ -3,12 +3,15 @@
  * whenever tasks change. When it fires it claims each due task in the database before
  * anything starts (see TaskStore.claim), applies the grace rule to due times missed while
  * the host was down, and hands the run to the agent queue. No polling: an idle host with
- * 10,000 tasks does nothing until the next one is due.
+ * 10,000 tasks does nothing until the next one is due. Each claim carries this scheduler's
+ * lease (lease.ts), renewed while its runs are open; the timer also wakes when another
+ * scheduler's lease would run out, to recover that run if its owner is gone.
  */
 import type { Logger } from 'pino';
 import type { AgentConfig } from '../config/normalise.js';
 import type { Task, TaskStore } from '../store/tasks.js';
 import type { TaskRunOutcome } from './task-run.js';
+import { DEFAULT_LEASE_MS, isAbandoned, newOwnerId } from './lease.js';
 import { scheduleOf } from './plan.js';
 import { latestDue, nextDue } from './schedule.js';
 
@@ -25,6 +28,9 @@ export interface TaskStartRequest {
   dueAt: number;
 }
 
+/** Why a due time is skipped; `tell` is said to the task's chat once per skip streak (budget). */
+export type Refusal = string | { reason: string; tell: string };
+
 export interface SchedulerDeps {
   tasks: TaskStore;
   timezone: string;
@@ -35,8 +41,14 @@ export interface SchedulerDeps {
   agent(id: string): AgentConfig | undefined;
   /** Starts the run (through the agent queue); resolves with its outcome. False: not accepted (shutdown). */
   start(request: TaskStartRequest): Promise<TaskRunOutcome> | false;
-  /** Checked before a claim: a string skips this due time (budget spent, daily cap, nothing to do). */
-  refuse?(agent: AgentConfig, task: Task): string | undefined;
+  /** Checked before a claim: a refusal skips this due time (budget spent, daily cap). */
+  refuse?(agent: AgentConfig, task: Task): Refusal | undefined;
+  /** Says `text` to the task's chat (a budget skip; through the outbox). */
+  tell?(agent: AgentConfig, task: Task, text: string): void;
+  /** How long a claim holds without renewal (default 30 s). */
+  leaseMs?: number;
+  /** This scheduler's owner id on its claims (default host:pid:nonce, lease.ts). */
+  owner?: string;
   /** The prompt of a heartbeat, from the agent's memory; undefined means there is nothing to do. */
   heartbeatPrompt?(agent: AgentConfig): string | undefined;
   observe?: {
@@ -51,18 +63,33 @@ export class Scheduler {
   private stopped = false;
   private readonly now: () => number;
   private readonly running = new Set<Promise<unknown>>();
+  private renewTimer: NodeJS.Timeout | undefined;
+  /** Written on every claim; see lease.ts. */
+  readonly owner: string;
+  private readonly leaseMs: number;
 
   constructor(private readonly deps: SchedulerDeps) {
     this.now = deps.now ?? Date.now;
+    this.owner = deps.owner ?? newOwnerId();
+    this.leaseMs = deps.leaseMs ?? DEFAULT_LEASE_MS;
   }
 
   /** Start-up: recover runs a crash left open, then arm the timer. */
   start(): void {
-    const { requeued, interrupted } = this.deps.tasks.recoverOpenRuns();
+    this.recover();
+    this.arm();
+  }
+
+  /** Runs whose owner is gone (crashed, killed, lease run out): recorded interrupted or due again. */
+  private recover(): void {
+    const now = this.now();
+    const { requeued, interrupted } = this.deps.tasks.recoverOpenRuns((run) =>
+      isAbandoned(run, this.owner, now),
+    );
     for (const run of interrupted) {
       this.deps.logger.warn(
-        { task: run.taskId, dueAt: run.dueAt },
-        'task run was interrupted by the last stop; not run again for that due time',
+        { task: run.taskId, dueAt: run.dueAt, owner: run.owner },
+        'task run was interrupted (its host stopped); not run again for that due time',
       );
       const task = this.deps.tasks.get(run.taskId);
       if (task) this.deps.observe?.result?.(task, 'interrupted');
@@ -70,9 +97,33 @@ export class Scheduler {
     if (requeued)
       this.deps.logger.info(
         { runs: requeued },
-        'task runs claimed but not started before the last stop are due again',
+        'task runs claimed but not started by a scheduler that stopped are due again',
       );
-    this.arm();
+  }
+
+  private lease(): { owner: string; until: number } {
+    return { owner: this.owner, until: this.now() + this.leaseMs };
+  }
+
+  /** While this scheduler has runs open, their leases are renewed (one UPDATE per third of a lease). */
+  private keepLeases(): void {
+    if (this.renewTimer || !this.running.size) return;
+    this.renewTimer = setInterval(
+      () => {
+        if (!this.running.size) {
+          clearInterval(this.renewTimer);
+          this.renewTimer = undefined;
+          return;
+        }
+        try {
+          this.deps.tasks.renewLeases(this.owner, this.now() + this.leaseMs);
+        } catch (err) {
+          this.deps.logger.error({ err: (err as Error).message }, 'task leases could not be renewed');
+        }
+      },
+      Math.max(10, Math.floor(this.leaseMs / 3)),
+    );
+    this.renewTimer.unref();
   }
 
   /** Tasks changed (created, resumed, updated, cancelled): arm for the new earliest. */
@@ -102,8 +153,11 @@ export class Scheduler {
     if (this.deps.tasks.hasOpenRun(taskId))
       return { ok: false, error: `task ${taskId} is already queued or running` };
     const prepared = this.prepare(agent, task);
-    if (typeof prepared === 'string') return { ok: false, error: prepared };
-    const runRow = this.deps.tasks.claimManual(taskId);
+    if ('skip' in prepared) {
+      const why = prepared.skip;
+      return { ok: false, error: typeof why === 'string' ? why : why.reason };
+    }
+    const runRow = this.deps.tasks.claimManual(taskId, this.lease());
     this.launch({ agent, task: prepared, runRow, dueAt: this.now() });
     return { ok: true, runRow };
   }
@@ -112,7 +166,12 @@ export class Scheduler {
     if (this.stopped) return;
     if (this.timer) clearTimeout(this.timer);
     this.timer = undefined;
-    const next = this.deps.tasks.earliestDue();
+    // Another scheduler's open run: wake when its lease would run out, to recover it then.
+    const foreign = this.deps.tasks
+      .openRunsNotOwnedBy(this.owner)
+      .reduce<number | undefined>((min, r) => Math.min(min ?? Infinity, r.leaseUntil ?? 0), undefined);
+    const due = this.deps.tasks.earliestDue();
+    const next = due === undefined ? foreign : foreign === undefined ? due : Math.min(due, foreign);
     this.armedFor = next;
     if (next === undefined) return;
     const delay = Math.min(MAX_TIMER_MS, Math.max(0, next - this.now()));
@@ -123,6 +182,7 @@ export class Scheduler {
   private fire(): void {
     this.timer = undefined;
     if (this.stopped) return;
+    this.recover();
     const now = this.now();
     const due = this.deps.tasks.due(now, BATCH);
     for (const task of due) {
@@ -150,24 +210,40 @@ export class Scheduler {
     const next = schedule.kind === 'once' ? undefined : nextDue(schedule, Math.max(now, runAt), context);
     const log = this.deps.logger.child({ task: task.id, agent: task.agent });
     const late = now - runAt;
-    const skip = (reason: string): void => {
-      if (this.deps.tasks.claim(task.id, dueAt, runAt, next, 'skipped', reason) === undefined) return;
+    /** Records the skip; false when another scheduler took this due time first. */
+    const skip = (reason: string): boolean => {
+      if (
+        this.deps.tasks.claim(task.id, dueAt, runAt, next, { status: 'skipped', note: reason }) === undefined
+      )
+        return false;
       if (schedule.kind === 'once') this.deps.tasks.update(task.id, { status: 'failed' });
       log.warn({ dueAt: new Date(runAt).toISOString(), reason }, 'task run skipped');
       this.deps.observe?.result?.(task, 'skipped');
+      return true;
     };
     if (late > this.deps.graceMs) {
-      return skip(
+      return void skip(
         `missed by ${Math.round(late / 1000)} s (the host was down or busy), more than the grace window of ${Math.round(this.deps.graceMs / 1000)} s`,
       );
     }
     const agent = this.deps.agent(task.agent);
-    if (!agent) return skip(`agent "${task.agent}" is not configured`);
+    if (!agent) return void skip(`agent "${task.agent}" is not configured`);
     if (this.deps.tasks.hasOpenRun(task.id))
-      return skip('the previous run of this task is still queued or running');
+      return void skip('the previous run of this task is still queued or running');
     const prepared = this.prepare(agent, task);
-    if (typeof prepared === 'string') return skip(prepared);
-    const runRow = this.deps.tasks.claim(task.id, dueAt, runAt, next);
+    if ('skip' in prepared) {
+      const { skip: why } = prepared;
+      if (typeof why === 'string') return void skip(why);
+      // Budget: the chat hears it at the first skip of a streak; the log says whether it did.
+      const tell = task.budgetNoticeAt === undefined;
+      const note = `${why.reason} ${tell ? '(the chat was told)' : '(the chat was told at the first skip of this streak)'}`;
+      if (skip(note) && tell) {
+        this.deps.tasks.noteBudgetNotice(task.id);
+        this.deps.tell?.(agent, task, why.tell);
+      }
+      return;
+    }
+    const runRow = this.deps.tasks.claim(task.id, dueAt, runAt, next, { lease: this.lease() });
     if (runRow === undefined) return; // taken already, or changed meanwhile
     if (runAt > dueAt) {
       this.deps.tasks.logSkipped(
@@ -182,13 +258,15 @@ export class Scheduler {
   }
 
   /** The task as it runs (a heartbeat gets its prompt now), or why this due time is skipped. */
-  private prepare(agent: AgentConfig, task: Task): Task | string {
+  private prepare(agent: AgentConfig, task: Task): Task | { skip: Refusal } {
     const refusal = this.deps.refuse?.(agent, task);
-    if (refusal !== undefined) return refusal;
+    if (refusal !== undefined) return { skip: refusal };
     if (task.kind !== 'heartbeat') return task;
     const prompt = this.deps.heartbeatPrompt?.(agent);
     if (prompt === undefined)
-      return 'no "## Heartbeat" or "## Goals" section in the agent\'s CLAUDE.md: nothing to do, no model call';
+      return {
+        skip: 'no "## Heartbeat" or "## Goals" section in the agent\'s CLAUDE.md: nothing to do, no model call',
+      };
     return { ...task, prompt };
   }
 
@@ -196,23 +274,31 @@ export class Scheduler {
     const started = this.deps.start(request);
     // Not accepted (shutting down): the claim stays queued and is due again at the next start.
     if (!started) return;
-    const done = started.then(
-      (outcome) => {
+    const done = started
+      .then((outcome) => {
+        // The claim was recovered by another scheduler before the run started: it never ran here.
+        if (outcome.claimLost) return;
+        // Stopped by a shutdown: recorded as the crash path records it, never run again.
+        const status = outcome.ok ? 'ok' : outcome.interrupted ? 'interrupted' : 'failed';
         this.deps.tasks.finish(request.runRow, {
-          status: outcome.ok ? 'ok' : 'failed',
+          status,
           result: outcome.result,
           error: outcome.error,
           usage: outcome.usage,
         });
-        this.deps.observe?.result?.(request.task, outcome.ok ? 'ok' : 'failed');
+        this.deps.observe?.result?.(request.task, status);
         this.deps.logger.info(
-          { task: request.task.id, agent: request.agent.id, ok: outcome.ok, err: outcome.error },
-          'task run ended',
+          { task: request.task.id, agent: request.agent.id, status, err: outcome.error },
+          status === 'interrupted'
+            ? 'task run was interrupted by the shutdown; not run again for that due time'
+            : 'task run ended',
         );
-      },
-      (err: Error) => this.deps.logger.error({ task: request.task.id, err: err.message }, 'task run failed'),
-    );
+      })
+      .catch((err: Error) =>
+        this.deps.logger.error({ task: request.task.id, err: err.message }, 'task run failed'),
+      );
     this.running.add(done);
+    this.keepLeases();
     void done.finally(() => this.running.delete(done));
   }
 

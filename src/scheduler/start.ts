@@ -9,7 +9,7 @@ import type { Config } from '../config/normalise.js';
 import { agentFolder, type InstancePaths } from '../config/paths.js';
 import type { AgentQueue } from '../core/agent-queue.js';
 import type { RunDeps } from '../core/agent-run.js';
-import { startOfDay } from '../core/budget.js';
+import { checkBudget, startOfDay, startOfNextDay } from '../core/budget.js';
 import type { ControlSocket } from '../transport/control-socket.js';
 import type { Metrics } from '../observability/metrics.js';
 import type { Store } from '../store/index.js';
@@ -61,6 +61,15 @@ export function startScheduler(options: SchedulerOptions): StartedScheduler {
     now,
     agent: (id) => config.agents.find((a) => a.id === id),
     refuse: (agent, task) => {
+      // Budget first, in words for the task's chat (told once per skip streak, scheduler.ts).
+      const at = now();
+      const budget = checkBudget(agent.budget, store.runs.usageSince(agent.id, startOfDay(at, timezone)), {
+        agentName: agent.name,
+        resetsAt: startOfNextDay(at, timezone),
+        timezone,
+        refused: `the ${task.kind === 'heartbeat' ? 'heartbeat' : `scheduled task ${task.id}`} was skipped`,
+      });
+      if (!budget.allowed) return { reason: budget.message, tell: budget.message };
       const refusal = options.refuse(agent);
       if (refusal !== undefined) return refusal;
       if (task.kind !== 'heartbeat') return undefined;
@@ -69,6 +78,15 @@ export function startScheduler(options: SchedulerOptions): StartedScheduler {
         ? `the daily heartbeat cap of ${config.scheduler.heartbeatDailyCap} runs for agent "${agent.id}" is reached`
         : undefined;
     },
+    tell: (agent, task, text) => {
+      store.outbox.enqueue({
+        channel: options.runDeps.channelOf(task.chat) ?? 'unknown',
+        chat: task.chat,
+        text,
+        agent: agent.id,
+      });
+      options.runDeps.outbox.kick();
+    },
     heartbeatPrompt: (agent) => heartbeatPromptFile(join(agentFolder(options.paths, agent.id), 'CLAUDE.md')),
     start: ({ agent, task, runRow }) => {
       let resolve!: (outcome: TaskRunOutcome) => void;
@@ -76,7 +94,15 @@ export function startScheduler(options: SchedulerOptions): StartedScheduler {
       const accepted = queue.submitTask(agent, {
         start: () => {
           const run = new TaskRun(agent, task, options.runDeps);
-          store.tasks.started(runRow, run.id);
+          if (!store.tasks.started(runRow, run.id)) {
+            // Another scheduler recovered this claim (our lease ran out): it is due there, not here.
+            log.warn(
+              { task: task.id, agent: agent.id },
+              'task claim was taken over meanwhile; not started here',
+            );
+            resolve({ ok: false, claimLost: true });
+            return { ended: Promise.resolve(), stop: () => Promise.resolve() };
+          }
           void run.ended.then(resolve);
           void run.start();
           return run;

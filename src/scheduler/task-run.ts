@@ -24,6 +24,10 @@ export interface TaskRunOutcome {
   result?: string;
   error?: string;
   usage?: Usage;
+  /** Stopped from outside (shutdown) before it finished: recorded `interrupted`, not `failed`. */
+  interrupted?: boolean;
+  /** Never started: the claim was recovered by another scheduler first (see TaskStore.started). */
+  claimLost?: boolean;
 }
 
 const addUsage = (a: Usage | undefined, b: Usage): Usage => ({
@@ -58,6 +62,7 @@ export class TaskRun {
   private readonly turnId = randomUUID();
   private readonly log: Logger;
   private readonly startedAt: number;
+  private stoppedFor: string | undefined;
 
   constructor(
     readonly agent: AgentConfig,
@@ -133,6 +138,8 @@ export class TaskRun {
   /** Asks the runner to stop (shutdown); kills it after the grace period. */
   async stop(reason = 'shutdown'): Promise<TaskRunOutcome> {
     if (this.state === 'ended') return this.ended;
+    // Not finished on its own: whatever the runner says on its way out, the run was cut short.
+    if (this.outcome === undefined) this.stoppedFor = reason;
     this.state = 'stopping';
     this.connection?.send({ type: 'stop', reason });
     const timer = setTimeout(
@@ -228,7 +235,16 @@ export class TaskRun {
     this.outcome ??= { ...outcome, usage: this.usage };
     if (this.launched && !exited) return;
     this.state = 'ended';
-    const final = { ...this.outcome, usage: this.usage };
+    const final: TaskRunOutcome =
+      // A turn that still completed while stopping did its job; anything else was cut short.
+      this.stoppedFor === undefined || this.outcome.ok
+        ? { ...this.outcome, usage: this.usage }
+        : {
+            ok: false,
+            interrupted: true,
+            error: `interrupted: the host stopped during the run (${this.stoppedFor})`,
+            usage: this.usage,
+          };
     this.deps.store.runs.finish(this.id, final.ok ? 'ok' : 'failed', final.error);
     this.deps.observe?.runEnded?.(
       this as unknown as AgentRun,

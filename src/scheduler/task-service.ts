@@ -166,7 +166,19 @@ export class TaskService {
     }
     const plan = this.plan(request.scheduleType ?? 'interval', request.value ?? String(DEFAULT_HEARTBEAT_MS));
     if (existing) {
-      return this.save(id, { ...plan, nextRunAt: plan.nextRunAt ?? null, chat, status: 'active' });
+      // A declared heartbeat keeps its source: the change lasts until its omniclaw.yaml entry
+      // changes (reconcile.ts). One the config dropped (cancelled) becomes the caller's own.
+      const revived =
+        existing.status === 'cancelled'
+          ? { source: 'operator' in caller ? ('cli' as const) : ('agent' as const), declared: null }
+          : {};
+      return this.save(id, {
+        ...plan,
+        nextRunAt: plan.nextRunAt ?? null,
+        chat,
+        status: 'active',
+        ...revived,
+      });
     }
     const task = this.deps.tasks.create({
       id,

@@ -77,11 +77,16 @@ export function schedulerTools(service: TaskService): ToolHandler[] {
           chat: args.target_group_jid,
         }),
       );
+      // A heartbeat declared in omniclaw.yaml keeps this change until its entry there is edited.
+      const declared =
+        task?.source === 'config'
+          ? ' This lasts until the heartbeat entry in omniclaw.yaml is changed; then that applies.'
+          : '';
       if (!args.enabled)
-        return task ? `Heartbeat ${task.id} is off.` : 'There was no heartbeat; nothing changed.';
+        return task ? `Heartbeat ${task.id} is off.${declared}` : 'There was no heartbeat; nothing changed.';
       return (
         `Heartbeat ${task!.id} is on; next ${localTime(task!.nextRunAt, tz())} (${tz()}). It runs only while your ` +
-        'CLAUDE.md has a "## Heartbeat" or "## Goals" section, and reads what to do from there.'
+        `CLAUDE.md has a "## Heartbeat" or "## Goals" section, and reads what to do from there.${declared}`
       );
     }),
   ];

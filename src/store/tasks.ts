@@ -4,133 +4,31 @@
  */
 import type { Database } from 'better-sqlite3';
 import type { Usage } from '../protocol/runner-protocol.js';
+import {
+  bounded,
+  columns,
+  toRun,
+  toTask,
+  type Lease,
+  type NewTask,
+  type Row,
+  type Task,
+  type TaskPatch,
+  type TaskRunEnd,
+  type TaskRunRecord,
+  type TaskStatus,
+} from './task-rows.js';
 
-export type TaskStatus = 'active' | 'paused' | 'completed' | 'failed' | 'cancelled';
-export type TaskRunStatus = 'queued' | 'running' | 'ok' | 'failed' | 'interrupted' | 'skipped';
-
-export interface Task {
-  id: string;
-  agent: string;
-  chat: string;
-  prompt: string;
-  kind: 'task' | 'heartbeat';
-  source: 'agent' | 'config' | 'cli';
-  scheduleType: 'cron' | 'interval' | 'once';
-  scheduleValue: string;
-  contextMode: 'group' | 'isolated';
-  output: 'send_message' | 'reply';
-  status: TaskStatus;
-  anchorAt?: number;
-  nextRunAt?: number;
-  lastRunAt?: number;
-  lastStatus?: TaskRunStatus;
-  lastResult?: string;
-  createdBy?: string;
-  createdAt: number;
-  updatedAt: number;
-}
-
-export interface TaskRunRecord {
-  id: number;
-  taskId: string;
-  dueAt: number;
-  claimedAt: number;
-  startedAt?: number;
-  endedAt?: number;
-  status: TaskRunStatus;
-  runId?: string;
-  result?: string;
-  error?: string;
-  inputTokens: number;
-  outputTokens: number;
-  costUsd: number;
-}
-
-export type NewTask = Pick<Task, 'id' | 'agent' | 'chat' | 'prompt' | 'scheduleType' | 'scheduleValue'> &
-  Partial<
-    Pick<
-      Task,
-      'kind' | 'source' | 'contextMode' | 'output' | 'status' | 'anchorAt' | 'nextRunAt' | 'createdBy'
-    >
-  >;
-
-export type TaskPatch = Partial<
-  Pick<
-    Task,
-    | 'agent'
-    | 'chat'
-    | 'prompt'
-    | 'scheduleType'
-    | 'scheduleValue'
-    | 'contextMode'
-    | 'output'
-    | 'status'
-    | 'anchorAt'
-  >
-> & { nextRunAt?: number | null };
-
-const columns: Record<string, string> = {
-  agent: 'agent',
-  chat: 'chat',
-  prompt: 'prompt',
-  scheduleType: 'schedule_type',
-  scheduleValue: 'schedule_value',
-  contextMode: 'context_mode',
-  output: 'output',
-  status: 'status',
-  anchorAt: 'anchor_at',
-  nextRunAt: 'next_run_at',
-};
-
-type Row = Record<string, string | number | null>;
-const opt = <T>(v: unknown): T | undefined => (v === null || v === undefined ? undefined : (v as T));
-
-function toTask(r: Row): Task {
-  return {
-    id: r.id as string,
-    agent: r.agent as string,
-    chat: r.chat as string,
-    prompt: r.prompt as string,
-    kind: r.kind as Task['kind'],
-    source: r.source as Task['source'],
-    scheduleType: r.schedule_type as Task['scheduleType'],
-    scheduleValue: r.schedule_value as string,
-    contextMode: r.context_mode as Task['contextMode'],
-    output: r.output as Task['output'],
-    status: r.status as TaskStatus,
-    anchorAt: opt(r.anchor_at),
-    nextRunAt: opt(r.next_run_at),
-    lastRunAt: opt(r.last_run_at),
-    lastStatus: opt(r.last_status),
-    lastResult: opt(r.last_result),
-    createdBy: opt(r.created_by),
-    createdAt: r.created_at as number,
-    updatedAt: r.updated_at as number,
-  };
-}
-
-function toRun(r: Row): TaskRunRecord {
-  return {
-    id: r.id as number,
-    taskId: r.task_id as string,
-    dueAt: r.due_at as number,
-    claimedAt: r.claimed_at as number,
-    startedAt: opt(r.started_at),
-    endedAt: opt(r.ended_at),
-    status: r.status as TaskRunStatus,
-    runId: opt(r.run_id),
-    result: opt(r.result),
-    error: opt(r.error),
-    inputTokens: r.input_tokens as number,
-    outputTokens: r.output_tokens as number,
-    costUsd: r.cost_usd as number,
-  };
-}
-
-/** A result kept for `last_result` and the log: long enough to read, bounded in size. */
-const MAX_RESULT_CHARS = 4000;
-const bounded = (text: string | undefined): string | null =>
-  text === undefined ? null : text.length > MAX_RESULT_CHARS ? `${text.slice(0, MAX_RESULT_CHARS)}…` : text;
+export type {
+  Lease,
+  NewTask,
+  Task,
+  TaskPatch,
+  TaskRunEnd,
+  TaskRunRecord,
+  TaskRunStatus,
+  TaskStatus,
+} from './task-rows.js';
 
 export class TaskStore {
   constructor(
@@ -236,9 +134,9 @@ export class TaskStore {
     expected: number,
     dueAt: number,
     nextRunAt: number | undefined,
-    status: 'queued' | 'skipped' = 'queued',
-    note?: string,
+    how: { status?: 'queued' | 'skipped'; note?: string; lease?: Lease } = {},
   ): number | undefined {
+    const { status = 'queued', note, lease } = how;
     return this.db.transaction(() => {
       const moved = this.db
         .prepare(
@@ -250,11 +148,23 @@ export class TaskStore {
       // next run has moved on all the same, so the timer never spins on it.
       const inserted = this.db
         .prepare(
-          `INSERT OR IGNORE INTO task_runs (task_id, due_at, claimed_at, status, error, ended_at)
-           VALUES (?, ?, ?, ?, ?, ?)`,
+          `INSERT OR IGNORE INTO task_runs (task_id, due_at, claimed_at, status, error, ended_at, owner, lease_until)
+           VALUES (?, ?, ?, ?, ?, ?, ?, ?)`,
         )
-        .run(taskId, dueAt, this.now(), status, note ?? null, status === 'skipped' ? this.now() : null);
+        .run(
+          taskId,
+          dueAt,
+          this.now(),
+          status,
+          note ?? null,
+          status === 'skipped' ? this.now() : null,
+          lease?.owner ?? null,
+          lease?.until ?? null,
+        );
       if (!inserted.changes) return undefined;
+      // A run goes ahead: a skip streak (for budget) is over, the next skip is told again.
+      if (status === 'queued')
+        this.db.prepare('UPDATE tasks SET budget_notice_at = NULL WHERE id = ?').run(taskId);
       if (status === 'skipped') {
         this.db
           .prepare("UPDATE tasks SET last_status = 'skipped', last_result = ? WHERE id = ?")
@@ -275,24 +185,57 @@ export class TaskStore {
   }
 
   /** A run started now, outside the schedule (`omniclaw tasks run`). */
-  claimManual(taskId: string): number {
+  claimManual(taskId: string, lease?: Lease): number {
     const at = this.now();
     const row = this.db
-      .prepare("INSERT INTO task_runs (task_id, due_at, claimed_at, status) VALUES (?, ?, ?, 'queued')")
-      .run(taskId, at, at);
+      .prepare(
+        "INSERT INTO task_runs (task_id, due_at, claimed_at, status, owner, lease_until) VALUES (?, ?, ?, 'queued', ?, ?)",
+      )
+      .run(taskId, at, at, lease?.owner ?? null, lease?.until ?? null);
     return Number(row.lastInsertRowid);
   }
 
-  started(runRow: number, runId: string): void {
+  /**
+   * A queued claim becomes a running run. False when the claim is gone: its lease ran out
+   * and another scheduler recovered it (it is due again there), so this one must not start.
+   */
+  started(runRow: number, runId: string): boolean {
+    return (
+      this.db
+        .prepare(
+          "UPDATE task_runs SET status = 'running', started_at = ?, run_id = ? WHERE id = ? AND status = 'queued'",
+        )
+        .run(this.now(), runId, runRow).changes === 1
+    );
+  }
+
+  /** The owner's heartbeat: every run it holds open keeps its lease until `until`. */
+  renewLeases(owner: string, until: number): void {
     this.db
-      .prepare("UPDATE task_runs SET status = 'running', started_at = ?, run_id = ? WHERE id = ?")
-      .run(this.now(), runId, runRow);
+      .prepare("UPDATE task_runs SET lease_until = ? WHERE owner = ? AND status IN ('queued', 'running')")
+      .run(until, owner);
+  }
+
+  /** Open runs held by other schedulers (few rows, through the partial index on open runs). */
+  openRunsNotOwnedBy(owner: string): TaskRunRecord[] {
+    return (
+      this.db
+        .prepare(
+          "SELECT * FROM task_runs WHERE status IN ('queued', 'running') AND (owner IS NULL OR owner != ?)",
+        )
+        .all(owner) as Row[]
+    ).map(toRun);
+  }
+
+  /** Records that the task's chat was told it is skipped for budget (once per skip streak). */
+  noteBudgetNotice(taskId: string): void {
+    this.db.prepare('UPDATE tasks SET budget_notice_at = ? WHERE id = ?').run(this.now(), taskId);
   }
 
   /** Records the end of a run on the log and the task; a one-time task is completed (or failed) now. */
   finish(
     runRow: number,
-    outcome: { status: 'ok' | 'failed' | 'skipped'; result?: string; error?: string; usage?: Usage },
+    outcome: { status: TaskRunEnd; result?: string; error?: string; usage?: Usage },
   ): void {
     this.db.transaction(() => {
       const run = this.db.prepare('SELECT task_id FROM task_runs WHERE id = ?').get(runRow) as
@@ -318,7 +261,7 @@ export class TaskStore {
         .prepare(
           `UPDATE tasks SET last_run_at = ?, last_status = ?, last_result = ?, updated_at = ?,
            status = CASE WHEN schedule_type = 'once' AND status = 'active'
-             THEN (CASE WHEN ? = 'failed' THEN 'failed' ELSE 'completed' END) ELSE status END
+             THEN (CASE WHEN ? IN ('failed', 'interrupted') THEN 'failed' ELSE 'completed' END) ELSE status END
            WHERE id = ?`,
         )
         .run(at, outcome.status, bounded(outcome.result ?? outcome.error), at, outcome.status, run.task_id);
@@ -326,46 +269,62 @@ export class TaskStore {
   }
 
   /**
-   * Start-up recovery. A claimed run that never started had no effect: its claim is dropped
+   * Recovery of runs whose owner is gone (`abandoned` decides, from the owner and lease:
+   * see Scheduler). A claimed run that never started had no effect: its claim is dropped
    * and the task is due again at that time (the grace rule then decides). A run that had
    * started is recorded as interrupted, never restarted for that due time; a one-time
    * task interrupted mid-run is failed, since running it again might repeat its effects.
+   * One IMMEDIATE transaction, and each row only if it is unchanged since it was read, so
+   * two schedulers recovering at once, or an owner renewing meanwhile, never act twice.
    */
-  recoverOpenRuns(): { requeued: number; interrupted: TaskRunRecord[] } {
-    return this.db.transaction(() => {
-      const open = (
-        this.db.prepare("SELECT * FROM task_runs WHERE status IN ('queued', 'running')").all() as Row[]
-      ).map(toRun);
-      const at = this.now();
-      const interrupted: TaskRunRecord[] = [];
-      let requeued = 0;
-      for (const run of open) {
-        if (run.status === 'queued') {
-          this.db.prepare('DELETE FROM task_runs WHERE id = ?').run(run.id);
+  recoverOpenRuns(abandoned: (run: TaskRunRecord) => boolean = () => true): {
+    requeued: number;
+    interrupted: TaskRunRecord[];
+  } {
+    return this.db
+      .transaction(() => {
+        const open = (
+          this.db.prepare("SELECT * FROM task_runs WHERE status IN ('queued', 'running')").all() as Row[]
+        )
+          .map(toRun)
+          .filter(abandoned);
+        const at = this.now();
+        const interrupted: TaskRunRecord[] = [];
+        let requeued = 0;
+        for (const run of open) {
+          if (run.status === 'queued') {
+            const dropped = this.db
+              .prepare("DELETE FROM task_runs WHERE id = ? AND status = 'queued'")
+              .run(run.id).changes;
+            if (!dropped) continue;
+            this.db
+              .prepare(
+                `UPDATE tasks SET next_run_at = CASE WHEN next_run_at IS NULL OR next_run_at > ? THEN ? ELSE next_run_at END
+               WHERE id = ? AND status = 'active'`,
+              )
+              .run(run.dueAt, run.dueAt, run.taskId);
+            requeued++;
+            continue;
+          }
+          const note = 'interrupted: the host stopped during the run';
+          const marked = this.db
+            .prepare(
+              "UPDATE task_runs SET status = 'interrupted', ended_at = ?, error = ? WHERE id = ? AND status = 'running'",
+            )
+            .run(at, note, run.id).changes;
+          if (!marked) continue;
           this.db
             .prepare(
-              `UPDATE tasks SET next_run_at = CASE WHEN next_run_at IS NULL OR next_run_at > ? THEN ? ELSE next_run_at END
-               WHERE id = ? AND status = 'active'`,
-            )
-            .run(run.dueAt, run.dueAt, run.taskId);
-          requeued++;
-          continue;
-        }
-        const note = 'interrupted: the host stopped during the run';
-        this.db
-          .prepare("UPDATE task_runs SET status = 'interrupted', ended_at = ?, error = ? WHERE id = ?")
-          .run(at, note, run.id);
-        this.db
-          .prepare(
-            `UPDATE tasks SET last_run_at = ?, last_status = 'interrupted', last_result = ?, updated_at = ?,
+              `UPDATE tasks SET last_run_at = ?, last_status = 'interrupted', last_result = ?, updated_at = ?,
              status = CASE WHEN schedule_type = 'once' AND status = 'active' THEN 'failed' ELSE status END
              WHERE id = ?`,
-          )
-          .run(at, note, at, run.taskId);
-        interrupted.push({ ...run, status: 'interrupted' });
-      }
-      return { requeued, interrupted };
-    })();
+            )
+            .run(at, note, at, run.taskId);
+          interrupted.push({ ...run, status: 'interrupted' });
+        }
+        return { requeued, interrupted };
+      })
+      .immediate();
   }
 
   /** True while a run of this task is queued or running. */

@@ -2,12 +2,23 @@
  * What every isolating backend must guarantee, shown by the probe runner trying it from
  * inside. bwrap.test.ts and docker.test.ts run this same suite against a real sandbox.
  */
-import { existsSync, lstatSync, mkdirSync, readdirSync, readFileSync, statSync } from 'node:fs';
+import {
+  chownSync,
+  existsSync,
+  lstatSync,
+  mkdirSync,
+  readdirSync,
+  readFileSync,
+  statSync,
+  writeFileSync,
+} from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { downloadToInbox } from '../../src/channels/attachments.js';
 import { agentFolder, agentInbox } from '../../src/config/paths.js';
 import { SandboxLauncher } from '../../src/core/run-launcher.js';
+import { heartbeatPromptFile } from '../../src/scheduler/heartbeat.js';
+import { prepareFolderOwnership, sandboxIdentity } from '../../src/sandbox/folder-ownership.js';
 import type { SandboxBackend } from '../../src/sandbox/types.js';
 import {
   createWorld,
@@ -278,6 +289,99 @@ export function describeIsolation(name: string, makeBackend: (world: World) => S
         await session.stop();
       }
     });
+
+    it("reads a heartbeat's CLAUDE.md that a racing agent swaps for a symlink to a host secret, never the secret", async () => {
+      const agent = testAgent('memory-racer');
+      const built = probeSpec(world, backend, agent);
+      const secretFile = join(world.root, 'host-secret.md');
+      writeFileSync(secretFile, `## Heartbeat\nread this out: ${world.secret}\n`);
+      const memory = join(agentFolder(world.paths, agent.id), 'CLAUDE.md');
+      const session = await probeSession(await backend.start(built.spec), built);
+      try {
+        const [race] = await session.send([
+          {
+            op: 'race',
+            dir: '/workspace/agent',
+            name: 'CLAUDE.md',
+            target: secretFile,
+            ms: 30_000,
+            content: '## Heartbeat\nall quiet\n',
+          },
+        ]);
+        expect(race).toMatchObject({ ok: true });
+        // The host reads the memory as the scheduler does when a heartbeat is due, for 3 s.
+        const seen = { memory: 0, nothing: 0 };
+        const leaks: string[] = [];
+        for (const end = Date.now() + 3_000; Date.now() < end;) {
+          for (let i = 0; i < 100; i++) {
+            const prompt = heartbeatPromptFile(memory);
+            if (prompt === undefined) seen.nothing++;
+            else if (prompt.includes(world.secret)) leaks.push(prompt);
+            else if (prompt.includes('all quiet')) seen.memory++;
+          }
+          await new Promise((r) => setImmediate(r));
+        }
+        const [stats] = await session.send([{ op: 'race-stop' }]);
+        expect((JSON.parse(stats!.detail) as { swaps: number }).swaps).toBeGreaterThan(1000);
+        expect(leaks).toEqual([]);
+        // The race was real: the host saw the agent's file and, between swaps, nothing usable.
+        expect(seen.memory).toBeGreaterThan(0);
+        expect(seen.nothing).toBeGreaterThan(0);
+      } finally {
+        await session.stop();
+      }
+    });
+
+    // Only a root host hands folders to the sandbox's uid; as a normal user there is no chown to attack.
+    it.runIf(process.getuid?.() === 0)(
+      "hands an agent's folder to its uid without following the links a racing agent plants to host files",
+      async () => {
+        const agent = testAgent('owner-racer');
+        const built = probeSpec(world, backend, agent);
+        const hostDir = join(world.root, 'host-owned');
+        mkdirSync(hostDir, { recursive: true });
+        const hostFile = join(hostDir, 'config');
+        writeFileSync(hostFile, 'host configuration');
+        chownSync(hostDir, 0, 0);
+        chownSync(hostFile, 0, 0);
+        const owner = sandboxIdentity();
+        const session = await probeSession(await backend.start(built.spec), built);
+        try {
+          const planted = await session.send([
+            { op: 'symlink', target: hostFile, path: '/workspace/agent/planted-file' },
+            { op: 'symlink', target: hostDir, path: '/workspace/agent/planted-dir' },
+            { op: 'symlink', target: world.paths.envFile, path: '/workspace/agent/planted-env' },
+            // And a folder swapped for a link to the host folder while the host walks the tree.
+            { op: 'race', dir: '/workspace/agent', name: 'sub', target: hostDir, ms: 30_000 },
+          ]);
+          expect(planted.every((p) => p.ok)).toBe(true);
+          // What the backends do before every run on a root host, over and over during the race.
+          // Entries vanishing mid-walk are no failure: the agent's renames cannot stop runs starting.
+          const failures: string[] = [];
+          for (let i = 0; i < 60; i++) {
+            await prepareFolderOwnership(built.spec, owner, [world.paths.home]).catch((err: Error) =>
+              failures.push(err.message),
+            );
+          }
+          expect(failures).toEqual([]);
+          const [stats] = await session.send([{ op: 'race-stop' }]);
+          expect((JSON.parse(stats!.detail) as { swaps: number }).swaps).toBeGreaterThan(1000);
+        } finally {
+          await session.stop();
+        }
+        for (const path of [hostDir, hostFile, world.paths.envFile]) {
+          expect({ path, uid: lstatSync(path).uid, gid: lstatSync(path).gid }).toEqual({
+            path,
+            uid: 0,
+            gid: 0,
+          });
+        }
+        // The chown did its job on what the agent owns: its folder and the links themselves.
+        const folder = agentFolder(world.paths, agent.id);
+        expect(statSync(folder).uid).toBe(owner.uid);
+        expect(lstatSync(join(folder, 'planted-file')).uid).toBe(owner.uid);
+      },
+    );
 
     it('stops a run whose folders outgrow its disk limit, and bounds its RAM-backed folders', async () => {
       const agent = testAgent('filler', { limits: { ...DEFAULT_TEST_LIMITS, diskMb: 20 } });

@@ -111,18 +111,29 @@ describe('declarative tasks', () => {
   });
 });
 
-describe('migration 003', () => {
-  it('goes down and up again', () => {
+describe('migrations 003 and 004', () => {
+  it('go down and up again', () => {
     dir = mkdtempSync(join(tmpdir(), 'omniclaw-rec-'));
     store = openStore(join(dir, 'db'));
     const migrator = new Migrator(storeDatabase(store), migrations);
+    const columns = (table: string) =>
+      (storeDatabase(store).prepare(`PRAGMA table_info(${table})`).all() as { name: string }[]).map(
+        (c) => c.name,
+      );
+    expect(columns('task_runs')).toEqual(expect.arrayContaining(['owner', 'lease_until']));
+    expect(migrator.down(1)).toEqual([4]);
+    expect(columns('task_runs')).not.toContain('lease_until');
+    expect(columns('tasks')).not.toContain('declared');
+    expect(migrator.up()).toEqual([4]);
+    expect(columns('tasks')).toEqual(expect.arrayContaining(['declared', 'budget_notice_at']));
+    expect(migrator.down(1)).toEqual([4]);
     expect(migrator.down(1)).toEqual([3]);
     expect(
       storeDatabase(store)
         .prepare("SELECT name FROM sqlite_master WHERE name IN ('tasks', 'task_runs')")
         .all(),
     ).toEqual([]);
-    expect(migrator.up()).toEqual([3]);
+    expect(migrator.up()).toEqual([3, 4]);
     expect(store.tasks.list()).toEqual([]);
   });
 });

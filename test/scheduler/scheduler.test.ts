@@ -3,7 +3,7 @@
  * an injected `start` that records what would run (the end-to-end tests run real agents).
  */
 import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { hostname, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import type { AgentConfig } from '../../src/config/normalise.js';
@@ -204,9 +204,12 @@ describe('catch-up after downtime (grace window)', () => {
   });
 });
 
+/** The owner id of a scheduler whose process is gone (this machine, a pid no process has). */
+const deadOwner = `${hostname()}:${2 ** 22 + 17}:dead`;
+
 describe('crash recovery', () => {
   it('records a run that was going when the host died as interrupted, fails a one-time task, and does not run it again', async () => {
-    const first = setup();
+    const first = setup({ owner: deadOwner });
     const once = first.service.create(operator, {
       agent: 'main',
       prompt: 'once',
@@ -243,7 +246,8 @@ describe('crash recovery', () => {
   });
 
   it('a run claimed but not yet started when the host died is due again and runs once', async () => {
-    const first = setup({ start: () => new Promise(() => undefined) }); // queued, never started
+    // queued, never started
+    const first = setup({ owner: deadOwner, start: () => new Promise(() => undefined) });
     const task = first.service.create(operator, {
       agent: 'main',
       prompt: 'q',
