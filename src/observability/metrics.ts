@@ -1,6 +1,8 @@
 /** Prometheus metrics, all prefixed omniclaw_. One registry per host (tests run several). */
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
 
+const EVENT_LOOP_SAMPLE_MS = 500;
+
 export class Metrics {
   readonly registry = new Registry();
   readonly messagesIn = new Counter({
@@ -65,7 +67,13 @@ export class Metrics {
   });
 
   constructor(options: { defaultMetrics?: boolean } = {}) {
+    // The event-loop lag monitor samples on a timer; prom-client's 10 ms default woke an idle
+    // daemon ~100 times a second (bench/idle-cpu.bench.ts). 500 ms still shows a stalled loop.
     if (options.defaultMetrics !== false)
-      collectDefaultMetrics({ register: this.registry, prefix: 'omniclaw_' });
+      collectDefaultMetrics({
+        register: this.registry,
+        prefix: 'omniclaw_',
+        eventLoopMonitoringPrecision: EVENT_LOOP_SAMPLE_MS,
+      });
   }
 }
