@@ -13,6 +13,8 @@ import { extname, join } from 'node:path';
 import type { Logger } from 'pino';
 import type { Attachment } from '../domain/channel.js';
 import { ensureHostFolder, HOST_FILE_MODE } from '../sandbox/host-folder.js';
+import { agentInbox } from '../config/paths.js';
+import type { HostContext } from './host-context.js';
 import { routesOfChat, type RoutingTable } from './router.js';
 
 const MAX_SUFFIX = 1000;
@@ -25,6 +27,11 @@ export interface AttachmentInboxes {
    * already): returns the attachments with the names they now have in every inbox.
    */
   share(attachments: Attachment[], agents: string[]): Attachment[];
+}
+
+/** The host's inboxes: $OMNICLAW_HOME/inbox/<agent>/, routed by the config's routes. */
+export function hostAttachmentInboxes(host: HostContext): AttachmentInboxes {
+  return attachmentInboxes(host.config, (agent) => agentInbox(host.paths, agent), host.logger);
 }
 
 export function attachmentInboxes(

@@ -3,11 +3,14 @@ import type { Logger } from 'pino';
 import type { Channel, ChannelSink, ChannelState, NoticeContext, WorkNotice } from '../domain/channel.js';
 import type { ChannelDirectory } from './outbox.js';
 import { backoffDelay } from '../protocol/backoff.js';
+import type { Metrics } from '../observability/metrics.js';
 
 export class ChannelSet implements ChannelDirectory {
   constructor(
     readonly channels: Channel[],
     private readonly logger: Logger,
+    /** Counts each channel as connected (1) or not (0). */
+    private readonly metrics?: Pick<Metrics, 'channelConnected'>,
   ) {}
 
   forChat(chat: string): Channel | undefined {
@@ -33,6 +36,7 @@ export class ChannelSet implements ChannelDirectory {
         const sink = sinkFor(channel);
         const state: ChannelSink['state'] = (state, detail) => {
           this.stateOf[channel.name] = { state, detail };
+          this.metrics?.channelConnected.set({ channel: channel.name }, state === 'connected' ? 1 : 0);
           sink.state(state, detail);
         };
         return this.connectOne(channel, { ...sink, state }, 1);

@@ -4,8 +4,7 @@
  * probe watches that it stays writable. Writes failing past `database.maxUnavailableMs`
  * resolve `fatal`: the daemon exits 75 (EX_TEMPFAIL) so the service manager restarts it.
  */
-import type { Logger } from 'pino';
-import type { Config } from '../config/normalise.js';
+import type { HostContext } from './host-context.js';
 import { openStore, type Store } from '../store/index.js';
 import { DatabaseHealth } from '../store/db-health.js';
 
@@ -24,13 +23,10 @@ export interface HostStore {
   fatal: Promise<Fatal>;
 }
 
-export function openHostStore(
-  file: string,
-  options: { database: Config['database']; logger: Logger; now?: () => number },
-): HostStore {
-  const { logger } = options;
-  const now = options.now ?? Date.now;
-  const store = openStore(file, { now: options.now });
+export function openHostStore(host: HostContext): HostStore {
+  const { logger } = host;
+  const now = host.now ?? Date.now;
+  const store = openStore(host.paths.database, { now: host.now });
   const abandoned = store.runs.closeAbandoned();
   if (abandoned)
     logger.warn({ runs: abandoned }, 'runs interrupted by the last shutdown were closed as failed');
@@ -39,9 +35,9 @@ export function openHostStore(
   const health = new DatabaseHealth({
     probeWrite: () => store.probeWrite(),
     logger,
-    probeIntervalMs: options.database.probeIntervalMs,
-    maxUnavailableMs: options.database.maxUnavailableMs,
-    now: options.now,
+    probeIntervalMs: host.config.database.probeIntervalMs,
+    maxUnavailableMs: host.config.database.maxUnavailableMs,
+    now: host.now,
     onPersistent: (since, error) => {
       const reason = `the database could not be written for ${Math.round((now() - since) / 1000)} s (${error})`;
       logger.fatal(

@@ -4,13 +4,14 @@
  * none of the parts.
  */
 import type { ChannelState } from '../domain/channel.js';
-import type { ReadinessCheck } from './http-server.js';
+import { ObservabilityServer, type ReadinessCheck } from './http-server.js';
+import type { Metrics } from './metrics.js';
 
 export interface ReadinessSources {
-  database(): { ok: boolean; since?: number; error?: string };
-  channels(): Record<string, { state: ChannelState; detail?: string }>;
+  database: { state(): { ok: boolean; since?: number; error?: string } };
+  channels: { states(): Record<string, { state: ChannelState; detail?: string }> };
   /** The main agent's sandbox backend: its kind and whether it can run here. */
-  sandbox(): Promise<{ kind: string; available: boolean; why: string }>;
+  sandboxes: { mainSandbox(): Promise<{ kind: string; available: boolean; why: string }> };
 }
 
 export function readinessChecks(sources: ReadinessSources): ReadinessCheck[] {
@@ -18,7 +19,7 @@ export function readinessChecks(sources: ReadinessSources): ReadinessCheck[] {
     {
       name: 'database',
       check: () => {
-        const health = sources.database();
+        const health = sources.database.state();
         if (health.ok) return { ok: true };
         const since = health.since === undefined ? 'a while' : new Date(health.since).toISOString();
         return { ok: false, detail: `degraded: writes failing since ${since} (${health.error})` };
@@ -27,7 +28,7 @@ export function readinessChecks(sources: ReadinessSources): ReadinessCheck[] {
     {
       name: 'channels',
       check: () => {
-        const bad = Object.entries(sources.channels()).filter(([, s]) => s.state !== 'connected');
+        const bad = Object.entries(sources.channels.states()).filter(([, s]) => s.state !== 'connected');
         const detail = bad.map(([n, s]) => `${n}: ${s.state}${s.detail ? ` (${s.detail})` : ''}`).join('; ');
         return { ok: bad.length === 0, detail: detail || undefined };
       },
@@ -35,9 +36,22 @@ export function readinessChecks(sources: ReadinessSources): ReadinessCheck[] {
     {
       name: 'sandbox',
       check: async () => {
-        const found = await sources.sandbox();
+        const found = await sources.sandboxes.mainSandbox();
         return { ok: found.available, detail: `${found.kind}: ${found.why}` };
       },
     },
   ];
+}
+
+/** Listens for /healthz, /readyz and /metrics on http.host:port. */
+export async function serveObservability(
+  options: { http: { host: string; port: number }; metrics: Metrics } & ReadinessSources,
+): Promise<ObservabilityServer> {
+  const server = new ObservabilityServer({
+    ...options.http,
+    registry: options.metrics.registry,
+    readiness: readinessChecks(options),
+  });
+  await server.listen();
+  return server;
 }

@@ -3,7 +3,7 @@
  * agent tools and `omniclaw tasks`), the seven task tools, and the tasks section of
  * `omniclaw status`. `startScheduler` (start.ts) then arms the timer.
  */
-import type { Config } from '../config/normalise.js';
+import type { HostContext } from '../core/host-context.js';
 import type { Store } from '../store/index.js';
 import type { Task } from '../store/tasks.js';
 import { TaskService } from './task-service.js';
@@ -20,11 +20,7 @@ export interface SchedulerSetup {
   status(): TaskStatus;
 }
 
-export function setUpScheduler(options: {
-  config: Config;
-  store: Store;
-  now?: () => number;
-}): SchedulerSetup {
+export function setUpScheduler(options: HostContext & { store: Store }): SchedulerSetup {
   const { config, store } = options;
   const service = new TaskService({
     tasks: store.tasks,
