@@ -14,7 +14,7 @@ import type { WorkNotice } from '../domain/channel.js';
 import type { RunnerEvent, RunnerEventOf, ToolResultCommand } from '../protocol/runner-protocol.js';
 import type { LaunchedRun } from './run-launcher.js';
 import { RunnerConnection } from './runner-connection.js';
-import { formatMessages, stripInternal } from './prompt.js';
+import { formatMessages } from './prompt.js';
 import { routeFor } from './router.js';
 import { decideSession } from './session-policy.js';
 import { runnerUsageToRecord } from './gateway-meter.js';
@@ -23,7 +23,7 @@ import { pendingWork } from './pending-work.js';
 import { TurnBook, type Turn } from './turn-book.js';
 import { startCommand } from './start-command.js';
 import { exitDetail, exitNotice, type RunnerExit } from './exit-notice.js';
-import { replyWithFailure } from './failure-reply.js';
+import { TurnAnswers } from './turn-answers.js';
 import { relayToolCall } from './tool-call-relay.js';
 import type { RunDeps, RunOutcome } from './run-types.js';
 
@@ -38,6 +38,7 @@ export class AgentRun {
   private connection: RunnerConnection | undefined;
   private launched: LaunchedRun | undefined;
   private readonly turns: TurnBook;
+  private readonly answers: TurnAnswers;
   private resolveEnded!: (outcome: RunOutcome) => void;
   readonly ended: Promise<RunOutcome>;
   private outcome: RunOutcome | undefined;
@@ -57,6 +58,7 @@ export class AgentRun {
     this.startedAt = this.now();
     this.lastActivity = this.startedAt;
     this.turns = new TurnBook(deps.store.cursors.get(agent.id, chat) ?? 0);
+    this.answers = new TurnAnswers(deps, { agent: agent.id, chat, runId: this.id });
     this.ended = new Promise((resolve) => (this.resolveEnded = resolve));
     this.log = deps.logger.child({ agent: agent.id, chat, run: this.id });
   }
@@ -268,36 +270,13 @@ export class AgentRun {
   }
 
   private onReply(event: RunnerEventOf<'reply'>): void {
-    const turn = this.turns.find(event.turnId);
-    const text = stripInternal(event.text);
-    const { store, outbox } = this.deps;
-    const channel = this.deps.channelOf(this.chat) ?? 'unknown';
-    // The reply and the cursor move together: after a crash the reply is sent, never re-asked.
-    const reply = text ? { channel, text, replyTo: turn?.triggerPlatformId, runId: this.id } : undefined;
-    const id = store.answer({ agent: this.agent.id, chat: this.chat, upTo: turn?.lastMessageId, reply });
-    if (id !== undefined) turn?.outboxIds.push(id);
-    if (turn) turn.answered = true;
-    if (text) {
-      outbox.kick();
-      this.deps.observe?.replied?.(this);
-    }
+    if (this.answers.reply(this.turns.find(event.turnId), event.text)) this.deps.observe?.replied?.(this);
   }
 
   /** The turn ended in an error without a reply: the chat is told, with the cursor moved past it. */
   private apologise(turn: Turn, error: string): void {
-    const notice = failureNotice('model');
     this.log.warn({ err: error, turn: turn.id }, 'turn ended without a reply; the chat is told');
-    const reply = {
-      agent: this.agent.id,
-      chat: this.chat,
-      upTo: turn.lastMessageId,
-      text: notice,
-      replyTo: turn.triggerPlatformId,
-      runId: this.id,
-      after: turn.outboxIds,
-    };
-    const id = replyWithFailure(this.deps, reply, () => this.notify({ kind: 'failed', error: notice }, turn));
-    if (id !== undefined) turn.outboxIds.push(id);
+    this.answers.apologise(turn, (notice) => this.notify({ kind: 'failed', error: notice }, turn));
   }
 
   private onToolCall(event: RunnerEventOf<'tool_call'>): Promise<void> {
