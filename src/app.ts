@@ -92,7 +92,7 @@ export async function startApp(options: AppOptions) {
   parts.started('http', () => http.close());
   const address = http.address!;
   const extraStatus = (): Record<string, unknown> => ({ tasks: scheduling.status() });
-  const status = { ...host, ...core, queue, http: address, startedAt: Date.now(), extraStatus };
+  const status = { ...host, ...core, queue, http: address, startedAt: (now ?? Date.now)(), extraStatus };
   serveControlRequests(control, status);
   await control.listen();
   parts.started('control socket', () => control.close());
