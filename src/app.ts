@@ -97,7 +97,7 @@ export async function startApp(options: AppOptions) {
   await control.listen();
   parts.started('control socket', () => control.close());
 
-  const state = (now: ChannelState): void => void (now === 'connected' && outbox.kick());
+  const state = (to: ChannelState): void => void (to === 'connected' && outbox.kick());
   await channels.connectAll(() => ({ inbound: (message) => intake.receive(message), state }));
   parts.started('channels', () => channels.disconnectAll(), 10_000);
   parts.started('outbox stop', () => outbox.stop());
