@@ -29,24 +29,30 @@ routes:
   - { chat: "tg:42", agent: helper, requiresTrigger: false }
 `;
 
+/** Sends notes.txt with `caption`; each agent must be told, and hold, the file as `file` in its own inbox. */
+async function sendNotesAndExpect(
+  fake: FakeTelegram,
+  paths: ReturnType<typeof instancePaths>,
+  caption: string,
+  file: string,
+): Promise<void> {
+  fake.addFile('notes', 'documents/notes.txt', Buffer.from('meeting at 10'));
+  const document = { file_id: 'notes', file_name: 'notes.txt' };
+  fake.userSends({ chat: privateChat(42), from: user(42), caption, document });
+  for (const agent of ['main', 'helper']) {
+    const inbox = agentInbox(paths, agent);
+    await fake.waitForCall('sendMessage', (p) => String(p.text).includes(`${inbox}/${file}`), 20_000);
+    expect(readFileSync(join(inbox, file), 'utf8')).toBe('meeting at 10');
+  }
+}
+
 describe('a file sent to a chat routed to two agents', () => {
   it('reaches both agents, each reading it in its own inbox under the stored name', async () => {
     tg = await startFakeTelegram();
     host = await startTestHost(TWO_AGENTS(tg.token, tg.apiRoot));
     const paths = instancePaths(host.home);
-    tg.addFile('notes', 'documents/notes.txt', Buffer.from('meeting at 10'));
-    tg.userSends({
-      chat: privateChat(42),
-      from: user(42),
-      caption: 'my notes',
-      document: { file_id: 'notes', file_name: 'notes.txt' },
-    });
-    for (const agent of ['main', 'helper']) {
-      const inbox = agentInbox(paths, agent);
-      // The echo runner repeats the attachment line of its prompt: each agent is told its own inbox.
-      await tg.waitForCall('sendMessage', (p) => String(p.text).includes(`${inbox}/notes.txt`), 20_000);
-      expect(readFileSync(join(inbox, 'notes.txt'), 'utf8')).toBe('meeting at 10');
-    }
+    // The echo runner repeats the attachment line of its prompt: each agent is told its own inbox.
+    await sendNotesAndExpect(tg, paths, 'my notes', 'notes.txt');
     const stored = host.app.store.messages.after('tg:42', 0, 10).find((m) => m.text === 'my notes');
     expect(stored?.attachments).toEqual([expect.objectContaining({ name: 'notes.txt', file: 'notes.txt' })]);
   }, 40_000);
@@ -59,18 +65,7 @@ describe('a file sent to a chat routed to two agents', () => {
     mkdirSync(agentInbox(paths, 'helper'), { recursive: true, mode: 0o755 });
     writeFileSync(join(agentInbox(paths, 'helper'), 'notes.txt'), 'an older file');
     host = await startTestHost(TWO_AGENTS(tg.token, tg.apiRoot), { home });
-    tg.addFile('notes', 'documents/notes.txt', Buffer.from('meeting at 10'));
-    tg.userSends({
-      chat: privateChat(42),
-      from: user(42),
-      caption: 'new notes',
-      document: { file_id: 'notes', file_name: 'notes.txt' },
-    });
-    for (const agent of ['main', 'helper']) {
-      const inbox = agentInbox(paths, agent);
-      await tg.waitForCall('sendMessage', (p) => String(p.text).includes(`${inbox}/notes-1.txt`), 20_000);
-      expect(readFileSync(join(inbox, 'notes-1.txt'), 'utf8')).toBe('meeting at 10');
-    }
+    await sendNotesAndExpect(tg, paths, 'new notes', 'notes-1.txt');
     expect(readFileSync(join(agentInbox(paths, 'helper'), 'notes.txt'), 'utf8')).toBe('an older file');
     const stored = host.app.store.messages.after('tg:42', 0, 10).find((m) => m.text === 'new notes');
     expect(stored?.attachments?.[0]?.file).toBe('notes-1.txt');
