@@ -7,9 +7,11 @@
  */
 import type { Logger } from 'pino';
 import type { AgentConfig } from '../config/normalise.js';
-import { AgentRun, pendingWork, type RunDeps, type RunOutcome } from './agent-run.js';
+import { AgentRun } from './agent-run.js';
+import { pendingWork } from './pending-work.js';
+import type { RunDeps, RunOutcome } from './run-types.js';
 import { backoffDelay } from '../protocol/backoff.js';
-import { failureNotice, UserFacingError } from './failure-notice.js';
+import { failureNotice, UserFacingError, type Refusal } from './failure-notice.js';
 
 export interface QueueOptions {
   maxConcurrent: number;
@@ -30,8 +32,8 @@ export interface QueueHooks {
    * `failure.message`, and move the cursor past the messages.
    */
   gaveUp(agent: AgentConfig, chat: string, lastMessageId: number, failure: UserFacingError): void;
-  /** Checked before starting a run (budgets); a string refuses it and is sent to the chat. */
-  refuse?(agent: AgentConfig, chat: string): string | undefined;
+  /** Checked before starting a run (model, budget): a refusal goes to `gaveUp` as it is. */
+  refuse?(agent: AgentConfig, chat: string): Refusal | undefined;
   depthChanged?(waiting: number, running: number): void;
 }
 
@@ -100,6 +102,23 @@ export class AgentQueue {
       return;
     }
     if (!slot.run && !slot.retryTimer) this.enqueue(agent.id);
+  }
+
+  /**
+   * Recovery at start: every routed chat with unanswered messages that trigger its agent
+   * (stored before the last stop, never answered) is queued again. Returns how many.
+   */
+  recover(): number {
+    let queued = 0;
+    for (const route of this.deps.table.routes) {
+      const agent = this.deps.table.agents.find((a) => a.id === route.agent);
+      if (!agent) continue;
+      const cursor = this.deps.store.cursors.get(agent.id, route.chat) ?? 0;
+      if (!pendingWork(this.deps.store, this.deps.table, agent, route.chat, cursor).length) continue;
+      this.notify(agent, route.chat);
+      queued++;
+    }
+    return queued;
   }
 
   stats(): { running: number; waiting: number; warm: number; tasksRunning: number; tasksWaiting: number } {
@@ -270,8 +289,7 @@ export class AgentQueue {
     if (refusal === undefined) return false;
     const afterId = this.deps.store.cursors.get(slot.agent.id, chat) ?? 0;
     const work = pendingWork(this.deps.store, this.deps.table, slot.agent, chat, afterId);
-    if (work.length)
-      this.hooks.gaveUp(slot.agent, chat, work[work.length - 1]!.id, new UserFacingError(refusal));
+    if (work.length) this.hooks.gaveUp(slot.agent, chat, work[work.length - 1]!.id, refusal);
     return true;
   }
 

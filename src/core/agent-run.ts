@@ -2,96 +2,33 @@
  * One run of one agent for one chat: launches the runner in its sandbox, feeds it the
  * chat's unanswered messages (and later ones while warm), executes its tool calls on the
  * host, and turns its replies into outbox rows — persisting each reply together with the
- * cursor advance, so a crash can neither lose nor double an answer.
+ * cursor advance, so a crash can neither lose nor double an answer. Its parts: the work to
+ * hand over (pending-work.ts), the turns in flight (turn-book.ts), the start command
+ * (start-command.ts) and the explanation of an exit (exit-notice.ts).
  */
 import { randomUUID } from 'node:crypto';
 import type { Logger } from 'pino';
 import type { AgentConfig } from '../config/normalise.js';
-import type { Store } from '../store/index.js';
 import type { StoredMessage } from '../store/messages.js';
-import type { ToolDispatcher } from '../tools/types.js';
-import type { NoticeContext, WorkNotice } from '../domain/channel.js';
-import type { RunnerEvent, RunnerEventOf, Usage } from '../protocol/runner-protocol.js';
-import { PROTOCOL_VERSION } from '../protocol/runner-protocol.js';
-import type { Outbox } from './outbox.js';
-import type { RunLauncher, LaunchedRun } from './run-launcher.js';
+import type { WorkNotice } from '../domain/channel.js';
+import type { RunnerEvent, RunnerEventOf, ToolResultCommand } from '../protocol/runner-protocol.js';
+import type { LaunchedRun } from './run-launcher.js';
 import { RunnerConnection } from './runner-connection.js';
-import { formatMessages, stripInternal } from './prompt.js';
-import { isTriggered, routeFor, type RoutingTable } from './router.js';
+import { formatMessages } from './prompt.js';
+import { routeFor } from './router.js';
 import { decideSession } from './session-policy.js';
 import { runnerUsageToRecord } from './gateway-meter.js';
 import { failureNotice, UserFacingError } from './failure-notice.js';
+import { pendingWork } from './pending-work.js';
+import { TurnBook, type Turn } from './turn-book.js';
+import { startCommand } from './start-command.js';
+import { exitDetail, exitNotice, type RunnerExit } from './exit-notice.js';
+import { TurnAnswers } from './turn-answers.js';
+import { relayToolCall } from './tool-call-relay.js';
+import type { RunDeps, RunOutcome } from './run-types.js';
 
-export interface RunDeps {
-  store: Store;
-  outbox: Outbox;
-  launcher: RunLauncher;
-  tools: ToolDispatcher;
-  table: RoutingTable;
-  notify: (chat: string, notice: WorkNotice, context: NoticeContext) => void;
-  logger: Logger;
-  channelOf: (chat: string) => string | undefined;
-  defaultModel: (agent: AgentConfig) => string;
-  observe?: RunObserver;
-  now?: () => number;
-  /** How long `stop` waits for a clean exit before killing. */
-  stopGraceMs?: number;
-  /** The gateway counts the runs' tokens (gateway-meter.ts): the runner's counts are not added again. */
-  meteredAtGateway?: boolean;
-  /** Told about a failed write (database health); returns true for a storage fault. */
-  storageFault?: (error: unknown, what: string) => boolean;
-}
-
-export interface RunObserver {
-  runStarted?(run: AgentRun): void;
-  runEnded?(run: AgentRun, outcome: RunOutcome, durationMs: number): void;
-  /** Message handed to the runtime (warm push or start). */
-  promptSent?(run: AgentRun, messageIds: number[], warm: boolean): void;
-  replied?(run: AgentRun): void;
-  usage?(agent: string, usage: Usage): void;
-}
-
-export interface RunOutcome {
-  ok: boolean;
-  /** The detail, for the log (may hold ids, URLs, runner stderr): never shown to a chat. */
-  error?: string;
-  /** What the chat is told if the messages end up unanswered (failure-notice.ts). */
-  notice?: string;
-  /** Messages handed to the agent that it did not answer. */
-  unanswered: boolean;
-  sessionInvalid?: boolean;
-  /** Highest message id the failed turns covered (for retry bookkeeping). */
-  lastMessageId?: number;
-  /** storage: the database could not record the run (disk full): retried, not counted as a failure. */
-  reason?: 'timeout' | 'killed' | 'limit' | 'unavailable' | 'storage';
-}
-
-interface Turn {
-  id: string;
-  lastMessageId: number;
-  triggerPlatformId?: string;
-  answered: boolean;
-  outboxIds: number[];
-  /** A non-fatal runtime error for this turn (the model API failed after its retries). */
-  error?: string;
-}
-
-const CATCH_UP_LIMIT = 100;
-
-/** Unanswered messages after a cursor, if at least one of them triggers the agent. */
-export function pendingWork(
-  store: Store,
-  table: RoutingTable,
-  agent: AgentConfig,
-  chat: string,
-  afterId: number,
-): StoredMessage[] {
-  const route = routeFor(table, agent.id, chat);
-  if (!route) return [];
-  const messages = store.messages.after(chat, afterId, 1000).filter((m) => !m.fromBot);
-  if (!messages.some((m) => isTriggered(m, agent, route))) return [];
-  return messages.slice(-CATCH_UP_LIMIT);
-}
+export type { RunDeps, RunObserver, RunOutcome } from './run-types.js';
+export { pendingWork } from './pending-work.js';
 
 export class AgentRun {
   readonly id = randomUUID();
@@ -100,8 +37,8 @@ export class AgentRun {
   lastActivity: number;
   private connection: RunnerConnection | undefined;
   private launched: LaunchedRun | undefined;
-  private readonly turns: Turn[] = [];
-  private lastSentId: number;
+  private readonly turns: TurnBook;
+  private readonly answers: TurnAnswers;
   private resolveEnded!: (outcome: RunOutcome) => void;
   readonly ended: Promise<RunOutcome>;
   private outcome: RunOutcome | undefined;
@@ -120,7 +57,8 @@ export class AgentRun {
     this.now = deps.now ?? Date.now;
     this.startedAt = this.now();
     this.lastActivity = this.startedAt;
-    this.lastSentId = deps.store.cursors.get(agent.id, chat) ?? 0;
+    this.turns = new TurnBook(deps.store.cursors.get(agent.id, chat) ?? 0);
+    this.answers = new TurnAnswers(deps, { agent: agent.id, chat, runId: this.id });
     this.ended = new Promise((resolve) => (this.resolveEnded = resolve));
     this.log = deps.logger.child({ agent: agent.id, chat, run: this.id });
   }
@@ -157,7 +95,7 @@ export class AgentRun {
   }
 
   private async startNow(): Promise<void> {
-    const messages = pendingWork(this.deps.store, this.deps.table, this.agent, this.chat, this.lastSentId);
+    const messages = this.pending();
     if (!messages.length) {
       this.finish({ ok: true, unanswered: false });
       return;
@@ -202,32 +140,26 @@ export class AgentRun {
     });
     connection.on('exit', (info) => this.onExit(info));
 
-    const runtime = this.agent.runtime;
     const session = decideSession(
-      store.sessions.get(this.agent.id, runtime),
+      store.sessions.get(this.agent.id, this.agent.runtime),
       this.agent.sessionMaxAgeMs,
       this.now(),
     );
     this.resumedSession = 'resume' in session;
     if ('fresh' in session) this.log.debug({ reason: session.reason }, 'starting a fresh engine session');
     this.state = 'busy';
-    connection.send({
-      type: 'start',
-      v: PROTOCOL_VERSION,
-      runId: this.id,
-      turnId: turn.id,
-      agent: { id: this.agent.id, name: this.agent.name, main: this.agent.main },
-      runtime,
-      model: this.agent.model ?? this.deps.defaultModel(this.agent),
-      prompt: formatMessages(messages, { inboxDir: this.launched.workspace.inboxDir }),
-      sessionId: 'resume' in session ? session.resume : undefined,
-      workspace: this.launched.workspace,
-      endpoints: this.launched.endpoints,
-      tools: this.deps.tools.definitions(this.agent),
-      mcpServers: this.agent.mcpServers,
-      systemPrompt: this.agent.systemPrompt,
-      httpProxy: this.launched.httpProxy,
-    });
+    connection.send(
+      startCommand({
+        runId: this.id,
+        turnId: turn.id,
+        agent: this.agent,
+        prompt: formatMessages(messages, { inboxDir: launched.workspace.inboxDir }),
+        sessionId: 'resume' in session ? session.resume : undefined,
+        launched,
+        tools: this.deps.tools,
+        defaultModel: this.deps.defaultModel,
+      }),
+    );
     this.deps.observe?.promptSent?.(
       this,
       messages.map((m) => m.id),
@@ -245,7 +177,7 @@ export class AgentRun {
     ) {
       return false;
     }
-    const messages = pendingWork(this.deps.store, this.deps.table, this.agent, this.chat, this.lastSentId);
+    const messages = this.pending();
     if (!messages.length) return false;
     const turn = this.newTurn(messages);
     this.state = 'busy';
@@ -268,7 +200,7 @@ export class AgentRun {
     this.connection?.send({ type: 'stop', reason });
     const grace = this.deps.stopGraceMs ?? 5_000;
     const timer = setTimeout(() => void this.launched?.process.kill('killed'), grace);
-    if (!this.connection) this.finish({ ok: true, unanswered: this.turns.length > 0 });
+    if (!this.connection) this.finish({ ok: true, unanswered: this.turns.open > 0 });
     const outcome = await this.ended;
     clearTimeout(timer);
     return outcome;
@@ -277,23 +209,16 @@ export class AgentRun {
   /** Kills at once (shutdown deadline passed, or limits). */
   async kill(): Promise<void> {
     if (this.launched) await this.launched.process.kill('killed');
-    else this.finish({ ok: false, error: 'stopped', unanswered: this.turns.length > 0 });
+    else this.finish({ ok: false, error: 'stopped', unanswered: this.turns.open > 0 });
+  }
+
+  /** The chat's messages after the last one handed to the runner, if any triggers the agent. */
+  private pending(): StoredMessage[] {
+    return pendingWork(this.deps.store, this.deps.table, this.agent, this.chat, this.turns.lastSentId);
   }
 
   private newTurn(messages: StoredMessage[]): Turn {
-    const last = messages[messages.length - 1]!;
-    const route = routeFor(this.deps.table, this.agent.id, this.chat);
-    const trigger = [...messages].reverse().find((m) => route && isTriggered(m, this.agent, route));
-    const turn: Turn = {
-      id: randomUUID(),
-      lastMessageId: last.id,
-      triggerPlatformId: trigger?.platformId,
-      answered: false,
-      outboxIds: [],
-    };
-    this.lastSentId = last.id;
-    this.turns.push(turn);
-    return turn;
+    return this.turns.begin(messages, this.agent, routeFor(this.deps.table, this.agent.id, this.chat));
   }
 
   private handle(event: RunnerEvent): void {
@@ -329,7 +254,7 @@ export class AgentRun {
       case 'ready':
         return;
       case 'progress':
-        return this.notify({ kind: 'progress', text: event.text }, this.turnFor(event.turnId));
+        return this.notify({ kind: 'progress', text: event.text }, this.turns.find(event.turnId));
       case 'reply':
         return this.onReply(event);
       case 'tool_call':
@@ -344,86 +269,36 @@ export class AgentRun {
     }
   }
 
-  /** The turn an event belongs to; an unknown id (e.g. a turn already done) matches none. */
-  private turnFor(turnId: string | undefined): Turn | undefined {
-    if (turnId === undefined) return this.turns[0];
-    return this.turns.find((t) => t.id === turnId);
-  }
-
   private onReply(event: RunnerEventOf<'reply'>): void {
-    const turn = this.turnFor(event.turnId);
-    const text = stripInternal(event.text);
-    const { store, outbox } = this.deps;
-    const channel = this.deps.channelOf(this.chat) ?? 'unknown';
-    // The reply and the cursor move together: after a crash the reply is sent, never re-asked.
-    const reply = text ? { channel, text, replyTo: turn?.triggerPlatformId, runId: this.id } : undefined;
-    const id = store.answer({ agent: this.agent.id, chat: this.chat, upTo: turn?.lastMessageId, reply });
-    if (id !== undefined) turn?.outboxIds.push(id);
-    if (turn) turn.answered = true;
-    if (text) {
-      outbox.kick();
-      this.deps.observe?.replied?.(this);
-    }
+    if (this.answers.reply(this.turns.find(event.turnId), event.text)) this.deps.observe?.replied?.(this);
   }
 
   /** The turn ended in an error without a reply: the chat is told, with the cursor moved past it. */
   private apologise(turn: Turn, error: string): void {
-    const { store, outbox } = this.deps;
-    const notice = failureNotice('model');
     this.log.warn({ err: error, turn: turn.id }, 'turn ended without a reply; the chat is told');
-    const channel = this.deps.channelOf(this.chat) ?? 'unknown';
-    const id = store.answer({
-      agent: this.agent.id,
-      chat: this.chat,
-      upTo: turn.lastMessageId,
-      reply: {
-        channel,
-        text: notice,
-        replyTo: turn.triggerPlatformId,
-        runId: this.id,
-      },
-    });
-    if (id !== undefined) turn.outboxIds.push(id);
-    outbox.kick();
-    void outbox.settled(turn.outboxIds).then(() => this.notify({ kind: 'failed', error: notice }, turn));
+    this.answers.apologise(turn, (notice) => this.notify({ kind: 'failed', error: notice }, turn));
   }
 
-  private async onToolCall(event: RunnerEventOf<'tool_call'>): Promise<void> {
-    if (this.state === 'stopping' || this.state === 'ended') {
-      // The run has failed or is being stopped: its turns will be retried, so a side effect
-      // now would happen twice.
-      this.log.warn({ tool: event.name }, 'tool call after the run ended refused');
-      this.connection?.send({
-        type: 'tool_result',
-        callId: event.callId,
-        ok: false,
-        content: 'this run has ended; the tool was not executed',
-      });
-      return;
-    }
-    const turn = this.turnFor(event.turnId);
-    const result = await this.deps.tools.call(event.name, event.args, {
+  private onToolCall(event: RunnerEventOf<'tool_call'>): Promise<void> {
+    const live = this.state !== 'stopping' && this.state !== 'ended';
+    if (!live) this.log.warn({ tool: event.name }, 'tool call after the run ended refused');
+    const context = {
       runId: this.id,
       agent: this.agent,
       chat: this.chat,
-      triggerPlatformId: turn?.triggerPlatformId,
-    });
-    this.connection?.send({
-      type: 'tool_result',
-      callId: event.callId,
-      ok: result.ok,
-      content: result.content,
-    });
+      triggerPlatformId: this.turns.find(event.turnId)?.triggerPlatformId,
+    };
+    const send = (command: ToolResultCommand): void => void this.connection?.send(command);
+    return relayToolCall(event, { live, context, send }, this.deps.tools);
   }
 
   private onDone(event: RunnerEventOf<'done'>): void {
-    const index = this.turns.findIndex((t) => t.id === event.turnId);
-    if (index < 0) {
+    const turn = this.turns.close(event.turnId);
+    if (!turn) {
       // Not a turn in flight (never sent, or already done): it must not close another one.
       this.log.warn({ turnId: event.turnId }, 'runner reported done for an unknown turn; ignored');
       return;
     }
-    const turn = this.turns.splice(index, 1)[0]!;
     if (turn && !turn.answered && turn.error) this.apologise(turn, turn.error);
     else if (turn) this.deps.store.cursors.advance(this.agent.id, this.chat, turn.lastMessageId);
     const usage = event.usage && runnerUsageToRecord(event.usage, this.deps.meteredAtGateway ?? false);
@@ -431,10 +306,10 @@ export class AgentRun {
       this.deps.store.runs.addUsage(this.id, usage);
       this.deps.observe?.usage?.(this.agent.id, usage);
     }
-    if (this.turns.length === 0 && this.state === 'busy') {
+    if (this.turns.open === 0 && this.state === 'busy') {
       this.state = 'idle';
       void this.deps.outbox.settled(turn?.outboxIds ?? []).then(() => {
-        if (this.turns.length === 0) this.notify({ kind: 'idle' }, turn);
+        if (this.turns.open === 0) this.notify({ kind: 'idle' }, turn);
       });
       for (const listener of this.idleListeners) listener();
     }
@@ -448,7 +323,7 @@ export class AgentRun {
     if (event.sessionInvalid) this.deps.store.sessions.clear(this.agent.id, this.agent.runtime);
     if (!event.fatal) {
       // The runtime goes on, but this turn may end without a reply: remember why, for `done`.
-      const turn = event.turnId ? this.turns.find((t) => t.id === event.turnId) : undefined;
+      const turn = event.turnId ? this.turns.find(event.turnId) : undefined;
       if (turn) turn.error = event.message;
       return;
     }
@@ -456,40 +331,27 @@ export class AgentRun {
       ok: false,
       error: event.message,
       notice: failureNotice('model'),
-      unanswered: this.turns.length > 0,
+      unanswered: this.turns.open > 0,
       // Starting fresh is a free retry only if a stored session was used; otherwise it would loop.
       sessionInvalid: event.sessionInvalid && this.resumedSession,
     });
     void this.launched?.process.kill('killed');
   }
 
-  private onExit(info: {
-    code: number | null;
-    signal: NodeJS.Signals | null;
-    reason?: RunOutcome['reason'];
-    stderrTail: string;
-    detail?: string;
-  }): void {
+  private onExit(info: RunnerExit): void {
     this.exitSeen = true;
     this.launched?.release();
     if (this.outcome) return this.finish(this.outcome);
-    const clean = info.code === 0 && this.turns.length === 0;
-    const why = info.detail
-      ? info.detail
-      : info.reason === 'timeout'
-        ? `the agent ran longer than its ${Math.round(this.agent.limits.timeoutMs / 1000)} s time limit and was stopped`
-        : info.reason === 'limit'
-          ? 'the agent exceeded its memory or process limit and was stopped'
-          : `the agent runner exited (code ${info.code ?? info.signal})` +
-            (info.stderrTail ? `: ${info.stderrTail.trim().split('\n').slice(-3).join(' | ')}` : '');
+    const clean = info.code === 0 && this.turns.open === 0;
+    const timeoutMs = this.agent.limits.timeoutMs;
     this.finish(
-      clean || (this.state === 'stopping' && this.turns.length === 0)
+      clean || (this.state === 'stopping' && this.turns.open === 0)
         ? { ok: true, unanswered: false }
         : {
             ok: false,
-            error: why,
-            notice: exitNotice(info, this.agent.limits.timeoutMs),
-            unanswered: this.turns.length > 0,
+            error: exitDetail(info, timeoutMs),
+            notice: exitNotice(info, timeoutMs),
+            unanswered: this.turns.open > 0,
             reason: info.reason,
           },
     );
@@ -499,10 +361,8 @@ export class AgentRun {
     if (this.state === 'ended') return;
     this.outcome ??= {
       ...outcome,
-      unanswered: outcome.unanswered || this.turns.length > 0,
-      lastMessageId: this.turns.length
-        ? this.turns[this.turns.length - 1]!.lastMessageId
-        : outcome.lastMessageId,
+      unanswered: outcome.unanswered || this.turns.open > 0,
+      lastMessageId: this.turns.lastOpenMessageId() ?? outcome.lastMessageId,
     };
     // A launched runner is reported only once its process is gone, so a retry never overlaps it.
     if (this.launched && !this.exitSeen) {
@@ -531,18 +391,4 @@ export class AgentRun {
       streamThread: route?.streamThreads ?? false,
     });
   }
-}
-
-/**
- * The chat's sentence for a runner that exited. A host-written detail (the disk watchdog's
- * "agent … was stopped: its files take 9 MB, over its 5 MB disk limit; …") is meant for the
- * chat; anything from the runner (exit codes, stderr) is not.
- */
-function exitNotice(info: { reason?: RunOutcome['reason']; detail?: string }, timeoutMs: number): string {
-  // A sandbox that cannot run (no image) says what to do in a sentence of its own.
-  if (info.reason === 'unavailable' && info.detail) return info.detail;
-  if (info.detail) return `Sorry, I could not answer your message: ${info.detail}`;
-  if (info.reason === 'timeout') return failureNotice('timeout', { timeoutMs });
-  if (info.reason === 'limit') return failureNotice('limit');
-  return failureNotice('runner');
 }

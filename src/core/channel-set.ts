@@ -1,13 +1,16 @@
 /** The connected channels, and which one owns a chat. */
 import type { Logger } from 'pino';
-import type { Channel, ChannelSink, NoticeContext, WorkNotice } from '../domain/channel.js';
+import type { Channel, ChannelSink, ChannelState, NoticeContext, WorkNotice } from '../domain/channel.js';
 import type { ChannelDirectory } from './outbox.js';
 import { backoffDelay } from '../protocol/backoff.js';
+import type { Metrics } from '../observability/metrics.js';
 
 export class ChannelSet implements ChannelDirectory {
   constructor(
     readonly channels: Channel[],
     private readonly logger: Logger,
+    /** Counts each channel as connected (1) or not (0). */
+    private readonly metrics?: Pick<Metrics, 'channelConnected'>,
   ) {}
 
   forChat(chat: string): Channel | undefined {
@@ -16,13 +19,29 @@ export class ChannelSet implements ChannelDirectory {
 
   private readonly retryTimers = new Set<NodeJS.Timeout>();
   private closing = false;
+  private readonly stateOf: Record<string, { state: ChannelState; detail?: string }> = {};
+
+  /** Each channel's last reported state (status, /readyz); a channel not yet heard from is absent. */
+  states(): Record<string, { state: ChannelState; detail?: string }> {
+    return { ...this.stateOf };
+  }
 
   /**
    * Connects every channel on its own: one that cannot connect does not stop the others,
    * and is tried again with backoff (1 s doubling to 5 min) until it connects.
    */
   async connectAll(sinkFor: (channel: Channel) => ChannelSink): Promise<void> {
-    await Promise.all(this.channels.map((channel) => this.connectOne(channel, sinkFor(channel), 1)));
+    await Promise.all(
+      this.channels.map((channel) => {
+        const sink = sinkFor(channel);
+        const state: ChannelSink['state'] = (state, detail) => {
+          this.stateOf[channel.name] = { state, detail };
+          this.metrics?.channelConnected.set({ channel: channel.name }, state === 'connected' ? 1 : 0);
+          sink.state(state, detail);
+        };
+        return this.connectOne(channel, { ...sink, state }, 1);
+      }),
+    );
   }
 
   private async connectOne(channel: Channel, sink: ChannelSink, attempt: number): Promise<void> {

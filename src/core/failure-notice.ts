@@ -17,6 +17,23 @@ export class UserFacingError extends Error {
   }
 }
 
+/** Why a run was refused before it started. */
+export type RefusalKind = 'no-model' | 'budget';
+
+/**
+ * A run refused before it starts (no model configured, the daily budget spent): a typed
+ * value the queue hands to its give-up path as it is, never recognised by its wording.
+ */
+export class Refusal extends UserFacingError {
+  constructor(
+    readonly kind: RefusalKind,
+    userText: string,
+  ) {
+    super(userText);
+    this.name = 'Refusal';
+  }
+}
+
 export type FailureKind = 'model' | 'runner' | 'sandbox' | 'timeout' | 'limit';
 
 const SEE_LOGS = 'if it keeps happening, `omniclaw logs` on the host says why';

@@ -5,7 +5,12 @@
  * counts; the runner's own reports only add what the gateway cannot know (the Claude
  * engine's cost in USD), see `runnerUsageToRecord`.
  */
+import { join } from 'node:path';
 import type { AgentConfig } from '../config/normalise.js';
+import type { Metrics } from '../observability/metrics.js';
+import { countUsage } from '../observability/run-metrics.js';
+import type { HostContext } from './host-context.js';
+import { startGateway, type StartedGateway } from '../gateway/gateway.js';
 import type { Usage } from '../protocol/runner-protocol.js';
 import type { RunStore } from '../store/runs.js';
 import type { ModelMeter } from '../gateway/types.js';
@@ -60,4 +65,24 @@ export function runnerUsageToRecord(reported: Usage, meteredAtGateway: boolean):
     cacheWriteTokens: 0,
     costUsd: reported.costUsd,
   };
+}
+
+/** The host's egress gateway: on its socket (and TCP, if configured), metered by the runs table. */
+export async function startHostGateway(
+  options: HostContext & { store: { runs: RunStore }; metrics: Metrics },
+): Promise<StartedGateway> {
+  const { config, metrics } = options;
+  return startGateway({
+    socketPath: join(options.paths.home, 'run', 'gateway.sock'),
+    tcp: config.sandbox.gateway,
+    models: () => config.models,
+    logger: options.logger,
+    meter: createGatewayMeter({
+      runs: options.store.runs,
+      agents: () => config.agents,
+      timezone: config.instance.timezone,
+      now: options.now,
+      counted: (agent, usage) => countUsage(metrics, agent, usage),
+    }),
+  });
 }

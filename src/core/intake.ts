@@ -9,6 +9,7 @@ import type { AgentConfig } from '../config/normalise.js';
 import { cleanInboundText } from '../domain/inbound-text.js';
 import { routeMessage, type RoutingTable } from './router.js';
 import { StorageUnavailableError } from '../domain/storage-fault.js';
+import type { AttachmentInboxes } from './attachment-inbox.js';
 
 export interface IntakeDeps {
   store: Store;
@@ -18,6 +19,8 @@ export interface IntakeDeps {
   counted?: (channel: string) => void;
   /** Told about a failed write; returns true for a storage fault (disk full, I/O error, read-only). */
   storageFault?: (error: unknown, what: string) => boolean;
+  /** Gives the files of a message for several agents to each of them (attachment-inbox.ts). */
+  attachments?: Pick<AttachmentInboxes, 'share'>;
 }
 
 export class Intake {
@@ -43,9 +46,18 @@ export class Intake {
       return { accepted: false, reason: `no agent is routed to chat ${message.chat}` };
     }
     const text = cleanInboundText(message.text);
+    const shared =
+      message.attachments?.length && targets.length > 1 && this.deps.attachments
+        ? {
+            attachments: this.deps.attachments.share(
+              message.attachments,
+              targets.map((t) => t.agent.id),
+            ),
+          }
+        : {};
     let stored: { id: number; inserted: boolean };
     try {
-      stored = this.deps.store.messages.insert({ ...message, text });
+      stored = this.deps.store.messages.insert({ ...message, text, ...shared });
     } catch (error) {
       // Not stored, so not acknowledged: the channel keeps the message and offers it again.
       if (this.deps.storageFault?.(error, 'storing an inbound message'))

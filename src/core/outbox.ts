@@ -12,6 +12,8 @@ import type { Channel } from '../domain/channel.js';
 import type { NewOutboxEntry, OutboxEntry, OutboxStore } from '../store/outbox-store.js';
 import { backoffDelay } from '../protocol/backoff.js';
 import { classifySendError } from '../domain/send-error.js';
+import type { Metrics } from '../observability/metrics.js';
+import type { HostContext } from './host-context.js';
 
 export interface ChannelDirectory {
   forChat(chat: string): Channel | undefined;
@@ -285,4 +287,23 @@ export class Outbox {
     }, next - now);
     this.timer.unref();
   }
+}
+
+/** The host's outbox: config.outbox's retry window, each send's result counted in the metrics. */
+export function hostOutbox(
+  host: HostContext,
+  parts: { store: { outbox: OutboxStore }; channels: ChannelDirectory; metrics: Metrics } & Pick<
+    OutboxOptions,
+    'beforeSend'
+  >,
+): Outbox {
+  return new Outbox({
+    store: parts.store.outbox,
+    channels: parts.channels,
+    logger: host.logger,
+    now: host.now,
+    beforeSend: parts.beforeSend,
+    retryForMs: host.config.outbox.retryForMs,
+    onResult: (entry, result) => parts.metrics.messagesOut.inc({ channel: entry.channel, result }),
+  });
 }

@@ -41,16 +41,28 @@ export interface RoutingTable {
   routes: Route[];
 }
 
+/**
+ * Every agent routed to a chat, in the order of the routes, each once: the one routing
+ * function (the intake, the attachment inboxes and recovery all ask it).
+ */
+export function routesOfChat(table: RoutingTable, chat: string): { agent: AgentConfig; route: Route }[] {
+  const found: { agent: AgentConfig; route: Route }[] = [];
+  for (const route of table.routes) {
+    if (route.chat !== chat) continue;
+    const agent = table.agents.find((a) => a.id === route.agent);
+    if (!agent || found.some((t) => t.agent.id === agent.id)) continue;
+    found.push({ agent, route });
+  }
+  return found;
+}
+
 /** Every agent routed to the message's chat, each with whether this message triggers it. */
 export function routeMessage(message: RoutableMessage, table: RoutingTable): RouteTarget[] {
-  const targets: RouteTarget[] = [];
-  for (const route of table.routes) {
-    if (route.chat !== message.chat) continue;
-    const agent = table.agents.find((a) => a.id === route.agent);
-    if (!agent || targets.some((t) => t.agent.id === agent.id)) continue;
-    targets.push({ agent, route, triggered: isTriggered(message, agent, route) });
-  }
-  return targets;
+  return routesOfChat(table, message.chat).map(({ agent, route }) => ({
+    agent,
+    route,
+    triggered: isTriggered(message, agent, route),
+  }));
 }
 
 export function routeFor(table: RoutingTable, agentId: string, chat: string): Route | undefined {

@@ -3,6 +3,10 @@
  * sandbox spec (mounts, limits, env without secrets) and start it.
  */
 import type { AgentConfig } from '../config/normalise.js';
+import type { HostContext } from './host-context.js';
+import { configSecrets } from '../config/secrets.js';
+import { createBackendChooser } from '../sandbox/choose.js';
+import { sandboxSpecBuilder, type RunnerProgram } from '../sandbox/spec-builder.js';
 import type { ModelEndpoint, Workspace } from '../protocol/runner-protocol.js';
 import type { AgentProcess, SandboxBackend, SandboxSpec } from '../sandbox/types.js';
 import type { Gateway, RunGrant } from '../gateway/types.js';
@@ -86,4 +90,38 @@ export class SandboxLauncher implements RunLauncher {
       throw err;
     }
   }
+}
+
+export interface HostLauncherOptions extends HostContext {
+  gateway?: Gateway;
+  /** Override sandbox selection (tests); default: the configured or detected backend. */
+  backendFor?: (agent: AgentConfig) => Promise<SandboxBackend>;
+  runner: RunnerProgram;
+  projectRoot: string;
+}
+
+export interface HostLauncher {
+  launcher: SandboxLauncher;
+  /** Can the main agent's sandbox run here (for /readyz)? */
+  mainSandbox(): Promise<{ kind: string; available: boolean; why: string }>;
+}
+
+/** The host's launcher: the sandbox chosen per agent, the spec built with no secret in it. */
+export function hostLauncher(options: HostLauncherOptions): HostLauncher {
+  const { config, paths, logger } = options;
+  const backendFor = options.backendFor ?? createBackendChooser({ config, logger, paths });
+  const buildSpec = sandboxSpecBuilder({
+    paths,
+    projectRoot: options.projectRoot,
+    runner: options.runner,
+    secrets: configSecrets(config),
+  });
+  const main = config.agents.find((a) => a.main) ?? config.agents[0]!;
+  return {
+    launcher: new SandboxLauncher({ backendFor, gateway: options.gateway, logger, buildSpec }),
+    mainSandbox: async () => {
+      const backend = await backendFor(main);
+      return { kind: backend.kind, ...(await backend.detect()) };
+    },
+  };
 }

@@ -10,6 +10,7 @@ import { agentFolder, type InstancePaths } from '../config/paths.js';
 import type { AgentQueue } from '../core/agent-queue.js';
 import type { RunDeps } from '../core/agent-run.js';
 import { checkBudget, startOfDay, startOfNextDay } from '../core/budget.js';
+import type { Refusal as RunRefusal } from '../core/failure-notice.js';
 import type { ControlSocket } from '../transport/control-socket.js';
 import type { Metrics } from '../observability/metrics.js';
 import type { Store } from '../store/index.js';
@@ -32,8 +33,8 @@ export interface SchedulerOptions {
   logger: Logger;
   service: TaskService;
   control: ControlSocket;
-  /** The budget and model checks of chat runs; a string skips the due time. */
-  refuse(agent: AgentConfig): string | undefined;
+  /** The model and budget checks of chat runs: a refusal skips the due time, its text the reason. */
+  refuse(agent: AgentConfig): RunRefusal | undefined;
   now?: () => number;
 }
 
@@ -71,7 +72,7 @@ export function startScheduler(options: SchedulerOptions): StartedScheduler {
       });
       if (!budget.allowed) return { reason: budget.message, tell: budget.message };
       const refusal = options.refuse(agent);
-      if (refusal !== undefined) return refusal;
+      if (refusal) return refusal.userText;
       if (task.kind !== 'heartbeat') return undefined;
       const used = store.tasks.heartbeatRunsSince(agent.id, startOfDay(now(), timezone));
       return used >= config.scheduler.heartbeatDailyCap

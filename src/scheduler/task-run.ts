@@ -10,12 +10,14 @@ import { randomUUID } from 'node:crypto';
 import type { Logger } from 'pino';
 import type { AgentConfig } from '../config/normalise.js';
 // The run observer (metrics) reads only `id` and `agent`, which a task run has too.
-import type { AgentRun, RunDeps } from '../core/agent-run.js';
+import type { RunDeps } from '../core/agent-run.js';
 import { RunnerConnection } from '../core/runner-connection.js';
 import { stripInternal } from '../core/prompt.js';
 import { decideSession } from '../core/session-policy.js';
 import type { LaunchedRun } from '../core/run-launcher.js';
-import { PROTOCOL_VERSION, type RunnerEvent, type Usage } from '../protocol/runner-protocol.js';
+import type { RunnerEvent, ToolResultCommand, Usage } from '../protocol/runner-protocol.js';
+import { startCommand } from '../core/start-command.js';
+import { relayToolCall } from '../core/tool-call-relay.js';
 import type { Task } from '../store/tasks.js';
 
 export interface TaskRunOutcome {
@@ -81,7 +83,7 @@ export class TaskRun {
   async start(): Promise<void> {
     const { store } = this.deps;
     store.runs.start({ id: this.id, agent: this.agent.id, chat: this.task.chat, kind: this.task.kind });
-    this.deps.observe?.runStarted?.(this as unknown as AgentRun);
+    this.deps.observe?.runStarted?.(this);
     try {
       this.launched = await this.deps.launcher.launch(this.agent, this.id);
     } catch (err) {
@@ -116,23 +118,18 @@ export class TaskRun {
           (this.deps.now ?? Date.now)(),
         );
     this.state = 'busy';
-    connection.send({
-      type: 'start',
-      v: PROTOCOL_VERSION,
-      runId: this.id,
-      turnId: this.turnId,
-      agent: { id: this.agent.id, name: this.agent.name, main: this.agent.main },
-      runtime: this.agent.runtime,
-      model: this.agent.model ?? this.deps.defaultModel(this.agent),
-      prompt: taskPrompt(this.task),
-      sessionId: session && 'resume' in session ? session.resume : undefined,
-      workspace: this.launched.workspace,
-      endpoints: this.launched.endpoints,
-      tools: this.deps.tools.definitions(this.agent),
-      mcpServers: this.agent.mcpServers,
-      systemPrompt: this.agent.systemPrompt,
-      httpProxy: this.launched.httpProxy,
-    });
+    connection.send(
+      startCommand({
+        runId: this.id,
+        turnId: this.turnId,
+        agent: this.agent,
+        prompt: taskPrompt(this.task),
+        sessionId: session && 'resume' in session ? session.resume : undefined,
+        launched: this.launched,
+        tools: this.deps.tools,
+        defaultModel: this.deps.defaultModel,
+      }),
+    );
   }
 
   /** Asks the runner to stop (shutdown); kills it after the grace period. */
@@ -196,22 +193,14 @@ export class TaskRun {
     }
   }
 
-  private async onToolCall(callId: string, name: string, args: unknown): Promise<void> {
-    if (this.state !== 'busy') {
-      this.connection?.send({
-        type: 'tool_result',
-        callId,
-        ok: false,
-        content: 'this run has ended; the tool was not executed',
-      });
-      return;
-    }
-    const result = await this.deps.tools.call(name, args, {
-      runId: this.id,
-      agent: this.agent,
-      chat: this.task.chat,
-    });
-    this.connection?.send({ type: 'tool_result', callId, ok: result.ok, content: result.content });
+  private onToolCall(callId: string, name: string, args: unknown): Promise<void> {
+    const context = { runId: this.id, agent: this.agent, chat: this.task.chat };
+    const send = (command: ToolResultCommand): void => void this.connection?.send(command);
+    return relayToolCall(
+      { callId, name, args },
+      { live: this.state === 'busy', context, send },
+      this.deps.tools,
+    );
   }
 
   /** Output `reply`: the final answer goes to the chat through the outbox. */
@@ -226,7 +215,7 @@ export class TaskRun {
       runId: this.id,
     });
     this.deps.outbox.kick();
-    this.deps.observe?.replied?.(this as unknown as AgentRun);
+    this.deps.observe?.replied?.(this);
   }
 
   /** Records the outcome; it is reported once the runner's process is gone. */
@@ -247,7 +236,7 @@ export class TaskRun {
           };
     this.deps.store.runs.finish(this.id, final.ok ? 'ok' : 'failed', final.error);
     this.deps.observe?.runEnded?.(
-      this as unknown as AgentRun,
+      this,
       { ok: final.ok, error: final.error, unanswered: false },
       (this.deps.now ?? Date.now)() - this.startedAt,
     );
