@@ -7,6 +7,7 @@
  */
 import { Client, Events, GatewayIntentBits, Partials, type Message } from 'discord.js';
 import type { Logger } from '../observability/logger.js';
+import { ChannelRejectedError } from '../domain/channel-rejected.js';
 import {
   DEFAULT_ATTACHMENT_LIMITS,
   downloadToInbox,
@@ -171,6 +172,10 @@ export class DiscordChannel implements Channel {
       this.setState('failed', reason);
       this.client = undefined;
       await client.destroy().catch(() => undefined);
+      if (tokenRejected(error))
+        throw new ChannelRejectedError(
+          `Discord rejected the bot token (${reason}); reset it in the Developer Portal and update channels.discord.token`,
+        );
       throw new Error(
         `Discord: cannot connect to ${this.api} (${reason}); check channels.discord.token and api, and the network`,
       );
@@ -386,4 +391,10 @@ function factsOf(message: Message): DiscordMessageFacts {
     })),
     system: message.system,
   };
+}
+
+/** discord.js turns a 401 from /gateway/bot into TokenInvalid; the gateway closes with 4004. */
+function tokenRejected(error: unknown): boolean {
+  const { code, status } = error as { code?: unknown; status?: unknown };
+  return code === 'TokenInvalid' || code === 4004 || status === 401;
 }

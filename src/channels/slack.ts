@@ -12,6 +12,7 @@ import { basename } from 'node:path';
 import { App, SocketModeReceiver } from '@slack/bolt';
 import type { Logger } from '../observability/logger.js';
 import { backoffDelay } from '../protocol/backoff.js';
+import { ChannelRejectedError } from '../domain/channel-rejected.js';
 import type {
   Channel,
   ChannelCapabilities,
@@ -162,7 +163,7 @@ export class SlackChannel implements Channel {
       if (isRefusal(err)) {
         const detail = `Slack did not connect: ${(err as Error).message}. Check SLACK_BOT_TOKEN (xoxb-…), SLACK_APP_TOKEN (xapp-…, connections:write) and that Socket Mode is on for the app.`;
         this.setState('failed', detail);
-        throw new Error(detail, { cause: err });
+        throw new ChannelRejectedError(detail, { cause: err });
       }
       this.scheduleRetry(err);
       return;

@@ -8,6 +8,7 @@ import { stat } from 'node:fs/promises';
 import { basename } from 'node:path';
 import { Api, GrammyError, HttpError, InputFile } from 'grammy';
 import { ChannelSendError, kindForStatus } from '../domain/send-error.js';
+import { ChannelRejectedError } from '../domain/channel-rejected.js';
 import type { ReactionTypeEmoji, Update } from 'grammy/types';
 import type { Logger } from '../observability/logger.js';
 import {
@@ -147,6 +148,10 @@ export class TelegramChannel implements Channel {
     } catch (error) {
       const reason = describe(error);
       this.setState('failed', reason);
+      if (error instanceof GrammyError && (error.error_code === 401 || error.error_code === 404))
+        throw new ChannelRejectedError(
+          `Telegram rejected the bot token (${reason}); check channels.telegram.token with @BotFather`,
+        );
       throw new Error(
         `Telegram: cannot connect to ${this.apiRoot} (${reason}); check channels.telegram.token and apiRoot, and the network`,
       );

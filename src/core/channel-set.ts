@@ -3,11 +3,14 @@ import type { Logger } from 'pino';
 import type { Channel, ChannelSink, NoticeContext, WorkNotice } from '../domain/channel.js';
 import type { ChannelDirectory } from './outbox.js';
 import { backoffDelay } from '../protocol/backoff.js';
+import { ChannelRejectedError } from '../domain/channel-rejected.js';
 
 export class ChannelSet implements ChannelDirectory {
   constructor(
     readonly channels: Channel[],
     private readonly logger: Logger,
+    /** First wait before a channel that could not connect is tried again; doubles to 5 min. */
+    private readonly retryBaseMs = 1_000,
   ) {}
 
   forChat(chat: string): Channel | undefined {
@@ -19,7 +22,8 @@ export class ChannelSet implements ChannelDirectory {
 
   /**
    * Connects every channel on its own: one that cannot connect does not stop the others,
-   * and is tried again with backoff (1 s doubling to 5 min) until it connects.
+   * and is tried again with backoff (1 s doubling to 5 min) until it connects — unless the
+   * platform rejected its token: that stays failed, with the reason, until a restart.
    */
   async connectAll(sinkFor: (channel: Channel) => ChannelSink): Promise<void> {
     await Promise.all(this.channels.map((channel) => this.connectOne(channel, sinkFor(channel), 1)));
@@ -30,7 +34,15 @@ export class ChannelSet implements ChannelDirectory {
       await channel.connect(sink);
     } catch (err) {
       if (this.closing) return;
-      const delay = backoffDelay(attempt, { baseMs: 1_000, maxMs: 300_000 });
+      if (err instanceof ChannelRejectedError) {
+        this.logger.error(
+          { channel: channel.name, err: err.message },
+          'channel failed: the platform rejected its token; not retrying (fix the token, then restart)',
+        );
+        sink.state('failed', err.message);
+        return;
+      }
+      const delay = backoffDelay(attempt, { baseMs: this.retryBaseMs, maxMs: 300_000 });
       this.logger.error(
         { channel: channel.name, err: (err as Error).message, attempt, retryInMs: delay },
         'channel could not connect; the others keep working, and it will be tried again',

@@ -1,3 +1,4 @@
+import { ChannelRejectedError } from '../../src/domain/channel-rejected.js';
 import { mkdtemp, readFile, readdir, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -347,9 +348,12 @@ describe('Discord channel when the platform is unreachable', () => {
       logger: capturedLogger().logger,
       limits: { ...FAST, restRetries: 0 },
     });
-    await expect(channel.connect(sink)).rejects.toThrow(
+    const error = await channel.connect(sink).catch((e: unknown) => e);
+    expect((error as Error).message).toMatch(
       /Discord: cannot connect to http:\/\/127\.0\.0\.1:9\/api .*check channels\.discord\.token/,
     );
+    // Unreachable is worth retrying; only a rejected token is not.
+    expect(error).not.toBeInstanceOf(ChannelRejectedError);
     expect(channel.state()).toBe('failed');
     expect(sink.states.at(-1)?.state).toBe('failed');
     await channel.disconnect();
@@ -364,7 +368,9 @@ describe('Discord channel when the platform is unreachable', () => {
       logger: captured.logger,
       limits: FAST,
     });
-    await expect(channel.connect(recordingSink())).rejects.toThrow(/Discord: cannot connect.*(token|401)/i);
+    const error = await channel.connect(recordingSink()).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(ChannelRejectedError);
+    expect((error as Error).message).toMatch(/Discord rejected the bot token/);
     expect(channel.state()).toBe('failed');
     expect(captured.output()).not.toContain('wrong-token-value');
     await dc.close();

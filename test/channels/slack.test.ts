@@ -2,6 +2,7 @@
  * The Slack channel through the real @slack/bolt (Socket Mode + WebClient) against the
  * fake Slack on 127.0.0.1.
  */
+import { ChannelRejectedError } from '../../src/domain/channel-rejected.js';
 import {
   mkdirSync,
   mkdtempSync,
@@ -415,9 +416,11 @@ describe('Slack channel failures', () => {
       inboxFor: () => undefined,
       apiRetries: 0,
     });
-    await expect(
-      channel.connect({ inbound: () => ({ accepted: true }), state: (s) => states.push(s) }),
-    ).rejects.toThrow(/invalid_auth[\s\S]*SLACK_BOT_TOKEN/);
+    const error = await channel
+      .connect({ inbound: () => ({ accepted: true }), state: (s) => states.push(s) })
+      .catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(ChannelRejectedError);
+    expect((error as Error).message).toMatch(/invalid_auth[\s\S]*SLACK_BOT_TOKEN/);
     expect(channel.state()).toBe('failed');
     expect(states).toContain('failed');
     await expect(channel.send('slack:C1', { text: 'x' })).rejects.toThrow(/not connected/);

@@ -1,3 +1,4 @@
+import { ChannelRejectedError } from '../../src/domain/channel-rejected.js';
 import { mkdtemp, readFile, readdir, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -405,7 +406,9 @@ describe('Telegram channel when the platform is unreachable', () => {
       logger: captured.logger,
       limits: FAST,
     });
-    await expect(channel.connect(recordingSink())).rejects.toThrow(/404/);
+    const error = await channel.connect(recordingSink()).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(ChannelRejectedError);
+    expect((error as Error).message).toMatch(/Telegram rejected the bot token \(401 Unauthorized/);
     expect(channel.state()).toBe('failed');
     expect(captured.output()).not.toContain('wrong-token-value');
     await tg.close();
