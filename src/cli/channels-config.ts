@@ -144,7 +144,10 @@ function onlyChannelChanged(
 ): boolean {
   const parsed = parseDocument(markVariables(after));
   if (parsed.errors.length) return false;
-  const expected = unmarkVariables(parseDocument(markVariables(before)).toJS() ?? {}) as Record<string, unknown>;
+  const expected = unmarkVariables(parseDocument(markVariables(before)).toJS() ?? {}) as Record<
+    string,
+    unknown
+  >;
   const channels = { ...((expected.channels as Record<string, unknown> | null) ?? {}) };
   if (section) channels[name] = section;
   else delete channels[name];

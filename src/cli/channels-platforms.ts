@@ -133,7 +133,11 @@ export const PLATFORMS: Record<Platform['name'], Platform> = {
       return `${String(auth.user ?? 'bot')} in ${String(auth.team ?? 'the workspace')}`;
     },
   },
-  whatsapp: { name: 'whatsapp', secrets: [], ownsChat: (chat) => /@(s\.whatsapp\.net|g\.us|lid)$/.test(chat) },
+  whatsapp: {
+    name: 'whatsapp',
+    secrets: [],
+    ownsChat: (chat) => /@(s\.whatsapp\.net|g\.us|lid)$/.test(chat),
+  },
 };
 
 export const platformNames = Object.keys(PLATFORMS) as Platform['name'][];
@@ -155,8 +159,13 @@ export async function checkConfiguredToken(
 ): Promise<string | undefined> {
   const platform = PLATFORMS[name];
   if (!platform.verify || !platform.url) return undefined;
-  const secrets = Object.fromEntries(platform.secrets.map((f) => [f.option, String(section[f.configKey] ?? '')]));
-  const url = typeof section[platform.url.configKey] === 'string' ? String(section[platform.url.configKey]) : platform.url.default;
+  const secrets = Object.fromEntries(
+    platform.secrets.map((f) => [f.option, String(section[f.configKey] ?? '')]),
+  );
+  const url =
+    typeof section[platform.url.configKey] === 'string'
+      ? String(section[platform.url.configKey])
+      : platform.url.default;
   return platform.verify(secrets, url, fetchImpl);
 }
 

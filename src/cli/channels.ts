@@ -145,7 +145,8 @@ function assertConfigLoads(text: string, added: Record<string, string>, deps: Ch
     ...(deps.env ?? process.env),
     ...added,
   };
-  for (const [, name] of text.matchAll(/\$\{([A-Za-z_][A-Za-z0-9_]*)\}/g)) if (!env[name!]) env[name!] = 'unset';
+  for (const [, name] of text.matchAll(/\$\{([A-Za-z_][A-Za-z0-9_]*)\}/g))
+    if (!env[name!]) env[name!] = 'unset';
   try {
     parseConfigText(text, deps.paths.config, { env });
   } catch (err) {

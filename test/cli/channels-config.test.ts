@@ -48,7 +48,9 @@ describe('setChannelSection edits only its own lines', () => {
     const templateEnd = initial.indexOf('sets these up for you.)\n') + 'sets these up for you.)\n'.length;
     expect(out).toBe(initial.slice(0, templateEnd) + block + initial.slice(templateEnd));
     // The one-line agent and the spacing before comments stay as they were.
-    expect(out).toContain('  - { id: main, main: true, runtime: claude, model: claude-sonnet-4-5, sandbox: auto }');
+    expect(out).toContain(
+      '  - { id: main, main: true, runtime: claude, model: claude-sonnet-4-5, sandbox: auto }',
+    );
     expect(out).toContain('host: 127.0.0.1   # /healthz');
     const env = { ANTHROPIC_API_KEY: 'k', TELEGRAM_BOT_TOKEN: '1:a' };
     expect(parseConfigText(out, 'omniclaw.yaml', { env }).channels.telegram?.token).toBe('1:a');
@@ -62,7 +64,11 @@ describe('setChannelSection edits only its own lines', () => {
       'channels:\n  # chat apps\n  telegram:\n    token: ${TELEGRAM_BOT_TOKEN}\n  local:   { enabled: true }\nagents: []  # none\n',
     );
     const added = setChannelSection(out, 'slack', { botToken: '${B}', appToken: '${A}' });
-    expect(added).toBe(out.replace('agents:', 'slack:\n    botToken: ${B}\n    appToken: ${A}\nagents:').replace('\nslack', '\n  slack'));
+    expect(added).toBe(
+      out
+        .replace('agents:', 'slack:\n    botToken: ${B}\n    appToken: ${A}\nagents:')
+        .replace('\nslack', '\n  slack'),
+    );
   });
 
   it('appends a channels section at the end when there is no template, after a blank line', () => {
@@ -72,7 +78,10 @@ describe('setChannelSection edits only its own lines', () => {
   });
 
   it('leaves channels: {} when the last channel is removed, which the loader accepts', () => {
-    const { text } = removeChannelSection('channels:\n  slack:\n    botToken: x\n    appToken: y\n# end\n', 'slack');
+    const { text } = removeChannelSection(
+      'channels:\n  slack:\n    botToken: x\n    appToken: y\n# end\n',
+      'slack',
+    );
     expect(text).toBe('channels: {}\n# end\n');
     expect(parseConfigText(text, 'omniclaw.yaml', { env: {} }).channels.slack).toBeUndefined();
   });
@@ -81,7 +90,9 @@ describe('setChannelSection edits only its own lines', () => {
     const text = 'channels:\n  telegram: { token: ${TG} }\nroutes:\n  - { chat: "tg:1", agent: main }\n';
     expect(readChannelSections(text)).toEqual({ telegram: { token: '${TG}' } });
     expect(readRouteChats(text)).toEqual(['tg:1']);
-    expect(removeChannelSection(text, 'telegram').text).toBe('channels: {}\nroutes:\n  - { chat: "tg:1", agent: main }\n');
+    expect(removeChannelSection(text, 'telegram').text).toBe(
+      'channels: {}\nroutes:\n  - { chat: "tg:1", agent: main }\n',
+    );
   });
 });
 

@@ -11,6 +11,7 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { Command } from 'commander';
 import { makeEventBuffer, type WAMessage } from 'baileys';
 import { registerChannelsCommand } from '../../src/cli/channels.js';
+import { checkConfiguredToken } from '../../src/cli/channels-platforms.js';
 import { instancePaths, type InstancePaths } from '../../src/config/paths.js';
 import { readEnvFile, writeEnvKeys } from '../../src/config/env-file.js';
 import { loadConfigFile } from '../../src/config/load.js';
@@ -322,6 +323,19 @@ describe('omniclaw channels list and remove', () => {
     expect(existsSync(paths.envFile)).toBe(false);
     expect(config()).toBe(broken);
     expect(tg.calls.filter((c) => c.method === 'getMe')).toHaveLength(0);
+  });
+
+  it('checks a configured channel’s token from the loaded config (for doctor)', async () => {
+    const tg = await telegram();
+    const { api } = await discord();
+    await expect(checkConfiguredToken('telegram', { token: tg.token, apiRoot: tg.apiRoot })).resolves.toBe(
+      '@omni_test_bot',
+    );
+    await expect(checkConfiguredToken('discord', { token: 'discord-token-1', api })).resolves.toBe('omni');
+    await expect(checkConfiguredToken('discord', { token: 'revoked', api })).rejects.toThrow(
+      /Discord refused the token/,
+    );
+    await expect(checkConfiguredToken('whatsapp', { enabled: true })).resolves.toBeUndefined();
   });
 
   it('says which routes still point at a removed channel', async () => {

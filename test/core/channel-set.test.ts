@@ -42,7 +42,11 @@ describe('ChannelSet', () => {
 
   it('stops retrying a channel whose token the platform rejects (401) and shows it failed, while others retry', async () => {
     const tg = await startFakeTelegram();
-    const telegram = createTelegramChannel({ token: '1:rejected', apiRoot: tg.apiRoot, logger: silentLogger() });
+    const telegram = createTelegramChannel({
+      token: '1:rejected',
+      apiRoot: tg.apiRoot,
+      logger: silentLogger(),
+    });
     const flaky = new FlakyChannel(3);
     const set = new ChannelSet([telegram, flaky], silentLogger(), 20);
     const states = new Map<string, { state: ChannelState; detail?: string }>();
