@@ -14,6 +14,7 @@ import { ControlSocket, isAlive } from './transport/control-socket.js';
 import { LocalChannel } from './channels/local.js';
 import type { Channel, ChannelState } from './domain/channel.js';
 import { ChannelSet } from './core/channel-set.js';
+import { bothObservers, createWorkLog } from './core/work-log.js';
 import { Outbox } from './core/outbox.js';
 import type { OutboxEntry } from './store/outbox-store.js';
 import { AgentQueue } from './core/agent-queue.js';
@@ -134,8 +135,10 @@ export async function startApp(options: AppOptions): Promise<App> {
     return route ? agentInbox(paths, route.agent) : undefined;
   };
 
+  const workLog = createWorkLog({ logger, tokensOf: (run) => store.runs.tokensOf(run), now: options.now });
   const outbox = new Outbox({
     store: store.outbox,
+    onSent: (entry, platformId) => workLog.sent(entry, platformId),
     channels,
     logger,
     now: options.now,
@@ -227,7 +230,7 @@ export async function startApp(options: AppOptions): Promise<App> {
     channelOf: (chat) => channels.forChat(chat)?.name,
     storageFault: (error, what) => database.fault(error, what),
     defaultModel: (agent) => defaultModels[agent.runtime],
-    observe: {
+    observe: bothObservers(workLog.observer, {
       runStarted: () => metrics.activeSandboxes.inc(),
       runEnded: (run, outcome, ms) => {
         metrics.activeSandboxes.dec();
@@ -239,7 +242,7 @@ export async function startApp(options: AppOptions): Promise<App> {
         if (at !== undefined) metrics.replyLatency.observe({ agent: run.agent.id }, (Date.now() - at) / 1000);
       },
       usage: countUsage,
-    },
+    }),
   };
 
   const refuseRun = (agent: AgentConfig): string | undefined => {

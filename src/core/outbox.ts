@@ -26,6 +26,8 @@ export interface OutboxOptions {
   /** How long a platform outage or rate limit is retried before the row fails (ms). */
   retryForMs?: number;
   onResult?: (entry: OutboxEntry, result: 'sent' | 'retry' | 'failed') => void;
+  /** A row was delivered (the work log's "reply sent"). */
+  onSent?: (entry: OutboxEntry, platformId: string) => void;
   /** Test seam for crash-recovery tests: called just before a row is handed to its channel. */
   beforeSend?: (entry: OutboxEntry) => void;
 }
@@ -187,6 +189,7 @@ export class Outbox {
         files: row.files,
       });
       this.options.store.markSent(row.id, sent.platformId);
+      this.options.onSent?.(row, sent.platformId);
       this.settle(row, 'sent', undefined, sent.platformId);
       return true;
     } catch (err) {
