@@ -83,7 +83,7 @@ describe('the work log', () => {
 
     // `omniclaw logs --chat mem:talk`: this chat's path, not the other chat's.
     const path = conversationLines(log.raw(), 'mem:talk').map(formatStep);
-    expect(path.some((l) => / INFO  run started .*start=warm/.test(l))).toBe(true);
+    expect(path.some((l) => / INFO {2}run started .*start=warm/.test(l))).toBe(true);
     expect(path.filter((l) => l.includes('message accepted'))).toHaveLength(2);
     expect(path.join('\n')).not.toContain('elsewhere');
     expect(
