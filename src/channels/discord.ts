@@ -105,8 +105,6 @@ export class DiscordChannel implements Channel {
   private sink: ChannelSink | undefined;
   private readonly held: HeldInbound;
   private current: ChannelState = 'disconnected';
-  /** Chats whose messages the core declined, logged once each. */
-  private readonly declined = new Set<string>();
 
   constructor(private readonly options: DiscordChannelOptions) {
     this.api = (options.api ?? 'https://discord.com/api').replace(/\/+$/, '');
@@ -261,13 +259,8 @@ export class DiscordChannel implements Channel {
 
   private store(message: InboundMessage): void {
     if (!this.sink) return;
-    const result = this.sink.inbound(message);
-    if (result.accepted || this.declined.has(message.chat)) return;
-    if (this.declined.size < 10_000) this.declined.add(message.chat);
-    this.logger.info(
-      { chat: message.chat, reason: result.reason },
-      'message from a chat that is not routed; dropped (logged once per chat)',
-    );
+    // An unrouted chat is logged once by the intake, not here.
+    this.sink.inbound(message);
   }
 
   private setState(state: ChannelState, detail?: string): void {

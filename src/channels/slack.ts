@@ -88,7 +88,6 @@ export class SlackChannel implements Channel {
   private readonly reacted = new Map<string, string>();
   /** Inbound events are handled one after another so downloads never reorder a chat. */
   private inboundChain: Promise<void> = Promise.resolve();
-  private readonly droppedChats = new Set<string>();
   private stopped = false;
   private startAttempt = 0;
   private retryTimer: NodeJS.Timeout | undefined;
@@ -328,16 +327,8 @@ export class SlackChannel implements Channel {
 
   private store(message: InboundMessage): void {
     if (!this.sink) return;
-    const result = this.sink.inbound(message);
-    if (!result.accepted && !this.droppedChats.has(message.chat)) {
-      // Once per chat: an unrouted busy group would otherwise fill the log.
-      this.droppedChats.add(message.chat);
-      this.log.info(
-        { chat: message.chat, reason: result.reason },
-        '%s chat not routed; its messages are dropped',
-        'slack',
-      );
-    }
+    // An unrouted chat is logged once by the intake, not here.
+    this.sink.inbound(message);
   }
 
   private remember(key: string): void {

@@ -35,7 +35,6 @@ import type {
   ChannelCapabilities,
   ChannelSink,
   ChannelState,
-  InboundMessage,
   NoticeContext,
   OutboundMessage,
   SentMessage,
@@ -103,8 +102,6 @@ export class TelegramChannel implements Channel {
   private sink: ChannelSink | undefined;
   private identity: TelegramIdentity | undefined;
   private current: ChannelState = 'disconnected';
-  /** Chats whose messages the core declined, logged once each. */
-  private readonly declined = new Set<string>();
 
   constructor(private readonly options: TelegramChannelOptions) {
     this.apiRoot = (options.apiRoot ?? 'https://api.telegram.org').replace(/\/+$/, '');
@@ -239,16 +236,6 @@ export class TelegramChannel implements Channel {
     return `@${userIdOrName.replace(/^@/, '')}`;
   }
 
-  private deliver(sink: ChannelSink, message: InboundMessage): void {
-    const result = sink.inbound(message);
-    if (result.accepted || this.declined.has(message.chat)) return;
-    if (this.declined.size < 10_000) this.declined.add(message.chat);
-    this.logger.info(
-      { chat: message.chat, reason: result.reason },
-      'message from a chat that is not routed; dropped (logged once per chat)',
-    );
-  }
-
   private setState(state: ChannelState, detail?: string): void {
     this.current = state;
     this.sink?.state(state, detail);
@@ -265,7 +252,8 @@ export class TelegramChannel implements Channel {
       for (const file of files) attachments.push(await this.download(inbox, file, message.chat));
       message.attachments = attachments;
     }
-    this.deliver(this.sink, message);
+    // An unrouted chat is logged once by the intake, not here.
+    this.sink.inbound(message);
   }
 
   private async download(
