@@ -6,7 +6,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { Logger } from 'pino';
 import type { Config, AgentConfig } from './config/normalise.js';
-import { agentInbox, instancePaths, type InstancePaths } from './config/paths.js';
+import { agentFolder, agentInbox, instancePaths, type InstancePaths } from './config/paths.js';
 import { openStore, type Store } from './store/index.js';
 import { Metrics } from './observability/metrics.js';
 import { ObservabilityServer } from './observability/http-server.js';
@@ -181,7 +181,13 @@ export async function startApp(options: AppOptions): Promise<App> {
     now: options.now,
   });
   const tools = new AgentToolDispatcher({
-    services: new HostToolServices({ table, store, outbox, channels }),
+    services: new HostToolServices({
+      table,
+      store,
+      outbox,
+      channels,
+      files: { agentFolder: (id) => agentFolder(paths, id), stagingDir: join(paths.home, 'outbox-files') },
+    }),
     logger,
     plugins: plugins.tools,
     replacements: schedulerTools(taskService),

@@ -89,6 +89,7 @@ export class DiscordChannel implements Channel {
     edit: true,
     typing: true,
     files: true,
+    maxFileBytes: 10 * 1024 * 1024, // the default upload limit of a server without boosts
   };
   private readonly api: string;
   private readonly limits: DiscordLimits;

@@ -75,6 +75,7 @@ export class SlackChannel implements Channel {
     edit: true,
     typing: false,
     files: true,
+    maxFileBytes: 1024 * 1024 * 1024, // files.uploadV2 limit
   };
   private current: ChannelState = 'disconnected';
   private app: App | undefined;

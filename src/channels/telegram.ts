@@ -91,6 +91,7 @@ export class TelegramChannel implements Channel {
     edit: true,
     typing: true,
     files: true,
+    maxFileBytes: 50 * 1024 * 1024, // Bot API upload limit
   };
   private readonly api: Api;
   private readonly apiRoot: string;

@@ -88,6 +88,7 @@ export class WhatsAppChannel implements Channel {
     edit: false,
     typing: true,
     files: true,
+    maxFileBytes: 100 * 1024 * 1024, // document limit
   };
   private current: ChannelState = 'disconnected';
   private sink: ChannelSink | undefined;

@@ -1,4 +1,5 @@
 import { ChannelRejectedError } from '../../src/domain/channel-rejected.js';
+import { sendAs, sendFileRig } from './send-file-kit.js';
 import { mkdtemp, readFile, readdir, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -234,6 +235,23 @@ describe('Discord channel against a fake REST API and gateway', () => {
     await channel.send(general, { text: 'here', files: [path] });
     const upload = dc.requestsTo('POST', MESSAGES).find((p) => p.files.length);
     expect(upload!.files).toEqual([{ name: 'report.txt', content: Buffer.from('numbers') }]);
+  });
+
+  it('send_file: the agent’s file reaches Discord through the outbox; one over 10 MB is refused', async () => {
+    const rig = sendFileRig(channel);
+    try {
+      rig.put('chart.png', 'png bytes');
+      await rig.services.sendFile(sendAs(general, 'chart.png'));
+      const upload = dc.requestsTo('POST', MESSAGES).find((p) => p.files.length);
+      expect(upload!.files).toEqual([{ name: 'chart.png', content: Buffer.from('png bytes') }]);
+      rig.put('big.bin', Buffer.alloc(10 * 1024 * 1024 + 1));
+      await expect(rig.services.sendFile(sendAs(general, 'big.bin'))).rejects.toThrow(
+        /big\.bin is 10 MB; discord takes files up to 10 MB/,
+      );
+      expect(rig.store.outbox.counts()).toMatchObject({ pending: 0, failed: 0 });
+    } finally {
+      rig.close();
+    }
   });
 
   it('sends to a thread when asked', async () => {

@@ -3,6 +3,7 @@
  * fake Slack on 127.0.0.1.
  */
 import { ChannelRejectedError } from '../../src/domain/channel-rejected.js';
+import { sendAs, sendFileRig } from './send-file-kit.js';
 import {
   mkdirSync,
   mkdtempSync,
@@ -288,6 +289,19 @@ describe('Slack channel (Socket Mode against the fake Slack)', () => {
     await h.channel.send('slack:C100', { text: 'here', files: [file] });
     await h.slack.waitForCall('files.completeUploadExternal');
     expect([...h.slack.uploads.values()].map(String)).toEqual(['the report']);
+  });
+
+  it('send_file: the agent’s file reaches Slack through the outbox (files v2 upload)', async () => {
+    const h = await harness();
+    const rig = sendFileRig(h.channel);
+    try {
+      rig.put('notes/summary.md', '# summary');
+      await rig.services.sendFile(sendAs('slack:C100', 'notes/summary.md'));
+      await h.slack.waitForCall('files.completeUploadExternal');
+      expect([...h.slack.uploads.values()].map(String)).toEqual(['# summary']);
+    } finally {
+      rig.close();
+    }
   });
 
   it('loses no message when the socket drops mid-conversation (unacked envelopes are redelivered once)', async () => {

@@ -1,4 +1,5 @@
 import { ChannelRejectedError } from '../../src/domain/channel-rejected.js';
+import { sendAs, sendFileRig } from './send-file-kit.js';
 import { mkdtemp, readFile, readdir, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -239,6 +240,20 @@ describe('Telegram channel against a fake Bot API', () => {
     const [doc] = tg.callsOf('sendDocument');
     expect(doc).toMatchObject({ chat_id: 42, document_filename: 'report.txt' });
     expect(String(doc!.document_content)).toBe('numbers');
+  });
+
+  it('send_file: the agent’s file reaches Telegram through the outbox, with its caption', async () => {
+    const rig = sendFileRig(channel);
+    try {
+      rig.put('out/report.txt', 'agent numbers');
+      const sent = await rig.services.sendFile(sendAs('tg:42', 'out/report.txt', 'the report'));
+      const doc = tg.callsOf('sendDocument').at(-1);
+      expect(doc).toMatchObject({ chat_id: 42, document_filename: 'report.txt' });
+      expect(String(doc!.document_content)).toBe('agent numbers');
+      expect(rig.store.outbox.get(1)).toMatchObject({ status: 'sent', platformId: sent.platformId });
+    } finally {
+      rig.close();
+    }
   });
 
   it('refuses a chat id that is not Telegram', async () => {
