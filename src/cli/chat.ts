@@ -149,8 +149,7 @@ async function interactive(conn: ControlConnection, chat: string): Promise<void>
     if (m.type === 'reply') {
       if (m.text) print(`agent › ${String(m.text)}`);
       for (const file of fileList(m.files)) print(`agent › 📎 ${file}`);
-    }
-    else if (m.type === 'working') print(dim('… working'));
+    } else if (m.type === 'working') print(dim('… working'));
     else if (m.type === 'progress') print(dim(`… ${String(m.text)}`));
     else if (m.type === 'failed') print(`agent could not answer: ${String(m.error)}`);
     else if (m.type === 'rejected') print(`not accepted: ${String(m.reason)}`);

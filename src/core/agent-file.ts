@@ -40,11 +40,15 @@ export async function stageAgentFile(request: StageRequest): Promise<string> {
   const shown = request.path;
   let handle;
   try {
-    handle = await open(join(root, request.path), constants.O_RDONLY | constants.O_NOFOLLOW | constants.O_NONBLOCK);
+    handle = await open(
+      join(root, request.path),
+      constants.O_RDONLY | constants.O_NOFOLLOW | constants.O_NONBLOCK,
+    );
   } catch (error) {
     const code = (error as NodeJS.ErrnoException).code;
     if (code === 'ELOOP') throw new AgentFileError(`${shown} is a symbolic link; send the file itself`);
-    if (code === 'ENOENT' || code === 'ENOTDIR') throw new AgentFileError(`there is no file ${shown} in your folder`);
+    if (code === 'ENOENT' || code === 'ENOTDIR')
+      throw new AgentFileError(`there is no file ${shown} in your folder`);
     throw new AgentFileError(`${shown} cannot be opened (${code ?? 'error'})`);
   }
   try {
@@ -53,7 +57,8 @@ export async function stageAgentFile(request: StageRequest): Promise<string> {
     if (held.nlink !== 1) throw new AgentFileError(`${shown} is hard-linked elsewhere; send a copy of it`);
     // The inode we hold must be the one the path names inside the real folder.
     const resolved = await realpath(join(root, request.path)).catch(() => undefined);
-    const inside = resolved !== undefined && !relative(root, resolved).startsWith('..') && resolved.startsWith(root + sep);
+    const inside =
+      resolved !== undefined && !relative(root, resolved).startsWith('..') && resolved.startsWith(root + sep);
     const now = resolved ? await stat(resolved).catch(() => undefined) : undefined;
     if (!inside || !now || now.ino !== held.ino || now.dev !== held.dev)
       throw new AgentFileError(`${shown} leads outside your folder; only files in your folder can be sent`);
@@ -67,7 +72,12 @@ export async function stageAgentFile(request: StageRequest): Promise<string> {
     await mkdir(folder, { recursive: true, mode: 0o700 });
     const staged = join(folder, basename(request.path));
     // Bounded read: a file that grows after the size check stops at the limit.
-    const source = createReadStream('', { fd: handle.fd, autoClose: false, start: 0, end: request.maxBytes - 1 });
+    const source = createReadStream('', {
+      fd: handle.fd,
+      autoClose: false,
+      start: 0,
+      end: request.maxBytes - 1,
+    });
     await pipeline(source, createWriteStream(staged, { flags: 'wx', mode: 0o600 }));
     return staged;
   } finally {

@@ -90,7 +90,9 @@ export const agentToolArgs = {
       .describe('Send to another chat (see list_agents). Defaults to the current chat.'),
   }),
   send_file: z.strictObject({
-    path: relativeFileSchema.describe('The file, relative to your folder (/workspace/agent), e.g. "out/chart.png"'),
+    path: relativeFileSchema.describe(
+      'The file, relative to your folder (/workspace/agent), e.g. "out/chart.png"',
+    ),
     caption: text(MAX_MESSAGE_CHARS).optional().describe('Text to send with the file'),
     target_jid: chatIdSchema
       .optional()
