@@ -37,7 +37,7 @@ import type {
   WorkNotice,
 } from '../domain/channel.js';
 import { HeldInbound } from './held-inbound.js';
-import { TypingLoops } from './work-feedback.js';
+import { showWorkNotice, TypingLoops } from './work-feedback.js';
 
 export interface DiscordLimits {
   attachment: AttachmentLimits;
@@ -211,30 +211,23 @@ export class DiscordChannel implements Channel {
     return { platformId: first };
   }
 
-  async notify(chat: string, notice: WorkNotice, context: NoticeContext): Promise<void> {
+  notify(chat: string, notice: WorkNotice, context: NoticeContext): Promise<void> {
     const channelId = discordChannelId(chat);
-    const key = `${chat}#${context.triggerPlatformId ?? ''}`;
-    switch (notice.kind) {
-      case 'working':
-        this.typing.start(chat, {
-          send: () => this.outbound.typing(channelId),
-          intervalMs: this.limits.typingIntervalMs,
-          maxMs: this.limits.typingMaxMs,
-          onError: (error) =>
-            this.logger.debug({ chat, err: describe(error) }, 'Discord typing indicator failed'),
-        });
-        return;
-      case 'progress':
-        if (!context.streamThread || !context.triggerPlatformId) return;
-        if (this.dmChannels.has(channelId)) return; // no threads in DMs: typing only
-        this.threads.push(key, channelId, context.triggerPlatformId, notice.text);
-        return;
-      case 'idle':
-      case 'failed':
-        this.typing.stop(chat);
-        await this.threads.close(key);
-        return;
-    }
+    return showWorkNotice(this.typing, chat, notice, context, {
+      typing: {
+        send: () => this.outbound.typing(channelId),
+        intervalMs: this.limits.typingIntervalMs,
+        maxMs: this.limits.typingMaxMs,
+        onError: (error) =>
+          this.logger.debug({ chat, err: describe(error) }, 'Discord typing indicator failed'),
+      },
+      progress: (key, text) => {
+        // No threads in DMs (typing only), and a thread needs the message it hangs off.
+        if (!context.triggerPlatformId || this.dmChannels.has(channelId)) return;
+        this.threads.push(key, channelId, context.triggerPlatformId, text);
+      },
+      close: (key) => this.threads.close(key),
+    });
   }
 
   async react(chat: string, platformMessageId: string, emoji: string, remove: boolean): Promise<void> {

@@ -40,7 +40,7 @@ import type {
   SentMessage,
   WorkNotice,
 } from '../domain/channel.js';
-import { TypingLoops } from './work-feedback.js';
+import { showWorkNotice, TypingLoops } from './work-feedback.js';
 
 export const TELEGRAM_MESSAGE_LIMIT = 4096;
 /** Bot API upload limit for documents (the cloud API; a self-hosted server allows more). */
@@ -193,27 +193,18 @@ export class TelegramChannel implements Channel {
     return { platformId: first };
   }
 
-  async notify(chat: string, notice: WorkNotice, context: NoticeContext): Promise<void> {
-    const key = `${chat}#${context.triggerPlatformId ?? ''}`;
-    switch (notice.kind) {
-      case 'working':
-        this.typing.start(chat, {
-          send: () => this.api.sendChatAction(telegramChatId(chat), 'typing').then(() => undefined),
-          intervalMs: this.limits.typingIntervalMs,
-          maxMs: this.limits.typingMaxMs,
-          onError: (error) =>
-            this.logger.debug({ chat, err: describe(error) }, 'Telegram typing indicator failed'),
-        });
-        return;
-      case 'progress':
-        if (context.streamThread) this.status.push(key, chat, notice.text, context.triggerPlatformId);
-        return;
-      case 'idle':
-      case 'failed':
-        this.typing.stop(chat);
-        await this.status.close(key);
-        return;
-    }
+  notify(chat: string, notice: WorkNotice, context: NoticeContext): Promise<void> {
+    return showWorkNotice(this.typing, chat, notice, context, {
+      typing: {
+        send: () => this.api.sendChatAction(telegramChatId(chat), 'typing').then(() => undefined),
+        intervalMs: this.limits.typingIntervalMs,
+        maxMs: this.limits.typingMaxMs,
+        onError: (error) =>
+          this.logger.debug({ chat, err: describe(error) }, 'Telegram typing indicator failed'),
+      },
+      progress: (key, text) => this.status.push(key, chat, text, context.triggerPlatformId),
+      close: (key) => this.status.close(key),
+    });
   }
 
   async react(chat: string, platformMessageId: string, emoji: string, remove: boolean): Promise<void> {
