@@ -4,7 +4,9 @@
  * (Telegram, Discord, Slack against the fakes in test/fakes/, plus the terminal chat) and
  * once with only the terminal chat. WhatsApp stays disabled: Baileys speaks WhatsApp's
  * Noise-encrypted protocol to WhatsApp's servers and there is no fake for it here.
- * Readiness comes from /readyz; then the daemon idles 5 s and VmRSS is read from /proc.
+ * Readiness comes from /readyz; then the daemon idles 20 s and VmRSS is read from /proc.
+ * OMNICLAW_BENCH_NODE_FLAGS (e.g. "--max-semi-space-size=1") is passed to node, to measure
+ * one V8 setting at a time; OMNICLAW_BENCH_RSS_ONLY=daemon skips the per-platform host runs.
  * Needs a build (`npm run build`).
  */
 import { spawn, type ChildProcess } from 'node:child_process';
@@ -18,7 +20,15 @@ import { startFakeSlack } from '../test/fakes/fake-slack.js';
 import { startFakeTelegram } from '../test/fakes/fake-telegram.js';
 import { round, type BenchResult } from './types.js';
 
-const IDLE_MS = 5_000;
+const IDLE_MS = 20_000;
+const NODE_FLAGS = (process.env.OMNICLAW_BENCH_NODE_FLAGS ?? '').split(' ').filter(Boolean);
+
+/** The node flags a script's `#!/usr/bin/env -S node …` line gives it, as `omniclaw start` runs it. */
+function shebangFlags(script: string): string[] {
+  const first = readFileSync(join(PROJECT_ROOT, script), 'utf8').split('\n')[0] ?? '';
+  const match = /^#!\/usr\/bin\/env -S node (.+)$/.exec(first);
+  return match ? match[1]!.split(' ').filter(Boolean) : [];
+}
 const READY_TIMEOUT_MS = 60_000;
 
 function freePort(): Promise<number> {
@@ -71,20 +81,24 @@ async function idleDaemon(
   yaml: (port: number) => string,
 ): Promise<BenchResult[]> {
   const { script, args, what } = PROGRAMS[program];
-  const label = `${channels}, ${what}`;
+  const label = `${channels}, ${what}${NODE_FLAGS.length ? ` (${NODE_FLAGS.join(' ')})` : ''}`;
   const home = mkdtempSync(join(tmpdir(), 'omniclaw-bench-rss-'));
   const port = await freePort();
   writeFileSync(join(home, 'omniclaw.yaml'), yaml(port), { mode: 0o600 });
   let stderr = '';
-  const daemon: ChildProcess = spawn(process.execPath, [join(PROJECT_ROOT, script), ...args], {
-    env: {
-      PATH: process.env.PATH,
-      HOME: home,
-      OMNICLAW_HOME: home,
-      OMNICLAW_LOG_LEVEL: 'warn',
+  const daemon: ChildProcess = spawn(
+    process.execPath,
+    [...shebangFlags(script), ...NODE_FLAGS, join(PROJECT_ROOT, script), ...args],
+    {
+      env: {
+        PATH: process.env.PATH,
+        HOME: home,
+        OMNICLAW_HOME: home,
+        OMNICLAW_LOG_LEVEL: 'warn',
+      },
+      stdio: ['ignore', 'ignore', 'pipe'],
     },
-    stdio: ['ignore', 'ignore', 'pipe'],
-  });
+  );
   daemon.stderr!.on('data', (chunk: Buffer) => (stderr = (stderr + chunk.toString()).slice(-4000)));
   const exited = new Promise<void>((resolve) => daemon.once('exit', () => resolve()));
   try {
@@ -146,7 +160,8 @@ export default async function idleRssBench(): Promise<BenchResult[]> {
       ].join('\n');
   try {
     const results: BenchResult[] = [];
-    for (const program of ['daemon', 'bare'] as const) {
+    const only = process.env.OMNICLAW_BENCH_RSS_ONLY;
+    for (const program of only === 'daemon' ? (['daemon'] as const) : (['daemon', 'bare'] as const)) {
       results.push(
         ...(await idleDaemon(
           program,
@@ -157,7 +172,7 @@ export default async function idleRssBench(): Promise<BenchResult[]> {
       results.push(...(await idleDaemon(program, 'terminal chat only', withChannels())));
     }
     // What each platform library adds, on the host alone.
-    for (const name of Object.keys(sections)) {
+    for (const name of only === 'daemon' ? [] : Object.keys(sections)) {
       results.push(...(await idleDaemon('bare', `terminal + ${name}`, withChannels(name))));
     }
     return results;

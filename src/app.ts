@@ -22,6 +22,7 @@ import { Lifecycle } from './core/shutdown.js';
 import { hostAttachmentInboxes } from './core/attachment-inbox.js';
 import { ChannelSet } from './core/channel-set.js';
 import { hostOutbox } from './core/outbox.js';
+import { createWorkLog } from './core/work-log.js';
 import { startHostGateway } from './core/gateway-meter.js';
 import { hostLauncher } from './core/run-launcher.js';
 import { createChatPath } from './core/chat-path.js';
@@ -77,14 +78,16 @@ export async function startApp(options: AppOptions) {
   const local = config.channels.local.enabled ? [new LocalChannel(control)] : [];
   const configured = await createChannels(config, { paths, logger, inboxFor: attachments.forChat });
   const channels = new ChannelSet([...local, ...configured, ...extraChannels], logger, metrics);
-  const outbox = hostOutbox(host, { store, channels, metrics, beforeSend });
+  const workLog = createWorkLog({ logger, tokensOf: (run) => store.runs.tokensOf(run), now });
+  const onSent = workLog.sent;
+  const outbox = hostOutbox(host, { store, channels, metrics, beforeSend, onSent });
   const gateway = options.gateway === false ? undefined : await startHostGateway({ ...host, store, metrics });
   parts.started('gateway', () => gateway?.close(), 5_000);
 
   const runner = options.runner ?? RUNNER;
   const sandboxes = hostLauncher({ ...host, gateway, backendFor, runner, projectRoot: PROJECT_ROOT });
   const scheduling = setUpScheduler({ ...host, store });
-  const core = { store, database, outbox, channels, metrics, attachments, gateway };
+  const core = { store, database, outbox, channels, metrics, attachments, gateway, workLog };
   const chat = await createChatPath({ ...host, ...core, ...sandboxes, replacements: scheduling.tools });
   const { queue, intake } = chat;
 

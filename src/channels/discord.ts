@@ -7,6 +7,7 @@
  */
 import { Client, Events, GatewayIntentBits, Partials, type Message } from 'discord.js';
 import type { Logger } from '../observability/logger.js';
+import { ChannelRejectedError } from '../domain/channel-rejected.js';
 import {
   DEFAULT_ATTACHMENT_LIMITS,
   downloadToInbox,
@@ -36,7 +37,7 @@ import type {
   WorkNotice,
 } from '../domain/channel.js';
 import { HeldInbound } from './held-inbound.js';
-import { TypingLoops } from './work-feedback.js';
+import { showWorkNotice, TypingLoops } from './work-feedback.js';
 
 export interface DiscordLimits {
   attachment: AttachmentLimits;
@@ -88,6 +89,7 @@ export class DiscordChannel implements Channel {
     edit: true,
     typing: true,
     files: true,
+    maxFileBytes: 10 * 1024 * 1024, // the default upload limit of a server without boosts
   };
   private readonly api: string;
   private readonly limits: DiscordLimits;
@@ -104,8 +106,6 @@ export class DiscordChannel implements Channel {
   private sink: ChannelSink | undefined;
   private readonly held: HeldInbound;
   private current: ChannelState = 'disconnected';
-  /** Chats whose messages the core declined, logged once each. */
-  private readonly declined = new Set<string>();
 
   constructor(private readonly options: DiscordChannelOptions) {
     this.api = (options.api ?? 'https://discord.com/api').replace(/\/+$/, '');
@@ -171,6 +171,10 @@ export class DiscordChannel implements Channel {
       this.setState('failed', reason);
       this.client = undefined;
       await client.destroy().catch(() => undefined);
+      if (tokenRejected(error))
+        throw new ChannelRejectedError(
+          `Discord rejected the bot token (${reason}); reset it in the Developer Portal and update channels.discord.token`,
+        );
       throw new Error(
         `Discord: cannot connect to ${this.api} (${reason}); check channels.discord.token and api, and the network`,
       );
@@ -207,30 +211,23 @@ export class DiscordChannel implements Channel {
     return { platformId: first };
   }
 
-  async notify(chat: string, notice: WorkNotice, context: NoticeContext): Promise<void> {
+  notify(chat: string, notice: WorkNotice, context: NoticeContext): Promise<void> {
     const channelId = discordChannelId(chat);
-    const key = `${chat}#${context.triggerPlatformId ?? ''}`;
-    switch (notice.kind) {
-      case 'working':
-        this.typing.start(chat, {
-          send: () => this.outbound.typing(channelId),
-          intervalMs: this.limits.typingIntervalMs,
-          maxMs: this.limits.typingMaxMs,
-          onError: (error) =>
-            this.logger.debug({ chat, err: describe(error) }, 'Discord typing indicator failed'),
-        });
-        return;
-      case 'progress':
-        if (!context.streamThread || !context.triggerPlatformId) return;
-        if (this.dmChannels.has(channelId)) return; // no threads in DMs: typing only
-        this.threads.push(key, channelId, context.triggerPlatformId, notice.text);
-        return;
-      case 'idle':
-      case 'failed':
-        this.typing.stop(chat);
-        await this.threads.close(key);
-        return;
-    }
+    return showWorkNotice(this.typing, chat, notice, context, {
+      typing: {
+        send: () => this.outbound.typing(channelId),
+        intervalMs: this.limits.typingIntervalMs,
+        maxMs: this.limits.typingMaxMs,
+        onError: (error) =>
+          this.logger.debug({ chat, err: describe(error) }, 'Discord typing indicator failed'),
+      },
+      progress: (key, text) => {
+        // No threads in DMs (typing only), and a thread needs the message it hangs off.
+        if (!context.triggerPlatformId || this.dmChannels.has(channelId)) return;
+        this.threads.push(key, channelId, context.triggerPlatformId, text);
+      },
+      close: (key) => this.threads.close(key),
+    });
   }
 
   async react(chat: string, platformMessageId: string, emoji: string, remove: boolean): Promise<void> {
@@ -256,13 +253,8 @@ export class DiscordChannel implements Channel {
 
   private store(message: InboundMessage): void {
     if (!this.sink) return;
-    const result = this.sink.inbound(message);
-    if (result.accepted || this.declined.has(message.chat)) return;
-    if (this.declined.size < 10_000) this.declined.add(message.chat);
-    this.logger.info(
-      { chat: message.chat, reason: result.reason },
-      'message from a chat that is not routed; dropped (logged once per chat)',
-    );
+    // An unrouted chat is logged once by the intake, not here.
+    this.sink.inbound(message);
   }
 
   private setState(state: ChannelState, detail?: string): void {
@@ -386,4 +378,10 @@ function factsOf(message: Message): DiscordMessageFacts {
     })),
     system: message.system,
   };
+}
+
+/** discord.js turns a 401 from /gateway/bot into TokenInvalid; the gateway closes with 4004. */
+function tokenRejected(error: unknown): boolean {
+  const { code, status } = error as { code?: unknown; status?: unknown };
+  return code === 'TokenInvalid' || code === 4004 || status === 401;
 }

@@ -30,7 +30,8 @@ export class LocalChannel implements Channel {
     reactions: false,
     edit: false,
     typing: true,
-    files: false,
+    files: true,
+    maxFileBytes: 1024 * 1024 * 1024, // the file stays on this machine
   };
   private readonly subscribers = new Map<string, Set<ControlClient>>();
   private sink: ChannelSink | undefined;
@@ -57,7 +58,7 @@ export class LocalChannel implements Channel {
     const platformId = `local-${randomUUID()}`;
     // With nobody watching, the reply is still delivered: it stays in the outbox history.
     for (const client of this.subscribers.get(chat) ?? []) {
-      client.send({ type: 'reply', chat, text: message.text, platformId });
+      client.send({ type: 'reply', chat, text: message.text, files: message.files ?? [], platformId });
     }
     return { platformId };
   }

@@ -12,6 +12,7 @@ import { basename } from 'node:path';
 import { App, SocketModeReceiver } from '@slack/bolt';
 import type { Logger } from '../observability/logger.js';
 import { backoffDelay } from '../protocol/backoff.js';
+import { ChannelRejectedError } from '../domain/channel-rejected.js';
 import type {
   Channel,
   ChannelCapabilities,
@@ -74,6 +75,7 @@ export class SlackChannel implements Channel {
     edit: true,
     typing: false,
     files: true,
+    maxFileBytes: 1024 * 1024 * 1024, // files.uploadV2 limit
   };
   private current: ChannelState = 'disconnected';
   private app: App | undefined;
@@ -87,7 +89,6 @@ export class SlackChannel implements Channel {
   private readonly reacted = new Map<string, string>();
   /** Inbound events are handled one after another so downloads never reorder a chat. */
   private inboundChain: Promise<void> = Promise.resolve();
-  private readonly droppedChats = new Set<string>();
   private stopped = false;
   private startAttempt = 0;
   private retryTimer: NodeJS.Timeout | undefined;
@@ -162,7 +163,7 @@ export class SlackChannel implements Channel {
       if (isRefusal(err)) {
         const detail = `Slack did not connect: ${(err as Error).message}. Check SLACK_BOT_TOKEN (xoxb-…), SLACK_APP_TOKEN (xapp-…, connections:write) and that Socket Mode is on for the app.`;
         this.setState('failed', detail);
-        throw new Error(detail, { cause: err });
+        throw new ChannelRejectedError(detail, { cause: err });
       }
       this.scheduleRetry(err);
       return;
@@ -327,16 +328,8 @@ export class SlackChannel implements Channel {
 
   private store(message: InboundMessage): void {
     if (!this.sink) return;
-    const result = this.sink.inbound(message);
-    if (!result.accepted && !this.droppedChats.has(message.chat)) {
-      // Once per chat: an unrouted busy group would otherwise fill the log.
-      this.droppedChats.add(message.chat);
-      this.log.info(
-        { chat: message.chat, reason: result.reason },
-        '%s chat not routed; its messages are dropped',
-        'slack',
-      );
-    }
+    // An unrouted chat is logged once by the intake, not here.
+    this.sink.inbound(message);
   }
 
   private remember(key: string): void {

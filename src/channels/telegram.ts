@@ -8,6 +8,7 @@ import { stat } from 'node:fs/promises';
 import { basename } from 'node:path';
 import { Api, GrammyError, HttpError, InputFile } from 'grammy';
 import { ChannelSendError, kindForStatus } from '../domain/send-error.js';
+import { ChannelRejectedError } from '../domain/channel-rejected.js';
 import type { ReactionTypeEmoji, Update } from 'grammy/types';
 import type { Logger } from '../observability/logger.js';
 import {
@@ -34,13 +35,12 @@ import type {
   ChannelCapabilities,
   ChannelSink,
   ChannelState,
-  InboundMessage,
   NoticeContext,
   OutboundMessage,
   SentMessage,
   WorkNotice,
 } from '../domain/channel.js';
-import { TypingLoops } from './work-feedback.js';
+import { showWorkNotice, TypingLoops } from './work-feedback.js';
 
 export const TELEGRAM_MESSAGE_LIMIT = 4096;
 /** Bot API upload limit for documents (the cloud API; a self-hosted server allows more). */
@@ -91,6 +91,7 @@ export class TelegramChannel implements Channel {
     edit: true,
     typing: true,
     files: true,
+    maxFileBytes: 50 * 1024 * 1024, // Bot API upload limit
   };
   private readonly api: Api;
   private readonly apiRoot: string;
@@ -102,8 +103,6 @@ export class TelegramChannel implements Channel {
   private sink: ChannelSink | undefined;
   private identity: TelegramIdentity | undefined;
   private current: ChannelState = 'disconnected';
-  /** Chats whose messages the core declined, logged once each. */
-  private readonly declined = new Set<string>();
 
   constructor(private readonly options: TelegramChannelOptions) {
     this.apiRoot = (options.apiRoot ?? 'https://api.telegram.org').replace(/\/+$/, '');
@@ -147,6 +146,10 @@ export class TelegramChannel implements Channel {
     } catch (error) {
       const reason = describe(error);
       this.setState('failed', reason);
+      if (error instanceof GrammyError && (error.error_code === 401 || error.error_code === 404))
+        throw new ChannelRejectedError(
+          `Telegram rejected the bot token (${reason}); check channels.telegram.token with @BotFather`,
+        );
       throw new Error(
         `Telegram: cannot connect to ${this.apiRoot} (${reason}); check channels.telegram.token and apiRoot, and the network`,
       );
@@ -190,27 +193,18 @@ export class TelegramChannel implements Channel {
     return { platformId: first };
   }
 
-  async notify(chat: string, notice: WorkNotice, context: NoticeContext): Promise<void> {
-    const key = `${chat}#${context.triggerPlatformId ?? ''}`;
-    switch (notice.kind) {
-      case 'working':
-        this.typing.start(chat, {
-          send: () => this.api.sendChatAction(telegramChatId(chat), 'typing').then(() => undefined),
-          intervalMs: this.limits.typingIntervalMs,
-          maxMs: this.limits.typingMaxMs,
-          onError: (error) =>
-            this.logger.debug({ chat, err: describe(error) }, 'Telegram typing indicator failed'),
-        });
-        return;
-      case 'progress':
-        if (context.streamThread) this.status.push(key, chat, notice.text, context.triggerPlatformId);
-        return;
-      case 'idle':
-      case 'failed':
-        this.typing.stop(chat);
-        await this.status.close(key);
-        return;
-    }
+  notify(chat: string, notice: WorkNotice, context: NoticeContext): Promise<void> {
+    return showWorkNotice(this.typing, chat, notice, context, {
+      typing: {
+        send: () => this.api.sendChatAction(telegramChatId(chat), 'typing').then(() => undefined),
+        intervalMs: this.limits.typingIntervalMs,
+        maxMs: this.limits.typingMaxMs,
+        onError: (error) =>
+          this.logger.debug({ chat, err: describe(error) }, 'Telegram typing indicator failed'),
+      },
+      progress: (key, text) => this.status.push(key, chat, text, context.triggerPlatformId),
+      close: (key) => this.status.close(key),
+    });
   }
 
   async react(chat: string, platformMessageId: string, emoji: string, remove: boolean): Promise<void> {
@@ -234,16 +228,6 @@ export class TelegramChannel implements Channel {
     return `@${userIdOrName.replace(/^@/, '')}`;
   }
 
-  private deliver(sink: ChannelSink, message: InboundMessage): void {
-    const result = sink.inbound(message);
-    if (result.accepted || this.declined.has(message.chat)) return;
-    if (this.declined.size < 10_000) this.declined.add(message.chat);
-    this.logger.info(
-      { chat: message.chat, reason: result.reason },
-      'message from a chat that is not routed; dropped (logged once per chat)',
-    );
-  }
-
   private setState(state: ChannelState, detail?: string): void {
     this.current = state;
     this.sink?.state(state, detail);
@@ -260,7 +244,8 @@ export class TelegramChannel implements Channel {
       for (const file of files) attachments.push(await this.download(inbox, file, message.chat));
       message.attachments = attachments;
     }
-    this.deliver(this.sink, message);
+    // An unrouted chat is logged once by the intake, not here.
+    this.sink.inbound(message);
   }
 
   private async download(

@@ -88,6 +88,7 @@ export class WhatsAppChannel implements Channel {
     edit: false,
     typing: true,
     files: true,
+    maxFileBytes: 100 * 1024 * 1024, // document limit
   };
   private current: ChannelState = 'disconnected';
   private sink: ChannelSink | undefined;
@@ -104,7 +105,6 @@ export class WhatsAppChannel implements Channel {
   private readonly typing = new TypingLoops();
   private inboundChain: Promise<void> = Promise.resolve();
   private credsSaving: Promise<void> = Promise.resolve();
-  private readonly droppedChats = new Set<string>();
   private readonly log: Logger;
 
   constructor(private readonly options: WhatsAppChannelOptions) {
@@ -345,16 +345,8 @@ export class WhatsAppChannel implements Channel {
 
   private store(message: InboundMessage): void {
     if (!this.sink) return;
-    const result = this.sink.inbound(message);
-    if (!result.accepted && !this.droppedChats.has(message.chat)) {
-      // Once per chat: an unrouted busy group would otherwise fill the log.
-      this.droppedChats.add(message.chat);
-      this.log.info(
-        { chat: message.chat, reason: result.reason },
-        '%s chat not routed; its messages are dropped',
-        'whatsapp',
-      );
-    }
+    // An unrouted chat is logged once by the intake, not here.
+    this.sink.inbound(message);
   }
 
   private async attachMedia(

@@ -21,6 +21,8 @@ export interface Platform {
   secrets: SecretField[];
   /** The config key holding the platform URL, and its default. */
   url?: { configKey: string; default: string };
+  /** The chats (route ids) this platform serves. */
+  ownsChat(chat: string): boolean;
   /** Checks the secrets; resolves to who the bot is ("@omni_bot"), rejects with why not. */
   verify?(secrets: Record<string, string>, url: string, fetchImpl: typeof fetch): Promise<string>;
 }
@@ -34,6 +36,7 @@ const prefixed = (label: string, prefix: string) => (value: string) =>
 export const PLATFORMS: Record<Platform['name'], Platform> = {
   telegram: {
     name: 'telegram',
+    ownsChat: (chat) => chat.startsWith('tg:'),
     secrets: [
       {
         option: 'token',
@@ -62,6 +65,7 @@ export const PLATFORMS: Record<Platform['name'], Platform> = {
   },
   discord: {
     name: 'discord',
+    ownsChat: (chat) => chat.startsWith('dc:'),
     secrets: [
       {
         option: 'token',
@@ -89,6 +93,7 @@ export const PLATFORMS: Record<Platform['name'], Platform> = {
   },
   slack: {
     name: 'slack',
+    ownsChat: (chat) => chat.startsWith('slack:'),
     secrets: [
       {
         option: 'botToken',
@@ -128,10 +133,41 @@ export const PLATFORMS: Record<Platform['name'], Platform> = {
       return `${String(auth.user ?? 'bot')} in ${String(auth.team ?? 'the workspace')}`;
     },
   },
-  whatsapp: { name: 'whatsapp', secrets: [] },
+  whatsapp: {
+    name: 'whatsapp',
+    secrets: [],
+    ownsChat: (chat) => /@(s\.whatsapp\.net|g\.us|lid)$/.test(chat),
+  },
 };
 
 export const platformNames = Object.keys(PLATFORMS) as Platform['name'][];
+
+/** The platform a route's chat id belongs to (undefined for local: and unknown ids). */
+export function platformOfChat(chat: string): Platform | undefined {
+  return Object.values(PLATFORMS).find((p) => p.ownsChat(chat));
+}
+
+/**
+ * For `doctor`: checks a configured channel's tokens with the platform, from the loaded
+ * config (secrets substituted). Resolves to who the bot is; rejects with why not (never
+ * with the token in the text). Undefined for a platform without tokens (WhatsApp).
+ */
+export async function checkConfiguredToken(
+  name: Platform['name'],
+  section: Record<string, unknown>,
+  fetchImpl: typeof fetch = fetch,
+): Promise<string | undefined> {
+  const platform = PLATFORMS[name];
+  if (!platform.verify || !platform.url) return undefined;
+  const secrets = Object.fromEntries(
+    platform.secrets.map((f) => [f.option, String(section[f.configKey] ?? '')]),
+  );
+  const url =
+    typeof section[platform.url.configKey] === 'string'
+      ? String(section[platform.url.configKey])
+      : platform.url.default;
+  return platform.verify(secrets, url, fetchImpl);
+}
 
 /** The config section: secrets as ${VAR} references, the URL only when it is not the default. */
 export function sectionFor(platform: Platform, url: string | undefined): ChannelSection {

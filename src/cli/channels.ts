@@ -10,8 +10,10 @@ import type { Command } from 'commander';
 import type { InstancePaths } from '../config/paths.js';
 import { readEnvFile, writeEnvKeys } from '../config/env-file.js';
 import type { Logger } from '../observability/logger.js';
+import { parseConfigText } from '../config/load.js';
 import {
   readChannelSections,
+  readRouteChats,
   referencedVariables,
   removeChannelSection,
   setChannelSection,
@@ -107,6 +109,11 @@ async function addChannel(
     secrets[field.option] = value;
   }
   const url = options.apiUrl ?? platform.url?.default;
+  // Everything is checked before anything is saved: the new config, then the tokens.
+  const current = existsSync(deps.paths.config) ? readFileSync(deps.paths.config, 'utf8') : '';
+  const updated = setChannelSection(current, platform.name, sectionFor(platform, url));
+  const envValues = Object.fromEntries(platform.secrets.map((f) => [f.envVar, secrets[f.option]!]));
+  assertConfigLoads(updated, envValues, deps);
   if (options.check && platform.verify && url) {
     const who = await platform.verify(secrets, url, deps.fetch ?? fetch);
     out(`✓ ${platform.name}: the token works (${who})\n`);
@@ -114,14 +121,10 @@ async function addChannel(
 
   mkdirSync(deps.paths.home, { recursive: true, mode: 0o700 });
   if (platform.secrets.length) {
-    writeEnvKeys(
-      deps.paths.envFile,
-      Object.fromEntries(platform.secrets.map((f) => [f.envVar, secrets[f.option]])),
-    );
+    writeEnvKeys(deps.paths.envFile, envValues);
     out(`✓ ${platform.secrets.map((f) => f.envVar).join(', ')} saved in ${deps.paths.envFile} (mode 0600)\n`);
   }
-  const current = existsSync(deps.paths.config) ? readFileSync(deps.paths.config, 'utf8') : '';
-  writeFileSync(deps.paths.config, setChannelSection(current, platform.name, sectionFor(platform, url)));
+  writeFileSync(deps.paths.config, updated);
   out(`✓ channels.${platform.name} written to ${deps.paths.config}\n`);
 
   if (platform.name === 'whatsapp' && options.pair)
@@ -129,6 +132,28 @@ async function addChannel(
   out(
     `Next: route a chat to an agent under routes: in ${deps.paths.config}, then restart OmniClaw (see docs/channels.md).\n`,
   );
+}
+
+/**
+ * The config as it would be after the edit must load, or nothing is saved. Variables that
+ * are not set yet (a model key the user adds later) get a stand-in: that is `start`'s and
+ * `doctor`'s to report, not a reason to refuse adding a channel.
+ */
+function assertConfigLoads(text: string, added: Record<string, string>, deps: ChannelsCommandDeps): void {
+  const env: Record<string, string | undefined> = {
+    ...readEnvFile(deps.paths.envFile),
+    ...(deps.env ?? process.env),
+    ...added,
+  };
+  for (const [, name] of text.matchAll(/\$\{([A-Za-z_][A-Za-z0-9_]*)\}/g))
+    if (!env[name!]) env[name!] = 'unset';
+  try {
+    parseConfigText(text, deps.paths.config, { env });
+  } catch (err) {
+    throw new Error(`${(err as Error).message}\nFix that in omniclaw.yaml first; nothing was changed.`, {
+      cause: err,
+    });
+  }
 }
 
 async function ask(message: string, validate: (value: string) => string | undefined): Promise<string> {
@@ -226,6 +251,14 @@ function removeChannel(
     throw new Error(`${platform.name} is not configured in ${deps.paths.config}; nothing to remove`);
   writeFileSync(deps.paths.config, updated);
   out(`✓ channels.${platform.name} removed from ${deps.paths.config}\n`);
+  const orphans = readRouteChats(updated).filter((chat) => platform.ownsChat(chat));
+  if (orphans.length) {
+    out(
+      `! ${orphans.length === 1 ? '1 route still points' : `${orphans.length} routes still point`} at ` +
+        `${platform.name} (${orphans.join(', ')}): those chats get no answers. Remove ` +
+        `${orphans.length === 1 ? 'it' : 'them'} under routes: in ${deps.paths.config}, or add ${platform.name} again.\n`,
+    );
+  }
   if (!deleteSecrets) return;
   const variables = [...new Set(referencedVariables(section ?? {}).map((v) => v.variable))];
   if (variables.length) {

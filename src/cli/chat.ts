@@ -108,7 +108,8 @@ async function oneShot(
           if (process.stderr.isTTY) process.stderr.write(`\x1b[2m… ${String(m.text)}\x1b[0m\n`);
           return;
         case 'reply':
-          process.stdout.write(`${String(m.text)}\n`);
+          if (m.text) process.stdout.write(`${String(m.text)}\n`);
+          for (const file of fileList(m.files)) process.stdout.write(`📎 ${file}\n`);
           return;
         case 'idle':
           if (accepted && working) finish(0);
@@ -145,8 +146,10 @@ async function interactive(conn: ControlConnection, chat: string): Promise<void>
     rl.prompt(true);
   };
   conn.onMessage((m) => {
-    if (m.type === 'reply') print(`agent › ${String(m.text)}`);
-    else if (m.type === 'working') print(dim('… working'));
+    if (m.type === 'reply') {
+      if (m.text) print(`agent › ${String(m.text)}`);
+      for (const file of fileList(m.files)) print(`agent › 📎 ${file}`);
+    } else if (m.type === 'working') print(dim('… working'));
     else if (m.type === 'progress') print(dim(`… ${String(m.text)}`));
     else if (m.type === 'failed') print(`agent could not answer: ${String(m.error)}`);
     else if (m.type === 'rejected') print(`not accepted: ${String(m.reason)}`);
@@ -165,4 +168,9 @@ async function interactive(conn: ControlConnection, chat: string): Promise<void>
   }
   leaving = true;
   conn.close();
+}
+
+/** The host paths of the files a reply carried (the terminal chat runs on the same machine). */
+function fileList(files: unknown): string[] {
+  return Array.isArray(files) ? files.filter((f): f is string => typeof f === 'string') : [];
 }

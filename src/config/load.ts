@@ -10,6 +10,7 @@ import { configSchema, type ParsedConfig } from './schema.js';
 import { normaliseConfig, type Config } from './normalise.js';
 import { applyEnvOverrides, configEnvNames } from './env-overrides.js';
 import { assertAgentMcpServerNames } from './mcp-server-names.js';
+import { MARKED_REFERENCE, VAR_OPEN, markVariables } from './var-markers.js';
 
 export class ConfigError extends Error {
   constructor(message: string) {
@@ -37,10 +38,7 @@ export function loadConfigFile(file: string, options: LoadOptions): Config {
 
 export function parseConfigText(text: string, file: string, options: LoadOptions): Config {
   const lineCounter = new LineCounter();
-  // `{ apiKey: ${KEY} }` is not valid YAML as written (the `{` opens a flow map), yet it is
-  // how people write it. Each ${NAME} becomes a same-length marker of private-use characters
-  // before parsing, so positions stay exact, and is substituted after (never as YAML).
-  const marked = text.replace(VAR_REFERENCE, (_m, name: string) => `${VAR_OPEN}${name}${VAR_CLOSE}`);
+  const marked = markVariables(text);
   const doc = parseDocument(marked, { lineCounter, prettyErrors: false, uniqueKeys: true });
   const where = (offset: number | undefined): string => {
     if (offset === undefined) return file;
@@ -101,11 +99,6 @@ function nodeNamedBy(doc: Document, message: string): Node | undefined {
   const index = agents.findIndex((a) => a?.id === byId[1]);
   return index < 0 ? undefined : nearestNode(doc, ['agents', index, byId[2]!, byId[3]!]);
 }
-
-const VAR_REFERENCE = /\$\{([A-Za-z_][A-Za-z0-9_]*)\}/g;
-const VAR_OPEN = '\uE000\uE001';
-const VAR_CLOSE = '\uE002';
-const MARKED_REFERENCE = new RegExp(`${VAR_OPEN}([A-Za-z_][A-Za-z0-9_]*)${VAR_CLOSE}`, 'g');
 
 /** Replaces ${VAR} in every scalar string; a missing variable is an error at its position. */
 function substituteVariables(

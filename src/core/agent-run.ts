@@ -63,6 +63,11 @@ export class AgentRun {
     this.log = deps.logger.child({ agent: agent.id, chat, run: this.id });
   }
 
+  /** The sandbox kind the run is in, once launched (for the log). */
+  get sandbox(): string | undefined {
+    return this.launched?.sandbox;
+  }
+
   /** Called when the run becomes idle (all turns answered). */
   onIdle(listener: () => void): void {
     this.idleListeners.push(listener);

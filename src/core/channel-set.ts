@@ -4,6 +4,7 @@ import type { Channel, ChannelSink, ChannelState, NoticeContext, WorkNotice } fr
 import type { ChannelDirectory } from './outbox.js';
 import { backoffDelay } from '../protocol/backoff.js';
 import type { Metrics } from '../observability/metrics.js';
+import { ChannelRejectedError } from '../domain/channel-rejected.js';
 
 export class ChannelSet implements ChannelDirectory {
   constructor(
@@ -11,6 +12,8 @@ export class ChannelSet implements ChannelDirectory {
     private readonly logger: Logger,
     /** Counts each channel as connected (1) or not (0). */
     private readonly metrics?: Pick<Metrics, 'channelConnected'>,
+    /** First wait before a channel that could not connect is tried again; doubles to 5 min. */
+    private readonly retryBaseMs = 1_000,
   ) {}
 
   forChat(chat: string): Channel | undefined {
@@ -28,7 +31,8 @@ export class ChannelSet implements ChannelDirectory {
 
   /**
    * Connects every channel on its own: one that cannot connect does not stop the others,
-   * and is tried again with backoff (1 s doubling to 5 min) until it connects.
+   * and is tried again with backoff (1 s doubling to 5 min) until it connects — unless the
+   * platform rejected its token: that stays failed, with the reason, until a restart.
    */
   async connectAll(sinkFor: (channel: Channel) => ChannelSink): Promise<void> {
     await Promise.all(
@@ -49,7 +53,15 @@ export class ChannelSet implements ChannelDirectory {
       await channel.connect(sink);
     } catch (err) {
       if (this.closing) return;
-      const delay = backoffDelay(attempt, { baseMs: 1_000, maxMs: 300_000 });
+      if (err instanceof ChannelRejectedError) {
+        this.logger.error(
+          { channel: channel.name, err: err.message },
+          'channel failed: the platform rejected its token; not retrying (fix the token, then restart)',
+        );
+        sink.state('failed', err.message);
+        return;
+      }
+      const delay = backoffDelay(attempt, { baseMs: this.retryBaseMs, maxMs: 300_000 });
       this.logger.error(
         { channel: channel.name, err: (err as Error).message, attempt, retryInMs: delay },
         'channel could not connect; the others keep working, and it will be tried again',

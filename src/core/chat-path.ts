@@ -10,6 +10,9 @@ import type { Store } from '../store/index.js';
 import type { DatabaseHealth } from '../store/db-health.js';
 import type { Metrics } from '../observability/metrics.js';
 import { runMetricsObserver } from '../observability/run-metrics.js';
+import { bothObservers, type WorkLog } from './work-log.js';
+import { join } from 'node:path';
+import { agentFolder } from '../config/paths.js';
 import { AgentToolDispatcher, type ToolDispatcherOptions } from '../tools/dispatcher.js';
 import { loadPluginTools, pluginDirectory } from '../tools/plugins.js';
 import type { AttachmentInboxes } from './attachment-inbox.js';
@@ -37,6 +40,8 @@ export interface ChatPathParts extends HostContext {
   replacements?: ToolDispatcherOptions['replacements'];
   /** When there is a gateway, it counts the runs' tokens (gateway-meter.ts). */
   gateway?: unknown;
+  /** The info-level lines that show a conversation's path (work-log.ts). */
+  workLog: WorkLog;
 }
 
 export interface ChatPath {
@@ -52,7 +57,13 @@ export async function createChatPath(parts: ChatPathParts): Promise<ChatPath> {
   const table = { agents: config.agents, routes: config.routes };
   const plugins = await loadPluginTools({ dir: pluginDirectory(paths.home), logger, reservedNames: [] });
   const tools = new AgentToolDispatcher({
-    services: new HostToolServices({ table, store, outbox, channels }),
+    services: new HostToolServices({
+      table,
+      store,
+      outbox,
+      channels,
+      files: { agentFolder: (id) => agentFolder(paths, id), stagingDir: join(paths.home, 'outbox-files') },
+    }),
     logger,
     plugins: plugins.tools,
     replacements: parts.replacements,
@@ -73,7 +84,7 @@ export async function createChatPath(parts: ChatPathParts): Promise<ChatPath> {
     storageFault,
     defaultModel,
     meteredAtGateway: parts.gateway !== undefined,
-    observe: runMetricsObserver(metrics),
+    observe: bothObservers(parts.workLog.observer, runMetricsObserver(metrics)),
   };
   const refuse = createRunCheck({ config, envFile: paths.envFile, runs: store.runs, now });
   const queue = new AgentQueue(

@@ -69,6 +69,12 @@ export class Intake {
     this.deps.counted?.(message.channel);
     // While shutting down the message is still kept (platforms do not resend what they
     // delivered); it is answered after the next start instead of now.
+    const woken = this.accepting ? targets.filter((t) => t.triggered).map((t) => t.agent.id) : [];
+    // Ids only, never the text (docs/channels.md, "Logs").
+    this.deps.logger.info(
+      { channel: message.channel, chat: message.chat, message: id, agents: woken },
+      woken.length ? 'message accepted' : 'message stored (no agent triggered)',
+    );
     if (!this.accepting) return { accepted: true, messageId: id };
     for (const target of targets) if (target.triggered) this.deps.wake(target.agent, message.chat);
     return { accepted: true, messageId: id };

@@ -28,6 +28,8 @@ export interface OutboxOptions {
   /** How long a platform outage or rate limit is retried before the row fails (ms). */
   retryForMs?: number;
   onResult?: (entry: OutboxEntry, result: 'sent' | 'retry' | 'failed') => void;
+  /** A row was delivered (the work log's "reply sent"). */
+  onSent?: (entry: OutboxEntry, platformId: string) => void;
   /** Test seam for crash-recovery tests: called just before a row is handed to its channel. */
   beforeSend?: (entry: OutboxEntry) => void;
 }
@@ -189,6 +191,7 @@ export class Outbox {
         files: row.files,
       });
       this.options.store.markSent(row.id, sent.platformId);
+      this.options.onSent?.(row, sent.platformId);
       this.settle(row, 'sent', undefined, sent.platformId);
       return true;
     } catch (err) {
@@ -294,7 +297,7 @@ export function hostOutbox(
   host: HostContext,
   parts: { store: { outbox: OutboxStore }; channels: ChannelDirectory; metrics: Metrics } & Pick<
     OutboxOptions,
-    'beforeSend'
+    'beforeSend' | 'onSent'
   >,
 ): Outbox {
   return new Outbox({
@@ -303,6 +306,7 @@ export function hostOutbox(
     logger: host.logger,
     now: host.now,
     beforeSend: parts.beforeSend,
+    onSent: parts.onSent,
     retryForMs: host.config.outbox.retryForMs,
     onResult: (entry, result) => parts.metrics.messagesOut.inc({ channel: entry.channel, result }),
   });

@@ -19,6 +19,8 @@ export interface LaunchedRun {
   workspace: Workspace;
   endpoints: { anthropic?: ModelEndpoint; openai?: ModelEndpoint };
   httpProxy?: string;
+  /** The sandbox kind it runs in (bwrap, docker, …), for the log. */
+  sandbox?: string;
   /** Revokes the run's gateway token; called when the process has exited. */
   release(): void;
 }
@@ -83,6 +85,7 @@ export class SandboxLauncher implements RunLauncher {
         workspace,
         endpoints: grant?.endpoints ?? {},
         httpProxy: grant?.httpProxy,
+        sandbox: backend.kind,
         release: () => grant?.revoke(),
       };
     } catch (err) {

@@ -13,6 +13,10 @@ import type { RoutingTable } from './router.js';
 export interface ObservedRun {
   readonly id: string;
   readonly agent: AgentConfig;
+  /** The chat a chat run answers (a task run's target chat is in the task). */
+  readonly chat?: string;
+  /** The sandbox kind, once launched (for the log). */
+  readonly sandbox?: string;
 }
 
 export interface RunDeps {

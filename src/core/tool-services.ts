@@ -3,6 +3,8 @@ import type { Route, AgentConfig } from '../config/normalise.js';
 import type { Store } from '../store/index.js';
 import type { DeliveryRequest, KnownMessage, ToolServices } from '../tools/services.js';
 import type { ChannelDirectory, Outbox } from './outbox.js';
+import { join } from 'node:path';
+import { stageAgentFile } from './agent-file.js';
 
 export class HostToolServices implements ToolServices {
   constructor(
@@ -11,6 +13,7 @@ export class HostToolServices implements ToolServices {
       store: Store;
       outbox: Outbox;
       channels: ChannelDirectory;
+      files: { agentFolder: (agentId: string) => string; stagingDir: string };
     },
   ) {}
 
@@ -31,6 +34,34 @@ export class HostToolServices implements ToolServices {
       chat: request.chat,
       text,
       replyTo: request.replyTo,
+      agent: request.agent,
+      runId: request.runId,
+    });
+  }
+
+  async sendFile(request: {
+    chat: string;
+    path: string;
+    caption?: string;
+    agent: string;
+    runId: string;
+  }): Promise<{ platformId: string }> {
+    const channel = this.deps.channels.forChat(request.chat);
+    if (!channel) throw new Error(`no channel is configured for chat ${request.chat}`);
+    if (!channel.capabilities.files) throw new Error(`the ${channel.name} channel cannot send files`);
+    const staged = await stageAgentFile({
+      agentRoot: this.deps.files.agentFolder(request.agent),
+      path: request.path,
+      stagingDir: join(this.deps.files.stagingDir, request.agent),
+      maxBytes: channel.capabilities.maxFileBytes,
+      platform: channel.name,
+    });
+    // Persisted with the staged copy before anything is sent: sent once, also across a crash.
+    return this.deps.outbox.deliver({
+      channel: channel.name,
+      chat: request.chat,
+      text: request.caption ?? '',
+      files: [staged],
       agent: request.agent,
       runId: request.runId,
     });

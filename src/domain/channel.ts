@@ -82,6 +82,8 @@ export interface ChannelCapabilities {
   edit: boolean;
   typing: boolean;
   files: boolean;
+  /** The largest file the bot may send (send_file refuses bigger ones before anything is queued). */
+  maxFileBytes: number;
 }
 
 export interface InboundResult {

@@ -89,6 +89,15 @@ export const agentToolArgs = {
       .optional()
       .describe('Send to another chat (see list_agents). Defaults to the current chat.'),
   }),
+  send_file: z.strictObject({
+    path: relativeFileSchema.describe(
+      'The file, relative to your folder (/workspace/agent), e.g. "out/chart.png"',
+    ),
+    caption: text(MAX_MESSAGE_CHARS).optional().describe('Text to send with the file'),
+    target_jid: chatIdSchema
+      .optional()
+      .describe('Send to another chat (see list_agents). Defaults to the current chat.'),
+  }),
   react_to_message: z.strictObject({
     message_id: messageIdSchema.describe('The id of a message in this chat'),
     emoji: text(64).describe('The emoji to react with, e.g. "👍"'),
@@ -181,6 +190,9 @@ const descriptions: Record<AgentToolName, string> = {
     'Send a message to the chat right away, while you keep working: progress updates, several messages, or the ' +
     'result of a scheduled task (whose final output is not sent). Returns only after the platform accepted the ' +
     'message, or an error saying why it failed.',
+  send_file:
+    'Send a file from your folder (/workspace/agent) to the chat, with an optional caption. Returns only after the ' +
+    'platform accepted it, or an error saying why not (too big for the platform, not a regular file, outside your folder).',
   react_to_message: 'Add (or remove) an emoji reaction on a message in this chat.',
   format_mention: 'Get the text that mentions a person on this chat platform, to put inside a message.',
   schedule_task:

@@ -53,6 +53,14 @@ export class RunStore {
       );
   }
 
+  /** Input plus output tokens the run has used so far (undefined for an unknown run). */
+  tokensOf(id: string): number | undefined {
+    const row = this.db
+      .prepare('SELECT input_tokens + output_tokens AS tokens FROM runs WHERE id = ?')
+      .get(id) as { tokens: number } | undefined;
+    return row?.tokens;
+  }
+
   finish(id: string, status: 'ok' | 'failed', error?: string): void {
     this.db
       .prepare('UPDATE runs SET status = ?, ended_at = ?, error = ? WHERE id = ?')

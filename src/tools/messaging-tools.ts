@@ -1,5 +1,5 @@
 /**
- * send_message, react_to_message and format_mention. Each resolves only with the platform's
+ * send_message, send_file, react_to_message and format_mention. Each resolves only with the platform's
  * real answer: the agent sees "sent" when the platform accepted the message, or the error.
  */
 import { chatAccess } from './authorise.js';
@@ -29,6 +29,24 @@ export function messagingTools(services: ToolServices): ToolHandler[] {
       throw new ToolError(`send_message to ${chat} failed: ${errorText(error)}`);
     }
     return `Sent to ${chat} (message id ${sent.platformId}).`;
+  });
+
+  const sendFile = defineAgentTool('send_file', async (args, context) => {
+    const chat = args.target_jid ?? context.chat;
+    requireAccess('send_file', chat, context, services);
+    let sent: { platformId: string };
+    try {
+      sent = await services.sendFile({
+        chat,
+        path: args.path,
+        caption: args.caption,
+        agent: context.agent.id,
+        runId: context.runId,
+      });
+    } catch (error) {
+      throw new ToolError(`send_file ${args.path} to ${chat} failed: ${errorText(error)}`);
+    }
+    return `Sent ${args.path} to ${chat} (message id ${sent.platformId}).`;
   });
 
   const reactToMessage = defineAgentTool('react_to_message', async (args, context) => {
@@ -68,5 +86,5 @@ export function messagingTools(services: ToolServices): ToolHandler[] {
     }
   });
 
-  return [sendMessage, reactToMessage, formatMention];
+  return [sendMessage, sendFile, reactToMessage, formatMention];
 }

@@ -38,6 +38,14 @@ export interface ToolServices {
    */
   deliver(request: DeliveryRequest): Promise<{ platformId: string }>;
 
+  /**
+   * Sends a file from the agent's own folder through the outbox, like deliver(). Rejects
+   * when the file is outside the folder, a link, or too big for the chat's platform.
+   */
+  sendFile(request: { chat: string; path: string; caption?: string; agent: string; runId: string }): Promise<{
+    platformId: string;
+  }>;
+
   /** Adds or removes a reaction; rejects when the channel cannot react or the platform refuses. */
   react(request: {
     chat: string;

@@ -1,3 +1,5 @@
+import { ChannelRejectedError } from '../../src/domain/channel-rejected.js';
+import { sendAs, sendFileRig } from './send-file-kit.js';
 import { mkdtemp, readFile, readdir, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -235,6 +237,23 @@ describe('Discord channel against a fake REST API and gateway', () => {
     expect(upload!.files).toEqual([{ name: 'report.txt', content: Buffer.from('numbers') }]);
   });
 
+  it('send_file: the agent’s file reaches Discord through the outbox; one over 10 MB is refused', async () => {
+    const rig = sendFileRig(channel);
+    try {
+      rig.put('chart.png', 'png bytes');
+      await rig.services.sendFile(sendAs(general, 'chart.png'));
+      const upload = dc.requestsTo('POST', MESSAGES).find((p) => p.files.length);
+      expect(upload!.files).toEqual([{ name: 'chart.png', content: Buffer.from('png bytes') }]);
+      rig.put('big.bin', Buffer.alloc(10 * 1024 * 1024 + 1));
+      await expect(rig.services.sendFile(sendAs(general, 'big.bin'))).rejects.toThrow(
+        /big\.bin is 10 MB; discord takes files up to 10 MB/,
+      );
+      expect(rig.store.outbox.counts()).toMatchObject({ pending: 0, failed: 0 });
+    } finally {
+      rig.close();
+    }
+  });
+
   it('sends to a thread when asked', async () => {
     await channel.send(general, { text: 'in thread', thread: '123456' });
     expect(dc.requestsTo('POST', MESSAGES)[0]!.path).toBe('/channels/123456/messages');
@@ -347,9 +366,12 @@ describe('Discord channel when the platform is unreachable', () => {
       logger: capturedLogger().logger,
       limits: { ...FAST, restRetries: 0 },
     });
-    await expect(channel.connect(sink)).rejects.toThrow(
+    const error = await channel.connect(sink).catch((e: unknown) => e);
+    expect((error as Error).message).toMatch(
       /Discord: cannot connect to http:\/\/127\.0\.0\.1:9\/api .*check channels\.discord\.token/,
     );
+    // Unreachable is worth retrying; only a rejected token is not.
+    expect(error).not.toBeInstanceOf(ChannelRejectedError);
     expect(channel.state()).toBe('failed');
     expect(sink.states.at(-1)?.state).toBe('failed');
     await channel.disconnect();
@@ -364,7 +386,9 @@ describe('Discord channel when the platform is unreachable', () => {
       logger: captured.logger,
       limits: FAST,
     });
-    await expect(channel.connect(recordingSink())).rejects.toThrow(/Discord: cannot connect.*(token|401)/i);
+    const error = await channel.connect(recordingSink()).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(ChannelRejectedError);
+    expect((error as Error).message).toMatch(/Discord rejected the bot token/);
     expect(channel.state()).toBe('failed');
     expect(captured.output()).not.toContain('wrong-token-value');
     await dc.close();

@@ -2,6 +2,8 @@
  * The Slack channel through the real @slack/bolt (Socket Mode + WebClient) against the
  * fake Slack on 127.0.0.1.
  */
+import { ChannelRejectedError } from '../../src/domain/channel-rejected.js';
+import { sendAs, sendFileRig } from './send-file-kit.js';
 import {
   mkdirSync,
   mkdtempSync,
@@ -289,6 +291,19 @@ describe('Slack channel (Socket Mode against the fake Slack)', () => {
     expect([...h.slack.uploads.values()].map(String)).toEqual(['the report']);
   });
 
+  it('send_file: the agent’s file reaches Slack through the outbox (files v2 upload)', async () => {
+    const h = await harness();
+    const rig = sendFileRig(h.channel);
+    try {
+      rig.put('notes/summary.md', '# summary');
+      await rig.services.sendFile(sendAs('slack:C100', 'notes/summary.md'));
+      await h.slack.waitForCall('files.completeUploadExternal');
+      expect([...h.slack.uploads.values()].map(String)).toEqual(['# summary']);
+    } finally {
+      rig.close();
+    }
+  });
+
   it('loses no message when the socket drops mid-conversation (unacked envelopes are redelivered once)', async () => {
     const h = await harness();
     h.slack.sendEvent(msg({ text: 'one', ts: '2.000001' }));
@@ -415,9 +430,11 @@ describe('Slack channel failures', () => {
       inboxFor: () => undefined,
       apiRetries: 0,
     });
-    await expect(
-      channel.connect({ inbound: () => ({ accepted: true }), state: (s) => states.push(s) }),
-    ).rejects.toThrow(/invalid_auth[\s\S]*SLACK_BOT_TOKEN/);
+    const error = await channel
+      .connect({ inbound: () => ({ accepted: true }), state: (s) => states.push(s) })
+      .catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(ChannelRejectedError);
+    expect((error as Error).message).toMatch(/invalid_auth[\s\S]*SLACK_BOT_TOKEN/);
     expect(channel.state()).toBe('failed');
     expect(states).toContain('failed');
     await expect(channel.send('slack:C1', { text: 'x' })).rejects.toThrow(/not connected/);

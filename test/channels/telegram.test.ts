@@ -1,7 +1,12 @@
+import { ChannelRejectedError } from '../../src/domain/channel-rejected.js';
+import { sendAs, sendFileRig } from './send-file-kit.js';
 import { mkdtemp, readFile, readdir, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { rmSync } from 'node:fs';
+import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
+import { Outbox } from '../../src/core/outbox.js';
+import { silentLogger } from '../../src/observability/logger.js';
 import {
   createTelegramChannel,
   type TelegramChannel,
@@ -240,6 +245,47 @@ describe('Telegram channel against a fake Bot API', () => {
     expect(String(doc!.document_content)).toBe('numbers');
   });
 
+  it('send_file: the agent’s file reaches Telegram through the outbox, with its caption', async () => {
+    const rig = sendFileRig(channel);
+    try {
+      rig.put('out/report.txt', 'agent numbers');
+      const sent = await rig.services.sendFile(sendAs('tg:42', 'out/report.txt', 'the report'));
+      const doc = tg.callsOf('sendDocument').at(-1);
+      expect(doc).toMatchObject({ chat_id: 42, document_filename: 'report.txt' });
+      expect(String(doc!.document_content)).toBe('agent numbers');
+      expect(rig.store.outbox.get(1)).toMatchObject({ status: 'sent', platformId: sent.platformId });
+    } finally {
+      rig.close();
+    }
+  });
+
+  it('send_file across a crash: the persisted row is sent exactly once after the restart, from the staged copy', async () => {
+    const rig = sendFileRig(channel);
+    try {
+      rig.put('report.txt', 'before the crash');
+      rig.outbox.stop(); // the host dies right after the row is stored
+      void rig.services.sendFile(sendAs('tg:42', 'report.txt'));
+      await vi.waitFor(() => expect(rig.store.outbox.counts().pending).toBe(1));
+      const documents = () => tg.callsOf('sendDocument').length;
+      const sentBefore = documents();
+      rmSync(join(rig.agentRoot, 'report.txt')); // the agent's own file is gone by then
+      const restarted = new Outbox({
+        store: rig.store.outbox,
+        channels: { forChat: () => channel },
+        logger: silentLogger(),
+      });
+      restarted.kick();
+      restarted.kick();
+      await vi.waitFor(() => expect(rig.store.outbox.counts()).toMatchObject({ pending: 0, sent: 1 }));
+      await new Promise((r) => setTimeout(r, 100));
+      expect(documents() - sentBefore).toBe(1);
+      expect(String(tg.callsOf('sendDocument').at(-1)!.document_content)).toBe('before the crash');
+      restarted.stop();
+    } finally {
+      rig.close();
+    }
+  });
+
   it('refuses a chat id that is not Telegram', async () => {
     await expect(channel.send('dc:123', { text: 'x' })).rejects.toThrow(/not a Telegram chat id/);
     await expect(channel.send('tg:../../x', { text: 'x' })).rejects.toThrow(/not a Telegram chat id/);
@@ -405,7 +451,9 @@ describe('Telegram channel when the platform is unreachable', () => {
       logger: captured.logger,
       limits: FAST,
     });
-    await expect(channel.connect(recordingSink())).rejects.toThrow(/404/);
+    const error = await channel.connect(recordingSink()).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(ChannelRejectedError);
+    expect((error as Error).message).toMatch(/Telegram rejected the bot token \(401 Unauthorized/);
     expect(channel.state()).toBe('failed');
     expect(captured.output()).not.toContain('wrong-token-value');
     await tg.close();

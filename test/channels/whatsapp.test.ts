@@ -5,6 +5,7 @@
  * useMultiFileAuthState in a temp dir.
  */
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs';
+import { sendAs, sendFileRig } from './send-file-kit.js';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Readable } from 'node:stream';
@@ -311,6 +312,19 @@ describe('WhatsApp channel (through baileys’ event buffer)', () => {
     const contents = h.socket().sent.map((s) => s.content as Record<string, unknown>);
     expect(Object.keys(contents[0]!)).toContain('image');
     expect(contents[1]).toMatchObject({ fileName: 'report.pdf' });
+  });
+
+  it('send_file: the agent’s file reaches WhatsApp through the outbox', async () => {
+    const h = await harness();
+    const rig = sendFileRig(h.channel);
+    try {
+      rig.put('report.pdf', 'pdf bytes');
+      await rig.services.sendFile(sendAs(ALICE, 'report.pdf', 'here'));
+      const content = h.socket().sent.at(-1)!.content as Record<string, unknown>;
+      expect(content).toMatchObject({ fileName: 'report.pdf' });
+    } finally {
+      rig.close();
+    }
   });
 
   it('adds and removes reactions on a message it saw', async () => {

@@ -11,6 +11,7 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { Command } from 'commander';
 import { makeEventBuffer, type WAMessage } from 'baileys';
 import { registerChannelsCommand } from '../../src/cli/channels.js';
+import { checkConfiguredToken } from '../../src/cli/channels-platforms.js';
 import { instancePaths, type InstancePaths } from '../../src/config/paths.js';
 import { readEnvFile, writeEnvKeys } from '../../src/config/env-file.js';
 import { loadConfigFile } from '../../src/config/load.js';
@@ -309,6 +310,45 @@ describe('omniclaw channels list and remove', () => {
     await run(['remove', 'whatsapp', '--delete-secrets']);
     expect(existsSync(paths.whatsappAuth)).toBe(false);
     expect(output).toContain('Linked devices');
+  });
+
+  it('checks the whole config before saving anything: an invalid omniclaw.yaml leaves .env and the file alone', async () => {
+    const tg = await telegram();
+    mkdirSync(home, { recursive: true });
+    const broken = 'agents:\n  - { id: main, main: true, runtime: claude, model: m, sandboxx: auto }\n';
+    writeFileSync(paths.config, broken);
+    await expect(run(['add', 'telegram', '--token', tg.token, '--api-url', tg.apiRoot])).rejects.toThrow(
+      /omniclaw\.yaml:2:\d+: agents\[0\]\.sandboxx: unknown key[\s\S]*nothing was changed/,
+    );
+    expect(existsSync(paths.envFile)).toBe(false);
+    expect(config()).toBe(broken);
+    expect(tg.calls.filter((c) => c.method === 'getMe')).toHaveLength(0);
+  });
+
+  it('checks a configured channel’s token from the loaded config (for doctor)', async () => {
+    const tg = await telegram();
+    const { api } = await discord();
+    await expect(checkConfiguredToken('telegram', { token: tg.token, apiRoot: tg.apiRoot })).resolves.toBe(
+      '@omni_test_bot',
+    );
+    await expect(checkConfiguredToken('discord', { token: 'discord-token-1', api })).resolves.toBe('omni');
+    await expect(checkConfiguredToken('discord', { token: 'revoked', api })).rejects.toThrow(
+      /Discord refused the token/,
+    );
+    await expect(checkConfiguredToken('whatsapp', { enabled: true })).resolves.toBeUndefined();
+  });
+
+  it('says which routes still point at a removed channel', async () => {
+    mkdirSync(home, { recursive: true });
+    writeFileSync(
+      paths.config,
+      'channels:\n  telegram: { token: ${TG} }\n' +
+        'agents:\n  - { id: main, main: true, runtime: claude, model: m }\n' +
+        'routes:\n  - { chat: "tg:1", agent: main }\n  - { chat: "dc:2", agent: main }\n  - { chat: "tg:3", agent: main }\n',
+    );
+    await run(['remove', 'telegram']);
+    expect(output).toContain('2 routes still point at telegram (tg:1, tg:3)');
+    expect(output).not.toContain('dc:2');
   });
 
   it('refuses to edit a config that is not valid YAML', async () => {

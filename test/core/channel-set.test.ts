@@ -3,6 +3,8 @@ import { ChannelSet } from '../../src/core/channel-set.js';
 import { silentLogger } from '../../src/observability/logger.js';
 import { MemoryChannel } from '../helpers/memory-channel.js';
 import type { ChannelSink, ChannelState } from '../../src/domain/channel.js';
+import { createTelegramChannel } from '../../src/channels/telegram.js';
+import { startFakeTelegram } from '../fakes/fake-telegram.js';
 
 /** A platform that is down for the first `failures` connects. */
 class FlakyChannel extends MemoryChannel {
@@ -36,6 +38,32 @@ describe('ChannelSet', () => {
     expect(flaky.state()).toBe('connected');
     expect(states[states.length - 1]).toEqual(['flaky', 'connected']);
     await set.disconnectAll();
+  });
+
+  it('stops retrying a channel whose token the platform rejects (401) and shows it failed, while others retry', async () => {
+    const tg = await startFakeTelegram();
+    const telegram = createTelegramChannel({
+      token: '1:rejected',
+      apiRoot: tg.apiRoot,
+      logger: silentLogger(),
+    });
+    const flaky = new FlakyChannel(3);
+    const set = new ChannelSet([telegram, flaky], silentLogger(), undefined, 20);
+    const states = new Map<string, { state: ChannelState; detail?: string }>();
+    await set.connectAll((channel) => ({
+      inbound: () => ({ accepted: true }),
+      state: (state, detail) => states.set(channel.name, { state, detail }),
+    }));
+    // The flaky one is retried three times (20, 40, 80 ms); a retried Telegram would have been too.
+    while (flaky.state() !== 'connected') await new Promise((r) => setTimeout(r, 20));
+    await new Promise((r) => setTimeout(r, 100));
+    expect(tg.refusedCalls()).toBe(1);
+    expect(states.get('telegram')).toEqual({
+      state: 'failed',
+      detail: expect.stringMatching(/Telegram rejected the bot token/),
+    });
+    await set.disconnectAll();
+    await tg.close();
   });
 
   it('stops retrying once it is shut down', async () => {

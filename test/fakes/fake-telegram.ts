@@ -82,6 +82,8 @@ export async function startFakeTelegram(options: { token?: string; botId?: numbe
     username: options.username ?? 'omni_test_bot',
   };
   const calls: Call[] = [];
+  /** Calls with a token that is not the bot's (refused, so not in `calls`). */
+  let refusedCalls = 0;
   const updates: Record<string, unknown>[] = [];
   const files = new Map<string, { path: string; content: Buffer; size?: number }>();
   const failures = new Map<string, Failure[]>();
@@ -128,8 +130,14 @@ export async function startFakeTelegram(options: { token?: string; botId?: numbe
       return;
     }
     const match = /^\/bot([^/]+)\/(\w+)$/.exec(url.pathname);
-    if (!match || match[1] !== token)
-      return reply(res, 404, { ok: false, error_code: 404, description: 'Not Found' });
+    if (!match) return reply(res, 404, { ok: false, error_code: 404, description: 'Not Found' });
+    if (match[1] !== token) {
+      // As the Bot API: a well-formed token it does not know is 401, anything else 404.
+      refusedCalls++;
+      return /^\d+:[\w-]+$/.test(match[1]!)
+        ? reply(res, 401, { ok: false, error_code: 401, description: 'Unauthorized' })
+        : reply(res, 404, { ok: false, error_code: 404, description: 'Not Found' });
+    }
     const method = match[2]!;
     const payload = await readPayload(req, url);
     calls.push({ method, payload, at: Date.now() });
@@ -258,6 +266,7 @@ export async function startFakeTelegram(options: { token?: string; botId?: numbe
     token,
     bot,
     calls,
+    refusedCalls: (): number => refusedCalls,
     callsOf: (method: string): Record<string, unknown>[] =>
       calls.filter((c) => c.method === method).map((c) => c.payload),
     /** The messages the bot has sent (and their edits), by message id. */

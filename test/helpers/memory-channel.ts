@@ -22,7 +22,8 @@ export class MemoryChannel implements Channel {
     reactions: true,
     edit: false,
     typing: true,
-    files: false,
+    files: true,
+    maxFileBytes: 1024 * 1024,
   };
   readonly sent: { chat: string; text: string; replyTo?: string; platformId: string }[] = [];
   readonly notices: { chat: string; notice: WorkNotice }[] = [];

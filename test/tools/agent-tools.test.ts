@@ -11,6 +11,7 @@ import { toolDefinitionSchema } from '../../src/protocol/runner-protocol.js';
 
 const referenceNames = [
   'send_message',
+  'send_file',
   'react_to_message',
   'format_mention',
   'schedule_task',
@@ -30,7 +31,7 @@ const referenceNames = [
 ];
 
 describe('agent tool definitions', () => {
-  it('offers exactly the 17 reference tools, each with a valid definition for start.tools', () => {
+  it('offers exactly the 17 reference tools and send_file, each with a valid definition for start.tools', () => {
     expect([...agentToolNames].sort()).toEqual([...referenceNames].sort());
     expect(agentToolDefinitions.map((d) => d.name).sort()).toEqual([...referenceNames].sort());
     for (const definition of agentToolDefinitions) {
@@ -45,6 +46,7 @@ describe('agent tool definitions', () => {
 
   it.each([
     ['send_message', ['text']],
+    ['send_file', ['path']],
     ['react_to_message', ['emoji', 'message_id']],
     ['format_mention', ['user_name']],
     ['schedule_task', ['prompt', 'schedule_type', 'schedule_value']],

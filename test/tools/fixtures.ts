@@ -59,6 +59,13 @@ export class FakeServices implements ToolServices {
     return { platformId: String(this.nextId++) };
   }
 
+  readonly filesSent: { chat: string; path: string; caption?: string }[] = [];
+
+  async sendFile(request: { chat: string; path: string; caption?: string }): Promise<{ platformId: string }> {
+    this.filesSent.push({ chat: request.chat, path: request.path, caption: request.caption });
+    return { platformId: String(this.nextId++) };
+  }
+
   async react(request: { chat: string; platformId: string; emoji: string; remove: boolean }): Promise<void> {
     if (this.reactError) throw this.reactError;
     this.reactions.push({
