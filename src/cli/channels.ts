@@ -9,6 +9,7 @@ import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node
 import type { Command } from 'commander';
 import type { InstancePaths } from '../config/paths.js';
 import { readEnvFile, writeEnvKeys } from '../config/env-file.js';
+import { ensureConfig, localModelServers } from '../config/init.js';
 import type { Logger } from '../observability/logger.js';
 import {
   readChannelSections,
@@ -113,14 +114,14 @@ async function addChannel(
   }
 
   mkdirSync(deps.paths.home, { recursive: true, mode: 0o700 });
+  // Before the first start: the same commented template (0600, model detected) that start writes.
+  const env = { ...readEnvFile(deps.paths.envFile), ...(deps.env ?? process.env) };
+  await ensureConfig(deps.paths, env, localModelServers(env));
   if (platform.secrets.length) {
-    writeEnvKeys(
-      deps.paths.envFile,
-      Object.fromEntries(platform.secrets.map((f) => [f.envVar, secrets[f.option]])),
-    );
+    writeEnvKeys(deps.paths.envFile, secretsEnv(platform, secrets));
     out(`✓ ${platform.secrets.map((f) => f.envVar).join(', ')} saved in ${deps.paths.envFile} (mode 0600)\n`);
   }
-  const current = existsSync(deps.paths.config) ? readFileSync(deps.paths.config, 'utf8') : '';
+  const current = readFileSync(deps.paths.config, 'utf8');
   writeFileSync(deps.paths.config, setChannelSection(current, platform.name, sectionFor(platform, url)));
   out(`✓ channels.${platform.name} written to ${deps.paths.config}\n`);
 
@@ -130,6 +131,9 @@ async function addChannel(
     `Next: route a chat to an agent under routes: in ${deps.paths.config}, then restart OmniClaw (see docs/channels.md).\n`,
   );
 }
+
+const secretsEnv = (platform: Platform, secrets: Record<string, string>): Record<string, string> =>
+  Object.fromEntries(platform.secrets.map((f) => [f.envVar, secrets[f.option]!]));
 
 async function ask(message: string, validate: (value: string) => string | undefined): Promise<string> {
   const { isCancel, password } = await import('@clack/prompts');
@@ -183,7 +187,9 @@ function listChannels(deps: ChannelsCommandDeps, out: (text: string) => void, js
     const variables = referencedVariables(section).map(({ key, variable }) => ({
       key,
       variable,
-      set: (env[variable] ?? '') !== '',
+      set: env[variable] !== undefined,
+      // `NAME=` in .env: set, to nothing.
+      empty: env[variable] === '',
     }));
     const literalSecrets = Object.keys(section).filter(
       (key) => /token|key|secret/i.test(key) && !variables.some((v) => v.key === key),
@@ -204,8 +210,9 @@ function listChannels(deps: ChannelsCommandDeps, out: (text: string) => void, js
     if ('enabled' in row) parts.push(row.enabled ? 'enabled' : 'disabled');
     if ('paired' in row)
       parts.push(row.paired ? 'paired' : 'not paired (run: omniclaw channels add whatsapp)');
-    for (const v of row.variables as { key: string; variable: string; set: boolean }[]) {
-      parts.push(`${v.key} from \${${v.variable}}: ${v.set ? 'set' : 'NOT SET'}`);
+    for (const v of row.variables as { key: string; variable: string; set: boolean; empty: boolean }[]) {
+      const state = !v.set ? 'NOT SET' : v.empty ? 'SET BUT EMPTY (give it a value in .env)' : 'set';
+      parts.push(`${v.key} from \${${v.variable}}: ${state}`);
     }
     for (const key of row.literalSecrets as string[])
       parts.push(`${key}: written in omniclaw.yaml (move it to .env)`);

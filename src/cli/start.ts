@@ -4,6 +4,7 @@ import { basename, dirname, resolve } from 'node:path';
 import type { Command } from 'commander';
 import { ensureConfig, localModelServers } from '../config/init.js';
 import { configSecrets } from '../config/secrets.js';
+import { envFileExposure } from '../config/env-file.js';
 import { createLogger } from '../observability/logger.js';
 // The host is loaded only by `start`: other commands (chat, status) stay quick to launch.
 import type { App, AppOptions } from '../app.js';
@@ -15,6 +16,8 @@ export function registerStart(program: Command): void {
     .description('start the OmniClaw daemon (writes a default config on first start)')
     .action(async () => {
       const context = cliContext();
+      const exposed = envFileExposure(context.paths.envFile);
+      if (exposed) process.stderr.write(`omniclaw: warning: ${exposed}\n`);
       const created = await ensureConfig(context.paths, context.env, localModelServers(context.env));
       if (created) {
         const what =

@@ -56,7 +56,7 @@ describe('formatStatus', () => {
           runtime: 'claude',
           sandbox: 'docker',
           active: { chat: 'local:default', state: 'busy' },
-          today: { runs: 3, inputTokens: 100, outputTokens: 20, costUsd: 0.456 },
+          today: { runs: 3, failedAttempts: 2, inputTokens: 100, outputTokens: 20, costUsd: 0.456 },
         },
         {
           id: 'helper',
@@ -65,7 +65,7 @@ describe('formatStatus', () => {
           runtime: 'openai',
           sandbox: 'bwrap',
           active: null,
-          today: { runs: 0, inputTokens: 0, outputTokens: 0, costUsd: 0 },
+          today: { runs: 0, failedAttempts: 0, inputTokens: 0, outputTokens: 0, costUsd: 0 },
         },
       ],
     };
@@ -79,7 +79,7 @@ describe('formatStatus', () => {
         '  local      connected',
         '  telegram   failed — 401 Unauthorized',
         'Agents:',
-        '  main         main claude  docker   busy on local:default; today 3 runs, 120 tokens, $0.46',
+        '  main         main claude  docker   busy on local:default; today 3 runs (2 failed attempts), 120 tokens, $0.46',
         '  helper            openai  bwrap    stopped; today 0 runs, 0 tokens',
         '',
       ].join('\n'),
