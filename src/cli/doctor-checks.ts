@@ -41,7 +41,7 @@ export function permissionChecks(paths: InstancePaths): Check[] {
       name: 'instance folder',
       status: 'warn',
       detail: `The instance folder ${paths.home} does not exist yet.`,
-      fix: 'Run `omniclaw setup` (or `omniclaw start` once) to create it.',
+      fix: 'Run `omniclaw start` once (or `omniclaw doctor --fix`) to create it.',
       repair: () => mkdirSync(paths.home, { recursive: true, mode: 0o700 }),
     });
   } else if (home & 0o077) {

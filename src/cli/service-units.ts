@@ -118,6 +118,8 @@ export function launchdPlist(spec: ServiceSpec): string {
     // launchd has no health check of its own: it restarts on a non-zero exit or a crash.
     KeepAlive: { SuccessfulExit: false, Crashed: true },
     ThrottleInterval: 10,
+    // SIGTERM drains running work first (queue.drainTimeoutMs).
+    ExitTimeOut: 60,
     StandardOutPath: `${spec.home}/logs/launchd.out.log`,
     StandardErrorPath: `${spec.home}/logs/launchd.err.log`,
   });
