@@ -37,11 +37,14 @@ export function serviceEnvironment(env: NodeJS.ProcessEnv, home: string): Record
 const quoteSystemd = (value: string): string =>
   /^[A-Za-z0-9_./:@+=,-]+$/.test(value) ? value : `"${value.replace(/\\/g, '\\\\').replace(/"/g, '\\"')}"`;
 
+const environmentLines = (spec: ServiceSpec): string[] =>
+  Object.entries(spec.env).map(([k, v]) => `Environment=${quoteSystemd(`${k}=${v}`)}`);
+
 const command = (spec: ServiceSpec, ...args: string[]): string =>
   [spec.node, spec.bin, ...args].map(quoteSystemd).join(' ');
 
 export function systemdUnit(spec: ServiceSpec, system = false): string {
-  const env = Object.entries(spec.env).map(([k, v]) => `Environment=${quoteSystemd(`${k}=${v}`)}`);
+  const env = environmentLines(spec);
   return [
     '# Written by `omniclaw service install`; `omniclaw service uninstall` removes it.',
     '[Unit]',
@@ -74,7 +77,7 @@ export function systemdUnit(spec: ServiceSpec, system = false): string {
 
 /** The health check: a oneshot that restarts the daemon when /healthz stops answering. */
 export function systemdHealthUnit(spec: ServiceSpec, system = false): string {
-  const env = Object.entries(spec.env).map(([k, v]) => `Environment=${quoteSystemd(`${k}=${v}`)}`);
+  const env = environmentLines(spec);
   return [
     '# Written by `omniclaw service install`: asks /healthz, restarts OmniClaw when it does not answer.',
     '[Unit]',

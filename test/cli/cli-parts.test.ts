@@ -103,7 +103,10 @@ describe('doctor checks', () => {
   ])('Node %s → %s', (version, status) => {
     const check = nodeCheck(version);
     expect(check.status).toBe(status);
-    if (status === 'fail') expect(check.fix).toBe('install Node.js 20 or newer');
+    if (status === 'fail')
+      expect(check.fix).toBe(
+        'Install Node.js 20 or newer (Debian: `apt-get install nodejs`, or from nodejs.org).',
+      );
   });
 
   const config = (yaml: string) => parseConfigText(yaml, 'omniclaw.yaml', { env: {} });
@@ -116,7 +119,13 @@ describe('doctor checks', () => {
     {
       what: 'claude agent with an OAuth token',
       yaml: 'models: { anthropic: { oauthToken: tok-secret-1 } }',
-      expected: [{ name: 'Anthropic credential', status: 'ok', detail: 'OAuth token present (not shown)' }],
+      expected: [
+        {
+          name: 'Anthropic credential',
+          status: 'ok',
+          detail: 'An Anthropic OAuth token is present (not shown).',
+        },
+      ],
     },
     {
       what: 'openai agent, no endpoint',
@@ -130,7 +139,7 @@ describe('doctor checks', () => {
         {
           name: 'OpenAI-compatible endpoint',
           status: 'ok',
-          detail: 'https://api.openai.com/v1 with an API key (not shown)',
+          detail: 'The OpenAI-compatible endpoint is https://api.openai.com/v1, with an API key (not shown).',
         },
       ],
     },
