@@ -9,6 +9,7 @@ import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node
 import type { Command } from 'commander';
 import type { InstancePaths } from '../config/paths.js';
 import { readEnvFile, writeEnvKeys } from '../config/env-file.js';
+import { defaultConfigText, detectModel, localModelServers } from '../config/init.js';
 import type { Logger } from '../observability/logger.js';
 import { parseConfigText } from '../config/load.js';
 import {
@@ -110,7 +111,12 @@ async function addChannel(
   }
   const url = options.apiUrl ?? platform.url?.default;
   // Everything is checked before anything is saved: the new config, then the tokens.
-  const current = existsSync(deps.paths.config) ? readFileSync(deps.paths.config, 'utf8') : '';
+  // Before the first start: the same commented template (model detected) that start writes.
+  const env = { ...readEnvFile(deps.paths.envFile), ...(deps.env ?? process.env) };
+  const fresh = !existsSync(deps.paths.config);
+  const current = fresh
+    ? defaultConfigText(await detectModel(env, localModelServers(env)))
+    : readFileSync(deps.paths.config, 'utf8');
   const updated = setChannelSection(current, platform.name, sectionFor(platform, url));
   const envValues = Object.fromEntries(platform.secrets.map((f) => [f.envVar, secrets[f.option]!]));
   assertConfigLoads(updated, envValues, deps);
@@ -124,7 +130,7 @@ async function addChannel(
     writeEnvKeys(deps.paths.envFile, envValues);
     out(`✓ ${platform.secrets.map((f) => f.envVar).join(', ')} saved in ${deps.paths.envFile} (mode 0600)\n`);
   }
-  writeFileSync(deps.paths.config, updated);
+  writeFileSync(deps.paths.config, updated, fresh ? { mode: 0o600 } : {});
   out(`✓ channels.${platform.name} written to ${deps.paths.config}\n`);
 
   if (platform.name === 'whatsapp' && options.pair)
@@ -208,7 +214,9 @@ function listChannels(deps: ChannelsCommandDeps, out: (text: string) => void, js
     const variables = referencedVariables(section).map(({ key, variable }) => ({
       key,
       variable,
-      set: (env[variable] ?? '') !== '',
+      set: env[variable] !== undefined,
+      // `NAME=` in .env: set, to nothing.
+      empty: env[variable] === '',
     }));
     const literalSecrets = Object.keys(section).filter(
       (key) => /token|key|secret/i.test(key) && !variables.some((v) => v.key === key),
@@ -229,8 +237,9 @@ function listChannels(deps: ChannelsCommandDeps, out: (text: string) => void, js
     if ('enabled' in row) parts.push(row.enabled ? 'enabled' : 'disabled');
     if ('paired' in row)
       parts.push(row.paired ? 'paired' : 'not paired (run: omniclaw channels add whatsapp)');
-    for (const v of row.variables as { key: string; variable: string; set: boolean }[]) {
-      parts.push(`${v.key} from \${${v.variable}}: ${v.set ? 'set' : 'NOT SET'}`);
+    for (const v of row.variables as { key: string; variable: string; set: boolean; empty: boolean }[]) {
+      const state = !v.set ? 'NOT SET' : v.empty ? 'SET BUT EMPTY (give it a value in .env)' : 'set';
+      parts.push(`${v.key} from \${${v.variable}}: ${state}`);
     }
     for (const key of row.literalSecrets as string[])
       parts.push(`${key}: written in omniclaw.yaml (move it to .env)`);

@@ -5,9 +5,9 @@
  */
 import { randomUUID } from 'node:crypto';
 import { createInterface } from 'node:readline';
-import type { Command } from 'commander';
+import { Option, type Command } from 'commander';
 import { connectControl, type ControlConnection, type ServerMessage } from './control-client.js';
-import { cliContext, fail } from './context.js';
+import { cliContext, fail, loadConfig } from './context.js';
 
 interface ChatOptions {
   agent?: string;
@@ -26,12 +26,17 @@ export function registerChat(program: Command): void {
     .command('chat')
     .description('talk to an agent in the terminal')
     .option('-a, --agent <id>', 'the agent to talk to (default: the main agent)')
-    .option('-c, --chat <name>', 'a named terminal conversation (local:<name>)')
+    // Hidden: local:<name> reaches an agent only through a route in omniclaw.yaml (see
+    // docs/channels.md), so --help offers only what works on a fresh instance.
+    .addOption(new Option('-c, --chat <name>', 'a terminal chat routed in omniclaw.yaml').hideHelp())
     .option('-m, --message <text>', 'send one message, print the reply and exit')
     .option('-t, --timeout <seconds>', 'with -m: give up after this long', '600')
     .action(async (options: ChatOptions) => {
-      const { paths } = cliContext();
+      const context = cliContext();
+      const { paths } = context;
       const chat = chatIdFor(options);
+      const unknown = unknownAgentProblem(options.agent, () => loadConfig(context).agents.map((a) => a.id));
+      if (unknown) return fail(unknown, 2);
       const timeoutSeconds = Number(options.timeout);
       if (!Number.isFinite(timeoutSeconds) || timeoutSeconds <= 0) {
         return fail(`--timeout must be a number of seconds, not "${options.timeout}"`, 2);
@@ -51,6 +56,19 @@ export function registerChat(program: Command): void {
       if (options.message !== undefined) await oneShot(conn, chat, options.message, timeoutSeconds * 1000);
       else await interactive(conn, chat);
     });
+}
+
+/** `--agent nosuch`: say which agents there are, rather than that no route leads there. */
+export function unknownAgentProblem(agent: string | undefined, agentIds: () => string[]): string | undefined {
+  if (agent === undefined) return undefined;
+  let ids: string[];
+  try {
+    ids = agentIds();
+  } catch {
+    return undefined; // a broken config: the daemon's answer says more than we can here
+  }
+  if (ids.includes(agent)) return undefined;
+  return `there is no agent "${agent}". The agents are: ${ids.join(', ')}. Try \`omniclaw chat --agent ${ids[0] ?? 'main'}\`.`;
 }
 
 function subscribe(conn: ControlConnection, chat: string): Promise<void> {
@@ -74,6 +92,9 @@ async function oneShot(
   timeoutMs: number,
 ): Promise<void> {
   const id = randomUUID();
+  // The daemon tells a failure twice: as the chat's reply (the apology) and as 'failed'.
+  // Printed once: as the reply on stdout, or on stderr when no reply carried it.
+  const printed = new Set<string>();
   const code = await new Promise<number>((resolve) => {
     let accepted = false;
     let working = false;
@@ -108,6 +129,7 @@ async function oneShot(
           if (process.stderr.isTTY) process.stderr.write(`\x1b[2m… ${String(m.text)}\x1b[0m\n`);
           return;
         case 'reply':
+          printed.add(String(m.text));
           if (m.text) process.stdout.write(`${String(m.text)}\n`);
           for (const file of fileList(m.files)) process.stdout.write(`📎 ${file}\n`);
           return;
@@ -116,7 +138,8 @@ async function oneShot(
           return;
         case 'failed':
           if (accepted) {
-            process.stderr.write(`omniclaw: the agent could not answer: ${String(m.error)}\n`);
+            if (!printed.has(String(m.error)))
+              process.stderr.write(`omniclaw: the agent could not answer: ${String(m.error)}\n`);
             finish(1);
           }
           return;
@@ -145,13 +168,17 @@ async function interactive(conn: ControlConnection, chat: string): Promise<void>
     process.stdout.write(`\r\x1b[K${text}\n`);
     rl.prompt(true);
   };
+  const replies = new Set<string>();
   conn.onMessage((m) => {
     if (m.type === 'reply') {
+      replies.add(String(m.text));
       if (m.text) print(`agent › ${String(m.text)}`);
       for (const file of fileList(m.files)) print(`agent › 📎 ${file}`);
     } else if (m.type === 'working') print(dim('… working'));
     else if (m.type === 'progress') print(dim(`… ${String(m.text)}`));
-    else if (m.type === 'failed') print(`agent could not answer: ${String(m.error)}`);
+    // A failure already shown as the agent's reply (the apology) is not shown again.
+    else if (m.type === 'failed' && !replies.has(String(m.error)))
+      print(`agent could not answer: ${String(m.error)}`);
     else if (m.type === 'rejected') print(`not accepted: ${String(m.reason)}`);
     else if (m.type === 'error') print(`error: ${String(m.message)}`);
   });
@@ -167,6 +194,8 @@ async function interactive(conn: ControlConnection, chat: string): Promise<void>
     rl.prompt();
   }
   leaving = true;
+  // Ctrl-D leaves the cursor after the prompt: end the line so the shell prompt starts clean.
+  process.stdout.write('\n');
   conn.close();
 }
 

@@ -2,7 +2,7 @@
  * The checks behind `omniclaw doctor`. Each returns what it found and, for a problem, the
  * fix. Credentials are reported as present or missing, never printed.
  */
-import { existsSync, statSync } from 'node:fs';
+import { chmodSync, existsSync, mkdirSync, statSync } from 'node:fs';
 import type { Config } from '../config/normalise.js';
 import type { InstancePaths } from '../config/paths.js';
 import type { SandboxKind } from '../sandbox/types.js';
@@ -12,19 +12,23 @@ import { databaseFiles } from '../store/db.js';
 export interface Check {
   name: string;
   status: 'ok' | 'warn' | 'fail';
+  /** A whole sentence: what was found. */
   detail: string;
+  /** A whole sentence: the command or edit that fixes it. */
   fix?: string;
+  /** The fix, when it is safe to apply unasked (`doctor --fix`): modes, missing folders. */
+  repair?: () => void;
 }
 
 export function nodeCheck(version = process.versions.node): Check {
   const major = Number(version.split('.')[0]);
   return major >= 20
-    ? { name: 'Node.js', status: 'ok', detail: `v${version}` }
+    ? { name: 'Node.js', status: 'ok', detail: `Node.js v${version} is new enough.` }
     : {
         name: 'Node.js',
         status: 'fail',
-        detail: `v${version} is too old`,
-        fix: 'install Node.js 20 or newer',
+        detail: `Node.js v${version} is too old; OmniClaw needs version 20 or newer.`,
+        fix: 'Install Node.js 20 or newer (Debian: `apt-get install nodejs`, or from nodejs.org).',
       };
 }
 
@@ -36,31 +40,35 @@ export function permissionChecks(paths: InstancePaths): Check[] {
     checks.push({
       name: 'instance folder',
       status: 'warn',
-      detail: `${paths.home} does not exist yet`,
-      fix: 'run `omniclaw start` once',
+      detail: `The instance folder ${paths.home} does not exist yet.`,
+      fix: 'Run `omniclaw start` once (or `omniclaw doctor --fix`) to create it.',
+      repair: () => mkdirSync(paths.home, { recursive: true, mode: 0o700 }),
     });
   } else if (home & 0o077) {
     checks.push({
       name: 'instance folder',
       status: 'fail',
-      detail: `${paths.home} is readable by others (mode ${home.toString(8)})`,
-      fix: `chmod 700 ${paths.home}`,
+      detail: `The instance folder ${paths.home} is open to other users (mode ${home.toString(8)}).`,
+      fix: `Run \`chmod 700 ${paths.home}\`.`,
+      repair: () => chmodSync(paths.home, 0o700),
     });
   } else
     checks.push({
       name: 'instance folder',
       status: 'ok',
-      detail: `${paths.home} (mode ${home.toString(8)})`,
+      detail: `The instance folder ${paths.home} is yours alone (mode ${home.toString(8)}).`,
     });
   const env = mode(paths.envFile);
   if (env !== undefined && env & 0o077) {
     checks.push({
       name: '.env',
       status: 'fail',
-      detail: `${paths.envFile} is readable by others`,
-      fix: `chmod 600 ${paths.envFile}`,
+      detail: `${paths.envFile} holds your secrets and other users can read it (mode ${env.toString(8)}).`,
+      fix: `Run \`chmod 600 ${paths.envFile}\`.`,
+      repair: () => chmodSync(paths.envFile, 0o600),
     });
-  } else if (env !== undefined) checks.push({ name: '.env', status: 'ok', detail: 'owner-only' });
+  } else if (env !== undefined)
+    checks.push({ name: '.env', status: 'ok', detail: `${paths.envFile} is readable by you alone.` });
   checks.push(databaseFilesCheck(paths.database));
   return checks;
 }
@@ -72,12 +80,21 @@ export function databaseFilesCheck(database: string): Check {
     return {
       name: 'database files',
       status: 'fail',
-      detail: `readable by others: ${open.map((f) => `${f} (mode ${(statSync(f).mode & 0o777).toString(8)})`).join(', ')}`,
-      fix: `chmod 600 ${open.join(' ')}`,
+      detail: `Other users can read the database, which holds every message: ${open.map((f) => `${f} (mode ${(statSync(f).mode & 0o777).toString(8)})`).join(', ')}.`,
+      fix: `Run \`chmod 600 ${open.join(' ')}\`.`,
+      repair: () => open.forEach((f) => chmodSync(f, 0o600)),
     };
   if (!existsSync(database))
-    return { name: 'database files', status: 'ok', detail: 'not created yet (they will be owner-only)' };
-  return { name: 'database files', status: 'ok', detail: `${database}, -wal, -shm owner-only` };
+    return {
+      name: 'database files',
+      status: 'ok',
+      detail: 'The database is not created yet; it will be readable by you alone.',
+    };
+  return {
+    name: 'database files',
+    status: 'ok',
+    detail: `The database ${database} and its -wal and -shm files are readable by you alone.`,
+  };
 }
 
 export function credentialChecks(config: Config, envFile: string): Check[] {
@@ -90,13 +107,13 @@ export function credentialChecks(config: Config, envFile: string): Check[] {
         ? {
             name: 'Anthropic credential',
             status: 'ok',
-            detail: `${a.apiKey ? 'API key' : 'OAuth token'} present (not shown)`,
+            detail: `An Anthropic ${a.apiKey ? 'API key' : 'OAuth token'} is present (not shown).`,
           }
         : {
             name: 'Anthropic credential',
             status: 'fail',
-            detail: 'a claude agent is configured but no Anthropic credential is',
-            fix: `add ANTHROPIC_API_KEY=… to ${envFile} and \`models: { anthropic: { apiKey: \${ANTHROPIC_API_KEY} } }\` to omniclaw.yaml`,
+            detail: 'A claude agent is configured, but no Anthropic credential is set.',
+            fix: `Add ANTHROPIC_API_KEY=… to ${envFile} and \`models: { anthropic: { apiKey: \${ANTHROPIC_API_KEY} } }\` to omniclaw.yaml.`,
           },
     );
   }
@@ -107,28 +124,32 @@ export function credentialChecks(config: Config, envFile: string): Check[] {
         ? {
             name: 'OpenAI-compatible endpoint',
             status: 'ok',
-            detail: `${o.baseUrl}${o.apiKey ? ' with an API key (not shown)' : ', no key'}`,
+            detail: `The OpenAI-compatible endpoint is ${o.baseUrl}, ${o.apiKey ? 'with an API key (not shown)' : 'with no key'}.`,
           }
         : {
             name: 'OpenAI-compatible endpoint',
             status: 'fail',
-            detail: 'an openai/codex agent is configured but models.openai is not',
-            fix: 'set models.openai.baseUrl (e.g. http://localhost:11434/v1 for Ollama) in omniclaw.yaml',
+            detail: 'An openai or codex agent is configured, but models.openai is not.',
+            fix: 'Set models.openai.baseUrl in omniclaw.yaml (http://127.0.0.1:11434/v1 for Ollama).',
           },
     );
-  }
-  for (const [name, section] of Object.entries(config.channels)) {
-    if (name === 'local' || !section) continue;
-    checks.push({ name: `channel ${name}`, status: 'ok', detail: 'configured (tokens present, not shown)' });
   }
   return checks;
 }
 
 const SANDBOX_FIXES: Partial<Record<SandboxKind, string>> = {
-  docker: 'install Docker (Debian: `apt-get install docker.io`), start it, then `omniclaw image build`',
-  podman: 'install Podman (`apt-get install podman`) if you prefer it to Docker',
-  bwrap: 'install bubblewrap (`apt-get install bubblewrap`); it needs unprivileged user namespaces',
-  'apple-container': "on macOS 26+, install Apple's `container` tool and run `container system start`",
+  docker: 'Install Docker (Debian: `apt-get install docker.io`), start it, then run `omniclaw image build`.',
+  podman: 'Install Podman (`apt-get install podman`) if you prefer it to Docker.',
+  bwrap: 'Install bubblewrap (`apt-get install bubblewrap`); it needs unprivileged user namespaces.',
+  'apple-container':
+    "On macOS 26 or newer, install Apple's `container` tool and run `container system start`.",
+};
+
+/** Detection's reasons are clauses ("podman is not installed; …"): made whole sentences here. */
+export const sentence = (text: string): string => {
+  const t = text.trim();
+  const capital = t.charAt(0).toUpperCase() + t.slice(1);
+  return /[.!?]$/.test(capital) ? capital : `${capital}.`;
 };
 
 /** What auto-detection found, what it chose and why, and per-agent overrides. */
@@ -136,7 +157,7 @@ export function sandboxChecks(config: Config, choice: SandboxChoice): Check[] {
   const checks: Check[] = choice.candidates.map((c) => ({
     name: `sandbox ${c.kind}`,
     status: c.available ? 'ok' : 'warn',
-    detail: c.why,
+    detail: sentence(`${c.kind}: ${c.why}`),
     fix: c.available ? undefined : SANDBOX_FIXES[c.kind],
   }));
   const autoAgents = config.agents.filter((a) => a.sandbox === 'auto').map((a) => a.id);
@@ -146,13 +167,13 @@ export function sandboxChecks(config: Config, choice: SandboxChoice): Check[] {
         ? {
             name: 'sandbox choice',
             status: 'ok',
-            detail: `auto → ${choice.chosen} for ${autoAgents.join(', ')}: ${choice.why}`,
+            detail: sentence(`Auto chooses ${choice.chosen} for ${autoAgents.join(', ')} (${choice.why})`),
           }
         : {
             name: 'sandbox choice',
             status: 'fail',
-            detail: `no sandbox for ${autoAgents.join(', ')}: ${choice.why}`,
-            fix: 'install Docker (and start it) or bubblewrap (`apt-get install bubblewrap`)',
+            detail: sentence(`No sandbox can run ${autoAgents.join(', ')}: ${choice.why}`),
+            fix: 'Install Docker (and start it) or bubblewrap (`apt-get install bubblewrap`).',
           },
     );
   }
@@ -163,14 +184,23 @@ export function sandboxChecks(config: Config, choice: SandboxChoice): Check[] {
 /** An agent pinned to a sandbox gets no fallback: one that cannot run it fails every message. */
 function pinnedCheck(agentId: string, kind: SandboxKind, choice: SandboxChoice): Check {
   const name = `sandbox for ${agentId}`;
-  if (kind === 'none') return { name, status: 'warn', detail: 'none: NO isolation (development only)' };
+  if (kind === 'none')
+    return {
+      name,
+      status: 'warn',
+      detail: `The agent ${agentId} runs with sandbox none: NO isolation, for development only.`,
+      fix: `Set sandbox: auto for ${agentId} in omniclaw.yaml.`,
+    };
   const found = choice.candidates.find((c) => c.kind === kind);
-  if (found?.available) return { name, status: 'ok', detail: `${kind} (set in config)` };
+  if (found?.available)
+    return { name, status: 'ok', detail: `The agent ${agentId} runs in ${kind} (set in config).` };
   return {
     name,
     status: 'fail',
-    detail: `${kind} (set in config) cannot run it: ${found?.why ?? `not available on ${process.platform}`}`,
-    fix: SANDBOX_FIXES[kind] ?? 'pin the agent to a sandbox this machine has, or set it to auto',
+    detail: sentence(
+      `The agent ${agentId} is pinned to ${kind}, which cannot run here: ${found?.why ?? `not available on ${process.platform}`}`,
+    ),
+    fix: SANDBOX_FIXES[kind] ?? `Pin ${agentId} to a sandbox this machine has, or set it to auto.`,
   };
 }
 
@@ -181,14 +211,15 @@ export function gatewayCheck(platform: NodeJS.Platform = process.platform): Chec
         name: 'egress gateway',
         status: 'ok',
         detail:
-          'docker/bwrap sandboxes have no network but loopback and reach the gateway through a Unix socket mounted in; ' +
-          '`none` agents use the host TCP address with a per-run token',
+          'Docker and bwrap sandboxes have no network but loopback and reach the gateway through a Unix socket mounted in; ' +
+          '`none` agents use the host TCP address with a per-run token.',
       }
     : {
         name: 'egress gateway',
         status: 'warn',
         detail:
-          'not Linux: sandboxes reach the gateway on the host address with a per-run token; they keep a network ' +
-          'interface, so the gateway is not their only way out',
+          'This is not Linux: sandboxes reach the gateway on the host address with a per-run token; they keep a network ' +
+          'interface, so the gateway is not their only way out.',
+        fix: 'Nothing to do here; run OmniClaw on Linux for sandboxes without a network (see docs/security.md).',
       };
 }

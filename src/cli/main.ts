@@ -11,6 +11,8 @@ import { registerImage } from './image.js';
 import { registerChannelsCommand } from './channels.js';
 import { registerOutbox } from './outbox.js';
 import { registerTasks } from './tasks.js';
+import { registerBackup } from './backup.js';
+import { registerService } from './service.js';
 import { instancePaths, resolveHome } from '../config/paths.js';
 import { createLogger } from '../observability/logger.js';
 
@@ -31,6 +33,8 @@ registerLogs(program);
 registerImage(program);
 registerOutbox(program);
 registerTasks(program);
+registerBackup(program);
+registerService(program);
 registerChannelsCommand(program, {
   paths: instancePaths(resolveHome()),
   logger: createLogger({ level: 'warn' }),

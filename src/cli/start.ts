@@ -4,7 +4,9 @@ import { basename, dirname, resolve } from 'node:path';
 import type { Command } from 'commander';
 import { ensureConfig, localModelServers } from '../config/init.js';
 import { configSecrets } from '../config/secrets.js';
+import { envFileExposure } from '../config/env-file.js';
 import { createLogger } from '../observability/logger.js';
+import { backupBeforeMigrating } from '../store/backup.js';
 // The host is loaded only by `start`: other commands (chat, status) stay quick to launch.
 import type { App, AppOptions } from '../app.js';
 import { cliContext, loadConfig } from './context.js';
@@ -15,6 +17,8 @@ export function registerStart(program: Command): void {
     .description('start the OmniClaw daemon (writes a default config on first start)')
     .action(async () => {
       const context = cliContext();
+      const exposed = envFileExposure(context.paths.envFile);
+      if (exposed) process.stderr.write(`omniclaw: warning: ${exposed}\n`);
       const created = await ensureConfig(context.paths, context.env, localModelServers(context.env));
       if (created) {
         const what =
@@ -38,6 +42,12 @@ export function registerStart(program: Command): void {
       const { startApp } = await import('../app.js');
       let app: App;
       try {
+        // A newer OmniClaw on an older database: a consistent copy first, then startApp migrates.
+        const upgrade = await backupBeforeMigrating(context.paths.database, context.paths.backups);
+        if (upgrade)
+          process.stderr.write(
+            `omniclaw: upgrading the database from schema ${upgrade.from} to ${upgrade.to}; a copy of the old one is in ${upgrade.file}\n`,
+          );
         app = await startApp({
           home: context.paths.home,
           config,

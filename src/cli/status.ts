@@ -53,12 +53,16 @@ export function formatStatus(s: StatusReport): string {
     ...s.agents.map(
       (a) =>
         `  ${a.id.padEnd(12)} ${a.main ? 'main ' : '     '}${a.runtime.padEnd(7)} ${a.sandbox.padEnd(8)} ` +
-        `${a.active ? `${a.active.state} on ${a.active.chat}` : 'stopped'}; today ${a.today.runs} runs, ` +
+        `${a.active ? `${a.active.state} on ${a.active.chat}` : 'stopped'}; today ${a.today.runs} runs${failedNote(a.today.failedAttempts)}, ` +
         `${a.today.inputTokens + a.today.outputTokens} tokens${a.today.costUsd ? `, $${a.today.costUsd.toFixed(2)}` : ''}`,
     ),
   ];
   return lines.join('\n') + '\n';
 }
+
+/** Older daemons do not report failed attempts: nothing is said then. */
+const failedNote = (failed: number | undefined): string =>
+  failed ? ` (${failed} failed attempt${failed === 1 ? '' : 's'})` : '';
 
 interface TaskStatus {
   counts: Record<string, number>;

@@ -1,10 +1,18 @@
 /** Reads $OMNICLAW_HOME/.env (KEY=value lines) without putting anything into process.env. */
-import { readFileSync, writeFileSync, existsSync, chmodSync } from 'node:fs';
+import { readFileSync, writeFileSync, existsSync, chmodSync, statSync } from 'node:fs';
 import { parseEnv } from 'node:util';
 
 export function readEnvFile(path: string): Record<string, string> {
   if (!existsSync(path)) return {};
   return parseEnv(readFileSync(path, 'utf8')) as Record<string, string>;
+}
+
+/** A warning when other users can read the secrets file, with the command that fixes it. */
+export function envFileExposure(path: string): string | undefined {
+  if (!existsSync(path)) return undefined;
+  const mode = statSync(path).mode & 0o777;
+  if (!(mode & 0o077)) return undefined;
+  return `${path} holds your secrets and other users of this machine can read it (mode ${mode.toString(8)}). Run \`chmod 600 ${path}\`.`;
 }
 
 /** Sets (or replaces) keys in the .env file, keeping other lines; the file stays 0600. */

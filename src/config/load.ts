@@ -118,9 +118,14 @@ function substituteVariables(
       node.value = node.value.replace(MARKED_REFERENCE, (_m, name: string) => {
         const value = env[name];
         if (value === undefined || value === '') {
+          // `NAME=` in .env is set, to nothing: say so, or the person looks for a typo in vain.
+          const problem =
+            value === undefined
+              ? 'is not set. Set it'
+              : `is set but empty (a line "${name}=" with nothing after it). Give it a value`;
           throw new ConfigError(
-            `${where(node.range?.[0])}: ${path} refers to \${${name}}, which is not set. ` +
-              `Set it in the environment or in the instance .env file.`,
+            `${where(node.range?.[0])}: ${path} refers to \${${name}}, which ${problem} ` +
+              `in the environment or in the instance .env file.`,
           );
         }
         return value;

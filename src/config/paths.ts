@@ -17,6 +17,8 @@ export interface InstancePaths {
    */
   inbox: string;
   logs: string;
+  /** Database copies taken before an upgrade migrates it, and `omniclaw backup` archives. */
+  backups: string;
   socket: string;
   whatsappAuth: string;
 }
@@ -38,6 +40,7 @@ export function instancePaths(home: string): InstancePaths {
     sessions: join(home, 'sessions'),
     inbox: join(home, 'inbox'),
     logs: join(home, 'logs'),
+    backups: join(home, 'backups'),
     socket: join(home, 'omniclaw.sock'),
     whatsappAuth: join(home, 'whatsapp-auth'),
   };

@@ -23,7 +23,13 @@ export interface StatusReport {
     runtime: string;
     sandbox: string;
     active: { chat: string; state: string } | null;
-    today: { runs: number; inputTokens: number; outputTokens: number; costUsd: number };
+    today: {
+      runs: number;
+      failedAttempts: number;
+      inputTokens: number;
+      outputTokens: number;
+      costUsd: number;
+    };
   }[];
 }
 
@@ -60,7 +66,13 @@ export function buildStatus(s: StatusSources): StatusReport {
         runtime: a.runtime,
         sandbox: a.sandbox,
         active: active.get(a.id) ?? null,
-        today: { runs: u.runs, inputTokens: u.inputTokens, outputTokens: u.outputTokens, costUsd: u.costUsd },
+        today: {
+          runs: u.runs,
+          failedAttempts: u.failedAttempts,
+          inputTokens: u.inputTokens,
+          outputTokens: u.outputTokens,
+          costUsd: u.costUsd,
+        },
       };
     }),
   };

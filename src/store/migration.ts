@@ -81,8 +81,32 @@ export class Migrator {
     return [...known, ...unknown];
   }
 
+  /** Versions recorded in the database that this code does not have and never had (a newer OmniClaw). */
+  newerVersions(): number[] {
+    const latest = this.migrations.at(-1)?.version ?? 0;
+    return [...this.applied().keys()].filter((v) => v > latest);
+  }
+
+  /** Applied migrations, and those this code would apply next. */
+  versions(): { applied: number[]; pending: number[] } {
+    const applied = this.applied();
+    return {
+      applied: [...applied.keys()],
+      pending: this.migrations.filter((m) => !applied.has(m.version)).map((m) => m.version),
+    };
+  }
+
   /** Refuses to go on when a recorded migration differs from the code (or is unknown to it). */
   verify(): void {
+    const newer = this.newerVersions();
+    if (newer.length) {
+      const latest = this.migrations.at(-1)?.version ?? 0;
+      throw new MigrationError(
+        `this database was written by a newer version of OmniClaw (schema version ${Math.max(...newer)}; ` +
+          `this version knows up to ${latest}). Install that newer version again, or restore a backup taken ` +
+          `before the upgrade (\`omniclaw restore\`); nothing was changed.`,
+      );
+    }
     const bad = this.status().filter((s) => s.applied && !s.checksumOk);
     if (bad.length) {
       const list = bad.map((b) => `${b.version} (${b.name})`).join(', ');

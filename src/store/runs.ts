@@ -19,7 +19,10 @@ export interface UsageTotals {
   cacheReadTokens: number;
   cacheWriteTokens: number;
   costUsd: number;
+  /** Runs that answered or are still running; a failed attempt (retried or not) is not a run. */
   runs: number;
+  /** Attempts that failed (each retry of a failing turn is one). */
+  failedAttempts: number;
 }
 
 export class RunStore {
@@ -81,7 +84,8 @@ export class RunStore {
       .prepare(
         `SELECT COALESCE(SUM(input_tokens),0) AS i, COALESCE(SUM(output_tokens),0) AS o,
         COALESCE(SUM(cache_read_tokens),0) AS cr, COALESCE(SUM(cache_write_tokens),0) AS cw,
-        COALESCE(SUM(cost_usd),0) AS c, COUNT(*) AS n FROM runs WHERE started_at >= ? AND (? IS NULL OR agent = ?)`,
+        COALESCE(SUM(cost_usd),0) AS c, COALESCE(SUM(status != 'failed'),0) AS n,
+        COALESCE(SUM(status = 'failed'),0) AS f FROM runs WHERE started_at >= ? AND (? IS NULL OR agent = ?)`,
       )
       .get(since, agent ?? null, agent ?? null) as {
       i: number;
@@ -90,6 +94,7 @@ export class RunStore {
       cw: number;
       c: number;
       n: number;
+      f: number;
     };
     return {
       inputTokens: row.i,
@@ -98,6 +103,7 @@ export class RunStore {
       cacheWriteTokens: row.cw,
       costUsd: row.c,
       runs: row.n,
+      failedAttempts: row.f,
     };
   }
 

@@ -45,7 +45,8 @@ async function run(
   registerChannelsCommand(program, {
     paths,
     logger: silentLogger(),
-    env: {},
+    // First-start model detection must not reach a real Ollama / LM Studio here.
+    env: { OMNICLAW_LOCAL_MODEL_URLS: 'none' },
     interactive: false,
     out: (text) => void (output += text),
     ...extra,
@@ -194,7 +195,7 @@ describe('omniclaw channels add', () => {
     await run(['add', 'telegram', '--token', tg.token, '--no-check']);
     const text = config();
     expect(text).toContain('discord:');
-    expect(text.match(/telegram:/g)).toHaveLength(1);
+    expect(text.match(/^\s*telegram:/gm)).toHaveLength(1);
     expect(text).not.toContain('apiRoot');
   });
 
@@ -280,6 +281,27 @@ describe('omniclaw channels list and remove', () => {
     output = '';
     await run(['list'], { env: { TELEGRAM_BOT_TOKEN: '123:abc' } });
     expect(output).toMatch(/TELEGRAM_BOT_TOKEN\}: set/);
+  });
+
+  it('reports `NAME=` in .env as set but empty, not as missing', async () => {
+    await run(['add', 'telegram', '--token', '123:abc', '--no-check']);
+    writeFileSync(paths.envFile, 'TELEGRAM_BOT_TOKEN=\n', { mode: 0o600 });
+    output = '';
+    await run(['list']);
+    expect(output).toMatch(/TELEGRAM_BOT_TOKEN\}: SET BUT EMPTY/);
+  });
+
+  it('before the first start, writes the commented template (0600, model detected) and adds the channel', async () => {
+    writeFileSync(paths.envFile, 'ANTHROPIC_API_KEY=sk-ant-test-0123456789\n', { mode: 0o600 });
+    await run(['add', 'telegram', '--token', '123:abc', '--no-check']);
+    const text = config();
+    expect(text).toContain('# OmniClaw configuration.');
+    expect(text).toContain('apiKey: ${ANTHROPIC_API_KEY}');
+    expect(text).toContain('token: ${TELEGRAM_BOT_TOKEN}');
+    expect(statSync(paths.config).mode & 0o777).toBe(0o600);
+    const loaded = loadConfigFile(paths.config, { env: readEnvFile(paths.envFile) });
+    expect(loaded.agents.map((a) => a.id)).toEqual(['main']);
+    expect(loaded.channels.telegram).toBeDefined();
   });
 
   it('says how to add one when nothing is configured', async () => {

@@ -56,7 +56,7 @@ describe('formatStatus', () => {
           runtime: 'claude',
           sandbox: 'docker',
           active: { chat: 'local:default', state: 'busy' },
-          today: { runs: 3, inputTokens: 100, outputTokens: 20, costUsd: 0.456 },
+          today: { runs: 3, failedAttempts: 2, inputTokens: 100, outputTokens: 20, costUsd: 0.456 },
         },
         {
           id: 'helper',
@@ -65,7 +65,7 @@ describe('formatStatus', () => {
           runtime: 'openai',
           sandbox: 'bwrap',
           active: null,
-          today: { runs: 0, inputTokens: 0, outputTokens: 0, costUsd: 0 },
+          today: { runs: 0, failedAttempts: 0, inputTokens: 0, outputTokens: 0, costUsd: 0 },
         },
       ],
     };
@@ -79,7 +79,7 @@ describe('formatStatus', () => {
         '  local      connected',
         '  telegram   failed — 401 Unauthorized',
         'Agents:',
-        '  main         main claude  docker   busy on local:default; today 3 runs, 120 tokens, $0.46',
+        '  main         main claude  docker   busy on local:default; today 3 runs (2 failed attempts), 120 tokens, $0.46',
         '  helper            openai  bwrap    stopped; today 0 runs, 0 tokens',
         '',
       ].join('\n'),
@@ -103,7 +103,10 @@ describe('doctor checks', () => {
   ])('Node %s → %s', (version, status) => {
     const check = nodeCheck(version);
     expect(check.status).toBe(status);
-    if (status === 'fail') expect(check.fix).toBe('install Node.js 20 or newer');
+    if (status === 'fail')
+      expect(check.fix).toBe(
+        'Install Node.js 20 or newer (Debian: `apt-get install nodejs`, or from nodejs.org).',
+      );
   });
 
   const config = (yaml: string) => parseConfigText(yaml, 'omniclaw.yaml', { env: {} });
@@ -116,7 +119,13 @@ describe('doctor checks', () => {
     {
       what: 'claude agent with an OAuth token',
       yaml: 'models: { anthropic: { oauthToken: tok-secret-1 } }',
-      expected: [{ name: 'Anthropic credential', status: 'ok', detail: 'OAuth token present (not shown)' }],
+      expected: [
+        {
+          name: 'Anthropic credential',
+          status: 'ok',
+          detail: 'An Anthropic OAuth token is present (not shown).',
+        },
+      ],
     },
     {
       what: 'openai agent, no endpoint',
@@ -130,7 +139,7 @@ describe('doctor checks', () => {
         {
           name: 'OpenAI-compatible endpoint',
           status: 'ok',
-          detail: 'https://api.openai.com/v1 with an API key (not shown)',
+          detail: 'The OpenAI-compatible endpoint is https://api.openai.com/v1, with an API key (not shown).',
         },
       ],
     },

@@ -85,10 +85,12 @@ describe('config errors name file:line:col, the key and what is expected', () =>
       expected: `${FILE}:2:24: models.anthropic.apiKey refers to \${NOPE}, which is not set. Set it in the environment or in the instance .env file.`,
     },
     {
-      what: 'an empty ${VAR} counts as missing',
+      what: 'an empty ${VAR} counts as missing, and is called set but empty',
       yaml: 'channels:\n  telegram: { token: "${TG}" }\n',
       env: { TG: '' },
-      expected: /^\/home\/me\/\.omniclaw\/omniclaw\.yaml:2:22: channels\.telegram\.token refers to \$\{TG\}/,
+      expected:
+        `${FILE}:2:22: channels.telegram.token refers to \${TG}, which is set but empty ` +
+        '(a line "TG=" with nothing after it). Give it a value in the environment or in the instance .env file.',
     },
     {
       what: 'a list where sections belong',

@@ -15,6 +15,7 @@ const noUsage = {
     cacheReadTokens: 0,
     cacheWriteTokens: 0,
     costUsd: 0,
+    failedAttempts: 0,
   }),
 };
 
@@ -45,6 +46,7 @@ describe('run checks', () => {
         cacheReadTokens: 0,
         cacheWriteTokens: 0,
         costUsd: 0,
+        failedAttempts: 0,
       }),
     };
     const check = createRunCheck({

@@ -225,4 +225,13 @@ describe('runs', () => {
     });
     expect(store.runs.closeAbandoned()).toBe(0);
   });
+
+  it('counts failed attempts apart from runs in the usage totals', () => {
+    for (const id of ['a1', 'a2', 'a3']) store.runs.start({ id, agent: 'main' });
+    store.runs.finish('a1', 'failed', 'model down');
+    store.runs.finish('a2', 'failed', 'model down');
+    store.runs.finish('a3', 'ok');
+    store.runs.start({ id: 'a4', agent: 'main' });
+    expect(store.runs.usageSince('main', 0)).toMatchObject({ runs: 2, failedAttempts: 2 });
+  });
 });
