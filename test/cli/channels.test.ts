@@ -253,6 +253,9 @@ describe('omniclaw channels add', () => {
 
 describe('omniclaw channels list and remove', () => {
   it('lists channels and whether their variables are set, never the values', async () => {
+    // A file whose channels section comes last, so a literal token can be appended below.
+    mkdirSync(home, { recursive: true });
+    writeFileSync(paths.config, 'instance:\n  name: Omni\n');
     await run(['add', 'telegram', '--token', '123:secret-telegram', '--no-check']);
     await run(['add', 'slack', '--bot-token', 'xoxb-secret', '--app-token', 'xapp-secret', '--no-check']);
     await run(['add', 'whatsapp', '--no-pair']);
