@@ -40,6 +40,7 @@ import { withDeadline } from './core/deadline.js';
 import { TaskService } from './scheduler/task-service.js';
 import { schedulerTools } from './scheduler/tools.js';
 import { startScheduler, type StartedScheduler } from './scheduler/start.js';
+import { multiAgentTools } from './core/multi-agent.js';
 
 export const PROJECT_ROOT = fileURLToPath(new URL('..', import.meta.url));
 /** The runner is a package of its own (runner/package.json): sandboxes mount only its build and libraries. */
@@ -181,7 +182,18 @@ export async function startApp(options: AppOptions): Promise<App> {
     services: new HostToolServices({ table, store, outbox, channels }),
     logger,
     plugins: plugins.tools,
-    replacements: schedulerTools(taskService),
+    replacements: [
+      ...schedulerTools(taskService),
+      // Multi-agent (issue 11); `queue` exists by the time an agent calls a tool.
+      ...multiAgentTools({
+        config,
+        paths,
+        store,
+        channelOf: (chat) => channels.forChat(chat)?.name,
+        wake: (agent, chat) => queue.notify(agent, chat),
+        now: options.now,
+      }),
+    ],
   });
 
   const allowlistPath = defaultAllowlistPath();

@@ -4,6 +4,7 @@
  * host, and turns its replies into outbox rows — persisting each reply together with the
  * cursor advance, so a crash can neither lose nor double an answer.
  */
+import { isHostMessageId } from '../domain/host-message.js';
 import { randomUUID } from 'node:crypto';
 import type { Logger } from 'pino';
 import type { AgentConfig } from '../config/normalise.js';
@@ -287,7 +288,8 @@ export class AgentRun {
     const turn: Turn = {
       id: randomUUID(),
       lastMessageId: last.id,
-      triggerPlatformId: trigger?.platformId,
+      // A host message (a request from another agent) has no platform message to reply to.
+      triggerPlatformId: isHostMessageId(trigger?.platformId) ? undefined : trigger?.platformId,
       answered: false,
       outboxIds: [],
     };
