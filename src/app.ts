@@ -40,7 +40,7 @@ import { withDeadline } from './core/deadline.js';
 import { TaskService } from './scheduler/task-service.js';
 import { schedulerTools } from './scheduler/tools.js';
 import { startScheduler, type StartedScheduler } from './scheduler/start.js';
-import { multiAgentTools } from './core/multi-agent.js';
+import { startMultiAgent } from './core/multi-agent.js';
 
 export const PROJECT_ROOT = fileURLToPath(new URL('..', import.meta.url));
 /** The runner is a package of its own (runner/package.json): sandboxes mount only its build and libraries. */
@@ -178,22 +178,21 @@ export async function startApp(options: AppOptions): Promise<App> {
     agents: () => config.agents,
     now: options.now,
   });
+  // Multi-agent (issue 11): registered chats join the routes here; `queue` exists by the time a tool runs.
+  const multiAgent = startMultiAgent({
+    config,
+    paths,
+    store,
+    logger,
+    channelOf: (chat) => channels.forChat(chat)?.name,
+    wake: (agent, chat) => queue.notify(agent, chat),
+    now: options.now,
+  });
   const tools = new AgentToolDispatcher({
     services: new HostToolServices({ table, store, outbox, channels }),
     logger,
     plugins: plugins.tools,
-    replacements: [
-      ...schedulerTools(taskService),
-      // Multi-agent (issue 11); `queue` exists by the time an agent calls a tool.
-      ...multiAgentTools({
-        config,
-        paths,
-        store,
-        channelOf: (chat) => channels.forChat(chat)?.name,
-        wake: (agent, chat) => queue.notify(agent, chat),
-        now: options.now,
-      }),
-    ],
+    replacements: [...schedulerTools(taskService), ...multiAgent.tools],
   });
 
   const allowlistPath = defaultAllowlistPath();

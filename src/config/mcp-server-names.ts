@@ -6,7 +6,6 @@ import { AGENT_TOOLS_SERVER } from '../protocol/agent-tools.js';
 import { idProblem } from '../protocol/ids.js';
 import type { AgentConfig } from './normalise.js';
 
-
 export function mcpServerNameProblems(agents: readonly Pick<AgentConfig, 'id' | 'mcpServers'>[]): string[] {
   const problems: string[] = [];
   for (const agent of agents) {

@@ -84,7 +84,7 @@ export function normaliseConfig(
   return { ...parsed, agents, routes };
 }
 
-function defaultAgentFields(): Omit<AgentConfigParsed, 'id' | 'name' | 'main'> {
+export function defaultAgentFields(): Omit<AgentConfigParsed, 'id' | 'name' | 'main'> {
   return {
     runtime: 'claude',
     sandbox: 'auto',

@@ -6,7 +6,7 @@ import { linkSync, mkdirSync, mkdtempSync, rmSync, symlinkSync, writeFileSync } 
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import type { FolderFileError} from '../../src/tools/folder-files.js';
+import type { FolderFileError } from '../../src/tools/folder-files.js';
 import { listFilesInside, readInside } from '../../src/tools/folder-files.js';
 
 let base: string;
