@@ -189,7 +189,13 @@ export async function startApp(options: AppOptions): Promise<App> {
     now: options.now,
   });
   const tools = new AgentToolDispatcher({
-    services: new HostToolServices({ table, store, outbox, channels }),
+    services: new HostToolServices({
+      table,
+      store,
+      outbox,
+      channels,
+      messagePairs: config.multiAgent.messages,
+    }),
     logger,
     plugins: plugins.tools,
     replacements: [...schedulerTools(taskService), ...multiAgent.tools],

@@ -317,6 +317,13 @@ export const configSchema = z.strictObject({
   routes: z.array(routeSchema).default([]),
   scheduler: schedulerSchema,
   tasks: z.array(declaredTaskSchema).default([]),
+  /** Multi-agent (issue 11): which agents may reach which. Nothing is allowed unless listed. */
+  multiAgent: z
+    .strictObject({
+      /** `from` may send_message into the chats routed to `to` (it never wakes `to`). */
+      messages: z.array(z.strictObject({ from: agentIdSchema, to: agentIdSchema })).default([]),
+    })
+    .default({ messages: [] }),
 });
 
 export type ConfigInput = z.input<typeof configSchema>;
