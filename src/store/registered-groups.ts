@@ -1,15 +1,9 @@
 /** The registered_groups table (migration 005): chats added at runtime by register_group. */
 import type { Database } from 'better-sqlite3';
+import type { GroupRegistration } from '../config/registered-groups.js';
 
-export interface RegisteredGroup {
-  chat: string;
-  agent: string;
-  /** Set when the registration created the agent. */
-  agentName?: string;
-  trigger?: string;
-  requiresTrigger?: boolean;
-  server?: string;
-  description?: string;
+/** A registration as stored: what the config folds in (config/registered-groups.ts), plus who and when. */
+export interface RegisteredGroup extends GroupRegistration {
   createdBy: string;
   createdAt: number;
 }

@@ -8,6 +8,7 @@ import { mkdirSync, readFileSync, symlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { startTestHost, until, type TestHost } from '../helpers/host.js';
+import { ask as askIn, threeAgents, tool } from './agents.js';
 
 let host: TestHost | undefined;
 afterEach(async () => {
@@ -15,24 +16,8 @@ afterEach(async () => {
   host = undefined;
 });
 
-const config = `
-agents:
-  - { id: main, main: true, sandbox: none }
-  - { id: research, name: Research, sandbox: none }
-  - { id: other, name: Other, sandbox: none }
-routes:
-  - { chat: "mem:main-chat", agent: main }
-  - { chat: "mem:research-chat", agent: research, requiresTrigger: false }
-  - { chat: "mem:other-chat", agent: other, requiresTrigger: false }
-`;
-
-const tool = (name: string, args: unknown): string => `!tool:${name}:${JSON.stringify(args)}`;
-
-async function ask(chat: string, text: string): Promise<string> {
-  const before = host!.channel.sentTo(chat).length;
-  host!.channel.receive(chat, text);
-  return until(() => host!.channel.sentTo(chat)[before], 20_000, text);
-}
+const config = threeAgents();
+const ask = (chat: string, text: string): Promise<string> => askIn(host!, chat, text);
 
 function write(path: string, text: string): void {
   mkdirSync(join(path, '..'), { recursive: true });
@@ -52,13 +37,22 @@ describe('shared context topics', () => {
     expect(await ask('mem:other-chat', tool('read_context', { topic: 'research.findings' }))).toBe(
       'tool ok: # research.findings (owner: research)\n\nSQLite is enough.',
     );
-    const listed = await ask('mem:research-chat', tool('list_context_topics', {}));
-    expect(JSON.parse(listed.replace(/^tool ok: /, ''))).toEqual({
-      topics: [
-        { topic: 'project-overview', owner: 'main' },
-        { topic: 'research.findings', owner: 'research' },
-      ],
-    });
+    // The owner and the main agent read it too; all three list the same topics.
+    expect(await ask('mem:research-chat', tool('read_context', { topic: 'research.findings' }))).toMatch(
+      /^tool ok: # research.findings \(owner: research\)/,
+    );
+    expect(await ask('mem:main-chat', tool('read_context', { topic: 'research.findings' }))).toMatch(
+      /^tool ok: # research.findings \(owner: research\)/,
+    );
+    for (const chat of ['mem:main-chat', 'mem:research-chat', 'mem:other-chat']) {
+      const listed = await ask(chat, tool('list_context_topics', {}));
+      expect(JSON.parse(listed.replace(/^tool ok: /, ''))).toEqual({
+        topics: [
+          { topic: 'project-overview', owner: 'main' },
+          { topic: 'research.findings', owner: 'research' },
+        ],
+      });
+    }
   });
 
   it('refuses a symlink an agent planted in its own context folder, a swapped folder, and traversal names; nothing leaks', async () => {

@@ -4,7 +4,8 @@
  * of that chat. A flood to unpaired chats is refused whole.
  */
 import { afterEach, describe, expect, it } from 'vitest';
-import { startTestHost, until, type TestHost } from '../helpers/host.js';
+import { startTestHost, type TestHost } from '../helpers/host.js';
+import { ask as askIn, threeAgents, tool } from './agents.js';
 
 let host: TestHost | undefined;
 afterEach(async () => {
@@ -12,36 +13,15 @@ afterEach(async () => {
   host = undefined;
 });
 
-const config = `
-agents:
-  - { id: main, main: true, sandbox: none }
-  - { id: research, sandbox: none }
-  - { id: other, sandbox: none }
-routes:
-  - { chat: "mem:main-chat", agent: main }
-  - { chat: "mem:research-chat", agent: research, requiresTrigger: false }
-  - { chat: "mem:other-chat", agent: other, requiresTrigger: false }
+const config = threeAgents(`
 multiAgent:
   messages:
     - { from: research, to: other }
-`;
+`);
 
-const send = (text: string, target: string): string =>
-  `!tool:send_message:${JSON.stringify({ text, target_jid: target })}`;
-
-async function ask(chat: string, text: string): Promise<string> {
-  const before = host!.channel.sentTo(chat).length;
-  host!.channel.receive(chat, text);
-  return until(
-    () =>
-      host!.channel
-        .sentTo(chat)
-        .slice(before)
-        .find((t) => t.startsWith('tool ')),
-    20_000,
-    text,
-  );
-}
+const send = (text: string, target: string): string => tool('send_message', { text, target_jid: target });
+const ask = (chat: string, text: string): Promise<string> =>
+  askIn(host!, chat, text, (t) => t.startsWith('tool '));
 
 describe('messages between agents', () => {
   it("a paired agent sends into the other agent's chat without waking it; unpaired and reverse directions are refused", async () => {

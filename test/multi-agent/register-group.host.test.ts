@@ -8,7 +8,8 @@ import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { startTestHost, until, type TestHost } from '../helpers/host.js';
+import { startTestHost, type TestHost } from '../helpers/host.js';
+import { ask as askIn, tool } from './agents.js';
 
 let host: TestHost | undefined;
 let home: string | undefined;
@@ -28,13 +29,7 @@ routes:
   - { chat: "mem:helper-chat", agent: helper, requiresTrigger: false }
 ${extraRoutes}`;
 
-const tool = (name: string, args: unknown): string => `!tool:${name}:${JSON.stringify(args)}`;
-
-async function ask(chat: string, text: string): Promise<string> {
-  const before = host!.channel.sentTo(chat).length;
-  host!.channel.receive(chat, text);
-  return until(() => host!.channel.sentTo(chat)[before], 20_000, text);
-}
+const ask = (chat: string, text: string): Promise<string> => askIn(host!, chat, text);
 
 const family = {
   jid: 'mem:family',
