@@ -6,7 +6,13 @@
 import { chmodSync, mkdirSync, readdirSync, realpathSync } from 'node:fs';
 import { join, relative, isAbsolute } from 'node:path';
 import type { AgentConfig } from '../config/normalise.js';
-import { agentFolder, agentInbox, agentStateFolder, serverFolder, type InstancePaths } from '../config/paths.js';
+import {
+  agentFolder,
+  agentInbox,
+  agentStateFolder,
+  serverFolder,
+  type InstancePaths,
+} from '../config/paths.js';
 import type { RunGrant } from '../gateway/types.js';
 import type { Workspace } from '../protocol/runner-protocol.js';
 import { ensureHostFolder } from './host-folder.js';
