@@ -1,6 +1,8 @@
 /** `omniclaw agents`: the configured agents and the chats routed to them. */
 import type { Command } from 'commander';
+import type { RegistrationConflict } from '../config/registered-groups.js';
 import { cliContext, fail, loadConfig } from './context.js';
+import { withRegisteredGroups } from './registered.js';
 
 export function registerAgents(program: Command): void {
   program
@@ -9,8 +11,11 @@ export function registerAgents(program: Command): void {
     .option('--json', 'print machine-readable JSON')
     .action((options: { json?: boolean }) => {
       let config;
+      let registered: { added: Set<string>; conflicts: RegistrationConflict[] };
       try {
-        config = loadConfig(cliContext());
+        const context = cliContext();
+        config = loadConfig(context);
+        registered = withRegisteredGroups(context, config);
       } catch (err) {
         return fail((err as Error).message);
       }
@@ -24,10 +29,22 @@ export function registerAgents(program: Command): void {
         trigger: a.trigger,
         chats: config.routes
           .filter((r) => r.agent === a.id)
-          .map((r) => r.chat + (r.requiresTrigger ? ' (trigger)' : '')),
+          .map(
+            (r) =>
+              r.chat +
+              (r.requiresTrigger ? ' (trigger)' : '') +
+              (registered.added.has(r.chat) ? ' (registered)' : ''),
+          ),
       }));
+      const conflicts = registered.conflicts.map(
+        (c) =>
+          `${c.chat} was registered for agent "${c.registeredAgent}" but omniclaw.yaml routes it to "${c.yamlAgent}": ` +
+          'the YAML wins; remove one of them',
+      );
       if (options.json) {
-        process.stdout.write(JSON.stringify(rows, null, 2) + '\n');
+        process.stdout.write(
+          JSON.stringify(conflicts.length ? { agents: rows, conflicts } : rows, null, 2) + '\n',
+        );
         return;
       }
       for (const r of rows) {
@@ -36,5 +53,6 @@ export function registerAgents(program: Command): void {
             r.chats.map((c) => `    ${c}\n`).join(''),
         );
       }
+      for (const conflict of conflicts) process.stdout.write(`conflict: ${conflict}\n`);
     });
 }

@@ -13,6 +13,7 @@ import { registerOutbox } from './outbox.js';
 import { registerTasks } from './tasks.js';
 import { registerBackup } from './backup.js';
 import { registerService } from './service.js';
+import { registerConfigCommand } from './config-export.js';
 import { instancePaths, resolveHome } from '../config/paths.js';
 import { createLogger } from '../observability/logger.js';
 
@@ -35,6 +36,7 @@ registerOutbox(program);
 registerTasks(program);
 registerBackup(program);
 registerService(program);
+registerConfigCommand(program);
 registerChannelsCommand(program, {
   paths: instancePaths(resolveHome()),
   logger: createLogger({ level: 'warn' }),

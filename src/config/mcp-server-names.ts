@@ -3,10 +3,8 @@
  * of tool names inside the engines, and the built-in server's name is reserved.
  */
 import { AGENT_TOOLS_SERVER } from '../protocol/agent-tools.js';
+import { idProblem } from '../protocol/ids.js';
 import type { AgentConfig } from './normalise.js';
-
-/** Claude names a tool `mcp__<server>__<tool>`, so a server name may not contain "__". */
-const SERVER_NAME = /^(?!.*__)[A-Za-z0-9_-]{1,64}$/;
 
 export function mcpServerNameProblems(agents: readonly Pick<AgentConfig, 'id' | 'mcpServers'>[]): string[] {
   const problems: string[] = [];
@@ -17,8 +15,9 @@ export function mcpServerNameProblems(agents: readonly Pick<AgentConfig, 'id' | 
         problems.push(
           `${where}: the name "${name}" is reserved for OmniClaw's built-in agent tools; rename this server`,
         );
-      } else if (!SERVER_NAME.test(name)) {
-        problems.push(`${where}: a server name is 1–64 of A-Z, a-z, 0-9, "-" and "_", without "__"`);
+      } else {
+        const problem = idProblem('mcpServer', name);
+        if (problem) problems.push(`${where}: ${problem}`);
       }
     }
   }

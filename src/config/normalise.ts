@@ -70,6 +70,15 @@ export function normaliseConfig(
     return { ...route, requiresTrigger: route.requiresTrigger ?? !agent.main };
   });
 
+  for (const [i, pair] of parsed.multiAgent.messages.entries()) {
+    for (const side of ['from', 'to'] as const) {
+      if (!byId.has(pair[side]))
+        throw new Error(
+          `multiAgent.messages[${i}].${side}: no agent with id "${pair[side]}" (agents: ${[...byId.keys()].join(', ')})`,
+        );
+    }
+  }
+
   // The terminal chat is the operator's own console: local:<agent> always reaches that
   // agent, and local:default reaches the main agent, without a trigger.
   const routed = new Set(routes.map((r) => `${r.chat}\u0000${r.agent}`));
@@ -84,7 +93,7 @@ export function normaliseConfig(
   return { ...parsed, agents, routes };
 }
 
-function defaultAgentFields(): Omit<AgentConfigParsed, 'id' | 'name' | 'main'> {
+export function defaultAgentFields(): Omit<AgentConfigParsed, 'id' | 'name' | 'main'> {
   return {
     runtime: 'claude',
     sandbox: 'auto',

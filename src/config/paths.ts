@@ -1,6 +1,7 @@
 /** The instance directory: everything OmniClaw keeps, outside the project. */
 import { homedir } from 'node:os';
 import { join, resolve } from 'node:path';
+import { assertId } from '../protocol/ids.js';
 
 export interface InstancePaths {
   home: string;
@@ -46,8 +47,15 @@ export function instancePaths(home: string): InstancePaths {
   };
 }
 
-export const agentFolder = (paths: InstancePaths, agentId: string): string => join(paths.groups, agentId);
+// Every folder named after an id checks the id first (protocol/ids.ts): a value that slipped
+// past its parser (a database row, a bug) still cannot climb out of the instance directory.
+export const agentFolder = (paths: InstancePaths, agentId: string): string =>
+  join(paths.groups, assertId('agent', agentId, 'agent folder'));
 export const agentStateFolder = (paths: InstancePaths, agentId: string): string =>
-  join(paths.sessions, agentId);
+  join(paths.sessions, assertId('agent', agentId, 'agent state folder'));
 /** Where the host stores the files chats send to an agent ($OMNICLAW_HOME/inbox/<agent>/). */
-export const agentInbox = (paths: InstancePaths, agentId: string): string => join(paths.inbox, agentId);
+export const agentInbox = (paths: InstancePaths, agentId: string): string =>
+  join(paths.inbox, assertId('agent', agentId, 'agent inbox'));
+/** The shared folder of a Discord server's agents (groups/servers/<id>). */
+export const serverFolder = (paths: InstancePaths, serverId: string): string =>
+  join(paths.groups, 'servers', assertId('server', serverId, 'server folder'));

@@ -4,21 +4,13 @@
  * unknown key is an error (a typo should never be silently ignored).
  */
 import { z } from 'zod';
+import { idSchema } from '../protocol/ids.js';
 import { runtimeKinds, mcpServerSpecSchema } from '../protocol/runner-protocol.js';
 
 const sandboxChoices = ['auto', 'docker', 'podman', 'apple-container', 'bwrap', 'ssh', 'none'] as const;
 
-/** Ids become folder names and container labels: keep them boring (security lesson #78). */
-export const agentIdSchema = z
-  .string()
-  .regex(
-    /^[a-z0-9][a-z0-9_-]{0,62}$/,
-    'an agent id is 1–63 of a-z, 0-9, "-" and "_", starting with a letter or digit',
-  )
-  .refine((id) => id !== 'global', 'the id "global" is reserved for global memory')
-  // groups/servers/ holds the shared server folders: an agent owning it could swap another
-  // agent's server folder for a symlink before the host mounts it.
-  .refine((id) => id !== 'servers', 'the id "servers" is reserved for the shared server folders');
+/** Ids become folder names and container labels: keep them boring (security lesson #78; rule in protocol/ids.ts). */
+export const agentIdSchema = idSchema('agent');
 
 /** Not root (0) and not the overflow id: an unprivileged host uid/gid nobody else should use. */
 /** The default host uid/gid of sandboxes started by a root host (config `sandbox.uid`/`gid`). */
@@ -100,7 +92,7 @@ export const agentSchema = z.strictObject({
     .positive()
     .default(4 * 3600_000),
   /** Discord guild (server) whose shared folder this agent sees at /workspace/server. */
-  server: z.string().optional(),
+  server: idSchema('server').optional(),
   ssh: sshSchema.optional(),
   systemPrompt: z.string().optional(),
   /**
@@ -128,9 +120,7 @@ export const agentSchema = z.strictObject({
 /** A task declared in omniclaw.yaml: reconciled into the database at start, history kept. */
 export const declaredTaskSchema = z
   .strictObject({
-    id: z
-      .string()
-      .regex(/^[A-Za-z0-9][A-Za-z0-9_-]{0,63}$/, 'a task id is 1–64 of A-Z, a-z, 0-9, "-" and "_"'),
+    id: idSchema('task'),
     agent: agentIdSchema,
     /** Default: the agent's first routed chat. */
     chat: z.string().min(1).optional(),
@@ -327,6 +317,13 @@ export const configSchema = z.strictObject({
   routes: z.array(routeSchema).default([]),
   scheduler: schedulerSchema,
   tasks: z.array(declaredTaskSchema).default([]),
+  /** Multi-agent (issue 11): which agents may reach which. Nothing is allowed unless listed. */
+  multiAgent: z
+    .strictObject({
+      /** `from` may send_message into the chats routed to `to` (it never wakes `to`). */
+      messages: z.array(z.strictObject({ from: agentIdSchema, to: agentIdSchema })).default([]),
+    })
+    .default({ messages: [] }),
 });
 
 export type ConfigInput = z.input<typeof configSchema>;

@@ -23,6 +23,7 @@ import type { RunDeps } from './run-types.js';
 import type { Refusal } from './failure-notice.js';
 import type { AgentConfig } from '../config/normalise.js';
 import { AgentQueue } from './agent-queue.js';
+import { startMultiAgent } from './multi-agent.js';
 import { Intake } from './intake.js';
 import { HostToolServices } from './tool-services.js';
 import { createRunCheck } from './run-checks.js';
@@ -54,6 +55,11 @@ export interface ChatPath {
 
 export async function createChatPath(parts: ChatPathParts): Promise<ChatPath> {
   const { config, paths, store, database, outbox, channels, metrics, logger, now } = parts;
+  const channelOf = (chat: string): string | undefined => channels.forChat(chat)?.name;
+  // Multi-agent (issue 11): registered chats join the routes before any message is routed;
+  // `queue` exists by the time a tool runs.
+  const wake = (agent: AgentConfig, chat: string): void => queue.notify(agent, chat);
+  const multiAgent = startMultiAgent({ config, paths, store, logger, now, channelOf, wake });
   const table = { agents: config.agents, routes: config.routes };
   const plugins = await loadPluginTools({ dir: pluginDirectory(paths.home), logger, reservedNames: [] });
   const tools = new AgentToolDispatcher({
@@ -63,12 +69,12 @@ export async function createChatPath(parts: ChatPathParts): Promise<ChatPath> {
       outbox,
       channels,
       files: { agentFolder: (id) => agentFolder(paths, id), stagingDir: join(paths.home, 'outbox-files') },
+      messagePairs: config.multiAgent.messages,
     }),
     logger,
     plugins: plugins.tools,
-    replacements: parts.replacements,
+    replacements: [...(parts.replacements ?? []), ...multiAgent.tools],
   });
-  const channelOf = (chat: string): string | undefined => channels.forChat(chat)?.name;
   const notify: RunDeps['notify'] = (chat, notice, context) => channels.notify(chat, notice, context);
   const storageFault = (error: unknown, what: string): boolean => database.fault(error, what);
   const runDeps: RunDeps = {

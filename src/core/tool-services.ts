@@ -1,6 +1,7 @@
 /** The host's implementation of what agent tools need (src/tools/services.ts). */
 import type { Route, AgentConfig } from '../config/normalise.js';
 import type { Store } from '../store/index.js';
+import type { MessagePair } from '../tools/authorise.js';
 import type { DeliveryRequest, KnownMessage, ToolServices } from '../tools/services.js';
 import type { ChannelDirectory, Outbox } from './outbox.js';
 import { join } from 'node:path';
@@ -14,8 +15,13 @@ export class HostToolServices implements ToolServices {
       outbox: Outbox;
       channels: ChannelDirectory;
       files: { agentFolder: (agentId: string) => string; stagingDir: string };
+      messagePairs?: readonly MessagePair[];
     },
   ) {}
+
+  get messagePairs(): readonly MessagePair[] {
+    return this.deps.messagePairs ?? [];
+  }
 
   get agents(): readonly AgentConfig[] {
     return this.deps.table.agents;

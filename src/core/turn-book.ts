@@ -4,6 +4,7 @@
  * cursor), which message triggered it (to reply to), the outbox rows it wrote, and a
  * non-fatal error that may end it without a reply.
  */
+import { isHostMessageId } from '../domain/host-message.js';
 import { randomUUID } from 'node:crypto';
 import type { AgentConfig } from '../config/normalise.js';
 import type { StoredMessage } from '../store/messages.js';
@@ -37,7 +38,8 @@ export class TurnBook {
     const turn: Turn = {
       id: randomUUID(),
       lastMessageId: last.id,
-      triggerPlatformId: trigger?.platformId,
+      // A host message (a request from another agent) has no platform message to reply to.
+      triggerPlatformId: isHostMessageId(trigger?.platformId) ? undefined : trigger?.platformId,
       answered: false,
       outboxIds: [],
     };

@@ -10,6 +10,7 @@
  * reference systems leaked files (`read_context("../../..")`).
  */
 import { z } from 'zod';
+import { idSchema, relativePathSchema } from './ids.js';
 import type { ToolDefinition } from './runner-protocol.js';
 
 /** The MCP server name of the built-in tools; an agent's own servers may not use it. */
@@ -26,49 +27,24 @@ const text = (max: number) => z.string().min(1, 'must not be empty').max(max);
 const short = () => text(MAX_SHORT_CHARS);
 
 /** Chat ids: local:…, tg:…, dc:…, slack:…, WhatsApp JIDs. Never a slash, never `..`. */
-export const chatIdSchema = z
-  .string()
-  .regex(/^[A-Za-z0-9][A-Za-z0-9:@._+-]{0,199}$/, 'a chat id is 1–200 of A-Z, a-z, 0-9 and ":@._+-"')
-  .refine((id) => !id.includes('..'), 'a chat id may not contain ".."');
+export const chatIdSchema = idSchema('chat');
 
 /** Platform message ids (Telegram numbers, Discord snowflakes, Slack timestamps, WhatsApp hex). */
-export const messageIdSchema = z
-  .string()
-  .regex(/^[A-Za-z0-9][A-Za-z0-9:@._+=-]{0,199}$/, 'a message id is 1–200 of A-Z, a-z, 0-9 and ":@._+=-"')
-  .refine((id) => !id.includes('..'), 'a message id may not contain ".."');
+export const messageIdSchema = idSchema('message');
 
 /** Same rule as agent ids in omniclaw.yaml: they become folder names and container labels. */
-export const agentIdArgSchema = z
-  .string()
-  .regex(
-    /^[a-z0-9][a-z0-9_-]{0,62}$/,
-    'an agent id is 1–63 of a-z, 0-9, "-" and "_", starting with a letter or digit',
-  );
+export const agentIdArgSchema = idSchema('agent');
 
-export const taskIdSchema = z
-  .string()
-  .regex(/^[A-Za-z0-9][A-Za-z0-9_-]{0,63}$/, 'a task id is 1–64 of A-Z, a-z, 0-9, "-" and "_"');
+export const taskIdSchema = idSchema('task');
 
-/** Topics become file names (`context/<topic>.md`): lower case, no dots, no slashes. */
-export const topicSchema = z
-  .string()
-  .regex(/^[a-z0-9][a-z0-9_-]{0,63}$/, 'a topic is 1–64 of a-z, 0-9, "-" and "_" (e.g. "project-overview")');
+/** Topics become file names (`context/<topic>.md`); the rule lives in ids.ts. */
+export const topicSchema = idSchema('topic');
 
-const folderSchema = agentIdArgSchema.refine(
-  (f) => f !== 'global',
-  'the folder "global" is reserved for global memory',
-);
+/** A new agent's folder is named after its id, so the agent id rule (with its reserved names) applies. */
+const folderSchema = idSchema('agent');
 
 /** A path relative to the agent folder: no absolute paths, no `.`/`..` segments, plain characters. */
-export const relativeFileSchema = z
-  .string()
-  .min(1)
-  .max(256)
-  .refine(
-    (p) =>
-      p.split('/').every((part) => /^[A-Za-z0-9_ .-]{1,128}$/.test(part) && part !== '.' && part !== '..'),
-    'a file is a path relative to your folder (e.g. "reports/q3.md"): no leading "/", no "." or ".." parts',
-  );
+export const relativeFileSchema = relativePathSchema;
 
 const fileList = () => z.array(relativeFileSchema).max(MAX_LIST_ITEMS);
 const noArgs = () => z.strictObject({});

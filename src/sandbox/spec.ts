@@ -6,7 +6,13 @@
 import { chmodSync, mkdirSync, readdirSync, realpathSync } from 'node:fs';
 import { join, relative, isAbsolute } from 'node:path';
 import type { AgentConfig } from '../config/normalise.js';
-import { agentFolder, agentInbox, agentStateFolder, type InstancePaths } from '../config/paths.js';
+import {
+  agentFolder,
+  agentInbox,
+  agentStateFolder,
+  serverFolder,
+  type InstancePaths,
+} from '../config/paths.js';
 import type { RunGrant } from '../gateway/types.js';
 import type { Workspace } from '../protocol/runner-protocol.js';
 import { ensureHostFolder } from './host-folder.js';
@@ -24,9 +30,6 @@ export const SANDBOX_PATHS = {
   runner: '/opt/omniclaw',
   gatewaySocket: '/run/omniclaw/gateway.sock',
 } as const;
-
-/** A Discord server id (or any shared-folder name) becomes a folder name: keep it boring. */
-const SAFE_SERVER_NAME = /^[A-Za-z0-9][A-Za-z0-9_-]{0,63}$/;
 
 export interface BuildSpecInput {
   agent: AgentConfig;
@@ -105,12 +108,7 @@ export function buildSandboxSpec(input: BuildSpecInput): BuiltSpec {
   const globalDir = add(ensureDir(paths.globalMemory), SANDBOX_PATHS.global, !agent.main);
   let serverDir: string | undefined;
   if (agent.server !== undefined) {
-    if (!SAFE_SERVER_NAME.test(agent.server)) {
-      throw new Error(
-        `agent "${agent.id}": server "${agent.server}" cannot be a folder name; use 1–64 of A-Z a-z 0-9 _ -`,
-      );
-    }
-    serverDir = add(ensureDir(join(paths.groups, 'servers', agent.server)), SANDBOX_PATHS.server, false);
+    serverDir = add(ensureDir(serverFolder(paths, agent.server)), SANDBOX_PATHS.server, false);
   }
   const stateDir = add(ensureDir(agentStateFolder(paths, agent.id)), SANDBOX_PATHS.state, false);
   const diskFolders = mounts.filter((m) => !m.readonly).map((m) => m.hostPath);

@@ -14,6 +14,7 @@ import { RunStore } from './runs.js';
 import { answerWriter, type AnswerWriter } from './answers.js';
 import { writeProbe } from './write-probe.js';
 import { TaskStore } from './tasks.js';
+import { RegisteredGroupStore } from './registered-groups.js';
 
 export type { Answer } from './answers.js';
 
@@ -28,6 +29,8 @@ export interface Store {
   /** Commits a 64 KB row and frees it again: throws while the database cannot be written (health). */
   probeWrite(): void;
   tasks: TaskStore;
+  /** Chats registered at runtime by the main agent (issue 11). */
+  groups: RegisteredGroupStore;
   close(): void;
 }
 
@@ -50,6 +53,7 @@ export function openStore(path: string, options: { now?: () => number; migrate?:
     answer: answerWriter(db, outbox, cursors),
     probeWrite: writeProbe(db, now),
     tasks: new TaskStore(db, now),
+    groups: new RegisteredGroupStore(db, now),
     close: () => db.close(),
   };
   handles.set(store, db);

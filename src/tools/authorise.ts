@@ -47,3 +47,22 @@ export function chatAccess(agent: Agent, chat: string, runChat: string, routes: 
       'ask the main agent (delegate_task) to reach other chats',
   };
 }
+
+export interface MessagePair {
+  from: string;
+  to: string;
+}
+
+/**
+ * May a non-main agent send into `chat` because config pairs it with the chat's agent
+ * (multiAgent.messages)? Only for send_message; the answer names the agent it reaches.
+ */
+export function pairedChat(
+  agent: Agent,
+  chat: string,
+  routes: readonly RouteRef[],
+  pairs: readonly MessagePair[],
+): string | undefined {
+  return routes.find((r) => r.chat === chat && pairs.some((p) => p.from === agent.id && p.to === r.agent))
+    ?.agent;
+}

@@ -99,17 +99,18 @@ export class AgentToolDispatcher implements ToolDispatcher {
     }
     const started = performance.now();
     const result = await this.runBounded(name, handler, parsed.data, context);
-    this.logger.debug(
-      {
-        run: context.runId,
-        agent: context.agent.id,
-        chat: context.chat,
-        tool: name,
-        ok: result.ok,
-        ms: Math.round(performance.now() - started),
-      },
-      'agent tool call',
-    );
+    const fields = {
+      run: context.runId,
+      agent: context.agent.id,
+      chat: context.chat,
+      tool: name,
+      ok: result.ok,
+      ms: Math.round(performance.now() - started),
+    };
+    // A refused call (not allowed, not found, invalid) is worth the operator's eye: an agent
+    // probing what it may not do shows up in the log at info level, with the reason it got.
+    if (result.ok) this.logger.debug(fields, 'agent tool call');
+    else this.logger.info({ ...fields, error: clip(result.content, 300) }, 'agent tool call refused');
     return result;
   }
 

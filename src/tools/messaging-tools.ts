@@ -2,7 +2,8 @@
  * send_message, send_file, react_to_message and format_mention. Each resolves only with the platform's
  * real answer: the agent sees "sent" when the platform accepted the message, or the error.
  */
-import { chatAccess } from './authorise.js';
+import { chatAccess, pairedChat } from './authorise.js';
+import { RateWindow } from './rate-window.js';
 import { defineAgentTool, errorText } from './define-tool.js';
 import type { ToolServices } from './services.js';
 import { ToolError, type ToolContext, type ToolHandler } from './types.js';
@@ -12,10 +13,24 @@ function requireAccess(tool: string, chat: string, context: ToolContext, service
   if (!access.allowed) throw new ToolError(`${tool}: ${access.reason}`);
 }
 
-export function messagingTools(services: ToolServices): ToolHandler[] {
+/** Messages one agent may send into the chats of the agents config pairs it with, per hour. */
+export const PAIRED_MESSAGES_PER_HOUR = 30;
+
+export function messagingTools(services: ToolServices, now?: () => number): ToolHandler[] {
+  const paired = new RateWindow(PAIRED_MESSAGES_PER_HOUR, 3600_000, now);
   const sendMessage = defineAgentTool('send_message', async (args, context) => {
     const chat = args.target_jid ?? context.chat;
-    requireAccess('send_message', chat, context, services);
+    const own = chatAccess(context.agent, chat, context.chat, services.routes);
+    // Another agent's chat, where config pairs the two (multiAgent.messages). The message is
+    // the bot's own, so it wakes nobody there; the rate keeps a loop from flooding the chat.
+    const to = own.allowed
+      ? undefined
+      : pairedChat(context.agent, chat, services.routes, services.messagePairs ?? []);
+    if (!own.allowed && to === undefined) throw new ToolError(`send_message: ${own.reason}`);
+    if (to !== undefined && !paired.take(context.agent.id))
+      throw new ToolError(
+        `send_message: not sent: at most ${PAIRED_MESSAGES_PER_HOUR} messages an hour go to other agents' chats; wait before sending more`,
+      );
     let sent: { platformId: string };
     try {
       sent = await services.deliver({

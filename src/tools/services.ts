@@ -4,6 +4,7 @@
  * past it, so every effect of a tool call is visible here.
  */
 import type { AgentConfig, Route } from '../config/normalise.js';
+import type { MessagePair } from './authorise.js';
 
 export interface DeliveryRequest {
   chat: string;
@@ -30,6 +31,8 @@ export interface ToolServices {
    */
   readonly agents: readonly AgentConfig[];
   readonly routes: readonly Route[];
+  /** Agent pairs config allows to message each other's chats (multiAgent.messages); none when absent. */
+  readonly messagePairs?: readonly MessagePair[];
 
   /**
    * Sends through the persistent outbox. Resolves only once the platform accepted the

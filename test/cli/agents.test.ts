@@ -5,6 +5,9 @@
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
+import { parse } from 'yaml';
+import { parseConfigText } from '../../src/config/load.js';
+import { openStore } from '../../src/store/index.js';
 import { cli, makeInstance, type Instance } from '../helpers/daemon.js';
 
 const instances: Instance[] = [];
@@ -79,5 +82,45 @@ describe('omniclaw agents', () => {
         chats: ['local:default', 'local:main'],
       }),
     ]);
+  });
+});
+
+describe('chats registered at runtime (register_group)', () => {
+  const registered = (): Instance => {
+    const home = instance(CONFIG, { BOT_NAME: 'Omni' });
+    const store = openStore(join(home.home, 'omniclaw.db'));
+    store.groups.add({
+      chat: 'tg:99',
+      agent: 'family',
+      agentName: 'Family',
+      requiresTrigger: false,
+      createdBy: 'main',
+    });
+    store.groups.add({ chat: 'tg:42', agent: 'main', createdBy: 'main' });
+    store.close();
+    return home;
+  };
+
+  it('omniclaw agents shows them, and reports one the YAML routes elsewhere', async () => {
+    const result = await cli(registered(), ['agents']);
+    expect(result.code).toBe(0);
+    expect(result.stdout).toContain('family — Family, claude (default)');
+    expect(result.stdout).toContain('    tg:99 (registered)\n');
+    expect(result.stdout).toContain(
+      'conflict: tg:42 was registered for agent "main" but omniclaw.yaml routes it to "helper": the YAML wins; remove one of them\n',
+    );
+  });
+
+  it('omniclaw config export prints them as omniclaw.yaml entries that load', async () => {
+    const result = await cli(registered(), ['config', 'export']);
+    expect(result.code).toBe(0);
+    expect(parse(result.stdout)).toEqual({
+      agents: [{ id: 'family', name: 'Family' }],
+      // tg:42 is in the YAML already (which wins), so it is left out.
+      routes: [{ chat: 'tg:99', agent: 'family', requiresTrigger: false }],
+    });
+    // Pasted into a config, it is valid and routes the chat.
+    const pasted = parseConfigText(result.stdout, 'exported.yaml', { env: {} });
+    expect(pasted.routes.find((r) => r.chat === 'tg:99')).toMatchObject({ agent: 'family' });
   });
 });

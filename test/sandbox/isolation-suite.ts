@@ -20,6 +20,7 @@ import { SandboxLauncher } from '../../src/core/run-launcher.js';
 import { heartbeatPromptFile } from '../../src/scheduler/heartbeat.js';
 import { prepareFolderOwnership, sandboxIdentity } from '../../src/sandbox/folder-ownership.js';
 import type { SandboxBackend } from '../../src/sandbox/types.js';
+import { ContextTopics } from '../../src/tools/context-topics.js';
 import {
   createWorld,
   DEFAULT_TEST_LIMITS,
@@ -327,6 +328,63 @@ export function describeIsolation(name: string, makeBackend: (world: World) => S
         // The race was real: the host saw the agent's file and, between swaps, nothing usable.
         expect(seen.memory).toBeGreaterThan(0);
         expect(seen.nothing).toBeGreaterThan(0);
+      } finally {
+        await session.stop();
+      }
+    });
+
+    it('never reads a host file for a context topic: symlinks planted in its folder, a folder swapped while the host reads', async () => {
+      const agent = testAgent('planter');
+      const built = probeSpec(world, backend, agent);
+      const hostDir = join(world.root, 'host-topics');
+      mkdirSync(hostDir, { recursive: true });
+      writeFileSync(join(hostDir, 'swap.md'), `host file ${world.secret}`);
+      writeFileSync(join(hostDir, 'hostonly.md'), `host file ${world.secret}`);
+      const topics = new ContextTopics({
+        paths: world.paths,
+        agents: () => [
+          { id: 'boss', main: true },
+          { id: 'planter', main: false },
+        ],
+      });
+      const session = await probeSession(await backend.start(built.spec), built);
+      try {
+        const [plant] = await session.send([
+          {
+            op: 'exec',
+            argv: [
+              '/bin/sh',
+              '-c',
+              'mkdir -p /workspace/agent/context && cd /workspace/agent/context && echo benign > swap.md && ' +
+                `ln -s ${world.paths.envFile} leak.md && ln -s ${join(world.userHome, '.ssh', 'id_rsa')} key.md`,
+            ],
+          },
+        ]);
+        expect(plant).toMatchObject({ ok: true });
+        for (const topic of ['planter.leak', 'planter.key'])
+          expect(() => topics.read(topic)).toThrow(/symlink, which is never followed/);
+        expect(topics.read('planter.swap').text).toBe('benign\n');
+
+        // The agent swaps its context/ folder for a symlink to a host folder, as fast as it can.
+        const [race] = await session.send([
+          { op: 'race', dir: '/workspace/agent', name: 'context', target: hostDir, ms: 30_000 },
+        ]);
+        expect(race).toMatchObject({ ok: true });
+        const seen = new Set<string>();
+        const listed = new Set<string>();
+        for (let i = 0; i < 2000; i++) {
+          try {
+            seen.add(topics.read('planter.swap').text);
+          } catch (error) {
+            seen.add((error as Error).message);
+          }
+          for (const t of topics.list().topics) listed.add(t.topic);
+        }
+        const [stats] = await session.send([{ op: 'race-stop' }]);
+        expect((JSON.parse(stats!.detail) as { swaps: number }).swaps).toBeGreaterThan(1000);
+        expect([...seen].join('\n')).not.toContain(world.secret);
+        expect(seen.has('benign\n')).toBe(true);
+        expect(listed.has('planter.hostonly')).toBe(false);
       } finally {
         await session.stop();
       }

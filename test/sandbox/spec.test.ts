@@ -127,7 +127,7 @@ describe('buildSandboxSpec', () => {
     });
     for (const server of ['../../etc', 'a/b', '', '.hidden']) {
       expect(() => buildSandboxSpec(input({ agent: testAgent('helper', { server }) }))).toThrow(
-        /cannot be a folder name/,
+        /invalid server id/,
       );
     }
   });

@@ -147,8 +147,11 @@ const cases: [AgentToolName, unknown, boolean][] = [
   ['read_context', { topic: '../../../etc/passwd' }, false],
   ['read_context', { topic: '..' }, false],
   ['read_context', { topic: 'a/b' }, false],
-  ['read_context', { topic: 'notes.md' }, false],
-  ['read_context', { topic: 'x'.repeat(65) }, false],
+  ['read_context', { topic: 'notes.v2' }, true],
+  ['read_context', { topic: '.hidden' }, false],
+  ['read_context', { topic: '/etc/passwd' }, false],
+  ['read_context', { topic: 'x'.repeat(128) }, true],
+  ['read_context', { topic: 'x'.repeat(129) }, false],
   ['read_context', { topic: '' }, false],
   ['list_context_topics', {}, true],
 ];

@@ -218,7 +218,9 @@ describe('tools that come with later issues', () => {
   it('validates their arguments first, so a traversal topic is refused as invalid', async () => {
     const result = await dispatcher.call('read_context', { topic: '../../../etc/passwd' }, researchRun());
     expect(result.ok).toBe(false);
-    expect(result.content).toMatch(/^invalid arguments for read_context: topic: a topic is 1–64 of a-z/);
+    expect(result.content).toMatch(
+      /^invalid arguments for read_context: topic: a topic is 1–128 of A-Z, a-z/,
+    );
   });
 });
 
