@@ -3,6 +3,7 @@
  * prints the reply and exits 0 (non-zero with a clear message when the daemon is not
  * running or the agent failed).
  */
+import { existsSync } from 'node:fs';
 import { randomUUID } from 'node:crypto';
 import { createInterface } from 'node:readline';
 import { Option, type Command } from 'commander';
@@ -35,7 +36,10 @@ export function registerChat(program: Command): void {
       const context = cliContext();
       const { paths } = context;
       const chat = chatIdFor(options);
-      const unknown = unknownAgentProblem(options.agent, () => loadConfig(context).agents.map((a) => a.id));
+      // Without a config file (a daemon started in-process by a test or an embedder) the daemon's answer is the truth.
+      const unknown = existsSync(paths.config)
+        ? unknownAgentProblem(options.agent, () => loadConfig(context).agents.map((a) => a.id))
+        : undefined;
       if (unknown) return fail(unknown, 2);
       const timeoutSeconds = Number(options.timeout);
       if (!Number.isFinite(timeoutSeconds) || timeoutSeconds <= 0) {

@@ -70,7 +70,7 @@ describe.each(['bwrap', 'docker'] as const)('shared context through %s', (sandbo
       text('Done.'),
     );
     const helper = await omniclaw(world, ['chat', '-a', 'helper', '-m', 'read the release plan'], 240_000);
-    expect(helper.stdout).toContain('Done.');
+    expect(helper.stdout, JSON.stringify(helper)).toContain('Done.');
 
     expect((await toolResultFor(world.model, ids.plant)).text).toContain('planted');
     expect(await toolResultFor(world.model, ids.read)).toMatchObject({
