@@ -40,6 +40,7 @@ import { withDeadline } from './core/deadline.js';
 import { TaskService } from './scheduler/task-service.js';
 import { schedulerTools } from './scheduler/tools.js';
 import { startScheduler, type StartedScheduler } from './scheduler/start.js';
+import { OPENCODE_DEFAULT_MODEL } from './protocol/opencode-model.js';
 
 export const PROJECT_ROOT = fileURLToPath(new URL('..', import.meta.url));
 /** The runner is a package of its own (runner/package.json): sandboxes mount only its build and libraries. */
@@ -440,4 +441,5 @@ const defaultModels: Record<AgentConfig['runtime'], string> = {
   claude: 'claude-sonnet-4-5',
   openai: 'gpt-4o-mini',
   codex: 'gpt-5-codex',
+  opencode: OPENCODE_DEFAULT_MODEL,
 };

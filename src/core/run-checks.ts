@@ -5,13 +5,21 @@
 import type { AgentConfig, Config } from '../config/normalise.js';
 import type { UsageTotals } from '../store/runs.js';
 import { checkBudget } from './budget.js';
+import { OPENCODE_DEFAULT_MODEL, opencodeModel } from '../protocol/opencode-model.js';
+
+/** The gateway route an agent's model calls take (an opencode agent's model names its route). */
+export function modelRoute(agent: Pick<AgentConfig, 'runtime' | 'model'>): 'anthropic' | 'openai' {
+  if (agent.runtime === 'claude') return 'anthropic';
+  if (agent.runtime === 'opencode') return opencodeModel(agent.model ?? OPENCODE_DEFAULT_MODEL).route;
+  return 'openai';
+}
 
 export function modelRefusal(
   agent: AgentConfig,
   models: Config['models'],
   envFile: string,
 ): string | undefined {
-  if (agent.runtime === 'claude') {
+  if (modelRoute(agent) === 'anthropic') {
     const a = models.anthropic;
     if (a?.apiKey || a?.oauthToken) return undefined;
     return (
