@@ -18,8 +18,15 @@ export class OpencodeTurnTranslator {
   private readonly toolsSeen = new Set<string>();
   private readonly running = new Set<string>();
   private pendingText: string | undefined;
+  /** The engine took up this turn: an idle before that is the previous turn's. */
+  private started = false;
   /** The engine said why the turn failed (session.error), for the report. */
   failure: string | undefined;
+  /** The last text part finished so far: the reply when the turn ends. */
+  lastText: string | undefined;
+  /** Tokens of the turn's steps (step-finish parts), summed as they finish. */
+  usage: Usage | undefined;
+  private readonly stepsCounted = new Set<string>();
 
   constructor(
     private readonly turnId: string,
@@ -41,7 +48,8 @@ export class OpencodeTurnTranslator {
       case 'session.status': {
         if (event.properties.sessionID !== this.sessionId) return { kind: 'wait' };
         const status = event.properties.status;
-        if (status.type === 'idle') return { kind: 'idle' };
+        if (status.type !== 'idle') this.started = true;
+        if (status.type === 'idle') return this.started ? { kind: 'idle' } : { kind: 'wait' };
         // OpenCode retries a failed model request on its own, with no limit: ours applies.
         if (status.type === 'retry' && status.attempt > this.maxRetries) {
           return { kind: 'give_up', why: `gave up after ${status.attempt} attempts: ${status.message}` };
@@ -49,9 +57,10 @@ export class OpencodeTurnTranslator {
         return { kind: 'wait' };
       }
       case 'session.idle':
-        return event.properties.sessionID === this.sessionId ? { kind: 'idle' } : { kind: 'wait' };
+        return event.properties.sessionID === this.sessionId && this.started ? { kind: 'idle' } : { kind: 'wait' };
       case 'session.error':
         if (event.properties.sessionID === this.sessionId && event.properties.error) {
+          this.started = true;
           this.failure = describeError(event.properties.error);
         }
         return { kind: 'wait' };
@@ -63,6 +72,12 @@ export class OpencodeTurnTranslator {
   private onPart(part: Part): void {
     if (part.type === 'text' && !part.synthetic && part.time?.end !== undefined && part.text.trim()) {
       this.pendingText = part.text;
+      this.lastText = part.text.trim();
+      return;
+    }
+    if (part.type === 'step-finish' && !this.stepsCounted.has(part.id)) {
+      this.stepsCounted.add(part.id);
+      this.usage = addTokens(this.usage, part.tokens, part.cost);
       return;
     }
     if (part.type !== 'tool') return;
@@ -73,6 +88,7 @@ export class OpencodeTurnTranslator {
     // Text written before a tool is progress; only the last text of the turn is the reply.
     if (this.pendingText) this.sink.progress(this.turnId, 'text', this.pendingText);
     this.pendingText = undefined;
+    this.lastText = undefined;
     this.sink.progress(this.turnId, 'tool', toolSummary(part.tool, part.state.input));
   }
 }
@@ -104,14 +120,7 @@ export function turnOutcome(messages: { info: Message; parts: Part[] }[]): TurnO
   let reply: string | undefined;
   for (const { info, parts } of answers) {
     if (info.role !== 'assistant') continue;
-    const t = info.tokens;
-    usage = {
-      inputTokens: (usage?.inputTokens ?? 0) + t.input,
-      outputTokens: (usage?.outputTokens ?? 0) + t.output + t.reasoning,
-      cacheReadTokens: (usage?.cacheReadTokens ?? 0) + t.cache.read,
-      cacheWriteTokens: (usage?.cacheWriteTokens ?? 0) + t.cache.write,
-      ...(info.cost > 0 ? { costUsd: (usage?.costUsd ?? 0) + info.cost } : {}),
-    };
+    usage = addTokens(usage, info.tokens, info.cost);
     if (info.error?.name === 'MessageAbortedError') aborted = true;
     else if (info.error) failure = describeError(info.error);
     const text = parts
@@ -122,6 +131,18 @@ export function turnOutcome(messages: { info: Message; parts: Part[] }[]): TurnO
     if (text) reply = text;
   }
   return { reply, usage, failure, aborted };
+}
+
+type Tokens = Extract<Message, { role: 'assistant' }>['tokens'];
+
+function addTokens(usage: Usage | undefined, t: Tokens, cost: number): Usage {
+  return {
+    inputTokens: (usage?.inputTokens ?? 0) + t.input,
+    outputTokens: (usage?.outputTokens ?? 0) + t.output + t.reasoning,
+    cacheReadTokens: (usage?.cacheReadTokens ?? 0) + t.cache.read,
+    cacheWriteTokens: (usage?.cacheWriteTokens ?? 0) + t.cache.write,
+    ...(cost > 0 || usage?.costUsd !== undefined ? { costUsd: (usage?.costUsd ?? 0) + cost } : {}),
+  };
 }
 
 export function describeError(error: AssistantError): string {

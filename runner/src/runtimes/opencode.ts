@@ -280,10 +280,12 @@ async function runOneTurn(
   const failure = gaveUp ?? outcome.failure ?? translator.failure;
   if (failure) {
     sink.error(`${where}, turn ${turnId}: the model request failed: ${failure}`, { fatal: false, turnId });
-  } else if (outcome.reply) {
-    sink.reply(turnId, outcome.reply);
+  } else {
+    // What the event stream showed is current; the stored history may lag behind it.
+    const reply = translator.lastText ?? outcome.reply;
+    if (reply) sink.reply(turnId, reply);
   }
-  sink.done(turnId, outcome.usage);
+  sink.done(turnId, translator.usage ?? outcome.usage);
 }
 
 /** Who the agent is and its memory, read fresh for every turn so memory edits apply at once. */
