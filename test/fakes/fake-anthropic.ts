@@ -205,8 +205,12 @@ function writeDroppedStream(res: ServerResponse, model: string): void {
   res.writeHead(200, { 'content-type': 'text/event-stream', 'cache-control': 'no-cache' });
   const message = { id: nextId('msg'), type: 'message', role: 'assistant', model, content: [], usage };
   res.write(`event: message_start\ndata: ${JSON.stringify({ type: 'message_start', message })}\n\n`);
-  res.write('event: content_block_start\ndata: {"type":"content_block_start","index":0,"content_block":{"type":"text","text":""}}\n\n');
-  res.write('event: content_block_delta\ndata: {"type":"content_block_delta","index":0,"delta":{"type":"text_del');
+  res.write(
+    'event: content_block_start\ndata: {"type":"content_block_start","index":0,"content_block":{"type":"text","text":""}}\n\n',
+  );
+  res.write(
+    'event: content_block_delta\ndata: {"type":"content_block_delta","index":0,"delta":{"type":"text_del',
+  );
   setTimeout(() => res.destroy(), 10);
 }
 

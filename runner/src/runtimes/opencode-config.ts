@@ -20,7 +20,6 @@ import type { McpServerSpec, StartCommand } from '../../../src/protocol/runner-p
 /** The provider id OpenCode knows the gateway by; model ids are `omniclaw/<model>`. */
 export const OPENCODE_PROVIDER_ID = 'omniclaw';
 
-
 export interface OpencodeConfigInput {
   model: OpencodeModel;
   /** The gateway route's base URL as the host gave it (…/anthropic or …/openai). */

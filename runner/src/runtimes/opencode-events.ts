@@ -35,6 +35,9 @@ export class OpencodeTurnTranslator {
     private readonly maxRetries: number,
   ) {}
 
+  /** A model step began: before that the engine prepares (tools, MCP servers), not waits. */
+  stepStarted = false;
+
   /** True while a tool runs: a quiet engine is then not a hung model. */
   busy(): boolean {
     return this.running.size > 0;
@@ -57,7 +60,9 @@ export class OpencodeTurnTranslator {
         return { kind: 'wait' };
       }
       case 'session.idle':
-        return event.properties.sessionID === this.sessionId && this.started ? { kind: 'idle' } : { kind: 'wait' };
+        return event.properties.sessionID === this.sessionId && this.started
+          ? { kind: 'idle' }
+          : { kind: 'wait' };
       case 'session.error':
         if (event.properties.sessionID === this.sessionId && event.properties.error) {
           this.started = true;
@@ -75,6 +80,7 @@ export class OpencodeTurnTranslator {
       this.lastText = part.text.trim();
       return;
     }
+    if (part.type === 'step-start') this.stepStarted = true;
     if (part.type === 'step-finish' && !this.stepsCounted.has(part.id)) {
       this.stepsCounted.add(part.id);
       this.usage = addTokens(this.usage, part.tokens, part.cost);

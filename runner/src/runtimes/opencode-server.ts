@@ -79,7 +79,9 @@ export function startOpencodeServer(spec: OpencodeServerSpec): Promise<OpencodeS
     let ready = false;
     const timer = setTimeout(() => {
       void stop(0);
-      reject(new Error(`the OpenCode engine did not start within ${spec.startTimeoutMs} ms: ${tail(output)}`));
+      reject(
+        new Error(`the OpenCode engine did not start within ${spec.startTimeoutMs} ms: ${tail(output)}`),
+      );
     }, spec.startTimeoutMs);
     child.stderr.on('data', (chunk: Buffer) => output.push(chunk));
     child.stdout.on('data', (chunk: Buffer) => {

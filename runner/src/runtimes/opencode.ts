@@ -82,7 +82,10 @@ export function createOpencodeRuntime(options: Partial<OpencodeRuntimeOptions> =
       const fail = (message: string, sessionInvalid = false): void =>
         sink.error(`${where}: ${message}`, { fatal: true, turnId: init.turnId, sessionInvalid });
       if (init.sessionId !== undefined && !SESSION_ID.test(init.sessionId)) {
-        return fail(`cannot resume session ${JSON.stringify(init.sessionId.slice(0, 120))}: not an OpenCode session id`, true);
+        return fail(
+          `cannot resume session ${JSON.stringify(init.sessionId.slice(0, 120))}: not an OpenCode session id`,
+          true,
+        );
       }
       const model = opencodeModel(init.model);
       const endpoint = init.endpoints[model.route];
@@ -113,7 +116,12 @@ export function createOpencodeRuntime(options: Partial<OpencodeRuntimeOptions> =
       server = await startOpencodeServer({
         command: settings.command,
         cwd: init.workspace.agentDir,
-        env: opencodeEnv(withWebProxy(settings.baseEnv ?? process.env, init.httpProxy), home, config, password),
+        env: opencodeEnv(
+          withWebProxy(settings.baseEnv ?? process.env, init.httpProxy),
+          home,
+          config,
+          password,
+        ),
         startTimeoutMs: settings.startTimeoutMs,
       });
       const client = createOpencodeClient({
@@ -122,7 +130,11 @@ export function createOpencodeRuntime(options: Partial<OpencodeRuntimeOptions> =
         headers: { authorization: `Basic ${Buffer.from(`opencode:${password}`).toString('base64')}` },
       });
       const sessionId = await openSession(client, init, where);
-      if (!sessionId) return fail(`cannot resume OpenCode session ${init.sessionId}: it does not exist in ${home.data}`, true);
+      if (!sessionId)
+        return fail(
+          `cannot resume OpenCode session ${init.sessionId}: it does not exist in ${home.data}`,
+          true,
+        );
       sink.session(sessionId);
       const live: Engine = { server, client, sessionId, bridge, turn: undefined };
       engine = live;
@@ -130,13 +142,18 @@ export function createOpencodeRuntime(options: Partial<OpencodeRuntimeOptions> =
 
       const runTurn = (turnId: string, text: string): Promise<void> => {
         turnState.id = turnId;
-        return runOneTurn(init, sink, settings, live, turnId, text, where, abort.signal).catch((err: unknown) => {
-          if (abort.signal.aborted) return;
-          sink.error(`${where}, turn ${turnId}: unexpected failure: ${(err as Error).stack ?? String(err)}`, {
-            fatal: true,
-            turnId,
-          });
-        });
+        return runOneTurn(init, sink, settings, live, turnId, text, where, abort.signal).catch(
+          (err: unknown) => {
+            if (abort.signal.aborted) return;
+            sink.error(
+              `${where}, turn ${turnId}: unexpected failure: ${(err as Error).stack ?? String(err)}`,
+              {
+                fatal: true,
+                turnId,
+              },
+            );
+          },
+        );
       };
       turns.start(runTurn, { turnId: init.turnId, text: init.prompt });
     },
@@ -145,7 +162,8 @@ export function createOpencodeRuntime(options: Partial<OpencodeRuntimeOptions> =
     },
     async stop() {
       abort.abort();
-      if (engine?.turn) await engine.client.session.abort({ sessionID: engine.sessionId }).catch(() => undefined);
+      if (engine?.turn)
+        await engine.client.session.abort({ sessionID: engine.sessionId }).catch(() => undefined);
       await server?.stop();
       await turns.settled();
       await bridge?.close();
@@ -170,7 +188,11 @@ async function prepareHome(root: string): Promise<OpencodeHome> {
 }
 
 /** The session to talk to: the stored one when it still exists (undefined if not), else a new one. */
-async function openSession(client: OpencodeClient, init: StartCommand, where: string): Promise<string | undefined> {
+async function openSession(
+  client: OpencodeClient,
+  init: StartCommand,
+  where: string,
+): Promise<string | undefined> {
   if (init.sessionId) {
     const found = await client.session.get({ sessionID: init.sessionId });
     return found.data?.id;
@@ -180,7 +202,8 @@ async function openSession(client: OpencodeClient, init: StartCommand, where: st
     title: `OmniClaw ${init.agent.name}`,
     permission: [{ permission: '*', pattern: '*', action: 'allow' }],
   });
-  if (!created.data) throw new Error(`${where}: OpenCode could not create a session: ${JSON.stringify(created.error)}`);
+  if (!created.data)
+    throw new Error(`${where}: OpenCode could not create a session: ${JSON.stringify(created.error)}`);
   return created.data.id;
 }
 
@@ -188,13 +211,21 @@ async function openSession(client: OpencodeClient, init: StartCommand, where: st
  * Relays the engine's events to the turn in progress; the engine ending on its own is fatal.
  * Resolves once the event stream is connected (its first event), so no turn misses its end.
  */
-async function watchEngine(engine: Engine, sink: RuntimeSink, where: string, signal: AbortSignal): Promise<void> {
+async function watchEngine(
+  engine: Engine,
+  sink: RuntimeSink,
+  where: string,
+  signal: AbortSignal,
+): Promise<void> {
   void engine.server.exited.then(({ code, signal: killedBy }) => {
     if (signal.aborted) return;
-    sink.error(`${where}: the OpenCode engine exited (${killedBy ?? `code ${code}`}): ${engine.server.output().slice(-600)}`, {
-      fatal: true,
-      turnId: engine.turn?.id,
-    });
+    sink.error(
+      `${where}: the OpenCode engine exited (${killedBy ?? `code ${code}`}): ${engine.server.output().slice(-600)}`,
+      {
+        fatal: true,
+        turnId: engine.turn?.id,
+      },
+    );
   });
   let connected!: () => void;
   const ready = new Promise<void>((resolve) => (connected = resolve));
@@ -234,13 +265,18 @@ async function runOneTurn(
       signal.removeEventListener('abort', onAbort);
       resolve();
     };
+    // A hung model request is OpenCode's provider timeout (the same limit); this catches an
+    // engine that goes quiet otherwise. Preparing a turn (tools, MCP servers) may take longer.
     const armIdle = (): void => {
       clearTimeout(idleTimer);
+      const limit = translator.stepStarted
+        ? settings.idleTimeoutMs
+        : Math.max(settings.idleTimeoutMs, settings.startTimeoutMs);
       idleTimer = setTimeout(() => {
         if (translator.busy()) return armIdle();
         void engine.client.session.abort({ sessionID: engine.sessionId }).catch(() => undefined);
-        end(`the model API did not answer within ${settings.idleTimeoutMs} ms; the turn was stopped`);
-      }, settings.idleTimeoutMs);
+        end(`OpenCode reported nothing for ${limit} ms while waiting for the model; the turn was stopped`);
+      }, limit);
     };
     const onAbort = (): void => end();
     signal.addEventListener('abort', onAbort, { once: true });
@@ -266,10 +302,13 @@ async function runOneTurn(
   });
   if (accepted.error !== undefined && !signal.aborted) {
     engine.turn = undefined;
-    sink.error(`${where}, turn ${turnId}: OpenCode refused the prompt: ${JSON.stringify(accepted.error).slice(0, 600)}`, {
-      fatal: false,
-      turnId,
-    });
+    sink.error(
+      `${where}, turn ${turnId}: OpenCode refused the prompt: ${JSON.stringify(accepted.error).slice(0, 600)}`,
+      {
+        fatal: false,
+        turnId,
+      },
+    );
     sink.done(turnId);
     return;
   }
@@ -291,7 +330,11 @@ async function runOneTurn(
 /** Who the agent is and its memory, read fresh for every turn so memory edits apply at once. */
 async function systemPrompt(init: StartCommand): Promise<string> {
   const roots = await workspaceRoots(init.workspace, init.agent.main);
-  return [opencodeIdentity(init, roots.cwd, roots.readOnly), init.systemPrompt ?? '', formatMemory(await loadMemoryFiles(init.workspace))]
+  return [
+    opencodeIdentity(init, roots.cwd, roots.readOnly),
+    init.systemPrompt ?? '',
+    formatMemory(await loadMemoryFiles(init.workspace)),
+  ]
     .filter((part) => part.trim() !== '')
     .join('\n\n');
 }
@@ -299,5 +342,7 @@ async function systemPrompt(init: StartCommand): Promise<string> {
 /** The bridge socket lives with the engine state; a path too long for a socket goes to tmp. */
 async function bridgeSocketPath(root: string): Promise<string> {
   const preferred = join(root, 'omniclaw-mcp.sock');
-  return Buffer.byteLength(preferred) <= 100 ? preferred : join(tmpdir(), `omniclaw-mcp-${randomUUID().slice(0, 8)}.sock`);
+  return Buffer.byteLength(preferred) <= 100
+    ? preferred
+    : join(tmpdir(), `omniclaw-mcp-${randomUUID().slice(0, 8)}.sock`);
 }

@@ -29,7 +29,12 @@ export async function anthropicModel(toolName: string): Promise<ContractModel> {
     failure: (kind) => {
       failures[kind]();
       // Engines that retry on their own get the same failure again, not the fallback.
-      fake.fallback = kind === 'timeout' ? hang() : kind === 'cut_stream' ? drop() : apiError(kind === 'http_500' ? 500 : 529);
+      fake.fallback =
+        kind === 'timeout'
+          ? hang()
+          : kind === 'cut_stream'
+            ? drop()
+            : apiError(kind === 'http_500' ? 500 : 529);
     },
     hang: () => fake.script(hang()),
     requests: () => fake.modelRequests().map((body) => JSON.stringify(body)),
@@ -37,10 +42,7 @@ export async function anthropicModel(toolName: string): Promise<ContractModel> {
   };
 }
 
-type OpenAIStyleStep =
-  | { kind: 'http_error'; status: number }
-  | { kind: 'hang' }
-  | { kind: 'drop' };
+type OpenAIStyleStep = { kind: 'http_error'; status: number } | { kind: 'hang' } | { kind: 'drop' };
 
 function failureStep(kind: ModelFailure): OpenAIStyleStep {
   if (kind === 'timeout') return { kind: 'hang' };
@@ -73,7 +75,12 @@ export async function responsesModel(): Promise<ContractModel> {
     endpoints: { openai: { baseUrl: `${api.url}/v1`, token: TOKEN } },
     text: (value) => api.script({ kind: 'text', text: value, usage: { input: 20, output: 4 } }),
     sendMessage: (value) =>
-      api.script({ kind: 'function_call', namespace: 'mcp__omniclaw', name: 'send_message', arguments: { text: value } }),
+      api.script({
+        kind: 'function_call',
+        namespace: 'mcp__omniclaw',
+        name: 'send_message',
+        arguments: { text: value },
+      }),
     failure: (kind) => {
       api.script(failureStep(kind));
       api.fallback(() => failureStep(kind));

@@ -5,6 +5,6 @@ import { runtimeContract } from './runtime-contract.js';
 runtimeContract({
   runtime: 'opencode',
   model: 'anthropic/claude-fake',
-  env: { OMNICLAW_MODEL_TIMEOUT_MS: '5000', OMNICLAW_MODEL_MAX_RETRIES: '0' },
+  env: { OMNICLAW_MODEL_TIMEOUT_MS: '8000', OMNICLAW_MODEL_MAX_RETRIES: '0' },
   startModel: () => anthropicModel('omniclaw_send_message'),
 });

@@ -136,7 +136,11 @@ export function runtimeContract(subject: RuntimeSubject): void {
       const runner = launch();
       await doneOf(runner, 'turn-1');
       const call = runner.events.find((e) => e.type === 'tool_call');
-      expect(call).toMatchObject({ type: 'tool_call', name: 'send_message', args: { text: 'from the agent' } });
+      expect(call).toMatchObject({
+        type: 'tool_call',
+        name: 'send_message',
+        args: { text: 'from the agent' },
+      });
       // The host's answer reached the model.
       expect(model.requests().at(-1)).toContain('as message 42');
       expect(repliesOf(runner, 'turn-1')).toEqual(['Sent it.']);
