@@ -55,7 +55,7 @@ describe.each(['bwrap', 'docker'] as const)('opencode runtime end to end in %s',
     );
 
     const chat = await omniclaw(world, ['chat', '-m', 'check the environment'], 240_000);
-    expect(chat).toMatchObject({ code: 0 });
+    expect(chat, chat.stdout + chat.stderr).toMatchObject({ code: 0 });
     expect(chat.stdout).toContain('OpenCode is on it.');
     expect(chat.stdout).toContain('OpenCode finished.');
 
