@@ -6,10 +6,14 @@
  *   - warm: a follow-up `message` written → its model request arrives;
  *   - RSS of the warm agent after its turns, idle: the runner (node) and the engine
  *     processes under it, summed from /proc.
+ * And what the runner's own RSS is made of: a bare `node`, the runner waiting for `start`,
+ * and node with each module a runtime loads (the runner loads only its runtime's).
  * Arrival is polled every millisecond (the scripted fakes keep no timestamps), so each
  * number may read up to 1 ms high. `npm run bench runtimes`.
  */
+import { spawn } from 'node:child_process';
 import { existsSync, readFileSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
 import type { RuntimeKind, StartCommand } from '../src/protocol/runner-protocol.js';
 import { startFakeAnthropic } from '../test/fakes/fake-anthropic.js';
 import { startFakeOpenAI } from '../test/fakes/fake-openai.js';
@@ -94,6 +98,14 @@ function rssMb(pid: number): number {
   }
 }
 
+function processName(pid: number): string {
+  try {
+    return readFileSync(`/proc/${pid}/comm`, 'utf8').trim();
+  } catch {
+    return '?';
+  }
+}
+
 function descendants(pid: number): number[] {
   const all: number[] = [];
   for (const child of childPids(pid)) all.push(child, ...descendants(child));
@@ -116,6 +128,7 @@ async function measure(runtime: RuntimeKind): Promise<BenchResult[]> {
   const warm: number[] = [];
   let runnerRss = NaN;
   let engineRss = NaN;
+  let engineParts = '';
   try {
     for (let run = 0; run < COLD_RUNS; run++) {
       const ws = makeWorkspace();
@@ -138,7 +151,9 @@ async function measure(runtime: RuntimeKind): Promise<BenchResult[]> {
         }
         await new Promise((resolve) => setTimeout(resolve, 1_000)); // idle, as a warm agent waits
         runnerRss = rssMb(runner.child.pid!);
-        engineRss = descendants(runner.child.pid!).reduce((sum, pid) => sum + rssMb(pid), 0);
+        const engine = descendants(runner.child.pid!);
+        engineRss = engine.reduce((sum, pid) => sum + rssMb(pid), 0);
+        engineParts = engine.map((pid) => `${processName(pid)} ${rssMb(pid).toFixed(0)} MB`).join(', ');
       } finally {
         await runner.close();
         ws.remove();
@@ -157,15 +172,51 @@ async function measure(runtime: RuntimeKind): Promise<BenchResult[]> {
     ms('warm follow-up → model request', warm, 50),
     ms('warm follow-up → model request', warm, 90),
     { name: `${runtime}: warm idle RSS, runner (node)`, value: round(runnerRss, 1), unit: 'MB' },
-    { name: `${runtime}: warm idle RSS, engine processes`, value: round(engineRss, 1), unit: 'MB' },
+    {
+      name: `${runtime}: warm idle RSS, engine processes`,
+      value: round(engineRss, 1),
+      unit: 'MB',
+      ...(engineParts ? { note: engineParts } : {}),
+    },
     { name: `${runtime}: warm idle RSS, total`, value: round(runnerRss + engineRss, 1), unit: 'MB' },
   ];
+}
+
+const RUNNER_DIR = fileURLToPath(new URL('../runner/', import.meta.url));
+
+/** RSS of a node process 500 ms after it ran `script` (in the runner package, for its modules). */
+async function nodeRssMb(args: string[]): Promise<number> {
+  const child = spawn(process.execPath, args, { cwd: RUNNER_DIR, stdio: ['pipe', 'ignore', 'ignore'] });
+  await new Promise((resolve) => setTimeout(resolve, 1_500));
+  const rss = rssMb(child.pid!);
+  child.kill('SIGKILL');
+  return rss;
+}
+
+async function moduleCosts(): Promise<BenchResult[]> {
+  const hold = 'setTimeout(() => {}, 60000)';
+  const withModule = (name: string) => ['--input-type=module', '-e', `await import('${name}'); ${hold}`];
+  const rows: [string, string[]][] = [
+    ['node, nothing loaded', ['-e', hold]],
+    ['runner waiting for start (no runtime loaded)', [RUNNER_MAIN]],
+    [
+      'node + @modelcontextprotocol/sdk server (claude, codex, opencode)',
+      withModule('@modelcontextprotocol/sdk/server/mcp.js'),
+    ],
+    ['node + @anthropic-ai/claude-agent-sdk (claude)', withModule('@anthropic-ai/claude-agent-sdk')],
+    ['node + @opencode-ai/sdk client (opencode)', withModule('@opencode-ai/sdk/v2/client')],
+  ];
+  const results: BenchResult[] = [];
+  for (const [name, args] of rows) {
+    results.push({ name: `RSS: ${name}`, value: round(await nodeRssMb(args), 1), unit: 'MB' });
+  }
+  return results;
 }
 
 export default async function runtimesBench(): Promise<BenchResult[]> {
   if (!existsSync(RUNNER_MAIN)) throw new Error(`${RUNNER_MAIN} is missing: run \`npm run build\` first`);
   const only = process.env.OMNICLAW_BENCH_RUNTIMES?.split(',') as RuntimeKind[] | undefined;
-  const results: BenchResult[] = [];
+  const results: BenchResult[] = await moduleCosts();
   for (const runtime of only ?? (['claude', 'openai', 'codex', 'opencode'] as RuntimeKind[])) {
     results.push(...(await measure(runtime)));
   }

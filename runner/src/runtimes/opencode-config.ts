@@ -61,6 +61,8 @@ export function opencodeConfig(input: OpencodeConfigInput): Record<string, unkno
     plugin: [],
     lsp: false,
     formatter: false,
+    // No git snapshot of the agent folder before every step (undo is not offered in a chat).
+    snapshot: false,
     // The OmniClaw sandbox is the boundary: nothing may wait for a person to approve.
     permission: {
       edit: 'allow',
@@ -124,6 +126,8 @@ export function opencodeEnv(
     // Memory comes with every prompt (system); OpenCode must not read CLAUDE.md a second time.
     OPENCODE_DISABLE_CLAUDE_CODE: '1',
     OPENCODE_DISABLE_CHANNEL_DB: '1',
+    // Nothing uses file-change events here; the watcher only costs start time and inotify.
+    OPENCODE_EXPERIMENTAL_DISABLE_FILEWATCHER: '1',
   };
 }
 
