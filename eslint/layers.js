@@ -53,7 +53,6 @@ const MODEL_SDKS = [
   '@anthropic-ai/sdk',
   'openai',
   '@openai/codex',
-  'opencode-ai',
   '@opencode-ai/sdk',
 ];
 

@@ -8,6 +8,7 @@
  * own process group so a stop ends it with the shell commands and MCP servers it started.
  */
 import { spawn } from 'node:child_process';
+import { readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
 import { CappedBuffer } from '../tools/bounded-text.js';
@@ -24,17 +25,43 @@ export interface OpencodeServer {
 }
 
 export interface OpencodeServerSpec {
-  /** argv[0..] of the engine; default the binary inside the opencode-ai package. */
+  /** argv[0..] of the engine; default the binary of OpenCode's platform package. */
   command?: string[];
   cwd: string;
   env: NodeJS.ProcessEnv;
   startTimeoutMs: number;
 }
 
-/** The engine binary opencode-ai's postinstall put in place for this machine. */
+/**
+ * The engine binary: OpenCode's platform package for this machine, as the `opencode-ai`
+ * wrapper's postinstall would pick it (the AVX2 build, else the baseline one). The runner
+ * depends on the platform packages directly: the registry this project installs from has
+ * only the linux-x64 ones, and the wrapper's other optional packages would leave a lock
+ * that `npm ci` refuses.
+ */
 export function defaultOpencodeCommand(): string[] {
   const require = createRequire(import.meta.url);
-  return [join(dirname(require.resolve('opencode-ai/package.json')), 'bin', 'opencode.exe')];
+  const platform = `${process.platform}-${process.arch}`;
+  const avx2 = (() => {
+    try {
+      return /(^|\s)avx2(\s|$)/.test(readFileSync('/proc/cpuinfo', 'utf8'));
+    } catch {
+      return false;
+    }
+  })();
+  const names = avx2 ? ['', '-baseline'] : ['-baseline', ''];
+  for (const suffix of names) {
+    try {
+      return [
+        join(dirname(require.resolve(`opencode-${platform}${suffix}/package.json`)), 'bin', 'opencode'),
+      ];
+    } catch {
+      // not installed for this machine; try the next
+    }
+  }
+  throw new Error(
+    `the OpenCode engine is not installed for ${platform} (the runner ships opencode-linux-x64); run the agent on linux-x64 or pick another runtime`,
+  );
 }
 
 const LISTENING = /opencode server listening on (https?:\/\/\S+)/;

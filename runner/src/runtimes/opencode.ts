@@ -1,5 +1,5 @@
 /**
- * The `opencode` runtime: the OpenCode engine (opencode-ai, a binary inside the package) as
+ * The `opencode` runtime: the OpenCode engine (the binary of its npm platform package) as
  * `opencode serve`, driven through @opencode-ai/sdk. One engine per run stays up while the
  * agent is warm, so a follow-up is one HTTP prompt into the live session, not a new process.
  * Its home (database with the sessions, config, cache) is in the agent's state folder, so a
@@ -38,7 +38,7 @@ export interface OpencodeRuntimeOptions {
   requestMaxRetries: number;
   /** How long the engine may take to start. */
   startTimeoutMs: number;
-  /** argv of the engine; default the binary of the opencode-ai package. */
+  /** argv of the engine; default the binary of OpenCode's platform package. */
   command?: string[];
   /** Environment the engine starts from (default: the runner's). */
   baseEnv?: NodeJS.ProcessEnv;

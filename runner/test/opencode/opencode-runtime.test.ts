@@ -1,5 +1,5 @@
 /**
- * The opencode runtime with the real OpenCode engine (opencode-ai) against the fake model
+ * The opencode runtime with the real OpenCode engine (opencode-linux-x64) against the fake model
  * servers on 127.0.0.1: what the runtime contract (test/contract/) does not cover. The agent
  * tools reach this test's sink through the real stdio MCP bridge (the compiled
  * runner/dist/runner/src/mcp-stdio.js, built by the global test setup).
