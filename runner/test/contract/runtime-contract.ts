@@ -211,7 +211,9 @@ export function runtimeContract(subject: RuntimeSubject): void {
         // The turn ends: `done` (the runtime goes on) or a fatal error (the run ends).
         if (!error.fatal) await doneOf(runner, 'turn-1');
         else await runner.exited;
-        // The raw error is the log's (the host logs it with the run id); never the chat's.
+        // It was the model that failed (not, say, the engine's start)...
+        expect(model.requests().length).toBeGreaterThan(0);
+        // ...and the raw error is the log's (the host logs it with the run id); never the chat's.
         expect(error.message.length).toBeGreaterThan(0);
         expect(repliesOf(runner, 'turn-1')).toEqual([]);
       });
