@@ -40,29 +40,19 @@ interface InstantModel {
 
 const TOKEN = 'bench-token';
 
+/** The fake Messages API (claude, opencode): it answers "ok" when its script is empty. */
+async function instantAnthropic(): Promise<InstantModel> {
+  const fake = await startFakeAnthropic();
+  return {
+    endpoints: { anthropic: { baseUrl: fake.url, token: TOKEN } },
+    count: () => fake.requests.filter((r) => r.mainLoop).length,
+    close: () => fake.close(),
+  };
+}
+
 const models: Record<RuntimeKind, { model: string; start: () => Promise<InstantModel> }> = {
-  claude: {
-    model: 'claude-sonnet-4-5',
-    start: async () => {
-      const fake = await startFakeAnthropic();
-      return {
-        endpoints: { anthropic: { baseUrl: fake.url, token: TOKEN } },
-        count: () => fake.requests.filter((r) => r.mainLoop).length,
-        close: () => fake.close(),
-      };
-    },
-  },
-  opencode: {
-    model: 'anthropic/claude-bench',
-    start: async () => {
-      const fake = await startFakeAnthropic();
-      return {
-        endpoints: { anthropic: { baseUrl: fake.url, token: TOKEN } },
-        count: () => fake.requests.filter((r) => r.mainLoop).length,
-        close: () => fake.close(),
-      };
-    },
-  },
+  claude: { model: 'claude-sonnet-4-5', start: instantAnthropic },
+  opencode: { model: 'anthropic/claude-bench', start: instantAnthropic },
   openai: {
     model: 'bench-model',
     start: async () => {

@@ -7,15 +7,14 @@
  * `omniclaw` served by this runner (mcp/stdio-bridge.ts); the model is the gateway
  * (opencode-config.ts). Turns run in order.
  */
-import { randomBytes, randomUUID } from 'node:crypto';
+import { randomBytes } from 'node:crypto';
 import { mkdir, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createOpencodeClient, type Event, type OpencodeClient } from '@opencode-ai/sdk/v2/client';
 import { opencodeModel } from '../../../src/protocol/opencode-model.js';
 import type { StartCommand } from '../../../src/protocol/runner-protocol.js';
 import { createOmniclawMcpServer } from '../mcp/omniclaw-server.js';
-import { startStdioBridge, type StdioBridge } from '../mcp/stdio-bridge.js';
+import { bridgeSocketPath, startStdioBridge, type StdioBridge } from '../mcp/stdio-bridge.js';
 import type { Runtime, RuntimeSink } from '../runtime.js';
 import { workspaceRoots } from '../tools/paths.js';
 import { withWebProxy } from './openai-env.js';
@@ -98,7 +97,7 @@ export function createOpencodeRuntime(options: Partial<OpencodeRuntimeOptions> =
       const home = await prepareHome(join(init.workspace.stateDir, 'opencode'));
       const turnState = { id: init.turnId };
       bridge = await startStdioBridge({
-        socketPath: await bridgeSocketPath(home.root),
+        socketPath: bridgeSocketPath(home.root),
         createServer: () =>
           createOmniclawMcpServer(init.tools, (name, args) => sink.callTool(name, args, turnState.id)),
         log: sink.log,
@@ -337,12 +336,4 @@ async function systemPrompt(init: StartCommand): Promise<string> {
   ]
     .filter((part) => part.trim() !== '')
     .join('\n\n');
-}
-
-/** The bridge socket lives with the engine state; a path too long for a socket goes to tmp. */
-async function bridgeSocketPath(root: string): Promise<string> {
-  const preferred = join(root, 'omniclaw-mcp.sock');
-  return Buffer.byteLength(preferred) <= 100
-    ? preferred
-    : join(tmpdir(), `omniclaw-mcp-${randomUUID().slice(0, 8)}.sock`);
 }
