@@ -42,7 +42,12 @@ async function runnerReceiptToRuntime(samples: number): Promise<number[]> {
     push: (turnId) => void pushedAt.set(turnId, performance.now()),
     stop: async () => undefined,
   };
-  const table = { claude: async () => runtime, openai: async () => runtime, codex: async () => runtime };
+  const table = {
+    claude: async () => runtime,
+    openai: async () => runtime,
+    codex: async () => runtime,
+    opencode: async () => runtime,
+  };
   const exited = runRunner({ input, output, runtimes: table, log: () => undefined });
   const ws = makeWorkspace();
   input.write(encodeLine(startCommand(ws, 'http://127.0.0.1:9')));

@@ -48,7 +48,13 @@ const HOST_LAYERS = [
 /** Every folder of src/ that a host file might name; app.ts sits above all of them, the CLI above app.ts. */
 const ALL_FOLDERS = [...HOST_LAYERS.map((l) => l.layer), 'cli', 'runner'];
 
-const MODEL_SDKS = ['@anthropic-ai/claude-agent-sdk', '@anthropic-ai/sdk', 'openai', '@openai/codex'];
+const MODEL_SDKS = [
+  '@anthropic-ai/claude-agent-sdk',
+  '@anthropic-ai/sdk',
+  'openai',
+  '@openai/codex',
+  '@opencode-ai/sdk',
+];
 
 /** The raw database stays inside the store: everyone else gets the store's operations. */
 const storeDatabaseRule = {

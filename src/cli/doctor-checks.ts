@@ -8,6 +8,7 @@ import type { InstancePaths } from '../config/paths.js';
 import type { SandboxKind } from '../sandbox/types.js';
 import type { SandboxChoice } from '../sandbox/detect.js';
 import { databaseFiles } from '../store/db.js';
+import { modelRoute } from '../core/run-checks.js';
 
 export interface Check {
   name: string;
@@ -99,8 +100,8 @@ export function databaseFilesCheck(database: string): Check {
 
 export function credentialChecks(config: Config, envFile: string): Check[] {
   const checks: Check[] = [];
-  const runtimes = new Set(config.agents.map((a) => a.runtime));
-  if (runtimes.has('claude')) {
+  const routes = new Set(config.agents.map((a) => modelRoute(a)));
+  if (routes.has('anthropic')) {
     const a = config.models.anthropic;
     checks.push(
       a?.apiKey || a?.oauthToken
@@ -117,7 +118,7 @@ export function credentialChecks(config: Config, envFile: string): Check[] {
           },
     );
   }
-  if (runtimes.has('openai') || runtimes.has('codex')) {
+  if (routes.has('openai')) {
     const o = config.models.openai;
     checks.push(
       o

@@ -8,18 +8,26 @@ import type { Store } from '../store/index.js';
 import type { UsageTotals } from '../store/runs.js';
 import { checkBudget, startOfDay, startOfNextDay } from './budget.js';
 import { Refusal } from './failure-notice.js';
+import { OPENCODE_DEFAULT_MODEL, opencodeModel } from '../protocol/opencode-model.js';
+
+/** The gateway route an agent's model calls take (an opencode agent's model names its route). */
+export function modelRoute(agent: Pick<AgentConfig, 'runtime' | 'model'>): 'anthropic' | 'openai' {
+  if (agent.runtime === 'claude') return 'anthropic';
+  if (agent.runtime === 'opencode') return opencodeModel(agent.model ?? OPENCODE_DEFAULT_MODEL).route;
+  return 'openai';
+}
 
 export function modelRefusal(
   agent: AgentConfig,
   models: Config['models'],
   envFile: string,
 ): Refusal | undefined {
-  if (agent.runtime === 'claude') {
+  if (modelRoute(agent) === 'anthropic') {
     const a = models.anthropic;
     if (a?.apiKey || a?.oauthToken) return undefined;
     return new Refusal(
       'no-model',
-      `I can't answer yet: agent "${agent.id}" uses Claude, but no Anthropic credential is configured. ` +
+      `I can't answer yet: agent "${agent.id}" uses ${agent.runtime === 'claude' ? 'Claude' : 'an Anthropic model'}, but no Anthropic credential is configured. ` +
         `Add ANTHROPIC_API_KEY=sk-ant-… (or CLAUDE_CODE_OAUTH_TOKEN=…) to ${envFile}, make sure omniclaw.yaml has ` +
         '`models: { anthropic: { apiKey: ${ANTHROPIC_API_KEY} } }`, and restart OmniClaw. ' +
         'Or run a local model server (Ollama, LM Studio), set `models.openai.baseUrl` and `runtime: openai` for the agent.',

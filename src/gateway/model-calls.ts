@@ -1,6 +1,6 @@
 /**
  * Which model calls a sandbox may make with the host's real key: exactly the method and
- * path pairs the runtimes in src/runner/runtimes/ send, per route. Everything else (files,
+ * path pairs the runtimes in runner/src/runtimes/ send, per route. Everything else (files,
  * fine-tuning, batches, organisation admin, model lists) would spend or expose the account
  * and is refused. Pure, no I/O.
  *
@@ -27,7 +27,7 @@ export const MODEL_CALLS: Readonly<Record<ModelRouteName, readonly ModelCall[]>>
     {
       method: 'POST',
       path: '/v1/messages',
-      usedBy: 'claude runtime (Agent SDK)',
+      usedBy: 'claude runtime (Agent SDK); opencode runtime with an anthropic/… model (@ai-sdk/anthropic)',
       usage: 'anthropic-messages',
     },
     // Sent by the Claude engine to size a context; costs nothing, returns no usage.
@@ -39,7 +39,12 @@ export const MODEL_CALLS: Readonly<Record<ModelRouteName, readonly ModelCall[]>>
     },
   ],
   openai: [
-    { method: 'POST', path: '/chat/completions', usedBy: 'openai runtime', usage: 'openai-chat' },
+    {
+      method: 'POST',
+      path: '/chat/completions',
+      usedBy: 'openai runtime; opencode runtime with an openai/… model (@ai-sdk/openai-compatible)',
+      usage: 'openai-chat',
+    },
     { method: 'POST', path: '/responses', usedBy: 'codex runtime', usage: 'openai-responses' },
   ],
 };

@@ -11,7 +11,7 @@ export const PROTOCOL_VERSION = 1;
 /** Largest accepted line in either direction. Replies and tool results fit well inside it. */
 export const MAX_LINE_BYTES = 1024 * 1024;
 
-export const runtimeKinds = ['claude', 'openai', 'codex'] as const;
+export const runtimeKinds = ['claude', 'openai', 'codex', 'opencode'] as const;
 export type RuntimeKind = (typeof runtimeKinds)[number];
 
 /** Where the runner reaches a model. `token` is a per-run gateway token, never a real credential. */

@@ -44,6 +44,11 @@ describe('the layer rule', () => {
     ],
     ['src/core/probe.ts', "import { runAgent } from '../../runner/src/run.js';", 'the host on the runner'],
     ['src/core/probe.ts', "import OpenAI from 'openai';", 'the host on a model SDK'],
+    [
+      'src/core/probe.ts',
+      "import { createOpencodeClient } from '@opencode-ai/sdk/v2/client';",
+      'the host on the OpenCode SDK',
+    ],
     ['src/core/probe.ts', "import { storeDatabase } from '../store/index.js';", 'core on the raw database'],
     ['src/cli/probe.ts', "import { storeDatabase } from '../store/index.js';", 'the CLI on the raw database'],
     [

@@ -13,7 +13,7 @@
  *   await fake.close();
  *
  * Replies: `text(s)`, `toolUse(name, input)` (optionally with leading text), `apiError(500|529)`,
- * `hang()` (accepts the request and never answers). When the script is empty the fake answers
+ * `hang()` (accepts the request and never answers), `drop()` (the stream is cut). When the script is empty the fake answers
  * `fallback` (default: text "ok"), so benchmarks get an instantly answering model.
  *
  * `POST /v1/messages` (with or without `?beta=true`) answers SSE with real `event:` lines
@@ -30,7 +30,9 @@ export type FakeReply =
   | { kind: 'text'; text: string }
   | { kind: 'tool_use'; name: string; input: unknown; id?: string; text?: string }
   | { kind: 'error'; status: number; message?: string }
-  | { kind: 'hang' };
+  | { kind: 'hang' }
+  /** A stream that starts (headers, message_start, half a text delta), then the connection drops. */
+  | { kind: 'drop' };
 
 export const text = (value: string): FakeReply => ({ kind: 'text', text: value });
 export const toolUse = (name: string, input: unknown, leadingText?: string): FakeReply => ({
@@ -41,6 +43,7 @@ export const toolUse = (name: string, input: unknown, leadingText?: string): Fak
 });
 export const apiError = (status: number, message?: string): FakeReply => ({ kind: 'error', status, message });
 export const hang = (): FakeReply => ({ kind: 'hang' });
+export const drop = (): FakeReply => ({ kind: 'drop' });
 
 export interface RecordedRequest {
   method: string;
@@ -198,6 +201,19 @@ function writeStream(
   res.end(events.join(''));
 }
 
+function writeDroppedStream(res: ServerResponse, model: string): void {
+  res.writeHead(200, { 'content-type': 'text/event-stream', 'cache-control': 'no-cache' });
+  const message = { id: nextId('msg'), type: 'message', role: 'assistant', model, content: [], usage };
+  res.write(`event: message_start\ndata: ${JSON.stringify({ type: 'message_start', message })}\n\n`);
+  res.write(
+    'event: content_block_start\ndata: {"type":"content_block_start","index":0,"content_block":{"type":"text","text":""}}\n\n',
+  );
+  res.write(
+    'event: content_block_delta\ndata: {"type":"content_block_delta","index":0,"delta":{"type":"text_del',
+  );
+  setTimeout(() => res.destroy(), 10);
+}
+
 function writeError(res: ServerResponse, status: number, message?: string): void {
   const type = status === 529 ? 'overloaded_error' : status === 429 ? 'rate_limit_error' : 'api_error';
   res.writeHead(status, { 'content-type': 'application/json', 'request-id': nextId('req') });
@@ -260,6 +276,7 @@ export async function startFakeAnthropic(options: { fallback?: FakeReply } = {})
       return;
     }
     if (reply.kind === 'error') return writeError(res, reply.status, reply.message);
+    if (reply.kind === 'drop') return writeDroppedStream(res, model);
     if (messages.stream) writeStream(res, model, reply);
     else writeJsonMessage(res, model, reply);
   };

@@ -6,7 +6,9 @@
  * the socket. The MCP server itself (createOmniclawMcpServer) lives here, in the runner,
  * where tool calls can travel to the host as `tool_call` and wait for `tool_result`.
  */
+import { randomUUID } from 'node:crypto';
 import { existsSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { rm } from 'node:fs/promises';
 import { createServer, type Server, type Socket } from 'node:net';
 import { dirname, join } from 'node:path';
@@ -32,6 +34,14 @@ export interface StdioBridgeOptions {
   /** A fresh MCP server per connection (an McpServer serves one transport). */
   createServer: () => McpServer;
   log: (message: string, fields?: Record<string, unknown>) => void;
+}
+
+/** A socket in `dir` (the engine's state folder), or in tmp when that path is too long for one. */
+export function bridgeSocketPath(dir: string): string {
+  const preferred = join(dir, 'omniclaw-mcp.sock');
+  return Buffer.byteLength(preferred) <= MAX_SOCKET_PATH
+    ? preferred
+    : join(tmpdir(), `omniclaw-mcp-${randomUUID().slice(0, 8)}.sock`);
 }
 
 export async function startStdioBridge(options: StdioBridgeOptions): Promise<StdioBridge> {

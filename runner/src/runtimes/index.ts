@@ -8,4 +8,5 @@ export const runtimeTable: RuntimeTable = {
   claude: async () => (await import('./claude.js')).createClaudeRuntime(),
   openai: async () => (await import('./openai.js')).createOpenAIRuntime(),
   codex: async () => (await import('./codex.js')).createCodexRuntime(),
+  opencode: async () => (await import('./opencode.js')).createOpencodeRuntime(),
 };

@@ -1,6 +1,7 @@
 /**
  * The real runner with the real Claude Agent SDK engine against a fake Messages API on
- * 127.0.0.1: tools, warm follow-ups, resume and memory.
+ * 127.0.0.1: tools, resume and memory in detail (a warm follow-up is the runtime contract's,
+ * runner/test/contract/).
  */
 import { readdirSync, writeFileSync } from 'node:fs';
 import { createServer, connect, type AddressInfo, type Socket } from 'node:net';
@@ -18,7 +19,6 @@ import {
 } from '../../../test/fakes/fake-anthropic.js';
 import {
   answerToolCalls,
-  childPids,
   makeWorkspace,
   startCommand,
   startRunner,
@@ -113,27 +113,6 @@ describe('claude runtime in the runner', () => {
     const second = conversationText(fake.modelRequests()[1]!);
     expect(second).toContain('chat 123 is not yours to write to');
     expect(second).toContain('"is_error":true');
-  });
-
-  it('puts a follow-up message into the live query of a warm agent', async () => {
-    fake.script(text('First answer.'), text('Second answer.'));
-    const runner = launch();
-    runner.send(startCommand(ws, fake.url, { prompt: 'first question' }));
-    await runner.waitFor('done', (e) => e.turnId === 'turn-1');
-    const enginePids = childPids(runner.child.pid!);
-
-    runner.send({ type: 'message', turnId: 'turn-2', text: 'second question' });
-    expect(await runner.waitFor('reply', (e) => e.turnId === 'turn-2')).toMatchObject({
-      text: 'Second answer.',
-    });
-    await runner.waitFor('done', (e) => e.turnId === 'turn-2');
-
-    expect(childPids(runner.child.pid!)).toEqual(enginePids); // the same engine, no new one
-    expect(enginePids).toHaveLength(1);
-    const requests = fake.modelRequests();
-    expect(requests).toHaveLength(2);
-    expect(lastUserText(requests[1]!)).toContain('second question');
-    expect(conversationText(requests[1]!)).toContain('First answer.');
   });
 
   it('resumes the session after a restart with the earlier conversation', async () => {
