@@ -40,6 +40,8 @@ import { withDeadline } from './core/deadline.js';
 import { TaskService } from './scheduler/task-service.js';
 import { schedulerTools } from './scheduler/tools.js';
 import { startScheduler, type StartedScheduler } from './scheduler/start.js';
+import { startMachines } from './machines.js';
+import { buildRemoteSpec } from './sandbox/remote-spec.js';
 
 export const PROJECT_ROOT = fileURLToPath(new URL('..', import.meta.url));
 /** The runner is a package of its own (runner/package.json): sandboxes mount only its build and libraries. */
@@ -185,7 +187,10 @@ export async function startApp(options: AppOptions): Promise<App> {
   });
 
   const allowlistPath = defaultAllowlistPath();
-  const chooseBackend = options.backendFor ?? createBackendChooser({ config, logger, paths });
+  // Machines (issue 15): agents with runsOn start over SSH.
+  const machines = startMachines({ config, paths, logger, metrics });
+  const chooseBackend =
+    options.backendFor ?? machines.chooser(createBackendChooser({ config, logger, paths }));
   // Agents see the runner's code and libraries, not the rest of the project (tests, .git).
   const runner = options.runner ?? {
     hostDir: RUNNER_PACKAGE,
@@ -197,20 +202,22 @@ export async function startApp(options: AppOptions): Promise<App> {
     gateway,
     logger,
     buildSpec: ({ agent, runId, backend, grant }) =>
-      buildSandboxSpec({
-        agent,
-        paths,
-        runId,
-        projectRoot: PROJECT_ROOT,
-        runnerDir: runner.hostDir,
-        runnerMain: runner.main,
-        runnerInclude: runner.include,
-        grant,
-        allowlist: loadMountAllowlist(allowlistPath),
-        allowlistPath,
-        mapsPaths: backend.mapsPaths,
-        secrets,
-      }),
+      backend.kind === 'ssh'
+        ? buildRemoteSpec({ agent, runId, grant, secrets })
+        : buildSandboxSpec({
+            agent,
+            paths,
+            runId,
+            projectRoot: PROJECT_ROOT,
+            runnerDir: runner.hostDir,
+            runnerMain: runner.main,
+            runnerInclude: runner.include,
+            grant,
+            allowlist: loadMountAllowlist(allowlistPath),
+            allowlistPath,
+            mapsPaths: backend.mapsPaths,
+            secrets,
+          }),
   });
 
   const promptedAt = new Map<string, number>();
@@ -322,6 +329,7 @@ export async function startApp(options: AppOptions): Promise<App> {
           return { ok: found.available, detail: `${backend.kind}: ${found.why}` };
         },
       },
+      machines.readiness,
     ],
   });
   const address = await http.listen();
@@ -342,6 +350,7 @@ export async function startApp(options: AppOptions): Promise<App> {
           startedAt,
         }),
         tasks: scheduler?.status(),
+        machines: machines.status(),
       },
     }),
   );
@@ -412,6 +421,7 @@ export async function startApp(options: AppOptions): Promise<App> {
       outbox.stop();
       await step('channels', () => channels.disconnectAll(), 10_000);
       await step('control socket', () => control.close(), 2_000);
+      await step('machines', () => machines.close(), 5_000);
       await step('gateway', () => gateway?.close(), 5_000);
       await step('http', () => http.close(), 2_000);
       await step('database', () => store.close(), 2_000);

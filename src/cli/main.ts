@@ -11,6 +11,7 @@ import { registerImage } from './image.js';
 import { registerChannelsCommand } from './channels.js';
 import { registerOutbox } from './outbox.js';
 import { registerTasks } from './tasks.js';
+import { registerNode } from './node.js';
 import { instancePaths, resolveHome } from '../config/paths.js';
 import { createLogger } from '../observability/logger.js';
 
@@ -31,6 +32,7 @@ registerLogs(program);
 registerImage(program);
 registerOutbox(program);
 registerTasks(program);
+registerNode(program);
 registerChannelsCommand(program, {
   paths: instancePaths(resolveHome()),
   logger: createLogger({ level: 'warn' }),

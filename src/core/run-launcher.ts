@@ -8,6 +8,7 @@ import type { AgentProcess, SandboxBackend, SandboxSpec } from '../sandbox/types
 import type { Gateway, RunGrant } from '../gateway/types.js';
 import { watchDisk } from '../sandbox/disk-watchdog.js';
 import { UserFacingError } from './failure-notice.js';
+import { SandboxStartError } from '../sandbox/start-error.js';
 import type { Logger } from 'pino';
 
 export interface LaunchedRun {
@@ -62,7 +63,10 @@ export class SandboxLauncher implements RunLauncher {
         throw new UserFacingError(`Sorry, I could not start the sandbox: ${message}`, message);
       }
       const { spec, workspace, diskFolders } = built;
-      const started = await backend.start(spec);
+      const started = await backend.start(spec).catch((err: unknown) => {
+        // A machine down or on another version: the backend wrote the chat's sentence.
+        throw err instanceof SandboxStartError ? new UserFacingError(err.userText, err.message) : err;
+      });
       // No quota on the usual file systems: the host watches the folders while the run lives.
       const process =
         spec.limits.diskMb && diskFolders?.length
