@@ -20,12 +20,7 @@ import {
   versionMismatch,
   type NodeStart,
 } from '../protocol/node-protocol.js';
-import {
-  encodeLine,
-  parseHostCommand,
-  PROTOCOL_VERSION,
-  MAX_LINE_BYTES,
-} from '../protocol/runner-protocol.js';
+import { encodeLine, parseHostCommand, MAX_LINE_BYTES } from '../protocol/runner-protocol.js';
 import { watchDisk } from '../sandbox/disk-watchdog.js';
 import { HandshakeReader } from '../sandbox/ssh-handshake.js';
 import { buildSandboxSpec } from '../sandbox/spec.js';

@@ -58,7 +58,10 @@ function descendants(pid: number): number[] {
   } catch {
     return out;
   }
-  for (const child of children.split('\n').map((l) => Number(l.trim())).filter((n) => n > 0)) {
+  for (const child of children
+    .split('\n')
+    .map((l) => Number(l.trim()))
+    .filter((n) => n > 0)) {
     out.push(child, ...descendants(child));
   }
   return out;
@@ -92,26 +95,34 @@ export async function startRemoteMachine(options: { command?: string } = {}): Pr
       'PasswordAuthentication no',
       'KbdInteractiveAuthentication no',
       'PermitRootLogin prohibit-password',
-      'AllowTcpForwarding no',
       'AllowStreamLocalForwarding yes',
       'StreamLocalBindUnlink yes',
       'X11Forwarding no',
       'PermitTTY no',
       'MaxSessions 64',
       'MaxStartups 64',
-      'LogLevel ERROR',
+      process.env.SSHD_DEBUG ? 'LogLevel DEBUG1' : 'LogLevel ERROR',
       '',
     ].join('\n'),
   );
-  execFileSync(process.execPath, [CLI, 'node', 'init', '--home', home, '--host', '127.0.0.1', '--name', 'box'], {
-    encoding: 'utf8',
-  });
+  execFileSync(
+    process.execPath,
+    [CLI, 'node', 'init', '--home', home, '--host', '127.0.0.1', '--name', 'box'],
+    {
+      encoding: 'utf8',
+    },
+  );
 
   let sshd: ChildProcess | undefined;
   const start = async (): Promise<void> => {
-    const child = spawn('/usr/sbin/sshd', ['-D', '-e', '-f', config], { stdio: ['ignore', 'ignore', 'pipe'] });
+    const child = spawn('/usr/sbin/sshd', ['-D', '-e', '-f', config], {
+      stdio: ['ignore', 'ignore', 'pipe'],
+    });
     let stderr = '';
-    child.stderr!.on('data', (c: Buffer) => (stderr += c.toString()));
+    child.stderr!.on('data', (c: Buffer) => {
+      stderr += c.toString();
+      if (process.env.SSHD_DEBUG) process.stderr.write(c);
+    });
     sshd = child;
     for (let i = 0; i < 200 && !(await canConnect(port)); i++) {
       if (child.exitCode !== null) throw new Error(`sshd exited: ${stderr}`);
