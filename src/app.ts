@@ -40,7 +40,7 @@ import { withDeadline } from './core/deadline.js';
 import { TaskService } from './scheduler/task-service.js';
 import { schedulerTools } from './scheduler/tools.js';
 import { startScheduler, type StartedScheduler } from './scheduler/start.js';
-import { startMachines } from './machines.js';
+import { startMachines, type StartedMachines } from './machines.js';
 import { buildRemoteSpec } from './sandbox/remote-spec.js';
 
 export const PROJECT_ROOT = fileURLToPath(new URL('..', import.meta.url));
@@ -77,6 +77,7 @@ export interface App {
   http: { host: string; port: number };
   gateway?: StartedGateway;
   scheduler: StartedScheduler;
+  machines: StartedMachines;
   channelStates(): Record<string, { state: ChannelState; detail?: string }>;
   database: DatabaseHealth;
   /** Resolves when the daemon must exit (the database stayed unwritable): exit with `code`. */
@@ -439,6 +440,7 @@ export async function startApp(options: AppOptions): Promise<App> {
     http: address,
     gateway,
     scheduler,
+    machines,
     channelStates: () => ({ ...states }),
     database,
     fatal,

@@ -59,7 +59,9 @@ export function normaliseConfig(
   checkMachines(parsed.machines, agents);
   for (const [i, agent] of agents.entries()) {
     if (agent.sandbox === 'ssh' && !runsRemotely(agent.runsOn)) {
-      throw new Error(`agents[${i}].sandbox: "ssh" needs runsOn: { machine } or { labels } (docs/machines.md)`);
+      throw new Error(
+        `agents[${i}].sandbox: "ssh" needs runsOn: { machine } or { labels } (docs/machines.md)`,
+      );
     }
     // Another machine's agent runs in that machine's own sandbox, reached over SSH.
     if (runsRemotely(agent.runsOn)) agent.sandbox = 'ssh';

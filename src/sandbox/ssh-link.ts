@@ -93,6 +93,16 @@ export class MachineLink {
     return attempt;
   }
 
+  /**
+   * A run's session ended with ssh's own failure (exit 255): the connection is gone or going.
+   * The master is ended now rather than when its own exit arrives, so the retry that follows
+   * at once connects afresh instead of reaching a dying master (or, without one, a direct
+   * connection that has no gateway forward).
+   */
+  sessionLost(): void {
+    if (this.master) void this.close();
+  }
+
   /** Ends the master (and so every run over it). */
   async close(): Promise<void> {
     const master = this.master;

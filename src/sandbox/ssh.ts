@@ -22,6 +22,9 @@ import { refusal, type MachineLink } from './ssh-link.js';
 import { SandboxStartError } from './start-error.js';
 import type { AgentProcess, Detection, SandboxBackend, SandboxSpec } from './types.js';
 
+/** ssh's exit status for its own errors (connection lost, refused); the remote command's own status otherwise. */
+const SSH_FAILED = 255;
+
 export interface SshSandboxOptions {
   sshPath?: string;
   logger?: Logger;
@@ -102,6 +105,9 @@ export class SshSandbox implements SandboxBackend {
       throw new SandboxStartError(refusal(name, 'did not start my run'), detail);
     }
     child.stderr.off('data', onStderr);
+    void proc.exited.then((info) => {
+      if (info.code === SSH_FAILED) this.link.sessionLost();
+    });
     return { ...proc, stdout: reader.release(), stderr: child.stderr, stdin: child.stdin };
   }
 }
