@@ -12,6 +12,7 @@ import { registerChannelsCommand } from './channels.js';
 import { registerOutbox } from './outbox.js';
 import { registerTasks } from './tasks.js';
 import { registerNode } from './node.js';
+import { registerMachines } from './machines.js';
 import { instancePaths, resolveHome } from '../config/paths.js';
 import { createLogger } from '../observability/logger.js';
 
@@ -33,6 +34,7 @@ registerImage(program);
 registerOutbox(program);
 registerTasks(program);
 registerNode(program);
+registerMachines(program);
 registerChannelsCommand(program, {
   paths: instancePaths(resolveHome()),
   logger: createLogger({ level: 'warn' }),
