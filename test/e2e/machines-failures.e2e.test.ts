@@ -106,6 +106,10 @@ routes:
     expect(earlier.length).toBeGreaterThanOrEqual(1);
     expect(earlier.every((status) => status === 'failed')).toBe(true);
     expect(runs.at(-1)!.error).toMatch(/exited \(code 255\)/);
+    // Any other failed attempt is only that fresh-session restart: no retry reached a dead
+    // connection (the master is ended as soon as a run's session is lost).
+    for (const run of runs.slice(1, -1))
+      expect(run.error).toMatch(/cannot resume: session .* does not exist/);
     expect(api.completions().length - modelCallsBefore).toBe(2);
     // The remote side cleaned up: the cut run's sandbox did not outlive its connection.
     await until(() => processesMatching(`sleep ${marker}`).length === 0, 20_000, 'the remote sandbox to end');
