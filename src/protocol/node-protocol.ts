@@ -11,7 +11,7 @@
  * with a message that says which side to upgrade.
  */
 import { z } from 'zod';
-import { PROTOCOL_VERSION, ProtocolError } from './runner-protocol.js';
+import { parseWith, PROTOCOL_VERSION } from './runner-protocol.js';
 
 /** The handshake lines are small; anything longer is a hostile or broken remote. */
 export const MAX_HANDSHAKE_BYTES = 64 * 1024;
@@ -67,24 +67,13 @@ export function versionMismatch(remoteV: number, where: string): string | undefi
   return `${where} speaks runner protocol ${remoteV}, this machine ${PROTOCOL_VERSION}: upgrade OmniClaw on ${newer}`;
 }
 
-export function parseHandshake<T>(schema: z.ZodType<T>, line: string, side: string): T {
-  let json: unknown;
-  try {
-    json = JSON.parse(line);
-  } catch {
-    throw new ProtocolError(
-      `${side} did not answer with the OmniClaw node handshake (got: ${printable(line)})`,
-    );
-  }
-  const parsed = schema.safeParse(json);
-  if (!parsed.success) {
-    const issue = parsed.error.issues[0];
-    throw new ProtocolError(
-      `${side} sent an invalid handshake: ${issue?.path.join('.') || '(root)'}: ${issue?.message ?? 'invalid'}`,
-    );
-  }
-  return parsed.data;
-}
+export const parseHandshake = <T>(schema: z.ZodType<T>, line: string, side: string): T =>
+  parseWith(
+    schema,
+    line,
+    side,
+    (l) => `${side} did not answer with the OmniClaw node handshake (got: ${printable(l)})`,
+  );
 
 /** A remote's bytes in a log line: short, no control characters. */
 export const printable = (text: string): string =>
