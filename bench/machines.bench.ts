@@ -128,7 +128,7 @@ routes:
     });
     const link = pool.sandbox('box')!.link;
     const firstConnect = performance.now();
-    await link.connect(undefined);
+    await link.connect();
     results.push({
       name: 'first connect: master up and node attach hello',
       value: round(performance.now() - firstConnect, 1),

@@ -189,7 +189,7 @@ export async function startApp(options: AppOptions): Promise<App> {
 
   const allowlistPath = defaultAllowlistPath();
   // Machines (issue 15): agents with runsOn start over SSH.
-  const machines = startMachines({ config, paths, logger, metrics });
+  const machines = startMachines({ config, paths, logger, metrics, gatewaySocket: gateway?.socketPath });
   const chooseBackend =
     options.backendFor ?? machines.chooser(createBackendChooser({ config, logger, paths }));
   // Agents see the runner's code and libraries, not the rest of the project (tests, .git).

@@ -30,6 +30,8 @@ export interface MachinesOptions {
   paths: InstancePaths;
   logger: Logger;
   metrics: Metrics;
+  /** The gateway's Unix socket, forwarded to each machine over its SSH master. */
+  gatewaySocket?: string;
   sshPath?: string;
 }
 
@@ -40,6 +42,7 @@ export function startMachines(options: MachinesOptions): StartedMachines {
     instanceId: instanceIdFor(paths.home),
     controlDir: controlDirFor(paths.home),
     sshPath: options.sshPath,
+    gatewaySocket: options.gatewaySocket,
     logger: options.logger,
   });
   const states = ['unknown', 'up', 'down'] as const;

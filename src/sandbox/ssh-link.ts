@@ -36,6 +36,11 @@ export interface MachineHealth {
 }
 
 export interface LinkOptions {
+  /**
+   * The host gateway's Unix socket, forwarded by every master this link starts. Known at
+   * construction, so a master opened by a health check carries it as well as one opened by a run.
+   */
+  hostGatewaySocket?: string;
   /** Distinguishes this host's gateway forward from another host's on the same remote. */
   instanceId: string;
   sshPath?: string;
@@ -81,11 +86,11 @@ export class MachineLink {
   }
 
   /** The live master's hello, connecting first when there is none. Throws SandboxStartError when the machine fails. */
-  connect(hostGatewaySocket: string | undefined): Promise<NodeHello> {
+  connect(): Promise<NodeHello> {
     if (this.connecting && this.master && this.master.exitCode === null && this.master.signalCode === null) {
       return this.connecting;
     }
-    const attempt = this.open(hostGatewaySocket);
+    const attempt = this.open(this.options.hostGatewaySocket);
     this.connecting = attempt;
     attempt.catch(() => {
       if (this.connecting === attempt) this.connecting = undefined;

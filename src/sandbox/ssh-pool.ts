@@ -19,6 +19,8 @@ export interface MachinePoolOptions {
   /** Folder of the control sockets (ssh-args.ts controlDirFor). */
   controlDir: string;
   sshPath?: string;
+  /** The host gateway's Unix socket, forwarded to every machine (none: remote agents get no gateway). */
+  gatewaySocket?: string;
   logger?: Logger;
   now?: () => number;
 }
@@ -35,6 +37,7 @@ export class MachinePool {
         { machine, address, controlPath: controlPathFor(options.controlDir, machine) },
         {
           instanceId: options.instanceId,
+          hostGatewaySocket: options.gatewaySocket,
           sshPath: options.sshPath,
           logger: options.logger,
           now: options.now,

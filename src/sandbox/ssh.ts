@@ -44,7 +44,7 @@ export class SshSandbox implements SandboxBackend {
 
   async detect(): Promise<Detection> {
     try {
-      const hello = await this.link.connect(undefined);
+      const hello = await this.link.connect();
       return hello.sandboxes.length
         ? {
             available: true,
@@ -61,7 +61,7 @@ export class SshSandbox implements SandboxBackend {
 
   async start(spec: SandboxSpec): Promise<AgentProcess> {
     const name = this.link.name;
-    await this.link.connect(spec.gateway?.socketPath);
+    await this.link.connect();
     const child = spawn(this.options.sshPath ?? 'ssh', runArgs(this.link.target), {
       stdio: ['pipe', 'pipe', 'pipe'],
     });

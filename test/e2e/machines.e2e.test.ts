@@ -57,8 +57,7 @@ models:
 machines:
   - ${remote.entry('box', 'labels: [gpu]')}
 agents:
-  - { id: main, main: true, sandbox: none }
-  - { id: far, runtime: openai, model: fake-model, runsOn: { labels: [gpu] } }
+  - { id: far, main: true, runtime: openai, model: fake-model, runsOn: { labels: [gpu] } }
 routes:
   - { chat: "mem:far", agent: far, requiresTrigger: false }
 `,
@@ -73,6 +72,11 @@ routes:
   });
 
   it('answers a chat message through the forwarded gateway, with no credential on the remote', async () => {
+    // A health check first: /readyz probes the main agent's sandbox, which connects the
+    // machine before any run does; the master it opens must carry the gateway forward too.
+    const ready = await fetch(`http://127.0.0.1:${host.app.http.port}/readyz`);
+    expect(((await ready.json()) as { checks: unknown }).checks).toBeDefined();
+    expect(host.app.machines.status()).toMatchObject([{ name: 'box', state: 'up' }]);
     const seen: string[] = [];
     let probing = true;
     const watcher = (async () => {
