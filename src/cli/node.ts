@@ -20,9 +20,20 @@ export function registerNode(program: Command): void {
     .option('--home <dir>', 'the instance directory (default $OMNICLAW_HOME or ~/.omniclaw)')
     .option('--host <name>', 'the name the main machine reaches this one by (default the hostname)')
     .option('--name <name>', 'the machine’s name in the main config (default the short hostname)')
-    .action(async (options: { home?: string; host?: string; name?: string }) => {
+    .option(
+      '--sandbox <kind>',
+      'the sandbox for agents here (default the first that works: docker, podman, bwrap)',
+    )
+    .action(async (options: { home?: string; host?: string; name?: string; sandbox?: string }) => {
       const { initNode } = await import('../node/init.js');
-      const result = await initNode(homeOf(options.home), options);
+      let result: Awaited<ReturnType<typeof initNode>>;
+      try {
+        result = await initNode(homeOf(options.home), options);
+      } catch (err) {
+        process.stderr.write(`omniclaw: ${(err as Error).message}\n`);
+        process.exitCode = 1;
+        return;
+      }
       const out = process.stdout;
       out.write(`Prepared ${result.home}${result.wroteConfig ? ' (wrote omniclaw.yaml)' : ''}.\n`);
       out.write(

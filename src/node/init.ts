@@ -20,7 +20,7 @@ export interface NodeInitResult {
 
 export async function initNode(
   home: string,
-  options: { host?: string; name?: string } = {},
+  options: { host?: string; name?: string; sandbox?: string } = {},
 ): Promise<NodeInitResult> {
   for (const dir of [
     home,
@@ -36,7 +36,12 @@ export async function initNode(
   const config = join(home, 'omniclaw.yaml');
   let wroteConfig = false;
   if (!existsSync(config)) {
-    const sandbox = found.kinds[0] ?? 'auto';
+    const sandbox = options.sandbox ?? found.kinds[0] ?? 'auto';
+    if (options.sandbox && !found.kinds.includes(options.sandbox)) {
+      throw new Error(
+        `the ${options.sandbox} sandbox does not work here (found: ${found.kinds.join(', ') || 'none'}; ${found.why ?? ''})`,
+      );
+    }
     writeFileSync(
       config,
       [
@@ -56,5 +61,5 @@ export async function initNode(
     .slice(0, 32);
   const labels = [platform() === 'darwin' ? 'macos' : platform(), arch()];
   const entry = `- { name: ${name}, ssh: ${userInfo().username}@${host}, home: ${home}, labels: [${labels.join(', ')}] }`;
-  return { home, sandbox: found.kinds[0], why: found.why, entry, wroteConfig };
+  return { home, sandbox: options.sandbox ?? found.kinds[0], why: found.why, entry, wroteConfig };
 }

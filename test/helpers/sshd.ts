@@ -107,7 +107,7 @@ export async function startRemoteMachine(options: { command?: string } = {}): Pr
   );
   execFileSync(
     process.execPath,
-    [CLI, 'node', 'init', '--home', home, '--host', '127.0.0.1', '--name', 'box'],
+    [CLI, 'node', 'init', '--home', home, '--host', '127.0.0.1', '--name', 'box', '--sandbox', 'bwrap'],
     {
       encoding: 'utf8',
     },
