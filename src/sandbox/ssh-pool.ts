@@ -8,7 +8,7 @@ import type { Logger } from 'pino';
 import type { AgentConfig } from '../config/normalise.js';
 import { candidateMachines, parseSshAddress, type MachineConfig } from '../config/machines.js';
 import { controlPathFor } from './ssh-args.js';
-import { MachineLink, type MachineHealth } from './ssh-link.js';
+import { MachineLink, refusal, type MachineHealth } from './ssh-link.js';
 import { SshSandbox } from './ssh.js';
 import { SandboxStartError } from './start-error.js';
 import type { AgentProcess, Detection, SandboxBackend, SandboxSpec } from './types.js';
@@ -103,7 +103,7 @@ class RoutedSshBackend implements SandboxBackend {
         const failure =
           err instanceof SandboxStartError
             ? err
-            : new SandboxStartError(`machine "${sandbox.link.name}" failed`, (err as Error).message);
+            : new SandboxStartError(refusal(sandbox.link.name, 'failed'), (err as Error).message);
         failures.push(failure);
         this.logger?.warn(
           { agent: this.agentId, machine: sandbox.link.name, err: failure.message },
