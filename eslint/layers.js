@@ -41,6 +41,8 @@ const HOST_LAYERS = [
     allowed: ['protocol', 'domain', 'observability', 'config', 'transport', 'sandbox'],
   },
   { layer: 'core', allowed: CORE_ALLOWED },
+  // The remote side of a machine (issue 15): runs agents in this machine's sandbox for a main machine.
+  { layer: 'node', allowed: ['protocol', 'domain', 'observability', 'config', 'sandbox'] },
   // Scheduled tasks sit beside the chat path: they run through the core's agent queue.
   { layer: 'scheduler', allowed: [...CORE_ALLOWED, 'core'] },
 ];

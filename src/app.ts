@@ -4,8 +4,6 @@
  * as they start and stopped in reverse (core/shutdown.ts): first no new work, then the runs
  * drain, the outbox sends what they wrote, and the connections close.
  */
-import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import type { Logger } from 'pino';
 import type { Config, AgentConfig } from './config/normalise.js';
 import { instancePaths } from './config/paths.js';
@@ -31,18 +29,10 @@ import type { RunnerProgram } from './sandbox/spec-builder.js';
 import type { SandboxBackend } from './sandbox/types.js';
 import { setUpScheduler } from './scheduler/setup.js';
 import { startScheduler } from './scheduler/start.js';
+import { startMachines } from './machines.js';
 export { EXIT_DATABASE_UNAVAILABLE } from './core/host-store.js';
 
-export const PROJECT_ROOT = fileURLToPath(new URL('..', import.meta.url));
-/** The runner, a package of its own: sandboxes mount only its build and libraries. */
-export const RUNNER_PACKAGE = join(PROJECT_ROOT, 'runner');
-/** Relative to RUNNER_PACKAGE: its build keeps the repository's layout (it compiles src/protocol in). */
-export const RUNNER_MAIN = 'dist/runner/src/main.js';
-const RUNNER = {
-  hostDir: RUNNER_PACKAGE,
-  main: RUNNER_MAIN,
-  include: ['dist', 'node_modules', 'package.json'],
-};
+export { PROJECT_ROOT, RUNNER_MAIN, RUNNER_PACKAGE } from './config/install.js';
 
 export interface AppOptions {
   home: string;
@@ -65,7 +55,7 @@ export interface AppOptions {
 export type App = Awaited<ReturnType<typeof startApp>>;
 
 export async function startApp(options: AppOptions) {
-  const { config, logger, now, backendFor, beforeSend, extraChannels = [] } = options;
+  const { config, logger, now, backendFor, beforeSend, runner, extraChannels = [] } = options;
   const host = { config, logger, now, paths: instancePaths(options.home) };
   const { paths } = host;
   await claimInstance(paths);
@@ -79,22 +69,23 @@ export async function startApp(options: AppOptions) {
   const configured = await createChannels(config, { paths, logger, inboxFor: attachments.forChat });
   const channels = new ChannelSet([...local, ...configured, ...extraChannels], logger, metrics);
   const workLog = createWorkLog({ logger, tokensOf: (run) => store.runs.tokensOf(run), now });
-  const onSent = workLog.sent;
-  const outbox = hostOutbox(host, { store, channels, metrics, beforeSend, onSent });
+  const outbox = hostOutbox(host, { store, channels, metrics, beforeSend, onSent: workLog.sent });
   const gateway = options.gateway === false ? undefined : await startHostGateway({ ...host, store, metrics });
   parts.started('gateway', () => gateway?.close(), 5_000);
+  const machines = startMachines({ ...host, metrics, gatewaySocket: gateway?.socketPath });
+  parts.started('machines', () => machines.close(), 5_000);
 
-  const runner = options.runner ?? RUNNER;
-  const sandboxes = hostLauncher({ ...host, gateway, backendFor, runner, projectRoot: PROJECT_ROOT });
+  const sandboxes = hostLauncher({ ...host, gateway, backendFor, runner, remote: machines.chooser });
   const scheduling = setUpScheduler({ ...host, store });
   const core = { store, database, outbox, channels, metrics, attachments, gateway, workLog };
   const chat = await createChatPath({ ...host, ...core, ...sandboxes, replacements: scheduling.tools });
   const { queue, intake } = chat;
 
-  const http = await serveObservability({ ...core, http: config.http, sandboxes });
+  const probes = { sandboxes, more: [machines.readiness] };
+  const http = await serveObservability({ ...core, ...probes, http: config.http });
   parts.started('http', () => http.close());
   const address = http.address!;
-  const extraStatus = (): Record<string, unknown> => ({ tasks: scheduling.status() });
+  const extraStatus = () => ({ tasks: scheduling.status(), machines: machines.status() });
   const status = { ...host, ...core, queue, http: address, startedAt: (now ?? Date.now)(), extraStatus };
   serveControlRequests(control, status);
   await control.listen();
@@ -117,5 +108,6 @@ export async function startApp(options: AppOptions) {
   logger.info({ http: address, ...names }, 'OmniClaw is running');
 
   const app = { config, paths, store, metrics, queue, outbox, channels, gateway, scheduler, database, fatal };
-  return { ...app, http: address, channelStates: () => channels.states(), stop: () => parts.stop() };
+  const running = { machines, http: address, channelStates: () => channels.states() };
+  return { ...app, ...running, stop: () => parts.stop() };
 }

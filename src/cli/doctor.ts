@@ -3,7 +3,6 @@
  * the command that fixes it; `--fix` applies the safe fixes (modes, missing folders).
  */
 import { existsSync, readFileSync } from 'node:fs';
-import { fileURLToPath } from 'node:url';
 import type { Command } from 'commander';
 import { silentLogger } from '../observability/logger.js';
 import { createBackendChooser } from '../sandbox/choose.js';
@@ -28,9 +27,8 @@ import {
   secondInstanceChecks,
   timezoneCheck,
 } from './doctor-instance.js';
+import { PROJECT_ROOT } from '../config/install.js';
 import { anthropicLiveCheck, channelLiveChecks, openaiLiveCheck } from './doctor-remote.js';
-
-const PROJECT_ROOT = fileURLToPath(new URL('../../', import.meta.url));
 
 export interface DoctorOptions {
   /** Ask the model provider and the chat apps whether the credentials work. */

@@ -14,6 +14,8 @@ import { registerTasks } from './tasks.js';
 import { registerBackup } from './backup.js';
 import { registerService } from './service.js';
 import { registerConfigCommand } from './config-export.js';
+import { registerNode } from './node.js';
+import { registerMachines } from './machines.js';
 import { instancePaths, resolveHome } from '../config/paths.js';
 import { createLogger } from '../observability/logger.js';
 
@@ -37,6 +39,8 @@ registerTasks(program);
 registerBackup(program);
 registerService(program);
 registerConfigCommand(program);
+registerNode(program);
+registerMachines(program);
 registerChannelsCommand(program, {
   paths: instancePaths(resolveHome()),
   logger: createLogger({ level: 'warn' }),

@@ -45,6 +45,8 @@ export function formatStatus(s: StatusReport): string {
     `Outbox: ${s.outbox.pending} pending, ${s.outbox.sent} sent, ${s.outbox.failed} failed`,
     // Scheduler (issue 10): task counts and the next due time, when the daemon reports them.
     ...taskStatusLines((s as StatusReport & { tasks?: TaskStatus }).tasks),
+    // Machines (issue 15): other computers that run agents.
+    ...machineStatusLines((s as StatusReport & { machines?: MachineLine[] }).machines),
     'Channels:',
     ...Object.entries(s.channels).map(
       ([name, c]) => `  ${name.padEnd(10)} ${c.state}${c.detail ? ` — ${c.detail}` : ''}`,
@@ -75,5 +77,23 @@ function taskStatusLines(tasks: TaskStatus | undefined): string[] {
   const next = tasks.nextDueAt !== undefined ? `, next due ${new Date(tasks.nextDueAt).toISOString()}` : '';
   return [
     `Tasks: ${c.active ?? 0} active, ${c.paused ?? 0} paused, ${c.failed ?? 0} failed, ${c.completed ?? 0} completed${next}`,
+  ];
+}
+
+interface MachineLine {
+  name: string;
+  state: string;
+  detail?: string;
+  version?: string;
+}
+
+function machineStatusLines(machines: MachineLine[] | undefined): string[] {
+  if (!machines?.length) return [];
+  return [
+    'Machines:',
+    ...machines.map(
+      (m) =>
+        `  ${m.name.padEnd(10)} ${m.state}${m.version ? ` (OmniClaw ${m.version})` : ''}${m.state === 'down' && m.detail ? ` — ${m.detail}` : ''}`,
+    ),
   ];
 }

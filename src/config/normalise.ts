@@ -4,6 +4,7 @@
  * and routes point at agents that exist.
  */
 import { CHAT_PREFIXES, chatIdProblem } from './chat-ids.js';
+import { checkMachines, runsRemotely } from './machines.js';
 import type { AgentConfigParsed, LimitsConfig, ParsedConfig, RouteConfig } from './schema.js';
 
 export interface AgentConfig extends Omit<AgentConfigParsed, 'name' | 'limits' | 'trigger'> {
@@ -55,6 +56,16 @@ export function normaliseConfig(
       sandbox: agent.sandbox === 'auto' ? parsed.sandbox.default : agent.sandbox,
     };
   });
+  checkMachines(parsed.machines, agents);
+  for (const [i, agent] of agents.entries()) {
+    if (agent.sandbox === 'ssh' && !runsRemotely(agent.runsOn)) {
+      throw new Error(
+        `agents[${i}].sandbox: "ssh" needs runsOn: { machine } or { labels } (docs/machines.md)`,
+      );
+    }
+    // Another machine's agent runs in that machine's own sandbox, reached over SSH.
+    if (runsRemotely(agent.runsOn)) agent.sandbox = 'ssh';
+  }
   const byId = new Map(agents.map((a) => [a.id, a]));
   const main = agents.find((a) => a.main);
 

@@ -6,6 +6,7 @@
 import { z } from 'zod';
 import { idSchema } from '../protocol/ids.js';
 import { runtimeKinds, mcpServerSpecSchema } from '../protocol/runner-protocol.js';
+import { machineSchema, runsOnSchema } from './machines.js';
 
 const sandboxChoices = ['auto', 'docker', 'podman', 'apple-container', 'bwrap', 'ssh', 'none'] as const;
 
@@ -55,17 +56,6 @@ const mountSchema = z.strictObject({
   readonly: z.boolean().default(true),
 });
 
-const sshSchema = z.strictObject({
-  host: z.string(),
-  user: z.string().optional(),
-  port: z.number().int().positive().default(22),
-  identityFile: z.string().optional(),
-  /** The sandbox kind used on the remote machine. */
-  sandbox: z.enum(['docker', 'podman', 'bwrap', 'none']).default('docker'),
-  /** Where the remote machine keeps agent folders. */
-  remoteHome: z.string().default('~/.omniclaw-remote'),
-});
-
 export const agentSchema = z.strictObject({
   id: agentIdSchema,
   name: z.string().min(1).optional(),
@@ -93,7 +83,8 @@ export const agentSchema = z.strictObject({
     .default(4 * 3600_000),
   /** Discord guild (server) whose shared folder this agent sees at /workspace/server. */
   server: idSchema('server').optional(),
-  ssh: sshSchema.optional(),
+  /** Where the agent runs (issue 15): a machine by name, or any healthy one with these labels. Default: here. */
+  runsOn: runsOnSchema.optional(),
   systemPrompt: z.string().optional(),
   /**
    * Extra environment for the runner inside the sandbox, e.g. engine settings such as
@@ -313,6 +304,8 @@ export const configSchema = z.strictObject({
         .default(6 * 60 * 60_000),
     })
     .default({ retryForMs: 6 * 60 * 60_000 }),
+  /** Other computers that run agents over SSH (issue 15, docs/machines.md). */
+  machines: z.array(machineSchema).default([]),
   agents: z.array(agentSchema).default([]),
   routes: z.array(routeSchema).default([]),
   scheduler: schedulerSchema,

@@ -2,6 +2,7 @@
  * Starting a runner for an agent: pick its sandbox, grant it a gateway token, build the
  * sandbox spec (mounts, limits, env without secrets) and start it.
  */
+import { INSTALLED_RUNNER, PROJECT_ROOT } from '../config/install.js';
 import type { AgentConfig } from '../config/normalise.js';
 import type { HostContext } from './host-context.js';
 import { configSecrets } from '../config/secrets.js';
@@ -12,6 +13,7 @@ import type { AgentProcess, SandboxBackend, SandboxSpec } from '../sandbox/types
 import type { Gateway, RunGrant } from '../gateway/types.js';
 import { watchDisk } from '../sandbox/disk-watchdog.js';
 import { UserFacingError } from './failure-notice.js';
+import { SandboxStartError } from '../sandbox/start-error.js';
 import type { Logger } from 'pino';
 
 export interface LaunchedRun {
@@ -68,7 +70,10 @@ export class SandboxLauncher implements RunLauncher {
         throw new UserFacingError(`Sorry, I could not start the sandbox: ${message}`, message);
       }
       const { spec, workspace, diskFolders } = built;
-      const started = await backend.start(spec);
+      const started = await backend.start(spec).catch((err: unknown) => {
+        // A machine down or on another version: the backend wrote the chat's sentence.
+        throw err instanceof SandboxStartError ? new UserFacingError(err.userText, err.message) : err;
+      });
       // No quota on the usual file systems: the host watches the folders while the run lives.
       const process =
         spec.limits.diskMb && diskFolders?.length
@@ -99,8 +104,13 @@ export interface HostLauncherOptions extends HostContext {
   gateway?: Gateway;
   /** Override sandbox selection (tests); default: the configured or detected backend. */
   backendFor?: (agent: AgentConfig) => Promise<SandboxBackend>;
-  runner: RunnerProgram;
-  projectRoot: string;
+  /** Default: this install's runner package and project folder (config/install.ts). */
+  runner?: RunnerProgram;
+  projectRoot?: string;
+  /** Agents that run on another machine get its backend; the rest the local choice (machines.ts). */
+  remote?: (
+    local: (agent: AgentConfig) => Promise<SandboxBackend>,
+  ) => (agent: AgentConfig) => Promise<SandboxBackend>;
 }
 
 export interface HostLauncher {
@@ -112,11 +122,12 @@ export interface HostLauncher {
 /** The host's launcher: the sandbox chosen per agent, the spec built with no secret in it. */
 export function hostLauncher(options: HostLauncherOptions): HostLauncher {
   const { config, paths, logger } = options;
-  const backendFor = options.backendFor ?? createBackendChooser({ config, logger, paths });
+  const local = createBackendChooser({ config, logger, paths });
+  const backendFor = options.backendFor ?? options.remote?.(local) ?? local;
   const buildSpec = sandboxSpecBuilder({
     paths,
-    projectRoot: options.projectRoot,
-    runner: options.runner,
+    projectRoot: options.projectRoot ?? PROJECT_ROOT,
+    runner: options.runner ?? INSTALLED_RUNNER,
     secrets: configSecrets(config),
   });
   const main = config.agents.find((a) => a.main) ?? config.agents[0]!;

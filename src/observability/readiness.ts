@@ -12,6 +12,8 @@ export interface ReadinessSources {
   channels: { states(): Record<string, { state: ChannelState; detail?: string }> };
   /** The main agent's sandbox backend: its kind and whether it can run here. */
   sandboxes: { mainSandbox(): Promise<{ kind: string; available: boolean; why: string }> };
+  /** Probes of parts this layer does not know (the machines). */
+  more?: ReadinessCheck[];
 }
 
 export function readinessChecks(sources: ReadinessSources): ReadinessCheck[] {
@@ -40,6 +42,7 @@ export function readinessChecks(sources: ReadinessSources): ReadinessCheck[] {
         return { ok: found.available, detail: `${found.kind}: ${found.why}` };
       },
     },
+    ...(sources.more ?? []),
   ];
 }
 

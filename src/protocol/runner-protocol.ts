@@ -181,12 +181,18 @@ export function encodeLine(value: HostCommand | RunnerEvent): string {
   return line + '\n';
 }
 
-function parseWith<T>(schema: z.ZodType<T>, line: string, side: string): T {
+/** One line against a schema; `notJson` words the error for a line that is not JSON at all. */
+export function parseWith<T>(
+  schema: z.ZodType<T>,
+  line: string,
+  side: string,
+  notJson: (line: string) => string = (l) => `${side} sent a line that is not JSON: ${l.slice(0, 120)}`,
+): T {
   let json: unknown;
   try {
     json = JSON.parse(line);
   } catch {
-    throw new ProtocolError(`${side} sent a line that is not JSON: ${line.slice(0, 120)}`);
+    throw new ProtocolError(notJson(line));
   }
   const parsed = schema.safeParse(json);
   if (!parsed.success) {

@@ -52,7 +52,10 @@ export const sandboxBackends: Record<SandboxKind, (deps: BackendDeps) => Sandbox
       logger: d.logger,
     }),
   ssh: () => {
-    throw new Error('the ssh sandbox is not built yet; choose docker, bwrap or auto for this agent');
+    // Which machine depends on the agent (runsOn), so the machine pool (ssh-pool.ts) builds it, not this table.
+    throw new Error(
+      'the ssh sandbox is chosen per agent by runsOn; the machine pool starts it (docs/machines.md)',
+    );
   },
   none: (d) => new NoSandbox(d.logger),
 };

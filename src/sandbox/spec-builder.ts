@@ -7,6 +7,7 @@ import type { InstancePaths } from '../config/paths.js';
 import type { RunGrant } from '../gateway/types.js';
 import type { AgentConfig } from '../config/normalise.js';
 import { buildSandboxSpec } from './spec.js';
+import { buildRemoteSpec } from './remote-spec.js';
 import { defaultAllowlistPath, loadMountAllowlist } from './mounts.js';
 
 /** The runner program a sandbox runs: a folder on the host and its entry, relative to it. */
@@ -28,7 +29,8 @@ export interface SpecBuilderOptions {
 export interface SpecFor {
   agent: AgentConfig;
   runId: string;
-  backend: { mapsPaths: boolean };
+  /** An `ssh` backend's run gets the remote spec: the other machine mounts its own folders. */
+  backend: { kind: string; mapsPaths: boolean };
   grant?: RunGrant;
 }
 
@@ -37,18 +39,20 @@ export function sandboxSpecBuilder(
 ): (run: SpecFor) => ReturnType<typeof buildSandboxSpec> {
   const allowlistPath = options.allowlistPath ?? defaultAllowlistPath();
   return ({ agent, runId, backend, grant }) =>
-    buildSandboxSpec({
-      agent,
-      paths: options.paths,
-      runId,
-      projectRoot: options.projectRoot,
-      runnerDir: options.runner.hostDir,
-      runnerMain: options.runner.main,
-      runnerInclude: options.runner.include,
-      grant,
-      allowlist: loadMountAllowlist(allowlistPath),
-      allowlistPath,
-      mapsPaths: backend.mapsPaths,
-      secrets: options.secrets,
-    });
+    backend.kind === 'ssh'
+      ? buildRemoteSpec({ agent, runId, grant, secrets: options.secrets })
+      : buildSandboxSpec({
+          agent,
+          paths: options.paths,
+          runId,
+          projectRoot: options.projectRoot,
+          runnerDir: options.runner.hostDir,
+          runnerMain: options.runner.main,
+          runnerInclude: options.runner.include,
+          grant,
+          allowlist: loadMountAllowlist(allowlistPath),
+          allowlistPath,
+          mapsPaths: backend.mapsPaths,
+          secrets: options.secrets,
+        });
 }

@@ -42,7 +42,8 @@ export interface BuildSpecInput {
   runnerMain: string;
   /** Only these entries of runnerDir are mounted (default: all of it). */
   runnerInclude?: string[];
-  grant?: RunGrant;
+  /** How the sandbox reaches the gateway (a remote node has only the forwarded socket). */
+  grant?: RunGrant | Pick<RunGrant, 'socketPath' | 'tcpUrl'>;
   allowlist: MountAllowlist | null;
   allowlistPath?: string;
   /** False for the `none` backend: the runner is told host paths. */

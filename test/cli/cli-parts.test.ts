@@ -93,6 +93,29 @@ describe('formatStatus', () => {
         'messages are kept and stored when it recovers: free disk space or fix the files',
     );
   });
+
+  it('shows the machines, and why a machine is down (issue 15)', () => {
+    const status = {
+      running: true,
+      pid: 1,
+      uptimeSeconds: 1,
+      http: { host: '127.0.0.1', port: 7077 },
+      channels: {},
+      queue: { running: 0, waiting: 0, warm: 0 },
+      outbox: { pending: 0, sent: 0, failed: 0 },
+      agents: [],
+      machines: [
+        { name: 'gpu', state: 'up', version: '0.1.0', labels: ['gpu'], since: 0 },
+        { name: 'mini', state: 'down', detail: 'Connection refused', labels: [], since: 0 },
+      ],
+    } as StatusReport;
+    const lines = formatStatus(status).split('\n');
+    expect(lines.slice(lines.indexOf('Machines:'), lines.indexOf('Machines:') + 3)).toEqual([
+      'Machines:',
+      '  gpu        up (OmniClaw 0.1.0)',
+      '  mini       down — Connection refused',
+    ]);
+  });
 });
 
 describe('doctor checks', () => {

@@ -150,8 +150,8 @@ describe('sandbox registry', () => {
       expect(sandboxBackends[kind](deps).kind).toBe(kind);
     },
   );
-  it('says ssh is not built yet', () => {
-    expect(() => sandboxBackends.ssh(deps)).toThrow(/ssh sandbox is not built yet/);
+  it('leaves ssh to the machine pool', () => {
+    expect(() => sandboxBackends.ssh(deps)).toThrow(/chosen per agent by runsOn/);
   });
   it('creates each backend once', () => {
     const registry = new SandboxRegistry(deps);
