@@ -79,15 +79,8 @@ export async function startApp(options: AppOptions) {
   const sandboxes = hostLauncher({ ...host, gateway, backendFor, runner, remote: machines.chooser });
   const scheduling = setUpScheduler({ ...host, store });
   const core = { store, database, outbox, channels, metrics, attachments, gateway, workLog };
-  const delegation = setUpDelegation({ ...host, store, metrics });
-  const replacements = [...scheduling.tools, ...delegation.tools];
-  const chat = await createChatPath({
-    ...host,
-    ...core,
-    ...sandboxes,
-    replacements,
-    intercept: delegation.intercept,
-  });
+  const delegation = setUpDelegation({ ...host, store, metrics, replacing: scheduling.tools });
+  const chat = await createChatPath({ ...host, ...core, ...sandboxes, ...delegation.chatParts });
   const { queue, intake } = chat;
   delegation.start(chat);
 
@@ -98,7 +91,7 @@ export async function startApp(options: AppOptions) {
   const extraStatus = () => ({
     tasks: scheduling.status(),
     machines: machines.status(),
-    delegations: delegation.status(),
+    ...delegation.status(),
   });
   const status = { ...host, ...core, queue, http: address, startedAt: (now ?? Date.now)(), extraStatus };
   serveControlRequests(control, status);

@@ -28,6 +28,8 @@ import { ToolError, type ToolHandler } from '../tools/types.js';
 import { DelegationBook, delegationIdPattern, type Delegation } from './delegation-book.js';
 
 export interface DelegationSetupDeps {
+  /** Tools the chat path's dispatcher already replaces (the scheduler's): delegate_task joins them. */
+  replacing?: ToolHandler[];
   config: Config;
   store: Store;
   metrics: Metrics;
@@ -261,13 +263,14 @@ export function setUpDelegation(deps: DelegationSetupDeps) {
   };
 
   return {
-    tools: [tool] as ToolHandler[],
-    intercept,
+    /** For createChatPath: the tool replacements, delegate_task among them, and the intake's intercept. */
+    chatParts: { replacements: [...(deps.replacing ?? []), tool as ToolHandler], intercept },
     /** Binds the queue and run deps once the chat path exists (tools only run after that). */
     start: (parts: DelegationRuntime): void => void (runtime = parts),
+    /** The `delegations` section of `omniclaw status`. */
     status: () => {
       const { counts, recent } = book.summary();
-      return {
+      const delegations = {
         counts,
         recent: recent.map((d) => ({
           id: d.id,
@@ -279,6 +282,7 @@ export function setUpDelegation(deps: DelegationSetupDeps) {
           costUsd: d.usage?.costUsd,
         })),
       };
+      return { delegations };
     },
     stop: (): void => {
       for (const timer of timers.values()) clearTimeout(timer);

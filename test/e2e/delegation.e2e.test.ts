@@ -79,7 +79,7 @@ describe.each(['bwrap', 'docker'] as const)('delegation through %s', (sandbox) =
     expect(mainRuns.map((r) => r.kind)).toEqual(['delegation']);
     const mainChat = app.config.routes.find((r) => r.agent === 'main')!.chat;
     expect(app.store.messages.after(mainChat, 0, 100)).toEqual([]);
-    expect(app.delegation.status()).toMatchObject({
+    expect(app.delegation.status().delegations).toMatchObject({
       counts: { done: 1 },
       recent: [{ from: 'helper', to: 'main', status: 'done', depth: 1 }],
     });
