@@ -26,6 +26,12 @@ export interface Delegation {
   /** Agents the chain has passed through before `to` (the requester last). */
   chain: string[];
   notifyChat: boolean;
+  /**
+   * Who hears the outcome: the requester, in the chat its run answered — or, for a delegation
+   * made by a delegated run (which has ended by then), the one who started the chain, so
+   * the answer travels back to it and the middle agent's chats stay untouched.
+   */
+  replyTo: { agent: string; chat: string; via?: { agent: string; delegation: string } };
   status: DelegationStatus;
   createdAt: number;
   endedAt?: number;
@@ -102,6 +108,13 @@ export class DelegationBook {
       depth,
       chain,
       notifyChat: request.notifyChat,
+      replyTo: parent
+        ? {
+            agent: parent.replyTo.agent,
+            chat: parent.replyTo.chat,
+            via: { agent: from, delegation: parent.id },
+          }
+        : { agent: from, chat: request.chat },
       status: needsApproval ? 'awaiting_approval' : 'running',
       createdAt: this.now(),
     };

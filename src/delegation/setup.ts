@@ -87,8 +87,12 @@ export function setUpDelegation(deps: DelegationSetupDeps) {
 
   /** The requester learns the outcome: a message in its run's chat (its live run, or a new one). */
   const tellRequester = (d: Delegation, text: string): void => {
+    const { agent: to, chat, via } = d.replyTo;
+    const note = via
+      ? `\n\n(Asked by "${via.agent}" while working on your delegation ${via.delegation}.)`
+      : '';
     try {
-      mail.post({ to: d.from, from: d.to, text }, d.chat);
+      mail.post({ to, from: d.to, text: `${text}${note}` }, chat);
     } catch (error) {
       log.error({ delegation: d.id, err: (error as Error).message }, 'could not tell the requester');
     }
@@ -109,7 +113,8 @@ export function setUpDelegation(deps: DelegationSetupDeps) {
       'delegation ended',
     );
     tellRequester(d, text);
-    if (d.notifyChat && outcome === 'done') say(d.chat, text, d.from);
+    // Only the requester's own chat, never one further up a chain.
+    if (d.notifyChat && outcome === 'done' && !d.replyTo.via) say(d.chat, text, d.from);
   };
 
   const run = (d: Delegation): void => {

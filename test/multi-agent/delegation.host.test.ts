@@ -90,6 +90,31 @@ describe('delegate_task', () => {
     expect(runsOf('research').filter((r) => r.kind === 'delegation')).toEqual([]);
   });
 
+  it("a nested delegation's answer travels back to the agent that started the chain", async () => {
+    host = await startTestHost(paired());
+    // research → main (d1), whose delegated run delegates main → other (d2).
+    const nested = delegate({ description: delegate({ description: 'deep work', target_agent: 'other' }) });
+    await ask(host, 'mem:research-chat', nested, toolAnswer);
+    await seen(
+      'mem:research-chat',
+      /^echo: Result of delegation d-[0-9a-f]{6} from agent "main":\s+tool ok: Delegated to "other"/,
+    );
+    const back = await seen(
+      'mem:research-chat',
+      /^echo: Result of delegation d-[0-9a-f]{6} from agent "other":/,
+    );
+    expect(back).toContain('deep work');
+    expect(back).toMatch(/Asked by "main" while working on your delegation d-[0-9a-f]{6}/);
+    // Neither main's nor other's chats were touched: only delegated runs.
+    expect(host.channel.sentTo('mem:main-chat')).toEqual([]);
+    expect(host.channel.sentTo('mem:other-chat')).toEqual([]);
+    expect([...runsOf('main'), ...runsOf('other')].map((r) => r.kind)).toEqual(['delegation', 'delegation']);
+    expect(host.app.delegation.status().delegations.recent).toMatchObject([
+      { from: 'main', to: 'other', status: 'done', depth: 2 },
+      { from: 'research', to: 'main', status: 'done', depth: 1 },
+    ]);
+  });
+
   it('a chain deeper than maxDepth is refused', async () => {
     host = await startTestHost(paired('  delegation: { maxDepth: 1 }'));
     // research → main (depth 1), whose delegated run tries main → other (depth 2).
