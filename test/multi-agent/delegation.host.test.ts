@@ -226,4 +226,10 @@ describe('delegate_task', () => {
     );
     expect(runsOf('other').map((r) => r.kind)).toEqual(['delegation']);
   });
+
+  it('refuses a delegate pair naming an agent that does not exist', async () => {
+    await expect(
+      startTestHost(paired().replace('{ from: research, to: main }', '{ from: research, to: ghost }')),
+    ).rejects.toThrow(/multiAgent.delegate\[0\].to: no agent with id "ghost"/);
+  });
 });
