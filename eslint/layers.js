@@ -45,6 +45,8 @@ const HOST_LAYERS = [
   { layer: 'node', allowed: ['protocol', 'domain', 'observability', 'config', 'sandbox'] },
   // Scheduled tasks sit beside the chat path: they run through the core's agent queue.
   { layer: 'scheduler', allowed: [...CORE_ALLOWED, 'core'] },
+  // delegate_task: delegated work runs as the scheduler's isolated task run.
+  { layer: 'delegation', allowed: [...CORE_ALLOWED, 'core', 'scheduler'] },
 ];
 
 /** Every folder of src/ that a host file might name; app.ts sits above all of them, the CLI above app.ts. */

@@ -29,6 +29,7 @@ import type { RunnerProgram } from './sandbox/spec-builder.js';
 import type { SandboxBackend } from './sandbox/types.js';
 import { setUpScheduler } from './scheduler/setup.js';
 import { startScheduler } from './scheduler/start.js';
+import { setUpDelegation } from './delegation/setup.js';
 import { startMachines } from './machines.js';
 export { EXIT_DATABASE_UNAVAILABLE } from './core/host-store.js';
 
@@ -78,14 +79,20 @@ export async function startApp(options: AppOptions) {
   const sandboxes = hostLauncher({ ...host, gateway, backendFor, runner, remote: machines.chooser });
   const scheduling = setUpScheduler({ ...host, store });
   const core = { store, database, outbox, channels, metrics, attachments, gateway, workLog };
-  const chat = await createChatPath({ ...host, ...core, ...sandboxes, replacements: scheduling.tools });
+  const delegation = setUpDelegation({ ...host, store, metrics, replacing: scheduling.tools });
+  const chat = await createChatPath({ ...host, ...core, ...sandboxes, ...delegation.chatParts });
   const { queue, intake } = chat;
+  delegation.start(chat);
 
   const probes = { sandboxes, more: [machines.readiness] };
   const http = await serveObservability({ ...core, ...probes, http: config.http });
   parts.started('http', () => http.close());
   const address = http.address!;
-  const extraStatus = () => ({ tasks: scheduling.status(), machines: machines.status() });
+  const extraStatus = () => ({
+    tasks: scheduling.status(),
+    machines: machines.status(),
+    ...delegation.status(),
+  });
   const status = { ...host, ...core, queue, http: address, startedAt: (now ?? Date.now)(), extraStatus };
   serveControlRequests(control, status);
   await control.listen();
@@ -103,11 +110,12 @@ export async function startApp(options: AppOptions) {
   outbox.kick();
   const scheduler = startScheduler({ ...host, ...chat, ...scheduling, store, metrics, control });
   parts.started('scheduler', () => scheduler.stop());
+  parts.started('delegation', () => delegation.stop());
   parts.started('intake', () => intake.stop());
   const names = { agents: config.agents.map((a) => a.id), channels: channels.channels.map((c) => c.name) };
   logger.info({ http: address, ...names }, 'OmniClaw is running');
 
   const app = { config, paths, store, metrics, queue, outbox, channels, gateway, scheduler, database, fatal };
-  const running = { machines, http: address, channelStates: () => channels.states() };
+  const running = { machines, delegation, http: address, channelStates: () => channels.states() };
   return { ...app, ...running, stop: () => parts.stop() };
 }

@@ -3,6 +3,7 @@ import type { Command } from 'commander';
 import type { StatusReport } from '../core/status.js';
 import { DaemonNotRunning, request } from './control-client.js';
 import { cliContext, fail } from './context.js';
+import { delegationStatusLines, type DelegationStatus } from './delegation-status.js';
 
 export function registerStatus(program: Command): void {
   program
@@ -47,6 +48,7 @@ export function formatStatus(s: StatusReport): string {
     ...taskStatusLines((s as StatusReport & { tasks?: TaskStatus }).tasks),
     // Machines (issue 15): other computers that run agents.
     ...machineStatusLines((s as StatusReport & { machines?: MachineLine[] }).machines),
+    ...delegationStatusLines((s as StatusReport & { delegations?: DelegationStatus }).delegations),
     'Channels:',
     ...Object.entries(s.channels).map(
       ([name, c]) => `  ${name.padEnd(10)} ${c.state}${c.detail ? ` — ${c.detail}` : ''}`,

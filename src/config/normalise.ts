@@ -81,12 +81,14 @@ export function normaliseConfig(
     return { ...route, requiresTrigger: route.requiresTrigger ?? !agent.main };
   });
 
-  for (const [i, pair] of parsed.multiAgent.messages.entries()) {
-    for (const side of ['from', 'to'] as const) {
-      if (!byId.has(pair[side]))
-        throw new Error(
-          `multiAgent.messages[${i}].${side}: no agent with id "${pair[side]}" (agents: ${[...byId.keys()].join(', ')})`,
-        );
+  for (const key of ['messages', 'delegate'] as const) {
+    for (const [i, pair] of parsed.multiAgent[key].entries()) {
+      for (const side of ['from', 'to'] as const) {
+        if (!byId.has(pair[side]))
+          throw new Error(
+            `multiAgent.${key}[${i}].${side}: no agent with id "${pair[side]}" (agents: ${[...byId.keys()].join(', ')})`,
+          );
+      }
     }
   }
 

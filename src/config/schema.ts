@@ -315,8 +315,25 @@ export const configSchema = z.strictObject({
     .strictObject({
       /** `from` may send_message into the chats routed to `to` (it never wakes `to`). */
       messages: z.array(z.strictObject({ from: agentIdSchema, to: agentIdSchema })).default([]),
+      /** `from` may delegate_task to `to` without the operator's approval (main never needs it). */
+      delegate: z.array(z.strictObject({ from: agentIdSchema, to: agentIdSchema })).default([]),
+      /** Bounds on delegate_task, so delegation cannot loop or fan out without end. */
+      delegation: z
+        .strictObject({
+          /** Hops in one chain: a chat run delegates at depth 1, that delegated run at depth 2, … */
+          maxDepth: z.number().int().min(1).max(5).default(2),
+          /** Delegations one agent may have open (waiting for approval or running) at once. */
+          maxOpenPerAgent: z.number().int().min(1).max(20).default(3),
+          /** How long an unpaired delegation waits for `approve <id>` on the main chat. */
+          approvalTimeoutMs: z.number().int().min(1_000).default(900_000),
+        })
+        .default({ maxDepth: 2, maxOpenPerAgent: 3, approvalTimeoutMs: 900_000 }),
     })
-    .default({ messages: [] }),
+    .default({
+      messages: [],
+      delegate: [],
+      delegation: { maxDepth: 2, maxOpenPerAgent: 3, approvalTimeoutMs: 900_000 },
+    }),
 });
 
 export type ConfigInput = z.input<typeof configSchema>;

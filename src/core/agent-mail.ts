@@ -23,11 +23,16 @@ export interface AgentMailDeps {
 export class AgentMail {
   constructor(private readonly deps: AgentMailDeps) {}
 
-  /** Stores the message in the recipient's first chat and wakes it; returns that chat. */
-  post(message: HostMessage): { chat: string; messageId: number } {
+  /**
+   * Stores the message in `chat` (default the recipient's first chat) and wakes the agent:
+   * a live run there takes it as its next message, otherwise a run starts. Returns the chat.
+   */
+  post(
+    message: HostMessage,
+    chat: string | undefined = this.firstChat(message.to),
+  ): { chat: string; messageId: number } {
     const agent = this.deps.agents().find((a) => a.id === message.to);
     if (!agent) throw new Error(`there is no agent "${message.to}"`);
-    const chat = chatsOfAgent(agent.id, this.deps.routes())[0];
     if (chat === undefined) throw new Error(`agent "${agent.id}" has no chat to receive messages in`);
     const channel = this.deps.channelOf(chat);
     if (channel === undefined)
@@ -44,5 +49,9 @@ export class AgentMail {
     });
     this.deps.wake(agent, chat);
     return { chat, messageId: id };
+  }
+
+  private firstChat(agent: string): string | undefined {
+    return chatsOfAgent(agent, this.deps.routes())[0];
   }
 }

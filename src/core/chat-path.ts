@@ -24,7 +24,7 @@ import type { Refusal } from './failure-notice.js';
 import type { AgentConfig } from '../config/normalise.js';
 import { AgentQueue } from './agent-queue.js';
 import { startMultiAgent } from './multi-agent.js';
-import { Intake } from './intake.js';
+import { Intake, type IntakeDeps } from './intake.js';
 import { HostToolServices } from './tool-services.js';
 import { createRunCheck } from './run-checks.js';
 import { giveUpByReplying } from './failure-reply.js';
@@ -43,6 +43,8 @@ export interface ChatPathParts extends HostContext {
   gateway?: unknown;
   /** The info-level lines that show a conversation's path (work-log.ts). */
   workLog: WorkLog;
+  /** Host commands taken from inbound messages before routing (delegation approvals). */
+  intercept?: IntakeDeps['intercept'];
 }
 
 export interface ChatPath {
@@ -111,6 +113,7 @@ export async function createChatPath(parts: ChatPathParts): Promise<ChatPath> {
     attachments: parts.attachments,
     wake: (agent, chat) => queue.notify(agent, chat),
     counted: (channel) => metrics.messagesIn.inc({ channel }),
+    intercept: parts.intercept,
   });
   return { runDeps, refuse, queue, intake };
 }

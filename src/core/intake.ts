@@ -21,6 +21,11 @@ export interface IntakeDeps {
   storageFault?: (error: unknown, what: string) => boolean;
   /** Gives the files of a message for several agents to each of them (attachment-inbox.ts). */
   attachments?: Pick<AttachmentInboxes, 'share'>;
+  /**
+   * Host commands the operator types in a chat (`approve <id>`): answered by the host before
+   * routing, never stored or seen by an agent. Returns a result when it took the message.
+   */
+  intercept?: (message: InboundMessage) => InboundResult | undefined;
 }
 
 export class Intake {
@@ -34,6 +39,8 @@ export class Intake {
   }
 
   receive(message: InboundMessage): InboundResult {
+    const taken = this.deps.intercept?.(message);
+    if (taken) return taken;
     const targets = routeMessage(message, this.deps.table);
     if (!targets.length) {
       if (!this.unknownChatsLogged.has(message.chat)) {

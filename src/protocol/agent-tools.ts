@@ -146,6 +146,10 @@ export const agentToolArgs = {
     target_agent: agentIdArgSchema.optional().describe('Agent id to delegate to; default the main agent'),
     callback_agent_id: agentIdArgSchema.optional().describe('Agent id to notify when done (default you)'),
     files: fileList().optional().describe('Files to include, relative to your folder'),
+    notify_chat: z
+      .boolean()
+      .optional()
+      .describe('Also post the result to your chat for the people there to see (default false)'),
   }),
   request_context: z.strictObject({
     description: text(MAX_REQUEST_CHARS).describe('What context you need and why'),
@@ -183,7 +187,9 @@ const descriptions: Record<AgentToolName, string> = {
   register_group: 'Register a chat so an agent answers there (main agent only).',
   list_agents: 'List the agents of this OmniClaw instance, to find who to message, ask or delegate to.',
   share_request: 'Ask another agent (or the operator) for context, and optionally share or request files.',
-  delegate_task: 'Hand a task to another agent (default the main agent), with approval by the operator.',
+  delegate_task:
+    'Hand a task to another agent (default the main agent). It runs apart from its chats; its answer comes back to ' +
+    'you as a message. Pairs not allowed in config wait for the operator to approve on the main chat.',
   request_context: 'Ask the operator or main agent for context that has not been shared with you yet.',
   read_context: 'Read shared context by topic (see list_context_topics).',
   list_context_topics: 'List the context topics shared with you.',

@@ -70,6 +70,8 @@ export class TaskRun {
     readonly agent: AgentConfig,
     readonly task: Task,
     private readonly deps: RunDeps,
+    /** A run that is not a scheduled task (a delegation): its own prompt and run kind. */
+    private readonly as?: { prompt: string; kind: string },
   ) {
     this.ended = new Promise((resolve) => (this.resolveEnded = resolve));
     this.log = deps.logger.child({ agent: agent.id, chat: task.chat, task: task.id, run: this.id });
@@ -82,7 +84,12 @@ export class TaskRun {
 
   async start(): Promise<void> {
     const { store } = this.deps;
-    store.runs.start({ id: this.id, agent: this.agent.id, chat: this.task.chat, kind: this.task.kind });
+    store.runs.start({
+      id: this.id,
+      agent: this.agent.id,
+      chat: this.task.chat,
+      kind: this.as?.kind ?? this.task.kind,
+    });
     this.deps.observe?.runStarted?.(this);
     try {
       this.launched = await this.deps.launcher.launch(this.agent, this.id);
@@ -123,7 +130,7 @@ export class TaskRun {
         runId: this.id,
         turnId: this.turnId,
         agent: this.agent,
-        prompt: taskPrompt(this.task),
+        prompt: this.as?.prompt ?? taskPrompt(this.task),
         sessionId: session && 'resume' in session ? session.resume : undefined,
         launched: this.launched,
         tools: this.deps.tools,

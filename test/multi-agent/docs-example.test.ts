@@ -10,6 +10,7 @@ describe('docs/multi-agent.md', () => {
     const yaml = /```yaml\n([\s\S]*?)```/.exec(md)![1]!;
     const config = parseConfigText(yaml, 'multi-agent.md', { env: {} });
     expect(config.multiAgent.messages).toEqual([{ from: 'research', to: 'main' }]);
+    expect(config.multiAgent.delegate).toEqual([{ from: 'research', to: 'main' }]);
     expect(config.routes).toContainEqual(
       expect.objectContaining({ chat: 'tg:-2002', agent: 'research', requiresTrigger: false }),
     );

@@ -1,0 +1,309 @@
+/**
+ * delegate_task wired to the host (issue 11). Agent A asks agent B; B works on it in a run
+ * of its own — the scheduler's isolated task run (fresh engine context, no chat cursor, its
+ * session untouched), so B's chats and conversation are not affected by the request — and
+ * its final answer comes back to A as a host message in the chat A's run answered: a live
+ * run there takes it as its next message, otherwise it wakes A (AgentMail). With
+ * `notify_chat` the answer is also posted to that chat for the people there.
+ *
+ * A pair that `multiAgent.delegate` does not allow (and the requester is not main) waits for
+ * `approve <id>` / `deny <id>` typed on the main agent's chat; the intake hands those
+ * commands here before routing (`intercept`), so the agent never sees them.
+ */
+import type { Logger } from 'pino';
+import { Counter } from 'prom-client';
+import type { AgentConfig, Config } from '../config/normalise.js';
+import type { AgentQueue } from '../core/agent-queue.js';
+import { AgentMail } from '../core/agent-mail.js';
+import type { Refusal } from '../core/failure-notice.js';
+import type { RunDeps } from '../core/run-types.js';
+import type { InboundMessage, InboundResult } from '../domain/channel.js';
+import type { Metrics } from '../observability/metrics.js';
+import { TaskRun } from '../scheduler/task-run.js';
+import type { Store } from '../store/index.js';
+import type { Task } from '../store/tasks.js';
+import { chatsOfAgent } from '../tools/authorise.js';
+import { defineAgentTool } from '../tools/define-tool.js';
+import { ToolError, type ToolHandler } from '../tools/types.js';
+import { DelegationBook, delegationIdPattern, type Delegation } from './delegation-book.js';
+
+export interface DelegationSetupDeps {
+  /** Tools the chat path's dispatcher already replaces (the scheduler's): delegate_task joins them. */
+  replacing?: ToolHandler[];
+  config: Config;
+  store: Store;
+  metrics: Metrics;
+  logger: Logger;
+  now?: () => number;
+}
+
+/** What exists only once the chat path is built. */
+export interface DelegationRuntime {
+  queue: AgentQueue;
+  runDeps: RunDeps;
+  refuse: (agent: AgentConfig) => Refusal | undefined;
+}
+
+const APPROVAL_COMMAND = /^\s*(approve|deny)\s+(d-[0-9a-f]{6})\s*$/i;
+const SHOWN_CHARS = 300;
+
+const shorten = (text: string): string =>
+  text.length > SHOWN_CHARS ? `${text.slice(0, SHOWN_CHARS)}…` : text;
+
+export function setUpDelegation(deps: DelegationSetupDeps) {
+  const { config, store } = deps;
+  const now = deps.now ?? Date.now;
+  const log = deps.logger.child({ component: 'delegation' });
+  const { delegation: limits, delegate: pairs } = config.multiAgent;
+  const book = new DelegationBook(limits, pairs, now);
+  const outcomes = new Counter({
+    name: 'omniclaw_delegations_total',
+    help: 'Delegations (delegate_task) by requester, target and outcome',
+    labelNames: ['from', 'to', 'outcome'],
+    registers: [deps.metrics.registry],
+  });
+  const timers = new Map<string, NodeJS.Timeout>();
+  let runtime: DelegationRuntime | undefined;
+  const agent = (id: string): AgentConfig | undefined => config.agents.find((a) => a.id === id);
+  const main = (): AgentConfig | undefined => config.agents.find((a) => a.main);
+  const mail = new AgentMail({
+    store,
+    agents: () => config.agents,
+    routes: () => config.routes,
+    channelOf: (chat) => runtime?.runDeps.channelOf(chat),
+    wake: (a, chat) => runtime?.queue.notify(a, chat),
+    now,
+  });
+
+  /** A bot message the people in `chat` read (approval requests, notify_chat, confirmations). */
+  const say = (chat: string, text: string, from?: string): void => {
+    if (!runtime) return;
+    const channel = runtime.runDeps.channelOf(chat);
+    if (channel === undefined)
+      return void log.warn({ chat }, 'no channel for a delegation message; not sent');
+    store.outbox.enqueue({ channel, chat, text, agent: from });
+    runtime.runDeps.outbox.kick();
+  };
+
+  /** The requester learns the outcome: a message in its run's chat (its live run, or a new one). */
+  const tellRequester = (d: Delegation, text: string): void => {
+    const { agent: to, chat, via } = d.replyTo;
+    const note = via
+      ? `\n\n(Asked by "${via.agent}" while working on your delegation ${via.delegation}.)`
+      : '';
+    try {
+      mail.post({ to, from: d.to, text: `${text}${note}` }, chat);
+    } catch (error) {
+      log.error({ delegation: d.id, err: (error as Error).message }, 'could not tell the requester');
+    }
+  };
+
+  const finish = (
+    d: Delegation,
+    outcome: 'done' | 'failed' | 'denied' | 'expired',
+    text: string,
+    detail = {},
+  ) => {
+    if (!book.end(d, outcome, detail)) return;
+    clearTimeout(timers.get(d.id));
+    timers.delete(d.id);
+    outcomes.inc({ from: d.from, to: d.to, outcome });
+    log.info(
+      { delegation: d.id, from: d.from, to: d.to, outcome, depth: d.depth, usage: d.usage, err: d.error },
+      'delegation ended',
+    );
+    tellRequester(d, text);
+    // Only the requester's own chat, never one further up a chain.
+    if (d.notifyChat && outcome === 'done' && !d.replyTo.via) say(d.chat, text, d.from);
+  };
+
+  const run = (d: Delegation): void => {
+    const target = agent(d.to);
+    if (!runtime || !target)
+      return finish(d, 'failed', `Delegation ${d.id} to "${d.to}" failed: the host is not ready.`);
+    const refusal = runtime.refuse(target);
+    if (refusal)
+      return finish(d, 'failed', `Delegation ${d.id} to "${d.to}" could not start: ${refusal.message}`, {
+        error: refusal.message,
+      });
+    const chat = chatsOfAgent(target.id, config.routes)[0] ?? `local:${target.id}`;
+    const at = now();
+    const task: Task = {
+      id: d.id,
+      agent: target.id,
+      chat,
+      prompt: d.description,
+      kind: 'task',
+      source: 'agent',
+      scheduleType: 'once',
+      scheduleValue: '',
+      contextMode: 'isolated',
+      output: 'send_message',
+      status: 'active',
+      createdBy: d.from,
+      createdAt: at,
+      updatedAt: at,
+    };
+    const accepted = runtime.queue.submitTask(target, {
+      start: () => {
+        const taskRun = new TaskRun(target, task, runtime!.runDeps, {
+          prompt: delegatedPrompt(d),
+          kind: 'delegation',
+        });
+        book.ranAs(d, taskRun.id);
+        void taskRun.ended.then((outcome) => {
+          const usage = outcome.usage;
+          if (outcome.ok)
+            finish(
+              d,
+              'done',
+              `Result of delegation ${d.id} from agent "${d.to}":\n\n${outcome.result ?? '(no answer)'}`,
+              {
+                usage,
+              },
+            );
+          else
+            finish(
+              d,
+              'failed',
+              `Delegation ${d.id} to "${d.to}" failed: ${outcome.error ?? 'unknown error'}`,
+              {
+                usage,
+                error: outcome.error,
+              },
+            );
+        });
+        void taskRun.start();
+        return taskRun;
+      },
+    });
+    if (!accepted) finish(d, 'failed', `Delegation ${d.id} to "${d.to}" failed: the host is shutting down.`);
+    else log.info({ delegation: d.id, from: d.from, to: d.to, depth: d.depth }, 'delegation started');
+  };
+
+  const askApproval = (d: Delegation): string => {
+    const boss = main();
+    const mainChat = boss && chatsOfAgent(boss.id, config.routes)[0];
+    if (!boss || mainChat === undefined || !runtime?.runDeps.channelOf(mainChat)) {
+      book.end(d, 'denied', { error: 'no main chat to ask' });
+      throw new ToolError(
+        `delegate_task: "${d.from}" → "${d.to}" needs the operator's approval, and there is no main chat to ask; ` +
+          `allow the pair in omniclaw.yaml under multiAgent.delegate`,
+      );
+    }
+    const minutes = Math.round(limits.approvalTimeoutMs / 60_000);
+    say(
+      mainChat,
+      `Agent "${d.from}" asks "${d.to}" to: ${shorten(d.description)}\n` +
+        `Reply "approve ${d.id}" or "deny ${d.id}" (expires in ${minutes} min).`,
+    );
+    const timer = setTimeout(
+      () =>
+        finish(
+          d,
+          'expired',
+          `Delegation ${d.id} to "${d.to}" expired: the operator did not approve it in time.`,
+        ),
+      limits.approvalTimeoutMs,
+    );
+    timer.unref();
+    timers.set(d.id, timer);
+    log.info({ delegation: d.id, from: d.from, to: d.to }, 'delegation waits for approval');
+    return `Delegation ${d.id} waits for the operator's approval on the main chat (at most ${minutes} min); the answer, or the refusal, comes to you as a message.`;
+  };
+
+  const tool = defineAgentTool('delegate_task', async (args, context) => {
+    const to = args.target_agent ?? main()?.id;
+    if (to === undefined)
+      throw new ToolError('delegate_task: no main agent is configured; name target_agent');
+    if (!agent(to)) throw new ToolError(`delegate_task: there is no agent "${to}" (list_agents shows them)`);
+    if (args.callback_agent_id !== undefined && args.callback_agent_id !== context.agent.id)
+      throw new ToolError('delegate_task: the answer always comes back to you; leave callback_agent_id out');
+    if (args.files?.length)
+      throw new ToolError(
+        'delegate_task: attaching files is not supported yet; put what the other agent needs in the description',
+      );
+    const admission = book.admit({
+      from: context.agent,
+      to,
+      runId: context.runId,
+      chat: context.chat,
+      description: args.description,
+      notifyChat: args.notify_chat ?? false,
+    });
+    if (!admission.ok) {
+      outcomes.inc({ from: context.agent.id, to, outcome: 'refused' });
+      log.warn({ from: context.agent.id, to, reason: admission.reason }, 'delegation refused');
+      throw new ToolError(`delegate_task: ${admission.reason}`);
+    }
+    const d = admission.delegation;
+    if (admission.needsApproval) return askApproval(d);
+    run(d);
+    return `Delegated to "${to}" as ${d.id}; its answer comes to you as a message when it is done.`;
+  });
+
+  /** `approve <id>` / `deny <id>` on the main agent's chats, before routing. */
+  const intercept = (message: InboundMessage): InboundResult | undefined => {
+    const command = APPROVAL_COMMAND.exec(message.text ?? '');
+    const boss = main();
+    if (!command || !boss || !chatsOfAgent(boss.id, config.routes).includes(message.chat)) return undefined;
+    const [, verb, id] = command as unknown as [string, string, string];
+    const d = delegationIdPattern.test(id.toLowerCase()) ? book.get(id.toLowerCase()) : undefined;
+    if (!d || d.status !== 'awaiting_approval') {
+      say(message.chat, `No delegation ${id} is waiting for approval (it may have expired).`);
+      return { accepted: true };
+    }
+    log.info({ delegation: d.id, verb: verb.toLowerCase(), by: message.senderId }, 'delegation decided');
+    if (verb.toLowerCase() === 'deny') {
+      say(message.chat, `Denied ${d.id}; "${d.from}" is told.`);
+      finish(d, 'denied', `Delegation ${d.id} to "${d.to}" was denied by the operator.`);
+    } else {
+      clearTimeout(timers.get(d.id));
+      timers.delete(d.id);
+      book.approve(d);
+      say(message.chat, `Approved ${d.id}: "${d.to}" is working on it for "${d.from}".`);
+      run(d);
+    }
+    return { accepted: true };
+  };
+
+  return {
+    /** For createChatPath: the tool replacements, delegate_task among them, and the intake's intercept. */
+    chatParts: { replacements: [...(deps.replacing ?? []), tool as ToolHandler], intercept },
+    /** Binds the queue and run deps once the chat path exists (tools only run after that). */
+    start: (parts: DelegationRuntime): void => void (runtime = parts),
+    /** The `delegations` section of `omniclaw status`. */
+    status: () => {
+      const { counts, recent } = book.summary();
+      const delegations = {
+        counts,
+        recent: recent.map((d) => ({
+          id: d.id,
+          from: d.from,
+          to: d.to,
+          status: d.status,
+          depth: d.depth,
+          tokens: d.usage ? d.usage.inputTokens + d.usage.outputTokens : undefined,
+          costUsd: d.usage?.costUsd,
+        })),
+      };
+      return { delegations };
+    },
+    stop: (): void => {
+      for (const timer of timers.values()) clearTimeout(timer);
+      timers.clear();
+    },
+  };
+}
+
+export type DelegationSetup = ReturnType<typeof setUpDelegation>;
+
+/** What the delegated agent reads: who asked, where its answer goes, then the request. */
+function delegatedPrompt(d: Delegation): string {
+  const request = d.description.replaceAll('</delegated_task', '<\\/delegated_task');
+  return (
+    `<delegated_task id="${d.id}" from="${d.from}">\n` +
+    `[Agent "${d.from}" delegated this task to you. Your final answer goes back to "${d.from}", not to any chat. ` +
+    `This run is apart from your chats: it does not see their history.]\n\n${request}\n</delegated_task>`
+  );
+}
