@@ -77,22 +77,17 @@ export async function startApp(options: AppOptions) {
   parts.started('machines', () => machines.close(), 5_000);
 
   const sandboxes = hostLauncher({ ...host, gateway, backendFor, runner, remote: machines.chooser });
-  const scheduling = setUpScheduler({ ...host, store });
+  const tasks = setUpScheduler({ ...host, store });
   const core = { store, database, outbox, channels, metrics, attachments, gateway, workLog };
-  const delegation = setUpDelegation({ ...host, store, metrics, replacing: scheduling.tools });
+  const delegation = setUpDelegation({ ...host, store, metrics, replacing: tasks.tools });
   const chat = await createChatPath({ ...host, ...core, ...sandboxes, ...delegation.chatParts });
   const { queue, intake } = chat;
   delegation.start(chat);
 
-  const probes = { sandboxes, more: [machines.readiness] };
-  const http = await serveObservability({ ...core, ...probes, http: config.http });
+  const http = await serveObservability({ ...core, sandboxes, http: config.http }, [machines.readiness]);
   parts.started('http', () => http.close());
   const address = http.address!;
-  const extraStatus = () => ({
-    tasks: scheduling.status(),
-    machines: machines.status(),
-    ...delegation.status(),
-  });
+  const extraStatus = () => ({ ...delegation.status(), tasks: tasks.status(), machines: machines.status() });
   const status = { ...host, ...core, queue, http: address, startedAt: (now ?? Date.now)(), extraStatus };
   serveControlRequests(control, status);
   await control.listen();
@@ -108,7 +103,7 @@ export async function startApp(options: AppOptions) {
   parts.started('database watch', () => database.stop());
   queue.recover();
   outbox.kick();
-  const scheduler = startScheduler({ ...host, ...chat, ...scheduling, store, metrics, control });
+  const scheduler = startScheduler({ ...host, ...chat, ...tasks, store, metrics, control });
   parts.started('scheduler', () => scheduler.stop());
   parts.started('delegation', () => delegation.stop());
   parts.started('intake', () => intake.stop());

@@ -12,11 +12,10 @@ export interface ReadinessSources {
   channels: { states(): Record<string, { state: ChannelState; detail?: string }> };
   /** The main agent's sandbox backend: its kind and whether it can run here. */
   sandboxes: { mainSandbox(): Promise<{ kind: string; available: boolean; why: string }> };
-  /** Probes of parts this layer does not know (the machines). */
-  more?: ReadinessCheck[];
 }
 
-export function readinessChecks(sources: ReadinessSources): ReadinessCheck[] {
+/** `more`: probes of parts this layer does not know (the machines). */
+export function readinessChecks(sources: ReadinessSources, more: ReadinessCheck[] = []): ReadinessCheck[] {
   return [
     {
       name: 'database',
@@ -42,18 +41,19 @@ export function readinessChecks(sources: ReadinessSources): ReadinessCheck[] {
         return { ok: found.available, detail: `${found.kind}: ${found.why}` };
       },
     },
-    ...(sources.more ?? []),
+    ...more,
   ];
 }
 
 /** Listens for /healthz, /readyz and /metrics on http.host:port. */
 export async function serveObservability(
   options: { http: { host: string; port: number }; metrics: Metrics } & ReadinessSources,
+  more: ReadinessCheck[] = [],
 ): Promise<ObservabilityServer> {
   const server = new ObservabilityServer({
     ...options.http,
     registry: options.metrics.registry,
-    readiness: readinessChecks(options),
+    readiness: readinessChecks(options, more),
   });
   await server.listen();
   return server;
