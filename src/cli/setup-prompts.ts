@@ -10,8 +10,8 @@ export interface Choice {
 }
 
 export interface Prompts {
-  intro(title: string): void;
-  outro(message: string): void;
+  intro(title: string): Promise<void>;
+  outro(message: string): Promise<void>;
   select(message: string, choices: Choice[]): Promise<string>;
   /** An answer with a default shown and taken on Enter. */
   text(message: string, initial: string): Promise<string>;
@@ -31,8 +31,8 @@ function answered<T>(isCancel: (v: unknown) => v is symbol, value: T | symbol): 
 }
 
 export const clackPrompts: Prompts = {
-  intro: (title) => void clack().then((c) => c.intro(title)),
-  outro: (message) => void clack().then((c) => c.outro(message)),
+  intro: async (title) => (await clack()).intro(title),
+  outro: async (message) => (await clack()).outro(message),
   async select(message, choices) {
     const c = await clack();
     return answered<string>(c.isCancel, await c.select({ message, options: choices }));

@@ -88,7 +88,7 @@ export async function runSetup(options: SetupOptions, deps: SetupDeps): Promise<
     ...readEnvFile(deps.paths.envFile),
     ...(deps.env ?? process.env),
   });
-  prompts?.intro('OmniClaw setup');
+  await prompts?.intro('OmniClaw setup');
 
   await checkMachine(deps, env(), out);
   await modelStep(options, deps, env, out, prompts);
@@ -102,7 +102,7 @@ export async function runSetup(options: SetupOptions, deps: SetupDeps): Promise<
   if (wantsService) installService(deps.paths, {}, { ...deps.service, out });
   else out('To keep it running in the background: `omniclaw service install`.\n');
   const next = 'Talk to it now: `omniclaw chat` (or start it in the foreground: `omniclaw start`).';
-  if (prompts) prompts.outro(next);
+  if (prompts) await prompts.outro(next);
   else out(`${next}\n`);
 }
 
@@ -118,7 +118,7 @@ async function checkMachine(
   const detection = await chooser.detection();
   for (const check of sandboxChecks(config, detection)) {
     const mark = check.status === 'ok' ? '✓' : check.status === 'warn' ? '·' : '✗';
-    out(`${mark} ${check.detail}${check.fix && check.status !== 'ok' ? ` ${check.fix}` : ''}\n`);
+    out(`${mark} ${check.detail}${check.fix && check.status === 'fail' ? ` ${check.fix}` : ''}\n`);
   }
   if (detection.chosen)
     out(
