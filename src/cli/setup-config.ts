@@ -5,6 +5,7 @@
  * parsing (see var-markers.ts) so that a flow map holding one still parses.
  * Text in, text out: no I/O here.
  */
+import { isDeepStrictEqual } from 'node:util';
 import { isMap, isScalar, isSeq, parseDocument, type Document, type YAMLMap, type YAMLSeq } from 'yaml';
 import { MARKED_REFERENCE, markVariables, unmarkVariables } from '../config/var-markers.js';
 
@@ -27,7 +28,23 @@ function load(text: string): Document {
   return doc;
 }
 
-const serialise = (doc: Document): string => String(doc).replace(MARKED_REFERENCE, '${$1}');
+/**
+ * The document written again, with the lines it did not change as the person wrote them:
+ * yaml re-spaces inline comments (`port: 7077   # why` becomes `port: 7077 # why`), so a
+ * line equal to an original one but for the spaces is put back as it was — and kept only
+ * when the result still parses to the same data. lineWidth 0: a flow map stays on one line.
+ */
+function serialise(doc: Document, original: string): string {
+  const written = doc.toString({ lineWidth: 0 }).replace(MARKED_REFERENCE, '${$1}');
+  const spacing = (line: string) => line.replace(/(\S)\s+/g, '$1 ').trimEnd();
+  const originals = new Map(original.split('\n').map((line) => [spacing(line), line]));
+  const restored = written
+    .split('\n')
+    .map((line) => originals.get(spacing(line)) ?? line)
+    .join('\n');
+  const data = (text: string) => unmarkVariables(parseDocument(markVariables(text)).toJS());
+  return isDeepStrictEqual(data(restored), data(written)) ? restored : written;
+}
 
 /** Sets models.<kind> for the choice (other providers stay) and points the main agent at it. */
 export function setModel(text: string, setting: ModelSetting): string {
@@ -45,7 +62,7 @@ export function setModel(text: string, setting: ModelSetting): string {
   agent.set('runtime', runtime);
   if (setting.kind === 'openai') agent.set('model', setting.model);
   else if (!sameRuntime || !agent.has('model')) agent.set('model', DEFAULT_CLAUDE_MODEL);
-  return serialise(doc);
+  return serialise(doc, text);
 }
 
 /** Adds `{ chat, agent }` to routes unless that chat is routed already; reports which. */
@@ -61,7 +78,7 @@ export function addRoute(text: string, chat: string, agent: string): { text: str
     seq.add(flowMap(doc, { chat, agent }));
     doc.set('routes', seq);
   }
-  return { text: serialise(doc), added: true };
+  return { text: serialise(doc, text), added: true };
 }
 
 /** The id of the agent marked main (else the first), or undefined when there are none. */

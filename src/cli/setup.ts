@@ -10,12 +10,12 @@ import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import type { Command } from 'commander';
 import type { InstancePaths } from '../config/paths.js';
 import { readEnvFile, writeEnvKeys } from '../config/env-file.js';
-import { defaultConfigText, localModelServers } from '../config/init.js';
+import { defaultConfigText, localModelServers, type ModelChoice } from '../config/init.js';
 import { parseConfigText } from '../config/load.js';
 import type { Logger } from '../observability/logger.js';
 import { silentLogger } from '../observability/logger.js';
 import { createBackendChooser } from '../sandbox/choose.js';
-import { addChannel, platformOf, type ChannelsCommandDeps } from './channels.js';
+import { addChannel, platformOf, type AddOptions, type ChannelsCommandDeps } from './channels.js';
 import { readChannelSections } from './channels-config.js';
 import { platformNames } from './channels-platforms.js';
 import { nodeCheck, sandboxChecks } from './doctor-checks.js';
@@ -55,6 +55,15 @@ export interface SetupOptions {
   service: boolean;
 }
 
+/** What each step is given: the flags, the seams, the merged environment (read again after each write). */
+interface Step {
+  options: SetupOptions;
+  deps: SetupDeps;
+  env: () => Record<string, string | undefined>;
+  out: (text: string) => void;
+  prompts: Prompts | undefined;
+}
+
 const MODEL_KINDS = ['anthropic', 'claude-token', 'openai'] as const;
 type ModelKind = (typeof MODEL_KINDS)[number];
 
@@ -91,8 +100,9 @@ export async function runSetup(options: SetupOptions, deps: SetupDeps): Promise<
   await prompts?.intro('OmniClaw setup');
 
   await checkMachine(deps, env(), out);
-  await modelStep(options, deps, env, out, prompts);
-  await channelStep(options, deps, env, out, prompts);
+  const step: Step = { options, deps, env, out, prompts };
+  await modelStep(step);
+  await channelStep(step);
 
   const wantsService =
     options.service &&
@@ -136,13 +146,7 @@ function readConfigLeniently(paths: InstancePaths, env: Record<string, string | 
   }
 }
 
-async function modelStep(
-  options: SetupOptions,
-  deps: SetupDeps,
-  env: () => Record<string, string | undefined>,
-  out: (t: string) => void,
-  prompts: Prompts | undefined,
-): Promise<void> {
+async function modelStep({ options, deps, env, out, prompts }: Step): Promise<void> {
   let kind = options.model as ModelKind | undefined;
   if (kind !== undefined && !MODEL_KINDS.includes(kind))
     throw new Error(`--model must be one of ${MODEL_KINDS.join(', ')}, not "${kind}"`);
@@ -161,7 +165,6 @@ async function modelStep(
   }
   if (kind === undefined) return out('Model: unchanged.\n');
 
-  const current = currentConfigText(deps.paths);
   let setting: ModelSetting;
   const secrets: Record<string, string> = {};
   if (kind === 'openai') {
@@ -205,6 +208,7 @@ async function modelStep(
       ...(options.anthropicUrl ? { baseUrl: options.anthropicUrl } : {}),
     };
   }
+  const current = currentConfigText(deps.paths, setting);
   const updated = setModel(current.text, setting);
   // One real request with the new settings before anything is saved.
   const found = await testModel(updated, deps.paths.config, { ...env(), ...secrets }, deps.fetch);
@@ -218,14 +222,8 @@ async function modelStep(
   out(`✓ The model is set in ${deps.paths.config}\n`);
 }
 
-async function channelStep(
-  options: SetupOptions,
-  deps: SetupDeps,
-  env: () => Record<string, string | undefined>,
-  out: (t: string) => void,
-  prompts: Prompts | undefined,
-): Promise<void> {
-  let name = options.channel ?? (options.telegramToken ? 'telegram' : undefined);
+async function channelStep({ options, deps, env, out, prompts }: Step): Promise<void> {
+  let name = options.channel ?? (options.telegramToken || options.telegramChat ? 'telegram' : undefined);
   if (name === undefined && prompts) {
     const answer = await prompts.select('Connect a chat app?', [
       { value: 'none', label: 'Not now', hint: 'the terminal chat works without one' },
@@ -235,35 +233,39 @@ async function channelStep(
   }
   if (name === undefined) return out('Chat apps: unchanged.\n');
   const platform = platformOf(name);
-  const channelDeps: ChannelsCommandDeps = {
-    paths: deps.paths,
-    logger: deps.logger ?? silentLogger(),
-    interactive: prompts !== undefined,
-    out,
-    ...(deps.env ? { env: deps.env } : {}),
-    ...(deps.fetch ? { fetch: deps.fetch } : {}),
-  };
-  await addChannel(
-    platform,
-    {
+  const givenChat = options.telegramChat?.replace(/^tg:/, '');
+  if (givenChat !== undefined && !/^-?\d+$/.test(givenChat))
+    throw new Error('--telegram-chat is a number (a group’s starts with -100); nothing was changed');
+  const before = existsSync(deps.paths.config) ? readFileSync(deps.paths.config, 'utf8') : '';
+  // Telegram set up already and no new token: keep it, only the route is asked for.
+  const keep =
+    platform.name === 'telegram' && !options.telegramToken && !!readChannelSections(before).telegram;
+  if (keep) out('✓ Telegram is configured already; its token is kept.\n');
+  else {
+    const channelDeps: ChannelsCommandDeps = {
+      paths: deps.paths,
+      logger: deps.logger ?? silentLogger(),
+      interactive: prompts !== undefined,
+      out,
+      ...(deps.env ? { env: deps.env } : {}),
+      ...(deps.fetch ? { fetch: deps.fetch } : {}),
+    };
+    const addOptions: AddOptions = {
       ...(options.telegramToken ? { token: options.telegramToken } : {}),
       ...(options.apiUrl ? { apiUrl: options.apiUrl } : {}),
       check: true,
       pair: true,
       pairTimeout: '180',
       quietNext: platform.name === 'telegram',
-    },
-    channelDeps,
-    out,
-  );
+    };
+    await addChannel(platform, addOptions, channelDeps, out);
+  }
   if (platform.name !== 'telegram') return;
 
   const text = readFileSync(deps.paths.config, 'utf8');
   let chat: string;
-  if (options.telegramChat) {
-    if (!/^-?\d+$/.test(options.telegramChat.replace(/^tg:/, '')))
-      throw new Error('--telegram-chat is a number (a group’s starts with -100)');
-    chat = `tg:${options.telegramChat.replace(/^tg:/, '')}`;
+  if (givenChat !== undefined) {
+    chat = `tg:${givenChat}`;
   } else {
     const token = env().TELEGRAM_BOT_TOKEN;
     if (!token) throw new Error('TELEGRAM_BOT_TOKEN is not set after adding Telegram; run setup again.');
@@ -288,10 +290,23 @@ async function channelStep(
   } else out(`✓ ${chat} was routed already; left as it is\n`);
 }
 
-function currentConfigText(paths: InstancePaths) {
+function currentConfigText(paths: InstancePaths, setting: ModelSetting) {
   if (existsSync(paths.config)) return { text: readFileSync(paths.config, 'utf8'), fresh: false };
-  // Before the first start: the same commented template `start` writes; the model is set on it.
-  return { text: defaultConfigText({ kind: 'none' }), fresh: true };
+  // Before the first start: the same commented template `start` writes, for this model.
+  const choice: ModelChoice =
+    setting.kind === 'openai'
+      ? {
+          kind: 'local',
+          name: '',
+          note: 'Chosen in `omniclaw setup`.',
+          baseUrl: setting.baseUrl,
+          model: setting.model,
+        }
+      : {
+          kind: 'anthropic',
+          via: setting.credential === 'apiKey' ? 'ANTHROPIC_API_KEY' : 'CLAUDE_CODE_OAUTH_TOKEN',
+        };
+  return { text: defaultConfigText(choice), fresh: true };
 }
 
 function writeConfig(paths: InstancePaths, text: string, fresh: boolean): void {

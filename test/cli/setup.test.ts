@@ -18,7 +18,7 @@ import { loadConfigFile } from '../../src/config/load.js';
 import { silentLogger } from '../../src/observability/logger.js';
 import { startFakeAnthropic } from '../fakes/fake-anthropic.js';
 import { startFakeOpenAI } from '../fakes/fake-openai.js';
-import { privateChat, startFakeTelegram } from '../fakes/fake-telegram.js';
+import { privateChat, startFakeTelegram, type FakeTelegram } from '../fakes/fake-telegram.js';
 
 let home: string;
 let paths: InstancePaths;
@@ -54,6 +54,15 @@ const tgRoutes = (cfg: { routes: { chat: string; agent: string }[] }) =>
   cfg.routes.filter((r) => r.chat.startsWith('tg:')).map(({ chat, agent }) => ({ chat, agent }));
 const loaded = () => loadConfigFile(paths.config, { env: readEnvFile(paths.envFile) });
 
+const telegramFlags = (tg: FakeTelegram) => [
+  '--channel',
+  'telegram',
+  '--telegram-token',
+  tg.token,
+  '--api-url',
+  tg.apiRoot,
+];
+
 async function fakes() {
   const anthropic = await startFakeAnthropic();
   const openai = await startFakeOpenAI({ models: ['llama3.2', 'qwen3:8b'] });
@@ -76,12 +85,7 @@ describe('omniclaw setup from flags', () => {
       'sk-ant-setup-1',
       '--anthropic-url',
       anthropic.url,
-      '--channel',
-      'telegram',
-      '--telegram-token',
-      telegram.token,
-      '--api-url',
-      telegram.apiRoot,
+      ...telegramFlags(telegram),
       '--no-service',
     ]);
     // The person writes to the bot once setup is listening.
@@ -173,19 +177,9 @@ describe('omniclaw setup from flags', () => {
     writeFileSync(paths.config, edited);
 
     // Re-run asking for Telegram only, with the chat id given: the model stays.
-    await setup([
-      '--channel',
-      'telegram',
-      '--telegram-token',
-      telegram.token,
-      '--api-url',
-      telegram.apiRoot,
-      '--telegram-chat',
-      '777',
-      '--no-service',
-    ]);
+    await setup([...telegramFlags(telegram), '--telegram-chat', '777', '--no-service']);
     let text = config();
-    expect(text).toMatch(/name: Jarvis +# my assistant, renamed by hand\n/);
+    expect(text).toContain('name: Jarvis   # my assistant, renamed by hand\n');
     expect(text).toContain(
       '  # the helper I added myself\n  - { id: helper, sandbox: none, model: llama3.2, runtime: openai }',
     );
@@ -201,18 +195,13 @@ describe('omniclaw setup from flags', () => {
       'sk-ant-2',
       '--anthropic-url',
       anthropic.url,
-      '--channel',
-      'telegram',
-      '--telegram-token',
-      telegram.token,
-      '--api-url',
-      telegram.apiRoot,
       '--telegram-chat',
       '777',
       '--no-service',
     ]);
     text = config();
-    expect(text).toMatch(/name: Jarvis +# my assistant, renamed by hand\n/);
+    expect(output).toContain('✓ Telegram is configured already; its token is kept.');
+    expect(text).toContain('name: Jarvis   # my assistant, renamed by hand\n');
     expect(text).toContain('# the helper I added myself');
     expect(text).toContain('# OmniClaw configuration.');
     const cfg = loaded();
@@ -221,6 +210,15 @@ describe('omniclaw setup from flags', () => {
     expect(cfg.agents.find((a) => a.id === 'helper')).toMatchObject({ runtime: 'openai', model: 'llama3.2' });
     expect(cfg.agents.find((a) => a.main)).toMatchObject({ runtime: 'claude', model: 'claude-sonnet-4-5' });
     expect(output).toContain('✓ tg:777 was routed already; left as it is');
+  });
+
+  it('refuses a chat id that is not a number before changing anything', async () => {
+    const { telegram } = await fakes();
+    await expect(
+      setup([...telegramFlags(telegram), '--telegram-chat', '@me', '--no-service']),
+    ).rejects.toThrow('--telegram-chat is a number');
+    expect(existsSync(paths.config)).toBe(false);
+    expect(telegram.calls).toHaveLength(0);
   });
 
   it('installs the service with --yes through the same code as `service install`', async () => {
