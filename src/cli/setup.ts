@@ -15,6 +15,7 @@ import { parseConfigText } from '../config/load.js';
 import type { Logger } from '../observability/logger.js';
 import { silentLogger } from '../observability/logger.js';
 import { createBackendChooser } from '../sandbox/choose.js';
+import { isAlive } from '../transport/control-socket.js';
 import { addChannel, platformOf, type AddOptions, type ChannelsCommandDeps } from './channels.js';
 import { readChannelSections } from './channels-config.js';
 import { platformNames } from './channels-platforms.js';
@@ -111,6 +112,10 @@ export async function runSetup(options: SetupOptions, deps: SetupDeps): Promise<
       : options.yes === true);
   if (wantsService) installService(deps.paths, {}, { ...deps.service, out });
   else out('To keep it running in the background: `omniclaw service install`.\n');
+  if (await isAlive(deps.paths.socket))
+    out(
+      'OmniClaw is running: restart it to use the changes (`omniclaw service restart`, or Ctrl-C and `omniclaw start`).\n',
+    );
   const next = 'Talk to it now: `omniclaw chat` (or start it in the foreground: `omniclaw start`).';
   if (prompts) await prompts.outro(next);
   else out(`${next}\n`);
