@@ -37,7 +37,7 @@ export interface ChannelsCommandDeps {
   onQr?: (qr: string) => void | Promise<void>;
 }
 
-interface AddOptions {
+export interface AddOptions {
   token?: string;
   botToken?: string;
   appToken?: string;
@@ -45,6 +45,8 @@ interface AddOptions {
   check: boolean;
   pair: boolean;
   pairTimeout: string;
+  /** `setup` adds the route itself: no "Next: route a chat" hint. */
+  quietNext?: boolean;
 }
 
 export function registerChannelsCommand(program: Command, deps: ChannelsCommandDeps): void {
@@ -82,13 +84,14 @@ export function registerChannelsCommand(program: Command, deps: ChannelsCommandD
     );
 }
 
-function platformOf(name: string): Platform {
+export function platformOf(name: string): Platform {
   const platform = PLATFORMS[name.toLowerCase() as Platform['name']];
   if (!platform) throw new Error(`unknown chat app "${name}"; choose one of ${platformNames.join(', ')}`);
   return platform;
 }
 
-async function addChannel(
+/** `channels add`'s whole step, also what `omniclaw setup` runs for a chat app. */
+export async function addChannel(
   platform: Platform,
   options: AddOptions,
   deps: ChannelsCommandDeps,
@@ -135,9 +138,10 @@ async function addChannel(
 
   if (platform.name === 'whatsapp' && options.pair)
     await pairWhatsApp(deps, Number(options.pairTimeout), out);
-  out(
-    `Next: route a chat to an agent under routes: in ${deps.paths.config}, then restart OmniClaw (see docs/channels.md).\n`,
-  );
+  if (options.quietNext !== true)
+    out(
+      `Next: route a chat to an agent under routes: in ${deps.paths.config}, then restart OmniClaw (see docs/channels.md).\n`,
+    );
 }
 
 /**

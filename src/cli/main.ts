@@ -16,6 +16,7 @@ import { registerService } from './service.js';
 import { registerConfigCommand } from './config-export.js';
 import { registerNode } from './node.js';
 import { registerMachines } from './machines.js';
+import { registerSetup } from './setup.js';
 import { instancePaths, resolveHome } from '../config/paths.js';
 import { createLogger } from '../observability/logger.js';
 
@@ -41,6 +42,7 @@ registerService(program);
 registerConfigCommand(program);
 registerNode(program);
 registerMachines(program);
+registerSetup(program, { paths: instancePaths(resolveHome()), logger: createLogger({ level: 'warn' }) });
 registerChannelsCommand(program, {
   paths: instancePaths(resolveHome()),
   logger: createLogger({ level: 'warn' }),

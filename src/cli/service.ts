@@ -11,6 +11,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { Command } from 'commander';
 import { cliContext, fail, loadConfig } from './context.js';
+import type { InstancePaths } from '../config/paths.js';
 import {
   launchdPlist,
   serviceEnvironment,
@@ -47,14 +48,11 @@ const defaultUnitDir = (platform: NodeJS.Platform) => (system: boolean) =>
 const defaultManager = (platform: NodeJS.Platform) => (system: boolean) =>
   platform === 'darwin' ? ['launchctl'] : system ? ['systemctl'] : ['systemctl', '--user'];
 
-export function registerService(program: Command, deps: ServiceDeps = {}): void {
+/** The manager's folder, command and output, with the deps' overrides. */
+function serviceTools(deps: ServiceDeps) {
   const platform = deps.platform ?? process.platform;
-  const unitDir = deps.unitDir ?? defaultUnitDir(platform);
   const manager = deps.manager ?? defaultManager(platform);
   const out = deps.out ?? ((text: string) => void process.stdout.write(text));
-  const env = deps.env ?? process.env;
-  const launchd = platform === 'darwin';
-
   const run = (system: boolean, ...args: string[]): boolean => {
     const [cmd, ...base] = manager(system);
     const result = spawnSync(cmd!, [...base, ...args], { encoding: 'utf8' });
@@ -66,6 +64,56 @@ export function registerService(program: Command, deps: ServiceDeps = {}): void 
     }
     return true;
   };
+  return {
+    launchd: platform === 'darwin',
+    unitDir: deps.unitDir ?? defaultUnitDir(platform),
+    out,
+    env: deps.env ?? process.env,
+    run,
+  };
+}
+
+/** `service install`: writes the unit (or plist) and starts it; also what `omniclaw setup` offers. */
+export function installService(
+  paths: InstancePaths,
+  options: { system?: boolean; name?: string },
+  deps: ServiceDeps = {},
+): void {
+  const { launchd, unitDir, out, env, run } = serviceTools(deps);
+  const name = options.name ?? (launchd ? 'com.omniclaw.agent' : 'omniclaw');
+  const spec: ServiceSpec = {
+    name,
+    node: process.execPath,
+    bin: join(ROOT, 'bin', 'omniclaw.js'),
+    home: paths.home,
+    env: serviceEnvironment(env, paths.home),
+    user: options.system ? (env.SUDO_USER ?? userInfo().username) : undefined,
+    workingDirectory: paths.home,
+  };
+  const dir = unitDir(options.system === true);
+  mkdirSync(dir, { recursive: true });
+  if (launchd) {
+    const file = join(dir, `${name}.plist`);
+    mkdirSync(join(paths.home, 'logs'), { recursive: true, mode: 0o700 });
+    writeFileSync(file, launchdPlist(spec));
+    out(`Wrote ${file}.\n`);
+    if (!run(false, 'bootstrap', `gui/${process.getuid?.() ?? 0}`, file)) return;
+  } else {
+    const system = options.system === true;
+    writeFileSync(join(dir, `${name}.service`), systemdUnit(spec, system));
+    writeFileSync(join(dir, `${name}-health.service`), systemdHealthUnit(spec, system));
+    writeFileSync(join(dir, `${name}-health.timer`), systemdHealthTimer(spec));
+    out(`Wrote ${name}.service, ${name}-health.service and -health.timer in ${dir}.\n`);
+    if (!run(system, 'daemon-reload')) return;
+    if (!run(system, 'enable', '--now', `${name}.service`, `${name}-health.timer`)) return;
+    if (!system) out('To keep it running while you are logged out: `sudo loginctl enable-linger $USER`.\n');
+  }
+  out(`OmniClaw runs as a service now. See it with \`omniclaw service status\`.\n`);
+}
+
+export function registerService(program: Command, deps: ServiceDeps = {}): void {
+  const { launchd, unitDir, run } = serviceTools(deps);
+  const out = deps.out ?? ((text: string) => void process.stdout.write(text));
 
   const service = program
     .command('service')
@@ -81,39 +129,7 @@ export function registerService(program: Command, deps: ServiceDeps = {}): void 
 
   common(service.command('install'))
     .description('install and start the service; it starts at boot (login on macOS) and restarts on failure')
-    .action((options: Options) => {
-      const { paths } = cliContext();
-      const spec: ServiceSpec = {
-        name: options.name,
-        node: process.execPath,
-        bin: join(ROOT, 'bin', 'omniclaw.js'),
-        home: paths.home,
-        env: serviceEnvironment(env, paths.home),
-        user: options.system ? (env.SUDO_USER ?? userInfo().username) : undefined,
-        workingDirectory: paths.home,
-      };
-      const dir = unitDir(options.system === true);
-      mkdirSync(dir, { recursive: true });
-      if (launchd) {
-        const file = join(dir, `${options.name}.plist`);
-        mkdirSync(join(paths.home, 'logs'), { recursive: true, mode: 0o700 });
-        writeFileSync(file, launchdPlist(spec));
-        out(`Wrote ${file}.\n`);
-        if (!run(false, 'bootstrap', `gui/${process.getuid?.() ?? 0}`, file)) return;
-      } else {
-        const system = options.system === true;
-        writeFileSync(join(dir, `${options.name}.service`), systemdUnit(spec, system));
-        writeFileSync(join(dir, `${options.name}-health.service`), systemdHealthUnit(spec, system));
-        writeFileSync(join(dir, `${options.name}-health.timer`), systemdHealthTimer(spec));
-        out(`Wrote ${options.name}.service, ${options.name}-health.service and -health.timer in ${dir}.\n`);
-        if (!run(system, 'daemon-reload')) return;
-        if (!run(system, 'enable', '--now', `${options.name}.service`, `${options.name}-health.timer`))
-          return;
-        if (!system)
-          out('To keep it running while you are logged out: `sudo loginctl enable-linger $USER`.\n');
-      }
-      out(`OmniClaw runs as a service now. See it with \`omniclaw service status\`.\n`);
-    });
+    .action((options: Options) => installService(cliContext().paths, options, deps));
 
   common(service.command('uninstall'))
     .description('stop the service and remove its files')

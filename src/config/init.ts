@@ -8,7 +8,7 @@ import type { InstancePaths } from './paths.js';
 
 export type ModelChoice =
   | { kind: 'anthropic'; via: 'ANTHROPIC_API_KEY' | 'CLAUDE_CODE_OAUTH_TOKEN' }
-  | { kind: 'local'; name: string; baseUrl: string; model: string }
+  | { kind: 'local'; name: string; baseUrl: string; model: string; note?: string }
   | { kind: 'none' };
 
 export const LOCAL_MODEL_SERVERS = [
@@ -59,7 +59,7 @@ export function defaultConfigText(choice: ModelChoice): string {
         ? `models:\n  anthropic:\n    apiKey: \${ANTHROPIC_API_KEY}\n`
         : `models:\n  anthropic:\n    oauthToken: \${CLAUDE_CODE_OAUTH_TOKEN}\n`
       : choice.kind === 'local'
-        ? `models:\n  # ${choice.name} found on this machine.\n  openai:\n    baseUrl: ${choice.baseUrl}\n`
+        ? `models:\n  # ${choice.note ?? `${choice.name} found on this machine.`}\n  openai:\n    baseUrl: ${choice.baseUrl}\n`
         : `# No model found yet. Put ANTHROPIC_API_KEY=sk-ant-... in .env beside this file and\n` +
           `# uncomment these lines (or point models.openai.baseUrl at Ollama / LM Studio):\n` +
           `# models:\n#   anthropic:\n#     apiKey: \${ANTHROPIC_API_KEY}\n`;

@@ -20,7 +20,7 @@
  * With the queue empty the fake answers 500 saying so (or calls `fallback`, for benchmarks).
  * `startFakeOpenAI({ streamToolCalls: false })` acts as servers that cannot stream tool
  * calls: a streamed answer carries the text and `finish_reason: "tool_calls"`, but no calls.
- * `GET /v1/models` lists one model; anything else is 404.
+ * `GET /v1/models` lists one model (or `startFakeOpenAI({ models })`); anything else is 404.
  */
 import type { ServerResponse } from 'node:http';
 import { hang, json, startScriptedApi, type RecordedRequest, type ScriptedApi } from './scripted-api.js';
@@ -57,12 +57,15 @@ export interface FakeOpenAI extends ScriptedApi<OpenAIStep, ChatBody> {
   completions(): RecordedOpenAIRequest[];
 }
 
-export async function startFakeOpenAI(options: { streamToolCalls?: boolean } = {}): Promise<FakeOpenAI> {
+export async function startFakeOpenAI(
+  options: { streamToolCalls?: boolean; models?: string[] } = {},
+): Promise<FakeOpenAI> {
   const streamToolCalls = options.streamToolCalls ?? true;
   const api = await startScriptedApi<OpenAIStep, ChatBody>({
     name: 'fake-openai',
     isModelRequest: (method, path) => method === 'POST' && path === '/v1/chat/completions',
     requireJsonBody: true,
+    ...(options.models ? { models: options.models } : {}),
     answer: (res, step, turn, body, hanging) =>
       answer(res, step, `chatcmpl-${turn}`, body.stream === true, hanging, streamToolCalls),
   });

@@ -42,6 +42,8 @@ export interface ScriptedApiOptions<Step, Body> {
   requireJsonBody: boolean;
   /** Writes one step; `hanging` collects responses left open so close() can end them. */
   answer(res: ServerResponse, step: Step, turn: number, body: Body, hanging: Set<ServerResponse>): void;
+  /** What GET …/models lists; default one model, `fake-model`. */
+  models?: string[];
 }
 
 export async function startScriptedApi<Step, Body>(
@@ -60,7 +62,11 @@ export async function startScriptedApi<Step, Body>(
       const method = req.method ?? 'GET';
       requests.push({ method, path, authorization: req.headers.authorization, body });
       if (method === 'GET' && path.endsWith('/models')) {
-        json(res, 200, { object: 'list', data: [{ id: 'fake-model', object: 'model', owned_by: 'fake' }] });
+        const ids = options.models ?? ['fake-model'];
+        json(res, 200, {
+          object: 'list',
+          data: ids.map((id) => ({ id, object: 'model', owned_by: 'fake' })),
+        });
         return;
       }
       if (!options.isModelRequest(method, path)) {
