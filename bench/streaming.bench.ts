@@ -12,7 +12,9 @@ import { percentile, round, type BenchResult } from './types.js';
 
 const ROUNDS = 5;
 
-async function measure(stream: boolean): Promise<{ firstWords: number[]; complete: number[]; calls: number[] }> {
+async function measure(
+  stream: boolean,
+): Promise<{ firstWords: number[]; complete: number[]; calls: number[] }> {
   const tg = await startFakeTelegram();
   const host = await startTestHost(`
 channels: { telegram: { token: "${tg.token}", apiRoot: "${tg.apiRoot}" } }
@@ -36,7 +38,10 @@ routes: [{ chat: "tg:42", agent: main, requiresTrigger: false }]
       const started = Date.now();
       tg.userSends({ chat: privateChat(42), from: user(42), text: `round ${i} !stream:40:50` });
       const final = Array.from({ length: 40 }, (_, k) => `w${k + 1}`).join(' ') + '.';
-      const first = await callAfter(before, (c) => c.method === 'sendMessage' && /w1/.test(String(c.payload.text)));
+      const first = await callAfter(
+        before,
+        (c) => c.method === 'sendMessage' && /w1/.test(String(c.payload.text)),
+      );
       firstWords.push(first.at - started);
       complete.push((await callAfter(before, (c) => String(c.payload.text) === final)).at - started);
       calls.push(tg.calls.slice(before).filter((c) => /sendMessage|editMessageText/.test(c.method)).length);
@@ -64,6 +69,10 @@ export default async function streaming(): Promise<BenchResult[]> {
     row('telegram, slow model: first visible words, streamed', on.firstWords),
     row('telegram, slow model: complete reply visible, not streamed', off.complete),
     row('telegram, slow model: complete reply visible, streamed', on.complete),
-    { name: 'telegram, streamed: Bot API message calls per reply (post + edits)', value: percentile(on.calls, 50), unit: 'calls' },
+    {
+      name: 'telegram, streamed: Bot API message calls per reply (post + edits)',
+      value: percentile(on.calls, 50),
+      unit: 'calls',
+    },
   ];
 }

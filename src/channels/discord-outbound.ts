@@ -51,7 +51,9 @@ export class DiscordOutbound {
         body: { content, allowed_mentions: { parse: ['users'], replied_user: true } },
       });
     } catch (error) {
-      throw new Error(`Discord: editing ${messageId} in dc:${channelId} failed: ${describe(error)}`, { cause: error });
+      throw new Error(`Discord: editing ${messageId} in dc:${channelId} failed: ${describe(error)}`, {
+        cause: error,
+      });
     }
   }
 
@@ -59,7 +61,12 @@ export class DiscordOutbound {
    * The final text of a streamed reply: the preview is edited to the first chunk, the rest is
    * posted after it. A preview that is gone (deleted) is replaced by new messages.
    */
-  async finishChunks(channelId: string, messageId: string, text: string, replyTo: string | undefined): Promise<string[]> {
+  async finishChunks(
+    channelId: string,
+    messageId: string,
+    text: string,
+    replyTo: string | undefined,
+  ): Promise<string[]> {
     const [first = '', ...rest] = splitMessage(text, DISCORD_MESSAGE_LIMIT);
     try {
       await this.editMessage(channelId, messageId, first);

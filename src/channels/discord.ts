@@ -230,7 +230,10 @@ export class DiscordChannel implements Channel {
       post: (text) => this.outbound.post(channelId, { content: text, ...reference }),
       edit: (messageId, text) => this.outbound.editMessage(channelId, messageId, text),
       onError: (error) =>
-        this.logger.warn({ chat, err: describe(error) }, 'Discord reply preview stopped; the reply is still sent'),
+        this.logger.warn(
+          { chat, err: describe(error) },
+          'Discord reply preview stopped; the reply is still sent',
+        ),
     });
   }
 

@@ -93,7 +93,8 @@ export class LocalChannel implements Channel {
   }
 
   private sendPartial(chat: string, platformId: string, text: string): void {
-    for (const client of this.subscribers.get(chat) ?? []) client.send({ type: 'partial', chat, text, platformId });
+    for (const client of this.subscribers.get(chat) ?? [])
+      client.send({ type: 'partial', chat, text, platformId });
   }
 
   async notify(chat: string, notice: WorkNotice, _context: NoticeContext): Promise<void> {

@@ -53,7 +53,8 @@ export class ThrottledPreview implements ReplyPreview {
   }
 
   private schedule(): void {
-    if (this.timer || this.inFlight || this.ended || !this.latest.trim() || this.latest === this.shown) return;
+    if (this.timer || this.inFlight || this.ended || !this.latest.trim() || this.latest === this.shown)
+      return;
     const wait = Math.max(0, this.lastAt + this.actions.intervalMs - this.now());
     this.timer = setTimeout(() => {
       this.timer = undefined;

@@ -222,7 +222,11 @@ export class SlackChannel implements Channel {
       intervalMs: this.options.limits?.streamEditIntervalMs ?? 1_000,
       maxLength: SLACK_MESSAGE_LIMIT,
       post: async (text) => {
-        const result = await this.requireApp(chat).client.chat.postMessage({ channel, text, thread_ts: target.thread });
+        const result = await this.requireApp(chat).client.chat.postMessage({
+          channel,
+          text,
+          thread_ts: target.thread,
+        });
         if (!result.ts) throw new Error(`slack: chat.postMessage to ${chat} returned no ts`);
         return result.ts;
       },
@@ -230,7 +234,10 @@ export class SlackChannel implements Channel {
         await this.requireApp(chat).client.chat.update({ channel, ts, text });
       },
       onError: (error) =>
-        this.log.warn({ chat, err: (error as Error).message }, 'slack reply preview stopped; the reply is still sent'),
+        this.log.warn(
+          { chat, err: (error as Error).message },
+          'slack reply preview stopped; the reply is still sent',
+        ),
     });
   }
 

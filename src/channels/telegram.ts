@@ -207,12 +207,18 @@ export class TelegramChannel implements Channel {
       intervalMs: this.limits.statusEditIntervalMs,
       maxLength: TELEGRAM_MESSAGE_LIMIT,
       post: async (text) => {
-        const sent = await this.api.sendMessage(chatId, text, { ...replyParameters(target.replyTo), ...thread });
+        const sent = await this.api.sendMessage(chatId, text, {
+          ...replyParameters(target.replyTo),
+          ...thread,
+        });
         return String(sent.message_id);
       },
       edit: (messageId, text) => this.editPlain(chat, messageId, text),
       onError: (error) =>
-        this.logger.warn({ chat, err: describe(error) }, 'Telegram reply preview stopped; the reply is still sent'),
+        this.logger.warn(
+          { chat, err: describe(error) },
+          'Telegram reply preview stopped; the reply is still sent',
+        ),
     });
   }
 
@@ -343,14 +349,18 @@ export class TelegramChannel implements Channel {
   ): Promise<string> {
     const id = messageNumber(messageId, 'message');
     try {
-      await this.api.editMessageText(chatId, id, renderMarkdown(markdown, 'telegram-html'), { parse_mode: 'HTML' });
+      await this.api.editMessageText(chatId, id, renderMarkdown(markdown, 'telegram-html'), {
+        parse_mode: 'HTML',
+      });
       return messageId;
     } catch (error) {
       if (error instanceof GrammyError && /not modified/i.test(error.description)) return messageId;
       if (isEntityError(error)) {
-        await this.editPlain(`tg:${chatId}`, messageId, markdownToPlainText(markdown)).catch((plainError: unknown) => {
-          throw sendError(chatId, plainError);
-        });
+        await this.editPlain(`tg:${chatId}`, messageId, markdownToPlainText(markdown)).catch(
+          (plainError: unknown) => {
+            throw sendError(chatId, plainError);
+          },
+        );
         return messageId;
       }
       if (!(error instanceof GrammyError) || error.error_code !== 400) throw sendError(chatId, error);

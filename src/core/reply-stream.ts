@@ -85,7 +85,12 @@ export class ReplyStreams {
 }
 
 /** A run's streams: on when the agent says `stream: true`, or by default in the terminal chat. */
-export function replyStreamsFor(agent: AgentConfig, chat: string, deps: RunDeps, logger: Logger): ReplyStreams {
+export function replyStreamsFor(
+  agent: AgentConfig,
+  chat: string,
+  deps: RunDeps,
+  logger: Logger,
+): ReplyStreams {
   const channel = deps.channelFor?.(chat);
   return new ReplyStreams({
     chat,

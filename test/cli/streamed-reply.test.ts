@@ -16,7 +16,11 @@ describe('StreamedReplyPrinter', () => {
 
   it('starts a new line with the whole text when the text changed under what was printed', () => {
     const printer = new StreamedReplyPrinter();
-    const out = [printer.partial('a', 'Let me check'), printer.partial('a', 'Done'), printer.final('a', 'Done.')];
+    const out = [
+      printer.partial('a', 'Let me check'),
+      printer.partial('a', 'Done'),
+      printer.final('a', 'Done.'),
+    ];
     expect(out.join('')).toBe('Let me check\nDone.\n');
   });
 

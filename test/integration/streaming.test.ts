@@ -61,7 +61,8 @@ describe('streamed replies on Telegram', () => {
     // Preview edits keep Telegram's pace (≥ 1 s apart; arrival jitter allowed). The final
     // edit is the outbox's and may follow the last preview edit at once.
     const previews = calls.slice(0, -1);
-    for (let i = 1; i < previews.length; i++) expect(previews[i]!.at - previews[i - 1]!.at).toBeGreaterThanOrEqual(900);
+    for (let i = 1; i < previews.length; i++)
+      expect(previews[i]!.at - previews[i - 1]!.at).toBeGreaterThanOrEqual(900);
     expect(calls[calls.length - 1]!.text).toBe(final);
     // The 14 words took ~2.8 s: coalesced, not one edit per word.
     expect(calls.length).toBeLessThanOrEqual(6);
@@ -110,7 +111,10 @@ describe('streamed replies on Telegram', () => {
     });
     await until(() => host!.app.channels.states().telegram?.state === 'connected', 10_000, 'telegram');
     tg.userSends({ chat: privateChat(42), from: user(42), text: 'write !stream:6:150' });
-    const row = await until(() => host!.app.store.outbox.forChat('tg:42').find((r) => r.attempts > 0), 20_000);
+    const row = await until(
+      () => host!.app.store.outbox.forChat('tg:42').find((r) => r.attempts > 0),
+      20_000,
+    );
     expect(row.status).toBe('pending');
     expect(row.edit).toBeDefined();
     const preview = tg.sent.get(Number(row.edit));

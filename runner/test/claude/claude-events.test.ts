@@ -76,11 +76,28 @@ describe('ClaudeEventTranslator', () => {
     const t = new ClaudeEventTranslator(sink, { resuming: false });
     t.opened('turn-1', 'u1');
     const partial = (event: unknown, parent: string | null = null): SDKMessage =>
-      ({ type: 'stream_event', event, parent_tool_use_id: parent, uuid: 'x', session_id: 's1' }) as unknown as SDKMessage;
+      ({
+        type: 'stream_event',
+        event,
+        parent_tool_use_id: parent,
+        uuid: 'x',
+        session_id: 's1',
+      }) as unknown as SDKMessage;
     t.handle(partial({ type: 'message_start', message: {} }));
     t.handle(partial({ type: 'content_block_delta', index: 0, delta: { type: 'text_delta', text: 'Hel' } }));
-    t.handle(partial({ type: 'content_block_delta', index: 0, delta: { type: 'input_json_delta', partial_json: '{' } }));
-    t.handle(partial({ type: 'content_block_delta', index: 0, delta: { type: 'text_delta', text: 'inner' } }, 'tool-1'));
+    t.handle(
+      partial({
+        type: 'content_block_delta',
+        index: 0,
+        delta: { type: 'input_json_delta', partial_json: '{' },
+      }),
+    );
+    t.handle(
+      partial(
+        { type: 'content_block_delta', index: 0, delta: { type: 'text_delta', text: 'inner' } },
+        'tool-1',
+      ),
+    );
     t.handle(partial({ type: 'content_block_delta', index: 0, delta: { type: 'text_delta', text: 'lo' } }));
     expect(calls).toEqual([
       ['delta', 'turn-1', '', true],

@@ -7,4 +7,11 @@ import { registeredGroups } from './005_registered_groups.js';
 import { outboxEdit } from './006_outbox_edit.js';
 
 /** Every migration, in version order. Add new ones at the end; never edit an applied one. */
-export const migrations: readonly Migration[] = [initial, reliability, tasks, taskLeases, registeredGroups, outboxEdit];
+export const migrations: readonly Migration[] = [
+  initial,
+  reliability,
+  tasks,
+  taskLeases,
+  registeredGroups,
+  outboxEdit,
+];
