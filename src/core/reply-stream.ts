@@ -32,6 +32,22 @@ export interface StreamedReply {
   written(rowId: number | undefined): void;
 }
 
+/**
+ * The longest a reply waits for its preview's last edit: a platform that hangs on an edit
+ * must not hold the reply back (the final edit may then race a late preview; it is rare,
+ * and the reply is still sent once).
+ */
+const PREVIEW_END_MS = 15_000;
+
+function withinTime<T>(promise: Promise<T>, ms: number): Promise<T | undefined> {
+  let timer: NodeJS.Timeout | undefined;
+  const timeout = new Promise<undefined>((resolve) => {
+    timer = setTimeout(() => resolve(undefined), ms);
+    timer.unref();
+  });
+  return Promise.race([promise, timeout]).finally(() => clearTimeout(timer));
+}
+
 export const NOT_STREAMED: StreamedReply = { written: () => undefined };
 
 export class ReplyStreams {
@@ -64,7 +80,7 @@ export class ReplyStreams {
       written: (rowId) => {
         if (rowId === undefined) return;
         this.deps.outbox.hold(rowId);
-        void ended
+        void withinTime(ended, PREVIEW_END_MS)
           .then((platformId) => {
             if (platformId && !known) this.deps.setEdit(rowId, platformId);
           })
