@@ -5,6 +5,8 @@
  * edit is on the wire at a time, and `end()` waits for it, so the final edit (the outbox's)
  * can never be overtaken by a stale preview. A failed post or edit is logged and streaming
  * stops; the final reply still goes out through the outbox.
+ * Hand-written (~60 lines): a throttle library (lodash.throttle, p-throttle) delays calls
+ * but neither keeps one async call on the wire at a time nor lets `end()` wait for it.
  */
 import type { ReplyPreview } from '../domain/channel.js';
 
