@@ -44,6 +44,41 @@ export class DiscordOutbound {
     return ids;
   }
 
+  /** Replaces a message's text (a streamed reply's edits, then its final text). */
+  async editMessage(channelId: string, messageId: string, content: string): Promise<void> {
+    try {
+      await this.options.rest().patch(Routes.channelMessage(channelId, messageId), {
+        body: { content, allowed_mentions: { parse: ['users'], replied_user: true } },
+      });
+    } catch (error) {
+      throw new Error(`Discord: editing ${messageId} in dc:${channelId} failed: ${describe(error)}`, {
+        cause: error,
+      });
+    }
+  }
+
+  /**
+   * The final text of a streamed reply: the preview is edited to the first chunk, the rest is
+   * posted after it. A preview that is gone (deleted) is replaced by new messages.
+   */
+  async finishChunks(
+    channelId: string,
+    messageId: string,
+    text: string,
+    replyTo: string | undefined,
+  ): Promise<string[]> {
+    const [first = '', ...rest] = splitMessage(text, DISCORD_MESSAGE_LIMIT);
+    try {
+      await this.editMessage(channelId, messageId, first);
+    } catch (error) {
+      if ((error as { cause?: { status?: number } }).cause?.status !== 404) throw error;
+      return this.postChunks(channelId, text, replyTo);
+    }
+    const ids = [messageId];
+    for (const chunk of rest) ids.push(await this.post(channelId, { content: chunk }));
+    return ids;
+  }
+
   async postFile(channelId: string, path: string, replyTo: string | undefined): Promise<string> {
     const info = await stat(path).catch(() => undefined);
     if (!info?.isFile())

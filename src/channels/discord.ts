@@ -33,10 +33,13 @@ import type {
   InboundMessage,
   NoticeContext,
   OutboundMessage,
+  ReplyPreview,
   SentMessage,
+  StreamTarget,
   WorkNotice,
 } from '../domain/channel.js';
 import { HeldInbound } from './held-inbound.js';
+import { ThrottledPreview } from './reply-preview.js';
 import { showWorkNotice, TypingLoops } from './work-feedback.js';
 
 export interface DiscordLimits {
@@ -46,6 +49,8 @@ export interface DiscordLimits {
   typingIntervalMs: number;
   typingMaxMs: number;
   threadPostIntervalMs: number;
+  /** Least time between two edits of a streamed reply. */
+  streamEditIntervalMs: number;
   connectTimeoutMs: number;
   /** REST retries for 5xx and timeouts (discord.js default 3). */
   restRetries: number;
@@ -57,6 +62,7 @@ export const DEFAULT_DISCORD_LIMITS: DiscordLimits = {
   typingIntervalMs: 8_000,
   typingMaxMs: 30 * 60_000,
   threadPostIntervalMs: 1_500,
+  streamEditIntervalMs: 1_000,
   connectTimeoutMs: 30_000,
   restRetries: 3,
 };
@@ -199,16 +205,36 @@ export class DiscordChannel implements Channel {
     const target = message.thread
       ? discordChannelId(`${DISCORD_CHAT_PREFIX}${message.thread}`)
       : discordChannelId(chat);
-    const ids = await this.outbound.postChunks(
-      target,
-      renderMarkdown(message.text, 'discord'),
-      message.replyTo,
-    );
+    const text = renderMarkdown(message.text, 'discord');
+    const ids = message.edit
+      ? await this.outbound.finishChunks(target, message.edit, text, message.replyTo)
+      : await this.outbound.postChunks(target, text, message.replyTo);
     for (const path of message.files ?? [])
       ids.push(await this.outbound.postFile(target, path, ids.length ? undefined : message.replyTo));
     const first = ids[0];
     if (!first) throw new Error(`Discord: nothing to send to ${chat} (empty text and no files)`);
     return { platformId: first };
+  }
+
+  /** The reply as it is written, edited at most once per streamEditIntervalMs (Discord allows 5 edits / 5 s). */
+  stream(chat: string, target: StreamTarget): ReplyPreview {
+    const channelId = target.thread
+      ? discordChannelId(`${DISCORD_CHAT_PREFIX}${target.thread}`)
+      : discordChannelId(chat);
+    const reference = target.replyTo
+      ? { message_reference: { message_id: target.replyTo, fail_if_not_exists: false } }
+      : {};
+    return new ThrottledPreview({
+      intervalMs: this.limits.streamEditIntervalMs,
+      maxLength: DISCORD_MESSAGE_LIMIT,
+      post: (text) => this.outbound.post(channelId, { content: text, ...reference }),
+      edit: (messageId, text) => this.outbound.editMessage(channelId, messageId, text),
+      onError: (error) =>
+        this.logger.warn(
+          { chat, err: describe(error) },
+          'Discord reply preview stopped; the reply is still sent',
+        ),
+    });
   }
 
   notify(chat: string, notice: WorkNotice, context: NoticeContext): Promise<void> {

@@ -15,9 +15,12 @@ import type {
   InboundResult,
   NoticeContext,
   OutboundMessage,
+  ReplyPreview,
   SentMessage,
+  StreamTarget,
   WorkNotice,
 } from '../domain/channel.js';
+import { ThrottledPreview } from './reply-preview.js';
 
 const MAX_TEXT = 64 * 1024;
 const CHAT_PATTERN = /^local:[A-Za-z0-9_-]{1,64}$/;
@@ -28,7 +31,7 @@ export class LocalChannel implements Channel {
     maxMessageLength: 1_000_000,
     threads: false,
     reactions: false,
-    edit: false,
+    edit: true,
     typing: true,
     files: true,
     maxFileBytes: 1024 * 1024 * 1024, // the file stays on this machine
@@ -58,9 +61,40 @@ export class LocalChannel implements Channel {
     const platformId = `local-${randomUUID()}`;
     // With nobody watching, the reply is still delivered: it stays in the outbox history.
     for (const client of this.subscribers.get(chat) ?? []) {
-      client.send({ type: 'reply', chat, text: message.text, files: message.files ?? [], platformId });
+      client.send({
+        type: 'reply',
+        chat,
+        text: message.text,
+        files: message.files ?? [],
+        platformId: message.edit ?? platformId,
+        ...(message.edit ? { edit: message.edit } : {}),
+      });
     }
-    return { platformId };
+    return { platformId: message.edit ?? platformId };
+  }
+
+  /**
+   * The reply as it is written: `partial` messages with the whole text so far, at most one per
+   * 50 ms (a terminal has no rate limit, but a burst of deltas need not be a burst of writes).
+   * The final `reply` carries the same platformId, with `edit` set.
+   */
+  stream(chat: string, _target: StreamTarget): ReplyPreview {
+    const platformId = `local-${randomUUID()}`;
+    return new ThrottledPreview({
+      intervalMs: 50,
+      maxLength: this.capabilities.maxMessageLength,
+      post: async (text) => {
+        this.sendPartial(chat, platformId, text);
+        return platformId;
+      },
+      edit: async (_id, text) => this.sendPartial(chat, platformId, text),
+      onError: () => undefined,
+    });
+  }
+
+  private sendPartial(chat: string, platformId: string, text: string): void {
+    for (const client of this.subscribers.get(chat) ?? [])
+      client.send({ type: 'partial', chat, text, platformId });
   }
 
   async notify(chat: string, notice: WorkNotice, _context: NoticeContext): Promise<void> {

@@ -21,13 +21,16 @@ import type {
   NoticeContext,
   InboundMessage,
   OutboundMessage,
+  ReplyPreview,
   SentMessage,
+  StreamTarget,
   WorkNotice,
 } from '../domain/channel.js';
 import { normaliseSlackEvent, SLACK_CHAT_PREFIX, type SlackIdentity } from './slack-inbound.js';
 import { downloadSlackFiles } from './slack-files.js';
 import { slackLoggerFor } from './slack-logger.js';
 import { HeldInbound } from './held-inbound.js';
+import { ThrottledPreview } from './reply-preview.js';
 import { ProgressThrottle } from './work-feedback.js';
 import { renderMarkdown } from './markdown.js';
 import { splitMessage } from './split-message.js';
@@ -49,6 +52,8 @@ export interface SlackChannelOptions {
     maxInboundText?: number;
     /** Minimum time between two progress posts in one thread. */
     progressIntervalMs?: number;
+    /** Least time between two edits of a streamed reply. */
+    streamEditIntervalMs?: number;
   };
   /** Reaction shown on the triggering message while an agent works; '' disables it. */
   workingReaction?: string;
@@ -178,6 +183,11 @@ export class SlackChannel implements Channel {
     const channel = this.channelOf(chat);
     const chunks = splitMessage(renderMarkdown(message.text, 'slack'), SLACK_MESSAGE_LIMIT);
     let first: string | undefined;
+    if (message.edit && chunks.length) {
+      // A streamed reply: its preview becomes the first chunk (chat.update), the rest follows.
+      await client.chat.update({ channel, ts: message.edit, text: chunks.shift()! });
+      first = message.edit;
+    }
     for (const text of chunks) {
       const result = await client.chat.postMessage({
         channel,
@@ -203,6 +213,32 @@ export class SlackChannel implements Channel {
     const client = this.requireApp(chat).client;
     const [first] = splitMessage(renderMarkdown(text, 'slack'), SLACK_MESSAGE_LIMIT);
     await client.chat.update({ channel: this.channelOf(chat), ts: platformMessageId, text: first ?? '' });
+  }
+
+  /** The reply as it is written, in the thread it answers; chat.update at most once per second (tier 3). */
+  stream(chat: string, target: StreamTarget): ReplyPreview {
+    const channel = this.channelOf(chat);
+    return new ThrottledPreview({
+      intervalMs: this.options.limits?.streamEditIntervalMs ?? 1_000,
+      maxLength: SLACK_MESSAGE_LIMIT,
+      post: async (text) => {
+        const result = await this.requireApp(chat).client.chat.postMessage({
+          channel,
+          text,
+          thread_ts: target.thread,
+        });
+        if (!result.ts) throw new Error(`slack: chat.postMessage to ${chat} returned no ts`);
+        return result.ts;
+      },
+      edit: async (ts, text) => {
+        await this.requireApp(chat).client.chat.update({ channel, ts, text });
+      },
+      onError: (error) =>
+        this.log.warn(
+          { chat, err: (error as Error).message },
+          'slack reply preview stopped; the reply is still sent',
+        ),
+    });
   }
 
   async notify(chat: string, notice: WorkNotice, context: NoticeContext): Promise<void> {

@@ -20,6 +20,7 @@ import {
 } from './attachments.js';
 import { markdownToPlainText, renderMarkdown } from './markdown.js';
 import { splitMessage } from './split-message.js';
+import { ThrottledPreview } from './reply-preview.js';
 import {
   normaliseTelegramUpdate,
   telegramChatId,
@@ -39,6 +40,8 @@ import type {
   OutboundMessage,
   SentMessage,
   WorkNotice,
+  ReplyPreview,
+  StreamTarget,
 } from '../domain/channel.js';
 import { showWorkNotice, TypingLoops } from './work-feedback.js';
 
@@ -181,7 +184,10 @@ export class TelegramChannel implements Channel {
     let first: string | undefined;
     for (const [index, chunk] of splitMessage(message.text, TELEGRAM_MESSAGE_LIMIT).entries()) {
       const replyTo = index === 0 ? message.replyTo : undefined;
-      const id = await this.sendChunk(chatId, chunk, replyTo, thread);
+      const id =
+        index === 0 && message.edit
+          ? await this.finalEdit(chatId, message.edit, chunk, replyTo, thread)
+          : await this.sendChunk(chatId, chunk, replyTo, thread);
       first ??= id;
     }
     for (const path of message.files ?? []) {
@@ -191,6 +197,29 @@ export class TelegramChannel implements Channel {
     if (!first) throw new Error(`Telegram: nothing to send to ${chat} (empty text and no files)`);
     // Sending a message ends Telegram's typing indicator; keep ours in step.
     return { platformId: first };
+  }
+
+  /** The reply as it is written: plain text, edited at most once per statusEditIntervalMs. */
+  stream(chat: string, target: StreamTarget): ReplyPreview {
+    const chatId = telegramChatId(chat);
+    const thread = target.thread ? { message_thread_id: messageNumber(target.thread, 'thread') } : {};
+    return new ThrottledPreview({
+      intervalMs: this.limits.statusEditIntervalMs,
+      maxLength: TELEGRAM_MESSAGE_LIMIT,
+      post: async (text) => {
+        const sent = await this.api.sendMessage(chatId, text, {
+          ...replyParameters(target.replyTo),
+          ...thread,
+        });
+        return String(sent.message_id);
+      },
+      edit: (messageId, text) => this.editPlain(chat, messageId, text),
+      onError: (error) =>
+        this.logger.warn(
+          { chat, err: describe(error) },
+          'Telegram reply preview stopped; the reply is still sent',
+        ),
+    });
   }
 
   notify(chat: string, notice: WorkNotice, context: NoticeContext): Promise<void> {
@@ -304,6 +333,42 @@ export class TelegramChannel implements Channel {
       } catch (plainError) {
         throw sendError(chatId, plainError);
       }
+    }
+  }
+
+  /**
+   * The streamed preview becomes the reply: edited to the rendered text. A preview that is
+   * gone (deleted, too old to edit) is replaced by a new message, so the reply still arrives once.
+   */
+  private async finalEdit(
+    chatId: string,
+    messageId: string,
+    markdown: string,
+    replyTo: string | undefined,
+    extra: object,
+  ): Promise<string> {
+    const id = messageNumber(messageId, 'message');
+    try {
+      await this.api.editMessageText(chatId, id, renderMarkdown(markdown, 'telegram-html'), {
+        parse_mode: 'HTML',
+      });
+      return messageId;
+    } catch (error) {
+      if (error instanceof GrammyError && /not modified/i.test(error.description)) return messageId;
+      if (isEntityError(error)) {
+        await this.editPlain(`tg:${chatId}`, messageId, markdownToPlainText(markdown)).catch(
+          (plainError: unknown) => {
+            throw sendError(chatId, plainError);
+          },
+        );
+        return messageId;
+      }
+      if (!(error instanceof GrammyError) || error.error_code !== 400) throw sendError(chatId, error);
+      this.logger.warn(
+        { chat: `tg:${chatId}`, err: describe(error) },
+        'Telegram could not edit the streamed reply; sending it as a new message',
+      );
+      return this.sendChunk(chatId, markdown, replyTo, extra);
     }
   }
 

@@ -7,6 +7,7 @@ import { existsSync } from 'node:fs';
 import { randomUUID } from 'node:crypto';
 import { createInterface } from 'node:readline';
 import { Option, type Command } from 'commander';
+import { StreamedReplyPrinter } from './streamed-reply.js';
 import { connectControl, type ControlConnection, type ServerMessage } from './control-client.js';
 import { cliContext, fail, loadConfig } from './context.js';
 
@@ -99,6 +100,8 @@ async function oneShot(
   // The daemon tells a failure twice: as the chat's reply (the apology) and as 'failed'.
   // Printed once: as the reply on stdout, or on stderr when no reply carried it.
   const printed = new Set<string>();
+  // Piped output gets the final reply only (what scripts read); a terminal sees it as written.
+  const streamed = process.stdout.isTTY ? new StreamedReplyPrinter() : undefined;
   const code = await new Promise<number>((resolve) => {
     let accepted = false;
     let working = false;
@@ -132,11 +135,17 @@ async function oneShot(
         case 'progress':
           if (process.stderr.isTTY) process.stderr.write(`\x1b[2m… ${String(m.text)}\x1b[0m\n`);
           return;
-        case 'reply':
+        case 'partial':
+          if (streamed) process.stdout.write(streamed.partial(String(m.platformId), String(m.text)));
+          return;
+        case 'reply': {
           printed.add(String(m.text));
-          if (m.text) process.stdout.write(`${String(m.text)}\n`);
+          const rest = streamed?.final(optionalString(m.edit), String(m.text));
+          if (rest !== undefined) process.stdout.write(rest);
+          else if (m.text) process.stdout.write(`${String(m.text)}\n`);
           for (const file of fileList(m.files)) process.stdout.write(`📎 ${file}\n`);
           return;
+        }
         case 'idle':
           if (accepted && working) finish(0);
           return;
@@ -173,10 +182,18 @@ async function interactive(conn: ControlConnection, chat: string): Promise<void>
     rl.prompt(true);
   };
   const replies = new Set<string>();
+  const streamed = new StreamedReplyPrinter();
   conn.onMessage((m) => {
-    if (m.type === 'reply') {
+    if (m.type === 'partial') {
+      if (!streamed.open) process.stdout.write('\r\x1b[K');
+      process.stdout.write(streamed.partial(String(m.platformId), String(m.text), 'agent › '));
+    } else if (m.type === 'reply') {
       replies.add(String(m.text));
-      if (m.text) print(`agent › ${String(m.text)}`);
+      const rest = streamed.final(optionalString(m.edit), String(m.text), 'agent › ');
+      if (rest !== undefined) {
+        process.stdout.write(rest);
+        rl.prompt(true);
+      } else if (m.text) print(`agent › ${String(m.text)}`);
       for (const file of fileList(m.files)) print(`agent › 📎 ${file}`);
     } else if (m.type === 'working') print(dim('… working'));
     else if (m.type === 'progress') print(dim(`… ${String(m.text)}`));
@@ -201,6 +218,10 @@ async function interactive(conn: ControlConnection, chat: string): Promise<void>
   // Ctrl-D leaves the cursor after the prompt: end the line so the shell prompt starts clean.
   process.stdout.write('\n');
   conn.close();
+}
+
+function optionalString(value: unknown): string | undefined {
+  return typeof value === 'string' ? value : undefined;
 }
 
 /** The host paths of the files a reply carried (the terminal chat runs on the same machine). */

@@ -87,6 +87,11 @@ export const agentSchema = z.strictObject({
   runsOn: runsOnSchema.optional(),
   systemPrompt: z.string().optional(),
   /**
+   * Show replies while the model writes them, edited in place (Telegram, Discord, Slack, the
+   * terminal chat; not WhatsApp). Default: on in the terminal chat, off elsewhere.
+   */
+  stream: z.boolean().optional(),
+  /**
    * Extra environment for the runner inside the sandbox, e.g. engine settings such as
    * API_TIMEOUT_MS or CLAUDE_CODE_MAX_RETRIES. Never a secret: the host refuses to start a
    * sandbox whose environment holds a configured credential. OMNICLAW_*, HOME and PATH are

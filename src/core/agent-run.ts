@@ -24,6 +24,7 @@ import { TurnBook, type Turn } from './turn-book.js';
 import { startCommand } from './start-command.js';
 import { exitDetail, exitNotice, type RunnerExit } from './exit-notice.js';
 import { TurnAnswers } from './turn-answers.js';
+import { replyStreamsFor, type ReplyStreams } from './reply-stream.js';
 import { relayToolCall } from './tool-call-relay.js';
 import type { RunDeps, RunOutcome } from './run-types.js';
 
@@ -39,6 +40,7 @@ export class AgentRun {
   private launched: LaunchedRun | undefined;
   private readonly turns: TurnBook;
   private readonly answers: TurnAnswers;
+  private readonly streams: ReplyStreams;
   private resolveEnded!: (outcome: RunOutcome) => void;
   readonly ended: Promise<RunOutcome>;
   private outcome: RunOutcome | undefined;
@@ -61,6 +63,7 @@ export class AgentRun {
     this.answers = new TurnAnswers(deps, { agent: agent.id, chat, runId: this.id });
     this.ended = new Promise((resolve) => (this.resolveEnded = resolve));
     this.log = deps.logger.child({ agent: agent.id, chat, run: this.id });
+    this.streams = replyStreamsFor(agent, chat, deps, this.log);
   }
 
   /** The sandbox kind the run is in, once launched (for the log). */
@@ -260,6 +263,8 @@ export class AgentRun {
         return;
       case 'progress':
         return this.notify({ kind: 'progress', text: event.text }, this.turns.find(event.turnId));
+      case 'delta':
+        return this.streams.delta(this.turns.find(event.turnId), event);
       case 'reply':
         return this.onReply(event);
       case 'tool_call':
@@ -275,7 +280,8 @@ export class AgentRun {
   }
 
   private onReply(event: RunnerEventOf<'reply'>): void {
-    if (this.answers.reply(this.turns.find(event.turnId), event.text)) this.deps.observe?.replied?.(this);
+    const turn = this.turns.find(event.turnId);
+    if (this.answers.reply(turn, event.text, this.streams.finish(turn))) this.deps.observe?.replied?.(this);
   }
 
   /** The turn ended in an error without a reply: the chat is told, with the cursor moved past it. */
@@ -304,6 +310,7 @@ export class AgentRun {
       this.log.warn({ turnId: event.turnId }, 'runner reported done for an unknown turn; ignored');
       return;
     }
+    this.streams.abandon(turn.id);
     if (turn && !turn.answered && turn.error) this.apologise(turn, turn.error);
     else if (turn) this.deps.store.cursors.advance(this.agent.id, this.chat, turn.lastMessageId);
     const usage = event.usage && runnerUsageToRecord(event.usage, this.deps.meteredAtGateway ?? false);

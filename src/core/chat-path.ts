@@ -89,6 +89,7 @@ export async function createChatPath(parts: ChatPathParts): Promise<ChatPath> {
     now,
     notify,
     channelOf,
+    channelFor: (chat) => channels.forChat(chat),
     storageFault,
     defaultModel,
     meteredAtGateway: parts.gateway !== undefined,

@@ -72,6 +72,8 @@ export class Outbox {
   private timerAt = Infinity;
   private stopped = false;
   private readonly idle = new Set<() => void>();
+  /** Rows not to send yet: a streamed reply whose preview is still on the wire (reply-stream.ts). */
+  private readonly held = new Set<number>();
 
   constructor(private readonly options: OutboxOptions) {
     this.now = options.now ?? Date.now;
@@ -110,6 +112,15 @@ export class Outbox {
     await Promise.all(ids.map((id) => this.waitFor(id).catch(() => undefined)));
   }
 
+  /** Keeps a pending row (and its chat's later rows) back until release(). */
+  hold(id: number): void {
+    this.held.add(id);
+  }
+
+  release(id: number): void {
+    if (this.held.delete(id)) this.kick();
+  }
+
   /** Wakes delivery soon (coalesced). Call when a channel (re)connects. */
   kick(): void {
     if (this.flushQueued || this.stopped) return;
@@ -138,7 +149,7 @@ export class Outbox {
     const firstPerChat = new Map<string, OutboxEntry>();
     for (const row of due) if (!firstPerChat.has(row.chat)) firstPerChat.set(row.chat, row);
     for (const [chat, row] of firstPerChat) {
-      if (this.busyChats.has(chat)) continue;
+      if (this.busyChats.has(chat) || this.held.has(row.id)) continue;
       const channel = this.options.channels.forChat(chat);
       if (channel && channel.state() !== 'connected') continue; // woken again when it connects
       this.busyChats.add(chat);
@@ -170,6 +181,7 @@ export class Outbox {
       // Stopped while sending: the store may be closed; what is left is sent on the next start.
       if (!ok || this.stopped) return;
       row = this.options.store.due(this.now(), 500).find((r) => r.chat === chat);
+      if (row && this.held.has(row.id)) return; // released later, with a kick
     }
   }
 
@@ -189,6 +201,7 @@ export class Outbox {
         replyTo: row.replyTo,
         thread: row.thread,
         files: row.files,
+        edit: row.edit,
       });
       this.options.store.markSent(row.id, sent.platformId);
       this.options.onSent?.(row, sent.platformId);

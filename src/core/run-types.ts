@@ -3,7 +3,7 @@ import type { Logger } from 'pino';
 import type { AgentConfig } from '../config/normalise.js';
 import type { Store } from '../store/index.js';
 import type { ToolDispatcher } from '../tools/types.js';
-import type { NoticeContext, WorkNotice } from '../domain/channel.js';
+import type { Channel, NoticeContext, WorkNotice } from '../domain/channel.js';
 import type { Usage } from '../protocol/runner-protocol.js';
 import type { Outbox } from './outbox.js';
 import type { RunLauncher } from './run-launcher.js';
@@ -28,6 +28,8 @@ export interface RunDeps {
   notify: (chat: string, notice: WorkNotice, context: NoticeContext) => void;
   logger: Logger;
   channelOf: (chat: string) => string | undefined;
+  /** The channel of a chat, for streamed replies (reply-stream.ts); none: replies never stream. */
+  channelFor?: (chat: string) => Channel | undefined;
   defaultModel: (agent: AgentConfig) => string;
   observe?: RunObserver;
   now?: () => number;

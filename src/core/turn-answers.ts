@@ -7,6 +7,7 @@ import { stripInternal } from './prompt.js';
 import { failureNotice } from './failure-notice.js';
 import { replyWithFailure, type FailureReplyDeps } from './failure-reply.js';
 import type { Turn } from './turn-book.js';
+import { NOT_STREAMED, type StreamedReply } from './reply-stream.js';
 
 export class TurnAnswers {
   constructor(
@@ -15,12 +16,15 @@ export class TurnAnswers {
   ) {}
 
   /** The runner's reply for `turn` (none: a reply to no turn in flight). True when it had text to send. */
-  reply(turn: Turn | undefined, raw: string): boolean {
+  reply(turn: Turn | undefined, raw: string, streamed: StreamedReply = NOT_STREAMED): boolean {
     const text = stripInternal(raw);
     const { agent, chat, runId } = this.run;
     const channel = this.deps.channelOf(chat) ?? 'unknown';
-    const reply = text ? { channel, text, replyTo: turn?.triggerPlatformId, runId } : undefined;
+    const reply = text
+      ? { channel, text, replyTo: turn?.triggerPlatformId, runId, edit: streamed.edit }
+      : undefined;
     const id = this.deps.store.answer({ agent, chat, upTo: turn?.lastMessageId, reply });
+    streamed.written(id);
     if (id !== undefined) turn?.outboxIds.push(id);
     if (turn) turn.answered = true;
     if (text) this.deps.outbox.kick();

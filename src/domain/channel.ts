@@ -53,6 +53,30 @@ export interface OutboundMessage {
   thread?: string;
   /** Absolute host paths of files to send with the message. */
   files?: string[];
+  /**
+   * The platform id of a streamed preview of this message (Channel.stream): the message
+   * becomes that preview's final edit instead of a new message.
+   */
+  edit?: string;
+}
+
+/** Where a streamed reply goes. */
+export interface StreamTarget {
+  replyTo?: string;
+  thread?: string;
+}
+
+/**
+ * A reply shown while the model writes it: the channel posts it and edits it in place at
+ * its own bounded rate (updates in between are coalesced; only the latest text is shown).
+ */
+export interface ReplyPreview {
+  /** The whole text so far (not a delta). */
+  update(text: string): void;
+  /** The preview's platform id once it was posted (synchronously known; none before). */
+  readonly platformId: string | undefined;
+  /** No more updates: resolves, with the platform id if posted, once no edit is on the wire. */
+  end(): Promise<string | undefined>;
 }
 
 export interface SentMessage {
@@ -113,6 +137,8 @@ export interface Channel {
   connect(sink: ChannelSink): Promise<void>;
   send(chat: string, message: OutboundMessage): Promise<SentMessage>;
   notify?(chat: string, notice: WorkNotice, context: NoticeContext): Promise<void>;
+  /** Streams a reply as it is written (platforms that can edit a message; see ReplyPreview). */
+  stream?(chat: string, target: StreamTarget): ReplyPreview;
   react?(chat: string, platformMessageId: string, emoji: string, remove: boolean): Promise<void>;
   formatMention?(userIdOrName: string): string;
   state(): ChannelState;

@@ -131,7 +131,7 @@ export const runnerEventSchema = z.discriminatedUnion('type', [
     text: z.string(),
   }),
   /**
-   * The model's answer as it streams (openai runtime): `text` is appended to what the turn
+   * The model's answer as it streams (openai and claude runtimes): `text` is appended to what the turn
    * streamed since the last `reset: true` (a new model call or a retried one). A preview for
    * streamed replies: the `progress` or `reply` that follows is authoritative.
    */

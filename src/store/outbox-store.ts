@@ -9,6 +9,8 @@ export interface OutboxEntry {
   replyTo?: string;
   thread?: string;
   files?: string[];
+  /** The platform id of the streamed preview this row's text finishes (sent as its final edit). */
+  edit?: string;
   agent?: string;
   runId?: string;
   status: 'pending' | 'sent' | 'failed';
@@ -23,7 +25,7 @@ export interface OutboxEntry {
 }
 
 export type NewOutboxEntry = Pick<OutboxEntry, 'channel' | 'chat' | 'text'> &
-  Partial<Pick<OutboxEntry, 'replyTo' | 'thread' | 'files' | 'agent' | 'runId'>>;
+  Partial<Pick<OutboxEntry, 'replyTo' | 'thread' | 'files' | 'edit' | 'agent' | 'runId'>>;
 
 interface Row {
   id: number;
@@ -33,6 +35,7 @@ interface Row {
   reply_to: string | null;
   thread: string | null;
   files: string | null;
+  edit_of: string | null;
   agent: string | null;
   run_id: string | null;
   status: OutboxEntry['status'];
@@ -53,6 +56,7 @@ const fromRow = (r: Row): OutboxEntry => ({
   replyTo: r.reply_to ?? undefined,
   thread: r.thread ?? undefined,
   files: r.files ? (JSON.parse(r.files) as string[]) : undefined,
+  edit: r.edit_of ?? undefined,
   agent: r.agent ?? undefined,
   runId: r.run_id ?? undefined,
   status: r.status,
@@ -74,8 +78,8 @@ export class OutboxStore {
     private readonly now: () => number = Date.now,
   ) {
     this.insertStmt = db.prepare(`INSERT INTO outbox
-      (channel, chat, text, reply_to, thread, files, agent, run_id, status, attempts, next_attempt_at, created_at)
-      VALUES (?, ?, ?, ?, ?, ?, ?, ?, 'pending', 0, ?, ?)`);
+      (channel, chat, text, reply_to, thread, files, edit_of, agent, run_id, status, attempts, next_attempt_at, created_at)
+      VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, 'pending', 0, ?, ?)`);
     // A row is due only when no earlier row of its chat is still waiting for a retry:
     // otherwise a failed message would be overtaken by the ones queued behind it.
     this.dueStmt = db.prepare(`SELECT * FROM outbox o WHERE o.status = 'pending' AND o.next_attempt_at <= @now
@@ -93,6 +97,7 @@ export class OutboxStore {
       entry.replyTo ?? null,
       entry.thread ?? null,
       entry.files?.length ? JSON.stringify(entry.files) : null,
+      entry.edit ?? null,
       entry.agent ?? null,
       entry.runId ?? null,
       now,
@@ -122,6 +127,11 @@ export class OutboxStore {
       )
       .get(after) as { t: number | null };
     return row.t ?? undefined;
+  }
+
+  /** The streamed preview a pending row finishes became known after the row was written. */
+  setEdit(id: number, platformId: string): void {
+    this.db.prepare("UPDATE outbox SET edit_of = ? WHERE id = ? AND status = 'pending'").run(platformId, id);
   }
 
   markSent(id: number, platformId: string): void {

@@ -229,6 +229,27 @@ describe('Discord channel against a fake REST API and gateway', () => {
     });
   });
 
+  it('streams a reply: one post, coalesced edits of it, and the final text as the last edit', async () => {
+    const preview = channel.stream(general, {});
+    let text = '';
+    for (let i = 1; i <= 12; i++) {
+      text += ` w${i}`;
+      preview.update(text.trim());
+      await new Promise((r) => setTimeout(r, 100));
+    }
+    const id = await preview.end();
+    expect(id).toBeDefined();
+    const sent = await channel.send(general, { text: 'the **final** text', edit: id });
+    expect(sent.platformId).toBe(id);
+    expect(dc.requestsTo('POST', /^\/channels\/\d+\/messages$/)).toHaveLength(1);
+    const edits = dc.requestsTo('PATCH', /^\/channels\/\d+\/messages\/\d+$/);
+    // 1.2 s of updates at one edit a second: at most two previews, then the final edit.
+    expect(edits.length).toBeGreaterThanOrEqual(2);
+    expect(edits.length).toBeLessThanOrEqual(3);
+    expect(edits.every((e) => e.path.endsWith(`/${id}`))).toBe(true);
+    expect(edits[edits.length - 1]!.body.content).toBe('the **final** text');
+  });
+
   it('sends a file', async () => {
     const path = join(dir, 'report.txt');
     await writeFile(path, 'numbers');

@@ -271,6 +271,27 @@ describe('Slack channel (Socket Mode against the fake Slack)', () => {
     expect(h.slack.callsTo('chat.update')[0]?.params).toMatchObject({ ts: '1.000007', text: 'new *text*' });
   });
 
+  it('streams a reply: one post, coalesced chat.update edits, and the final text as the last edit', async () => {
+    const h = await harness({ limits: { streamEditIntervalMs: 400 } });
+    const preview = h.channel.stream('slack:C100', {});
+    let text = '';
+    for (let i = 1; i <= 10; i++) {
+      text += ` w${i}`;
+      preview.update(text.trim());
+      await new Promise((r) => setTimeout(r, 60));
+    }
+    const ts = await preview.end();
+    expect(ts).toBeDefined();
+    await h.channel.send('slack:C100', { text: 'the **final** text', edit: ts });
+    expect(h.slack.callsTo('chat.postMessage')).toHaveLength(1);
+    const edits = h.slack.callsTo('chat.update');
+    // 600 ms of updates at one edit per 400 ms: at most two previews, then the final edit.
+    expect(edits.length).toBeGreaterThanOrEqual(2);
+    expect(edits.length).toBeLessThanOrEqual(3);
+    expect(edits.every((e) => e.params.ts === ts)).toBe(true);
+    expect(edits[edits.length - 1]!.params.text).toBe('the *final* text');
+  });
+
   it('waits out a 429 with Retry-After and then delivers', async () => {
     const h = await harness({ apiRetries: 2 });
     h.slack.rateLimitNext('chat.postMessage', 1);

@@ -137,6 +137,28 @@ describe('Telegram channel against a fake Bot API', () => {
     expect(calls.map((c) => c.text).join('\n\n')).toContain('Paragraph 29');
   });
 
+  it('finishes a streamed reply: the preview is edited to the rendered text, the rest of a long one follows', async () => {
+    const preview = channel.stream('tg:42', { replyTo: '77' });
+    preview.update('Hel');
+    await vi.waitFor(() => expect(preview.platformId).toBeDefined());
+    const id = await preview.end();
+    expect(tg.callsOf('sendMessage')).toMatchObject([{ text: 'Hel' }]);
+    const long = `**Hello** ${'lorem ipsum '.repeat(400)}\n\n${'dolor sit '.repeat(100)}`;
+    const sent = await channel.send('tg:42', { text: long, replyTo: '77', edit: id });
+    expect(sent.platformId).toBe(id);
+    const [edit] = tg.callsOf('editMessageText');
+    expect(edit).toMatchObject({ message_id: Number(id), parse_mode: 'HTML' });
+    expect(String(edit!.text)).toMatch(/^<b>Hello<\/b>/);
+    expect(tg.callsOf('sendMessage')).toHaveLength(2); // the preview, then the second part
+  });
+
+  it('replaces a streamed preview that is gone with a new message: the reply still arrives once', async () => {
+    const sent = await channel.send('tg:42', { text: 'final words', edit: '999999' });
+    expect(tg.callsOf('editMessageText')).toHaveLength(1);
+    expect(tg.callsOf('sendMessage')).toMatchObject([{ text: 'final words' }]);
+    expect(sent.platformId).not.toBe('999999');
+  });
+
   it('renders Markdown as Telegram HTML', async () => {
     await channel.send('tg:42', { text: '**bold** and `a < b`' });
     expect(tg.callsOf('sendMessage')[0]).toMatchObject({

@@ -5,7 +5,8 @@
  * host's real answer; the reply reaches the terminal chat.
  */
 import { randomUUID } from 'node:crypto';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
+import { connectControl, type ServerMessage } from '../../src/cli/control-client.js';
 import type { App } from '../../src/app.js';
 import { startFakeOpenAI, type FakeOpenAI } from '../fakes/fake-openai.js';
 import { createE2eWorld, omniclaw, section, startE2eApp, type E2eWorld } from './helpers.js';
@@ -88,4 +89,26 @@ describe('openai runtime end to end in bwrap', () => {
     // Usage of the three model calls (50 + 50 + 20 in, 10 + 10 + 5 out) is recorded on the run.
     expect(run).toEqual({ input_tokens: 120, output_tokens: 25 });
   }, 150_000);
+
+  it('streams the reply to the terminal chat by default: partial texts, then the reply as their final edit', async () => {
+    api.script({ kind: 'text', text: 'Streamed through the runtime.', usage: { input: 5, output: 5 } });
+    const client = await connectControl(world.paths.socket);
+    try {
+      const received: ServerMessage[] = [];
+      client.onMessage((m) => received.push(m));
+      client.send({ type: 'subscribe', chat: 'local:default' });
+      await vi.waitFor(() => expect(received.some((m) => m.type === 'subscribed')).toBe(true));
+      client.send({ type: 'message', chat: 'local:default', text: 'say something', id: randomUUID() });
+      await vi.waitFor(() => expect(received.some((m) => m.type === 'reply')).toBe(true), {
+        timeout: 60_000,
+      });
+      const reply = received.find((m) => m.type === 'reply')!;
+      const partials = received.filter((m) => m.type === 'partial');
+      expect(partials.length).toBeGreaterThan(0);
+      expect(String(partials[0]!.text)).toMatch(/^Stream/);
+      expect(reply).toMatchObject({ text: 'Streamed through the runtime.', edit: partials[0]!.platformId });
+    } finally {
+      client.close();
+    }
+  }, 90_000);
 });

@@ -12,6 +12,8 @@ import type { SDKMessage, SDKResultMessage } from '@anthropic-ai/claude-agent-sd
 import type { Usage } from '../../../src/protocol/runner-protocol.js';
 import type { RuntimeSink } from '../runtime.js';
 
+type PartialEvent = Extract<SDKMessage, { type: 'stream_event' }>['event'];
+
 interface OpenTurn {
   turnId: string;
   uuid: string;
@@ -80,9 +82,25 @@ export class ClaudeEventTranslator {
       case 'result':
         this.onResult(message);
         return;
+      case 'stream_event':
+        if (!message.parent_tool_use_id) this.onStreamEvent(message.event);
+        return;
       default:
         return;
     }
+  }
+
+  /**
+   * Partial messages (includePartialMessages): each model call starts a fresh preview
+   * (`reset`), and its text deltas are appended. A preview only: the `assistant` and
+   * `result` messages that follow stay what counts.
+   */
+  private onStreamEvent(event: PartialEvent): void {
+    const turn = this.turnFor(undefined);
+    if (!turn || !this.sink.delta) return;
+    if (event.type === 'message_start') this.sink.delta(turn.turnId, '', true);
+    else if (event.type === 'content_block_delta' && event.delta.type === 'text_delta' && event.delta.text)
+      this.sink.delta(turn.turnId, event.delta.text, false);
   }
 
   private noteSession(sessionId: string | undefined): void {

@@ -117,6 +117,8 @@ export function baseOptions(start: StartCommand, inherited: NodeJS.ProcessEnv): 
     settingSources: ['user', 'project', 'local'],
     env: engineEnv(start, inherited),
     maxTurns: start.maxTurns,
+    // Text deltas for replies that stream (the host shows them only where `stream` is on).
+    includePartialMessages: true,
     systemPrompt: start.systemPrompt
       ? { type: 'preset', preset: 'claude_code', append: start.systemPrompt }
       : { type: 'preset', preset: 'claude_code' },

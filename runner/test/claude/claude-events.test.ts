@@ -18,6 +18,7 @@ function recordingSink(): { sink: RuntimeSink; calls: Recorded[] } {
     session: (...args) => void calls.push(['session', ...args]),
     done: (...args) => void calls.push(['done', ...args]),
     error: (...args) => void calls.push(['error', ...args]),
+    delta: (...args) => void calls.push(['delta', ...args]),
     callTool: () => Promise.resolve({ ok: true, content: '' }),
     log: () => undefined,
   };
@@ -68,6 +69,41 @@ describe('ClaudeEventTranslator', () => {
       ],
     ]);
     expect(t.openTurns).toBe(0);
+  });
+
+  it('turns partial messages into deltas: a reset per model call, text deltas appended, subagents ignored', () => {
+    const { sink, calls } = recordingSink();
+    const t = new ClaudeEventTranslator(sink, { resuming: false });
+    t.opened('turn-1', 'u1');
+    const partial = (event: unknown, parent: string | null = null): SDKMessage =>
+      ({
+        type: 'stream_event',
+        event,
+        parent_tool_use_id: parent,
+        uuid: 'x',
+        session_id: 's1',
+      }) as unknown as SDKMessage;
+    t.handle(partial({ type: 'message_start', message: {} }));
+    t.handle(partial({ type: 'content_block_delta', index: 0, delta: { type: 'text_delta', text: 'Hel' } }));
+    t.handle(
+      partial({
+        type: 'content_block_delta',
+        index: 0,
+        delta: { type: 'input_json_delta', partial_json: '{' },
+      }),
+    );
+    t.handle(
+      partial(
+        { type: 'content_block_delta', index: 0, delta: { type: 'text_delta', text: 'inner' } },
+        'tool-1',
+      ),
+    );
+    t.handle(partial({ type: 'content_block_delta', index: 0, delta: { type: 'text_delta', text: 'lo' } }));
+    expect(calls).toEqual([
+      ['delta', 'turn-1', '', true],
+      ['delta', 'turn-1', 'Hel', false],
+      ['delta', 'turn-1', 'lo', false],
+    ]);
   });
 
   it('answers queued inputs in order and bills each turn the difference in cumulative cost', () => {

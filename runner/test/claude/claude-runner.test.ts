@@ -60,7 +60,17 @@ describe('claude runtime in the runner', () => {
     runner.send(startCommand(ws, fake.url, { prompt: 'please work' }));
 
     const done = await runner.waitFor('done');
-    const types = runner.events.map((e) => e.type);
+    const types = runner.events.map((e) => e.type).filter((type) => type !== 'delta');
+    // The engine's partial messages stream as deltas: a reset per model call, then its text.
+    const deltas = runner.events.filter((e) => e.type === 'delta');
+    expect(deltas.filter((e) => e.reset)).toHaveLength(3);
+    const lastReset = deltas.map((e) => e.reset === true).lastIndexOf(true);
+    expect(
+      deltas
+        .slice(lastReset)
+        .map((e) => e.text)
+        .join(''),
+    ).toBe('All done.');
     expect(types).toEqual([
       'ready',
       'session',

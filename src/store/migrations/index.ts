@@ -4,6 +4,14 @@ import { reliability } from './002_reliability.js';
 import { tasks } from './003_tasks.js';
 import { taskLeases } from './004_task_leases.js';
 import { registeredGroups } from './005_registered_groups.js';
+import { outboxEdit } from './006_outbox_edit.js';
 
 /** Every migration, in version order. Add new ones at the end; never edit an applied one. */
-export const migrations: readonly Migration[] = [initial, reliability, tasks, taskLeases, registeredGroups];
+export const migrations: readonly Migration[] = [
+  initial,
+  reliability,
+  tasks,
+  taskLeases,
+  registeredGroups,
+  outboxEdit,
+];
