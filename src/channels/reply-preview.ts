@@ -58,13 +58,20 @@ export class ThrottledPreview implements ReplyPreview {
     if (this.timer || this.inFlight || this.ended || !this.latest.trim() || this.latest === this.shown)
       return;
     const wait = Math.max(0, this.lastAt + this.actions.intervalMs - this.now());
+    // Nothing to wait for (the first words, or an edit after a quiet spell): go now, so a
+    // reply that follows its deltas in the same tick still edits a posted preview.
+    if (wait === 0) return this.start();
     this.timer = setTimeout(() => {
       this.timer = undefined;
-      this.inFlight = this.push().finally(() => {
-        this.inFlight = undefined;
-        this.schedule();
-      });
+      this.start();
     }, wait);
+  }
+
+  private start(): void {
+    this.inFlight = this.push().finally(() => {
+      this.inFlight = undefined;
+      this.schedule();
+    });
   }
 
   private async push(): Promise<void> {
