@@ -28,6 +28,8 @@ export class FolderFileError extends Error {
   constructor(
     message: string,
     readonly code: 'missing' | 'refused' | 'too-big',
+    /** Why a refusal, for callers that word it their own way (send_file). */
+    readonly reason?: 'symlink' | 'hard-link' | 'not-file',
   ) {
     super(message);
     this.name = 'FolderFileError';
@@ -48,6 +50,7 @@ function refusal(error: unknown, relative: string): FolderFileError {
     return new FolderFileError(
       `"${relative}" is or passes through a symlink, which is never followed`,
       'refused',
+      'symlink',
     );
   return new FolderFileError(`"${relative}" cannot be opened (${code ?? 'error'})`, 'refused');
 }
@@ -99,11 +102,13 @@ export function openInside(root: string, relative: string, maxBytes: number): Op
   }
   try {
     const info = fstatSync(fd);
-    if (!info.isFile()) throw new FolderFileError(`"${relative}" is not a regular file`, 'refused');
+    if (!info.isFile())
+      throw new FolderFileError(`"${relative}" is not a regular file`, 'refused', 'not-file');
     if (info.nlink !== 1)
       throw new FolderFileError(
         `"${relative}" has other hard links, so it may be a file from elsewhere`,
         'refused',
+        'hard-link',
       );
     if (info.size > maxBytes)
       throw new FolderFileError(

@@ -21,6 +21,7 @@ import { heartbeatPromptFile } from '../../src/scheduler/heartbeat.js';
 import { prepareFolderOwnership, sandboxIdentity } from '../../src/sandbox/folder-ownership.js';
 import type { SandboxBackend } from '../../src/sandbox/types.js';
 import { ContextTopics } from '../../src/tools/context-topics.js';
+import { AgentFileError, stageAgentFile } from '../../src/core/agent-file.js';
 import {
   createWorld,
   DEFAULT_TEST_LIMITS,
@@ -328,6 +329,84 @@ export function describeIsolation(name: string, makeBackend: (world: World) => S
         // The race was real: the host saw the agent's file and, between swaps, nothing usable.
         expect(seen.memory).toBeGreaterThan(0);
         expect(seen.nothing).toBeGreaterThan(0);
+      } finally {
+        await session.stop();
+      }
+    });
+
+    it('send_file never stages a host file: the file, then its parent folder, swapped for symlinks while the host copies', async () => {
+      const agent = testAgent('sender');
+      const built = probeSpec(world, backend, agent);
+      const hostDir = join(world.root, 'host-outgoing');
+      mkdirSync(hostDir, { recursive: true });
+      const secretFile = join(hostDir, 'report.txt');
+      writeFileSync(secretFile, `host file ${world.secret}`);
+      const stagingDir = join(world.root, 'outbox-files');
+      const agentRoot = agentFolder(world.paths, agent.id);
+      const session = await probeSession(await backend.start(built.spec), built);
+      // Stages as the send_file tool does, over and over, while the agent races; every staged copy is read back.
+      const stageMany = async (path: string) => {
+        const seen = { staged: 0, refused: 0 };
+        const leaks: string[] = [];
+        for (const end = Date.now() + 3_000; Date.now() < end;) {
+          try {
+            const staged = await stageAgentFile({
+              agentRoot,
+              path,
+              stagingDir,
+              maxBytes: 1 << 20,
+              platform: 'test',
+            });
+            const text = readFileSync(staged, 'utf8');
+            if (text.includes(world.secret)) leaks.push(text);
+            else seen.staged++;
+          } catch (error) {
+            if (!(error instanceof AgentFileError)) throw error;
+            seen.refused++;
+          }
+        }
+        return { seen, leaks };
+      };
+      try {
+        const [race] = await session.send([
+          {
+            op: 'race',
+            dir: '/workspace/agent',
+            name: 'report.txt',
+            target: secretFile,
+            ms: 30_000,
+            content: 'agent report\n',
+          },
+        ]);
+        expect(race).toMatchObject({ ok: true });
+        const file = await stageMany('report.txt');
+        const [stats] = await session.send([{ op: 'race-stop' }]);
+        expect((JSON.parse(stats!.detail) as { swaps: number }).swaps).toBeGreaterThan(1000);
+        expect(file.leaks, 'the file swapped').toEqual([]);
+        // The race was real: the agent's own file went out, and between swaps it was refused.
+        expect(file.seen.staged).toBeGreaterThan(0);
+        expect(file.seen.refused).toBeGreaterThan(0);
+
+        // Now a parent folder: out/ swapped between a real folder and a symlink to the host folder.
+        const [setup] = await session.send([
+          {
+            op: 'exec',
+            argv: [
+              '/bin/sh',
+              '-c',
+              'mkdir -p /workspace/agent/out && echo agent > /workspace/agent/out/report.txt',
+            ],
+          },
+        ]);
+        expect(setup).toMatchObject({ ok: true });
+        const [folderRace] = await session.send([
+          { op: 'race', dir: '/workspace/agent', name: 'out', target: hostDir, ms: 30_000 },
+        ]);
+        expect(folderRace).toMatchObject({ ok: true });
+        const folder = await stageMany('out/report.txt');
+        const [folderStats] = await session.send([{ op: 'race-stop' }]);
+        expect((JSON.parse(folderStats!.detail) as { swaps: number }).swaps).toBeGreaterThan(1000);
+        expect(folder.leaks, 'its folder swapped').toEqual([]);
       } finally {
         await session.stop();
       }
