@@ -26,7 +26,7 @@ beforeEach(() => {
   mkdirSync(outside);
   writeFileSync(join(outside, 'key.txt'), 'HOST-SECRET');
 });
-afterEach(() => rmSync(home, { recursive: true, force: true }));
+afterEach(() => rmSync(home, { recursive: true, force: true, maxRetries: 5 }));
 
 describe('stageAgentFile', () => {
   it('copies a file of the agent folder into the staging folder, under its own name', async () => {
@@ -87,8 +87,10 @@ describe('stageAgentFile', () => {
            ln -sfn "${outside}" d.tmp && mv -fT d.tmp dir2; rm -rf dir2; cp -r dir dir2;
          done`,
       ],
-      { stdio: 'ignore' },
+      // Its own process group, so the cp or rm it is running dies with it.
+      { stdio: 'ignore', detached: true },
     );
+    const racerGone = new Promise((resolve) => racer.once('exit', resolve));
     try {
       let staged = 0;
       for (let i = 0; i < 300; i++) {
@@ -103,7 +105,8 @@ describe('stageAgentFile', () => {
       // The race was real: some attempts went through (the file was there) and some did not.
       expect(staged).toBeGreaterThan(0);
     } finally {
-      racer.kill('SIGKILL');
+      process.kill(-(racer.pid as number), 'SIGKILL');
+      await racerGone;
     }
   });
 });
