@@ -1,14 +1,16 @@
 /**
  * Doctor checks of the instance and the machine around it: who owns the folders, where the
  * instance lives, disk space, the time zone schedules use, routes to chat apps that are not
- * set up, and a second OmniClaw (or anything else) on the HTTP port.
+ * set up, and a second OmniClaw (or anything else) on the HTTP port, and whether the
+ * sandbox's uid can read the project the main agent is shown.
  */
-import { existsSync, readdirSync, readFileSync, statfsSync, statSync } from 'node:fs';
+import { chmodSync, existsSync, readdirSync, readFileSync, statfsSync, statSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { dirname, join, relative, sep } from 'node:path';
 import type { Config } from '../config/normalise.js';
 import type { InstancePaths } from '../config/paths.js';
 import { channelOfChat } from '../domain/chat-id.js';
+import { sandboxIdentity, type HostIdentity } from '../sandbox/folder-ownership.js';
 import type { Check } from './doctor-checks.js';
 
 /** Folders and files OmniClaw writes: another owner means it cannot (or someone else can). */
@@ -40,6 +42,39 @@ export function homeOutsideProjectCheck(paths: InstancePaths, projectRoot: strin
       fix: `Move it out: \`mv ${paths.home} ~/.omniclaw\`, then unset OMNICLAW_HOME (or point it at the new place).`,
     };
   return { name, status: 'ok', detail: `The instance ${paths.home} lies outside the project.` };
+}
+
+/** What the rwx bits of `path` grant `who` (owner, group or other bits, as the kernel picks them). */
+function grantedBits(path: string, who: HostIdentity): number {
+  const s = statSync(path);
+  if (s.uid === who.uid) return (s.mode >> 6) & 7;
+  if (s.gid === who.gid) return (s.mode >> 3) & 7;
+  return s.mode & 7;
+}
+
+/**
+ * A host running as root runs agents as an unprivileged uid, which reads the project mount
+ * with its own rights: a project folder closed to others (a clone made under `mktemp -d`,
+ * umask 077) leaves the main agent an unreadable /workspace/project, and nothing else says so.
+ */
+export function projectReadableCheck(
+  projectRoot: string,
+  who: HostIdentity = sandboxIdentity(),
+  hostUid = process.getuid?.(),
+): Check {
+  const name = 'project access';
+  if (hostUid !== 0 || who.uid === 0)
+    return { name, status: 'ok', detail: 'Agents run as you, so they can read the project.' };
+  const bits = grantedBits(projectRoot, who);
+  if ((bits & 5) === 5)
+    return { name, status: 'ok', detail: `The sandbox user (${who.uid}) can read the project ${projectRoot}.` };
+  return {
+    name,
+    status: 'warn',
+    detail: `The sandbox user (${who.uid}) cannot read the project ${projectRoot} (mode ${(statSync(projectRoot).mode & 0o777).toString(8)}), so the main agent sees an empty or unreadable /workspace/project.`,
+    fix: `Run \`chmod o+rx ${projectRoot}\` (or \`omniclaw doctor --fix\`).`,
+    repair: () => chmodSync(projectRoot, statSync(projectRoot).mode | 0o005),
+  };
 }
 
 const MB = 1024 * 1024;

@@ -21,6 +21,7 @@ import {
 import {
   diskSpaceCheck,
   homeOutsideProjectCheck,
+  projectReadableCheck,
   otherDaemons,
   ownershipCheck,
   routeChecks,
@@ -61,6 +62,7 @@ export async function runDoctor(context: CliContext, options: DoctorOptions): Pr
     ...permissionChecks(paths),
     ownershipCheck(paths),
     homeOutsideProjectCheck(paths, PROJECT_ROOT),
+    projectReadableCheck(PROJECT_ROOT),
     diskSpaceCheck(paths),
   );
   const running = await isAlive(paths.socket);
