@@ -35,6 +35,7 @@ export class LocalChannel implements Channel {
     typing: true,
     files: true,
     maxFileBytes: 1024 * 1024 * 1024, // the file stays on this machine
+    keepsSentFiles: true,
   };
   private readonly subscribers = new Map<string, Set<ControlClient>>();
   private sink: ChannelSink | undefined;

@@ -17,6 +17,8 @@ export interface InstancePaths {
    * write: the sandbox sees its own folder read-only at /workspace/inbox.
    */
   inbox: string;
+  /** Host copies of files agents send (send_file), one folder per agent, until delivered. */
+  outboxFiles: string;
   logs: string;
   /** Database copies taken before an upgrade migrates it, and `omniclaw backup` archives. */
   backups: string;
@@ -40,6 +42,7 @@ export function instancePaths(home: string): InstancePaths {
     globalMemory: join(home, 'groups', 'global'),
     sessions: join(home, 'sessions'),
     inbox: join(home, 'inbox'),
+    outboxFiles: join(home, 'outbox-files'),
     logs: join(home, 'logs'),
     backups: join(home, 'backups'),
     socket: join(home, 'omniclaw.sock'),

@@ -9,7 +9,7 @@
  * what the outbox sends later cannot be changed by the agent either.
  */
 import { createReadStream, createWriteStream } from 'node:fs';
-import { mkdir } from 'node:fs/promises';
+import { mkdir, rm } from 'node:fs/promises';
 import { randomUUID } from 'node:crypto';
 import { basename, join } from 'node:path';
 import { pipeline } from 'node:stream/promises';
@@ -64,7 +64,12 @@ export async function stageAgentFile(request: StageRequest): Promise<string> {
       start: 0,
       end: request.maxBytes - 1,
     });
-    await pipeline(source, createWriteStream(staged, { flags: 'wx', mode: 0o600 }));
+    try {
+      await pipeline(source, createWriteStream(staged, { flags: 'wx', mode: 0o600 }));
+    } catch (error) {
+      await rm(folder, { recursive: true, force: true });
+      throw error;
+    }
     return staged;
   } finally {
     file.close();

@@ -70,7 +70,7 @@ export async function createChatPath(parts: ChatPathParts): Promise<ChatPath> {
       store,
       outbox,
       channels,
-      files: { agentFolder: (id) => agentFolder(paths, id), stagingDir: join(paths.home, 'outbox-files') },
+      files: { agentFolder: (id) => agentFolder(paths, id), stagingDir: paths.outboxFiles },
       messagePairs: config.multiAgent.messages,
     }),
     logger,

@@ -14,6 +14,7 @@ import { backoffDelay } from '../protocol/backoff.js';
 import { classifySendError } from '../domain/send-error.js';
 import type { Metrics } from '../observability/metrics.js';
 import type { HostContext } from './host-context.js';
+import { StagedFiles } from './staged-files.js';
 
 export interface ChannelDirectory {
   forChat(chat: string): Channel | undefined;
@@ -313,13 +314,18 @@ export function hostOutbox(
     'beforeSend' | 'onSent'
   >,
 ): Outbox {
+  const staged = new StagedFiles({ root: host.paths.outboxFiles, channels: parts.channels, logger: host.logger });
+  staged.sweep(parts.store.outbox);
   return new Outbox({
     store: parts.store.outbox,
     channels: parts.channels,
     logger: host.logger,
     now: host.now,
     beforeSend: parts.beforeSend,
-    onSent: parts.onSent,
+    onSent: (entry, platformId) => {
+      parts.onSent?.(entry, platformId);
+      staged.release(entry);
+    },
     retryForMs: host.config.outbox.retryForMs,
     onResult: (entry, result) => parts.metrics.messagesOut.inc({ channel: entry.channel, result }),
   });

@@ -108,6 +108,11 @@ export interface ChannelCapabilities {
   files: boolean;
   /** The largest file the bot may send (send_file refuses bigger ones before anything is queued). */
   maxFileBytes: number;
+  /**
+   * The platform is handed the staged file's path, not its bytes (the terminal chat shows
+   * `📎 <path>`): that copy is the delivered file, so it is kept after sending.
+   */
+  keepsSentFiles?: boolean;
 }
 
 export interface InboundResult {

@@ -188,6 +188,16 @@ export class OutboxStore {
       .reverse();
   }
 
+  /** Every row that carries files (send_file): which staged copies are still needed. */
+  withFiles(): Pick<OutboxEntry, 'chat' | 'status' | 'files'>[] {
+    return (
+      this.db.prepare('SELECT chat, status, files FROM outbox WHERE files IS NOT NULL').all() as Pick<
+        Row,
+        'chat' | 'status' | 'files'
+      >[]
+    ).map((r) => ({ chat: r.chat, status: r.status, files: JSON.parse(r.files!) as string[] }));
+  }
+
   counts(): Record<OutboxEntry['status'], number> {
     const rows = this.db.prepare('SELECT status, COUNT(*) AS n FROM outbox GROUP BY status').all() as {
       status: OutboxEntry['status'];
