@@ -25,6 +25,8 @@ import { addRoute, mainAgentId, setModel, type ModelSetting } from './setup-conf
 import { listOpenAIModels, testModel } from './setup-model.js';
 import { waitForTelegramChat } from './setup-telegram.js';
 import type { Prompts } from './setup-prompts.js';
+import { offerImageBuild, type ImageBuildRequest } from './setup-image.js';
+import type { ImageBuildResult } from '../sandbox/image.js';
 
 export interface SetupDeps {
   paths: InstancePaths;
@@ -38,6 +40,8 @@ export interface SetupDeps {
   service?: ServiceDeps;
   /** The answers on a terminal; tests of the flags never reach it. */
   prompts?: Prompts;
+  /** Builds the agent image (default: `omniclaw image build`'s builder, Dockerfile then offline). */
+  buildImage?: (request: ImageBuildRequest) => Promise<ImageBuildResult>;
 }
 
 export interface SetupOptions {
@@ -54,6 +58,8 @@ export interface SetupOptions {
   wait: string;
   yes?: boolean;
   service: boolean;
+  /** false with --no-image: never offer to build the agent image. */
+  image: boolean;
 }
 
 /** What each step is given: the flags, the seams, the merged environment (read again after each write). */
@@ -85,6 +91,7 @@ export function registerSetup(program: Command, deps: SetupDeps): void {
     .option('--wait <seconds>', 'how long to wait for your first Telegram message', '300')
     .option('--yes', 'ask nothing: use the flags and defaults (installs the service unless --no-service)')
     .option('--no-service', 'do not offer to install the service')
+    .option('--no-image', 'do not offer to build the agent image when Docker or Podman lacks it')
     .action((options: SetupOptions) => runSetup(options, deps));
 }
 
@@ -100,8 +107,8 @@ export async function runSetup(options: SetupOptions, deps: SetupDeps): Promise<
   });
   await prompts?.intro('OmniClaw setup');
 
-  await checkMachine(deps, env(), out);
   const step: Step = { options, deps, env, out, prompts };
+  await checkMachine(step);
   await modelStep(step);
   await channelStep(step);
 
@@ -121,24 +128,33 @@ export async function runSetup(options: SetupOptions, deps: SetupDeps): Promise<
   else out(`${next}\n`);
 }
 
-async function checkMachine(
-  deps: SetupDeps,
-  env: Record<string, string | undefined>,
-  out: (t: string) => void,
-) {
+async function checkMachine(step: Step): Promise<void> {
+  const { deps, out } = step;
   const node = nodeCheck();
   out(`${node.status === 'ok' ? '✓' : '✗'} ${node.detail}${node.fix ? ` ${node.fix}` : ''}\n`);
-  const config = readConfigLeniently(deps.paths, env);
+  const config = readConfigLeniently(deps.paths, step.env());
   const chooser = createBackendChooser({ config, paths: deps.paths, logger: deps.logger ?? silentLogger() });
   const detection = await chooser.detection();
   for (const check of sandboxChecks(config, detection)) {
     const mark = check.status === 'ok' ? '✓' : check.status === 'warn' ? '·' : '✗';
     out(`${mark} ${check.detail}${check.fix && check.status === 'fail' ? ` ${check.fix}` : ''}\n`);
   }
-  if (detection.chosen)
-    out(
-      `  Agents with sandbox: auto run in ${detection.chosen}; set sandbox: per agent in omniclaw.yaml to choose.\n`,
-    );
+  const lacking = detection.candidates.find((c) => c.missingImage);
+  const built =
+    lacking?.missingImage !== undefined &&
+    (await offerImageBuild({
+      engine: lacking.kind,
+      tag: lacking.missingImage,
+      ask: step.prompts,
+      unasked: step.options.image && step.options.yes === true,
+      refused: !step.options.image,
+      build: deps.buildImage,
+      out,
+    }));
+  // The candidates come in auto's order: the first that answers (or now has its image) is used.
+  const chosen = detection.candidates.find((c) => c.available || (built && c === lacking))?.kind;
+  if (chosen)
+    out(`  Agents with sandbox: auto run in ${chosen}; set sandbox: per agent in omniclaw.yaml to choose.\n`);
 }
 
 /** The config for the machine check; a file that does not load yet (a variable unset) gives the defaults. */

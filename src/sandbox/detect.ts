@@ -22,6 +22,8 @@ export interface CandidateReport {
   available: boolean;
   /** The probe's explanation; for a missing one it says how to fix it. */
   why: string;
+  /** The engine answers but lacks this agent image (setup offers to build it). */
+  missingImage?: string;
 }
 
 export interface SandboxChoice {
@@ -38,7 +40,8 @@ export function chooseSandbox(
   const candidates: CandidateReport[] = AUTO_ORDER.filter((kind) => PLATFORMS[kind].includes(platform)).map(
     (kind) => {
       const probe = probes[kind];
-      return { kind, available: probe?.available ?? false, why: probe?.why ?? 'not probed' };
+      const report = { kind, available: probe?.available ?? false, why: probe?.why ?? 'not probed' };
+      return probe?.missingImage ? { ...report, missingImage: probe.missingImage } : report;
     },
   );
   const chosen = candidates.find((c) => c.available);

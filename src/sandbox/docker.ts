@@ -150,6 +150,7 @@ export class DockerSandbox implements SandboxBackend {
         return {
           available: false,
           why: `${this.kind} ${stdout.trim()} answers but the image ${this.image} is missing; run: omniclaw image build`,
+          missingImage: this.image,
         };
       }
       return { available: true, why: `${this.kind} ${stdout.trim()} answers and has ${this.image}` };

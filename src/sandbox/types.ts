@@ -80,6 +80,8 @@ export interface Detection {
   available: boolean;
   /** Why it is (not) available, and how to fix it when not. */
   why: string;
+  /** The engine answers but this image is not there (`omniclaw image build` makes it). */
+  missingImage?: string;
 }
 
 export interface SandboxBackend {

@@ -44,6 +44,10 @@ async function setup(args: string[], extra: Partial<SetupDeps> = {}): Promise<vo
     env: { OMNICLAW_LOCAL_MODEL_URLS: 'none' },
     interactive: false,
     out: (text) => void (output += text),
+    // An engine without the image on the machine running the tests must not start a build.
+    buildImage: async () => {
+      throw new Error('no image build in this test');
+    },
     ...extra,
   });
   await program.parseAsync(['node', 'omniclaw', 'setup', ...args]);
@@ -235,5 +239,53 @@ describe('omniclaw setup from flags', () => {
     });
     expect(readFileSync(join(unitDir, 'omniclaw.service'), 'utf8')).toContain(`OMNICLAW_HOME=${home}`);
     expect(output).toContain('OmniClaw runs as a service now.');
+  });
+});
+
+describe('omniclaw setup and the agent image', () => {
+  const missing = 'omniclaw-agent:setup-test-missing';
+  const lacksImage = () => writeFileSync(paths.config, `sandbox:\n  image: ${missing}\n`);
+  const modelFlags = (url: string) => ['--model', 'openai', '--openai-url', `${url}/v1`, '--no-service'];
+
+  it('builds the image Docker lacks with --yes, showing the build as it goes', async () => {
+    const { openai } = await fakes();
+    lacksImage();
+    const builds: { tag: string; cli: string }[] = [];
+    await setup([...modelFlags(openai.url), '--yes'], {
+      buildImage: async ({ tag, cli, onOutput }) => {
+        builds.push({ tag, cli });
+        onOutput('Step 1/3 : FROM scratch');
+        onOutput('Successfully tagged ' + tag);
+        return { tag, mode: 'offline', built: true };
+      },
+    });
+    expect(builds).toEqual([{ tag: missing, cli: 'docker' }]);
+    expect(output).toContain(`Building ${missing} with docker…\n  │ Step 1/3 : FROM scratch\n`);
+    expect(output).toContain(`✓ Built the agent image ${missing} (offline).`);
+    expect(output).toContain('auto run in docker');
+  });
+
+  it('with --no-image only says how, and a failed build leaves the rest of setup done', async () => {
+    const { openai } = await fakes();
+    lacksImage();
+    let asked = 0;
+    await setup([...modelFlags(openai.url), '--yes', '--no-image'], {
+      buildImage: async () => {
+        asked++;
+        throw new Error('not wanted');
+      },
+    });
+    expect(asked).toBe(0);
+    expect(output).toContain('Build it later with `omniclaw image build`');
+    expect(output).not.toContain('auto run in docker');
+
+    output = '';
+    await setup([...modelFlags(openai.url), '--yes'], {
+      buildImage: async () => {
+        throw new Error('apt-get failed: no network\nmore detail');
+      },
+    });
+    expect(output).toContain('✗ The image build failed: apt-get failed: no network Build it later');
+    expect(loaded().agents.find((a) => a.main)).toMatchObject({ runtime: 'openai' });
   });
 });

@@ -28,7 +28,11 @@ describe('docker backend', () => {
 
   it('says how to fix a missing image', async () => {
     const found = await new DockerSandbox({ image: 'omniclaw-agent:no-such-tag' }).detect();
-    expect(found).toEqual({ available: false, why: expect.stringContaining('omniclaw image build') });
+    expect(found).toEqual({
+      available: false,
+      why: expect.stringContaining('omniclaw image build'),
+      missingImage: 'omniclaw-agent:no-such-tag',
+    });
   });
 
   it('says how to fix a missing CLI', async () => {
