@@ -3,6 +3,7 @@
  * wall-clock timeout every backend must enforce.
  */
 import type { ChildProcessWithoutNullStreams } from 'node:child_process';
+import type { Readable } from 'node:stream';
 import type { AgentProcess, ExitInfo } from './types.js';
 
 export interface WrapOptions {
@@ -11,6 +12,22 @@ export interface WrapOptions {
   onKill?: () => Promise<void>;
   /** Grace period between SIGTERM and SIGKILL. */
   killGraceMs?: number;
+}
+
+/** How long an exited process's pipes may stay open (a grandchild holding them) before the exit is told anyway. */
+const DRAIN_MS = 2_000;
+
+/** Resolves once every stream being read has closed, or after DRAIN_MS. A stream nobody reads is not waited for. */
+function drained(streams: readonly Readable[]): Promise<void> {
+  const open = streams.filter((s) => s.readableFlowing === true && !s.closed);
+  if (!open.length) return Promise.resolve();
+  return new Promise((resolve) => {
+    const timer = setTimeout(resolve, DRAIN_MS);
+    void Promise.all(open.map((s) => new Promise((closed) => s.once('close', closed)))).then(() => {
+      clearTimeout(timer);
+      resolve();
+    });
+  });
 }
 
 export function wrapChildProcess(child: ChildProcessWithoutNullStreams, options: WrapOptions): AgentProcess {
@@ -23,7 +40,11 @@ export function wrapChildProcess(child: ChildProcessWithoutNullStreams, options:
       clearTimeout(timer);
       resolve(info);
     };
-    child.once('exit', (code, signal) => finish({ code, signal, reason }));
+    // 'exit' can come before the last chunks of stdout/stderr are read (a loaded machine):
+    // the runner's final events and its last complaint are read before the exit is told.
+    child.once('exit', (code, signal) => {
+      void drained([child.stdout, child.stderr]).then(() => finish({ code, signal, reason }));
+    });
     child.once('error', () => finish({ code: -1, signal: null, reason }));
   });
   // Writes to a dead runner must not crash the host.

@@ -186,19 +186,13 @@ export class DockerSandbox implements SandboxBackend {
     child.stderr.on('data', (chunk: Buffer) => {
       if (cliStderr.length < 4096) cliStderr += chunk.toString();
     });
-    // 'exit' can come before the last stderr chunk is read (a loaded machine): the CLI's
-    // complaint is read to its end before the exit is explained.
-    const stderrRead = new Promise<void>((resolve) => {
-      child.stderr.once('close', resolve);
-      child.once('error', () => resolve());
-    });
+    // wrapChildProcess tells the exit only once stderr was read to its end (or after a bound).
     const proc = wrapChildProcess(child, {
       timeoutMs: spec.limits.timeoutMs,
       // Killing the CLI alone would leave the container running.
       onKill: () => run(this.cli, ['kill', name], { timeout: 15_000 }).then(() => undefined),
     });
     const exited = proc.exited.then(async (info): Promise<ExitInfo> => {
-      await Promise.race([stderrRead, new Promise((resolve) => setTimeout(resolve, 2_000).unref())]);
       if (info.reason === 'timeout') {
         return {
           ...info,

@@ -44,13 +44,18 @@ export async function chownTrees(paths: readonly string[], owner: HostIdentity):
     await run('chown', ['-R', '-P', `${owner.uid}:${owner.gid}`, '--', ...paths], { timeout: 60_000 });
   } catch (err) {
     // A running agent renaming or deleting its files mid-walk makes chown report entries
-    // that vanished: nothing there needs an owner, so that alone is not a failure (otherwise
+    // that vanished, or a folder it was about to enter that is a link or file by then (never
+    // followed: -P): nothing there needs an owner, so that alone is not a failure (otherwise
     // an agent racing renames in a shared folder would stop other agents' runs from starting).
     const stderr = String((err as { stderr?: unknown }).stderr ?? '').trim();
     const lines = stderr ? stderr.split('\n') : [];
-    if (!lines.length || !lines.every((line) => line.endsWith(': No such file or directory'))) throw err;
+    if (!lines.length || !lines.every(changedMidWalk)) throw err;
   }
 }
+
+const changedMidWalk = (line: string): boolean =>
+  line.endsWith(': No such file or directory') ||
+  (line.startsWith('chown: cannot read directory ') && line.endsWith(': Not a directory'));
 
 /**
  * Before a run on a root host: every folder of the spec under OmniClaw's own roots (the
