@@ -7,6 +7,7 @@
  * `shared` and `shared/<source>` the target agent could have swapped for a symlink: that is
  * refused, never followed.
  */
+import { mkdirSync } from 'node:fs';
 import { formatBytes } from '../domain/file-size.js';
 import { FolderFileError, openInside, readOpened, writeInside } from '../tools/folder-files.js';
 import type { ShareMove } from './share-book.js';
@@ -43,6 +44,8 @@ export function copyShare(
     const parts = lands.split('/');
     const name = parts.pop()!;
     try {
+      // The agent folder itself is the host's (made the way sandbox/spec.ts makes it); below it, writeInside.
+      mkdirSync(folderOf(move.target), { recursive: true });
       writeInside(folderOf(move.target), parts, name, data);
     } catch (error) {
       const why = error instanceof FolderFileError ? error.message : (error as Error).message;

@@ -18,6 +18,7 @@ export const notYetAvailableToolNames = [
   'update_task',
   'configure_heartbeat',
   'register_group',
+  'share_request',
   'delegate_task',
   'request_context',
   'read_context',
