@@ -66,6 +66,15 @@ describe('share_request', () => {
     );
   });
 
+  it('refuses ".." and absolute paths before anything is asked or read', async () => {
+    host = await startTestHost(threeAgents());
+    for (const files of [['../main/CLAUDE.md'], ['/etc/passwd']]) {
+      const answer = await ask(host, 'mem:research-chat', share({ description: 'x', files }), toolAnswer);
+      expect(answer).toMatch(/^tool error: .*relative to your folder/);
+    }
+    expect(host.channel.sentTo('mem:main-chat')).toEqual([]);
+  });
+
   it('deny copies nothing and the requester is told', async () => {
     host = await startTestHost(threeAgents());
     writeIn('main', 'plan.md', 'the plan');
