@@ -81,7 +81,7 @@ export function normaliseConfig(
     return { ...route, requiresTrigger: route.requiresTrigger ?? !agent.main };
   });
 
-  for (const key of ['messages', 'delegate'] as const) {
+  for (const key of ['messages', 'delegate', 'share'] as const) {
     for (const [i, pair] of parsed.multiAgent[key].entries()) {
       for (const side of ['from', 'to'] as const) {
         if (!byId.has(pair[side]))

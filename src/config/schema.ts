@@ -333,11 +333,39 @@ export const configSchema = z.strictObject({
           approvalTimeoutMs: z.number().int().min(1_000).default(900_000),
         })
         .default({ maxDepth: 2, maxOpenPerAgent: 3, approvalTimeoutMs: 900_000 }),
+      /**
+       * `from` may share_request with `to` without the operator's approval (main never needs
+       * it): `push` copies from's files into to's folder, `pull` copies to's files into from's.
+       */
+      share: z
+        .array(
+          z.strictObject({
+            from: agentIdSchema,
+            to: agentIdSchema,
+            direction: z.enum(['push', 'pull', 'both']).default('push'),
+          }),
+        )
+        .default([]),
+      /** Bounds on share_request. */
+      sharing: z
+        .strictObject({
+          /** Bytes one request may copy in all (its files together). */
+          maxBytes: z
+            .number()
+            .int()
+            .min(1)
+            .default(10 * 1024 * 1024),
+          /** How long an unpaired share waits for `approve <id>` on the main chat. */
+          approvalTimeoutMs: z.number().int().min(1_000).default(3_600_000),
+        })
+        .default({ maxBytes: 10 * 1024 * 1024, approvalTimeoutMs: 3_600_000 }),
     })
     .default({
       messages: [],
       delegate: [],
       delegation: { maxDepth: 2, maxOpenPerAgent: 3, approvalTimeoutMs: 900_000 },
+      share: [],
+      sharing: { maxBytes: 10 * 1024 * 1024, approvalTimeoutMs: 3_600_000 },
     }),
 });
 

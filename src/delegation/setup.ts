@@ -13,6 +13,7 @@
 import type { Logger } from 'pino';
 import { Counter } from 'prom-client';
 import type { AgentConfig, Config } from '../config/normalise.js';
+import type { InstancePaths } from '../config/paths.js';
 import type { AgentQueue } from '../core/agent-queue.js';
 import { AgentMail } from '../core/agent-mail.js';
 import type { Refusal } from '../core/failure-notice.js';
@@ -26,11 +27,13 @@ import { chatsOfAgent } from '../tools/authorise.js';
 import { defineAgentTool } from '../tools/define-tool.js';
 import { ToolError, type ToolHandler } from '../tools/types.js';
 import { DelegationBook, delegationIdPattern, type Delegation } from './delegation-book.js';
+import { createSharing } from './sharing.js';
 
 export interface DelegationSetupDeps {
   /** Tools the chat path's dispatcher already replaces (the scheduler's): delegate_task joins them. */
   replacing?: ToolHandler[];
   config: Config;
+  paths: InstancePaths;
   store: Store;
   metrics: Metrics;
   logger: Logger;
@@ -44,7 +47,8 @@ export interface DelegationRuntime {
   refuse: (agent: AgentConfig) => Refusal | undefined;
 }
 
-const APPROVAL_COMMAND = /^\s*(approve|deny)\s+(d-[0-9a-f]{6})\s*$/i;
+/** Delegations are d-xxxxxx, file shares (sharing.ts) s-xxxxxx. */
+const APPROVAL_COMMAND = /^\s*(approve|deny)\s+([ds]-[0-9a-f]{6})\s*$/i;
 const SHOWN_CHARS = 300;
 
 const shorten = (text: string): string =>
@@ -73,6 +77,19 @@ export function setUpDelegation(deps: DelegationSetupDeps) {
     channelOf: (chat) => runtime?.runDeps.channelOf(chat),
     wake: (a, chat) => runtime?.queue.notify(a, chat),
     now,
+  });
+
+  const mainChat = (): string | undefined => {
+    const boss = main();
+    const chat = boss && chatsOfAgent(boss.id, config.routes)[0];
+    return chat !== undefined && runtime?.runDeps.channelOf(chat) ? chat : undefined;
+  };
+  const sharing = createSharing({
+    ...deps,
+    now,
+    say: (chat, text) => say(chat, text),
+    tell: (to, from, text, chat) => mail.post({ to, from, text }, chat),
+    mainChat,
   });
 
   /** A bot message the people in `chat` read (approval requests, notify_chat, confirmations). */
@@ -182,9 +199,8 @@ export function setUpDelegation(deps: DelegationSetupDeps) {
   };
 
   const askApproval = (d: Delegation): string => {
-    const boss = main();
-    const mainChat = boss && chatsOfAgent(boss.id, config.routes)[0];
-    if (!boss || mainChat === undefined || !runtime?.runDeps.channelOf(mainChat)) {
+    const chat = mainChat();
+    if (chat === undefined) {
       book.end(d, 'denied', { error: 'no main chat to ask' });
       throw new ToolError(
         `delegate_task: "${d.from}" → "${d.to}" needs the operator's approval, and there is no main chat to ask; ` +
@@ -193,7 +209,7 @@ export function setUpDelegation(deps: DelegationSetupDeps) {
     }
     const minutes = Math.round(limits.approvalTimeoutMs / 60_000);
     say(
-      mainChat,
+      chat,
       `Agent "${d.from}" asks "${d.to}" to: ${shorten(d.description)}\n` +
         `Reply "approve ${d.id}" or "deny ${d.id}" (expires in ${minutes} min).`,
     );
@@ -248,6 +264,11 @@ export function setUpDelegation(deps: DelegationSetupDeps) {
     const boss = main();
     if (!command || !boss || !chatsOfAgent(boss.id, config.routes).includes(message.chat)) return undefined;
     const [, verb, id] = command as unknown as [string, string, string];
+    if (id.toLowerCase().startsWith('s-')) {
+      const decision = verb.toLowerCase() === 'deny' ? 'deny' : 'approve';
+      say(message.chat, sharing.decide(decision, id.toLowerCase(), message.senderId));
+      return { accepted: true };
+    }
     const d = delegationIdPattern.test(id.toLowerCase()) ? book.get(id.toLowerCase()) : undefined;
     if (!d || d.status !== 'awaiting_approval') {
       say(message.chat, `No delegation ${id} is waiting for approval (it may have expired).`);
@@ -269,7 +290,10 @@ export function setUpDelegation(deps: DelegationSetupDeps) {
 
   return {
     /** For createChatPath: the tool replacements, delegate_task among them, and the intake's intercept. */
-    chatParts: { replacements: [...(deps.replacing ?? []), tool as ToolHandler], intercept },
+    chatParts: {
+      replacements: [...(deps.replacing ?? []), tool as ToolHandler, sharing.tool as ToolHandler],
+      intercept,
+    },
     /** Binds the queue and run deps once the chat path exists (tools only run after that). */
     start: (parts: DelegationRuntime): void => void (runtime = parts),
     /** The `delegations` section of `omniclaw status`. */
@@ -290,6 +314,7 @@ export function setUpDelegation(deps: DelegationSetupDeps) {
       return { delegations };
     },
     stop: (): void => {
+      sharing.stop();
       for (const timer of timers.values()) clearTimeout(timer);
       timers.clear();
     },

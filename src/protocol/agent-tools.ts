@@ -186,7 +186,10 @@ const descriptions: Record<AgentToolName, string> = {
     'Turn the recurring heartbeat on or off. What it does is read from the "## Heartbeat" section of your CLAUDE.md.',
   register_group: 'Register a chat so an agent answers there (main agent only).',
   list_agents: 'List the agents of this OmniClaw instance, to find who to message, ask or delegate to.',
-  share_request: 'Ask another agent (or the operator) for context, and optionally share or request files.',
+  share_request:
+    'Copy files between you and another agent (default the main agent): `files` from your folder land in theirs, ' +
+    '`request_files` from theirs land in yours, as shared/<source agent>/<name>. Pairs not allowed in config wait ' +
+    'for the operator to approve on the main chat; the outcome comes to you as a message.',
   delegate_task:
     'Hand a task to another agent (default the main agent). It runs apart from its chats; its answer comes back to ' +
     'you as a message. Pairs not allowed in config wait for the operator to approve on the main chat.',

@@ -17,7 +17,20 @@
  * path, which still refuses every symlink present when it looks but leaves a window in
  * which a folder swapped between two opens is followed; docs/security.md says so.
  */
-import { closeSync, constants, existsSync, fstatSync, openSync, readdirSync, readSync } from 'node:fs';
+import { randomBytes } from 'node:crypto';
+import {
+  closeSync,
+  constants,
+  existsSync,
+  fstatSync,
+  mkdirSync,
+  openSync,
+  readdirSync,
+  readSync,
+  renameSync,
+  rmSync,
+  writeSync,
+} from 'node:fs';
 import { join } from 'node:path';
 import { assertRelativePath } from '../protocol/ids.js';
 
@@ -159,5 +172,55 @@ export function listFilesInside(root: string, dir: string): string[] {
       .map((entry) => entry.name);
   } finally {
     closeSync(folder.fd);
+  }
+}
+
+const NEW_FILE_FLAGS = constants.O_WRONLY | constants.O_CREAT | constants.O_EXCL | constants.O_NOFOLLOW;
+
+/**
+ * Writes `data` as `dirs/name` inside `root` (a host-made folder an agent can write), making
+ * the folders on the way. Each folder is made and opened through the descriptor of the one
+ * before it with O_NOFOLLOW, so a planted symlink at any step (`shared`, `shared/<from>`) is
+ * refused, never followed; the file is written under a fresh name (O_CREAT|O_EXCL|O_NOFOLLOW)
+ * and renamed over `name` in the same opened folder, so a symlink there is replaced, not
+ * written through.
+ */
+export function writeInside(root: string, dirs: string[], name: string, data: Buffer): void {
+  const relative = [...dirs, name].join('/');
+  assertRelativePath(relative);
+  let current = { fd: openSync(root, DIR_FLAGS), path: root };
+  try {
+    for (const dir of dirs) {
+      const path = VIA_FD ? `/proc/self/fd/${current.fd}/${dir}` : join(current.path, dir);
+      try {
+        mkdirSync(path, { mode: 0o755 });
+      } catch (error) {
+        if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw refusal(error, relative);
+      }
+      let fd: number;
+      try {
+        fd = openAt(current, dir, DIR_FLAGS);
+      } catch (error) {
+        throw refusal(error, relative);
+      }
+      closeSync(current.fd);
+      current = { fd, path: join(current.path, dir) };
+    }
+    const at = (n: string): string => (VIA_FD ? `/proc/self/fd/${current.fd}/${n}` : join(current.path, n));
+    const temporary = `.${name}.${randomBytes(4).toString('hex')}.part`;
+    const fd = openSync(at(temporary), NEW_FILE_FLAGS, 0o644);
+    try {
+      writeSync(fd, data);
+    } finally {
+      closeSync(fd);
+    }
+    try {
+      renameSync(at(temporary), at(name));
+    } catch (error) {
+      rmSync(at(temporary), { force: true });
+      throw refusal(error, relative);
+    }
+  } finally {
+    closeSync(current.fd);
   }
 }

@@ -130,6 +130,11 @@ describe('agent and route rules', () => {
       expected: `${FILE}:4:21: routes[0].agent: no agent with id "b" (agents: a)`,
     },
     {
+      what: 'a share pair naming an unknown agent',
+      yaml: 'agents:\n  - { id: a }\nmultiAgent:\n  share:\n    - { from: a, to: b }\n',
+      expected: `${FILE}:5:18: multiAgent.share[0].to: no agent with id "b" (agents: a)`,
+    },
+    {
       what: 'a route to a chat id no channel has (unknown prefix)',
       yaml: 'agents:\n  - { id: a }\nroutes:\n  - { chat: "foo:bar", agent: a }\n',
       expected: `${FILE}:4:7: routes[0].chat: "foo:bar" is not a chat id: use local:<id>, tg:<id>, dc:<id>, slack:<id> or a WhatsApp JID (<number>@s.whatsapp.net, <id>@g.us); the log names the chat id of every message that has no route`,

@@ -22,6 +22,8 @@ import { prepareFolderOwnership, sandboxIdentity } from '../../src/sandbox/folde
 import type { SandboxBackend } from '../../src/sandbox/types.js';
 import { ContextTopics } from '../../src/tools/context-topics.js';
 import { AgentFileError, stageAgentFile } from '../../src/core/agent-file.js';
+import type { ShareMove } from '../../src/delegation/share-book.js';
+import { copyShare, ShareCopyError } from '../../src/delegation/share-copy.js';
 import {
   createWorld,
   DEFAULT_TEST_LIMITS,
@@ -407,6 +409,62 @@ export function describeIsolation(name: string, makeBackend: (world: World) => S
         const [folderStats] = await session.send([{ op: 'race-stop' }]);
         expect((JSON.parse(folderStats!.detail) as { swaps: number }).swaps).toBeGreaterThan(1000);
         expect(folder.leaks, 'its folder swapped').toEqual([]);
+      } finally {
+        await session.stop();
+      }
+    });
+
+    it('share_request never writes outside the target: its shared/ folder swapped for a symlink while the host copies', async () => {
+      const agent = testAgent('receiver');
+      const built = probeSpec(world, backend, agent);
+      const hostDir = join(world.root, 'host-target');
+      mkdirSync(hostDir, { recursive: true });
+      const folderOf = (id: string): string => agentFolder(world.paths, id);
+      mkdirSync(folderOf('giver'), { recursive: true });
+      writeFileSync(join(folderOf('giver'), 'q3.md'), 'shared report');
+      const moves: ShareMove[] = [
+        {
+          direction: 'push',
+          source: 'giver',
+          target: agent.id,
+          files: [{ path: 'q3.md', lands: 'shared/giver/q3.md' }],
+        },
+      ];
+      const session = await probeSession(await backend.start(built.spec), built);
+      try {
+        // Planted from inside the sandbox, before the copy: refused, nothing written outside.
+        const [plant] = await session.send([
+          { op: 'exec', argv: ['/bin/sh', '-c', `ln -s ${hostDir} /workspace/agent/shared`] },
+        ]);
+        expect(plant).toMatchObject({ ok: true });
+        expect(() => copyShare(moves, folderOf, 1 << 20)).toThrow(ShareCopyError);
+        expect(findFiles(hostDir, /./)).toEqual([]);
+        const [unplant] = await session.send([
+          { op: 'exec', argv: ['/bin/sh', '-c', 'rm /workspace/agent/shared'] },
+        ]);
+        expect(unplant).toMatchObject({ ok: true });
+        // Swapped while the host copies, over and over.
+        const [race] = await session.send([
+          { op: 'race', dir: '/workspace/agent', name: 'shared', target: hostDir, ms: 30_000 },
+        ]);
+        expect(race).toMatchObject({ ok: true });
+        const seen = { copied: 0, refused: 0 };
+        for (const end = Date.now() + 3_000; Date.now() < end;) {
+          try {
+            copyShare(moves, folderOf, 1 << 20);
+            seen.copied++;
+          } catch (error) {
+            if (!(error instanceof ShareCopyError)) throw error;
+            seen.refused++;
+          }
+        }
+        const [stats] = await session.send([{ op: 'race-stop' }]);
+        expect((JSON.parse(stats!.detail) as { swaps: number }).swaps).toBeGreaterThan(1000);
+        expect(findFiles(hostDir, /./), 'written through the planted symlink').toEqual([]);
+        // Some copies went through: the host's mkdir of a missing `shared` can stall the
+        // agent's four-rename swap (a folder cannot be renamed over another), so the count
+        // of refusals during the race is not asserted; the planted case above is.
+        expect(seen.copied + seen.refused).toBeGreaterThan(0);
       } finally {
         await session.stop();
       }

@@ -1,0 +1,66 @@
+/**
+ * The copy of a share_request, done only once it is approved (or its pair is allowed).
+ * Every source file is opened inside the source agent's folder through folder-files.ts (one
+ * component at a time, never a symlink, no hard links, regular files only), the whole
+ * request bounded by `maxBytes`; all are read before anything is written, so a refused file
+ * means nothing was copied. Each lands through writeInside in the target's folder, whose
+ * `shared` and `shared/<source>` the target agent could have swapped for a symlink: that is
+ * refused, never followed.
+ */
+import { mkdirSync } from 'node:fs';
+import { formatBytes } from '../domain/file-size.js';
+import { FolderFileError, openInside, readOpened, writeInside } from '../tools/folder-files.js';
+import type { ShareMove } from './share-book.js';
+
+export class ShareCopyError extends Error {
+  override name = 'ShareCopyError';
+}
+
+/** Copies every move; resolves to the landed paths (relative to each target's folder). */
+export function copyShare(
+  moves: readonly ShareMove[],
+  folderOf: (agent: string) => string,
+  maxBytes: number,
+): string[] {
+  let total = 0;
+  const read: { move: ShareMove; lands: string; data: Buffer }[] = [];
+  for (const move of moves)
+    for (const file of move.files) {
+      let data: Buffer;
+      try {
+        const opened = openInside(folderOf(move.source), file.path, maxBytes - total);
+        try {
+          data = readOpened(opened);
+        } finally {
+          opened.close();
+        }
+      } catch (error) {
+        throw new ShareCopyError(sourceProblem(error, move.source, file.path, maxBytes));
+      }
+      total += data.length;
+      read.push({ move, lands: file.lands, data });
+    }
+  for (const { move, lands, data } of read) {
+    const parts = lands.split('/');
+    const name = parts.pop()!;
+    try {
+      // The agent folder itself is the host's (made the way sandbox/spec.ts makes it); below it, writeInside.
+      mkdirSync(folderOf(move.target), { recursive: true });
+      writeInside(folderOf(move.target), parts, name, data);
+    } catch (error) {
+      const why = error instanceof FolderFileError ? error.message : (error as Error).message;
+      throw new ShareCopyError(`could not write ${lands} in "${move.target}"'s folder: ${why}`);
+    }
+  }
+  return read.map(({ move, lands }) => `${move.target}: ${lands}`);
+}
+
+function sourceProblem(error: unknown, source: string, path: string, maxBytes: number): string {
+  if (!(error instanceof FolderFileError))
+    return `${path} in "${source}"'s folder cannot be opened (${(error as NodeJS.ErrnoException).code ?? 'error'})`;
+  if (error.code === 'too-big')
+    return `${path} in "${source}"'s folder takes the request over its limit of ${formatBytes(maxBytes)} (multiAgent.sharing.maxBytes); share fewer or smaller files`;
+  if (error.reason === 'symlink')
+    return `${path} in "${source}"'s folder is or passes through a symbolic link, which is never followed; share the file itself`;
+  return `${path} in "${source}"'s folder: ${error.message}`;
+}
