@@ -67,7 +67,11 @@ export function projectReadableCheck(
     return { name, status: 'ok', detail: 'Agents run as you, so they can read the project.' };
   const bits = grantedBits(projectRoot, who);
   if ((bits & 5) === 5)
-    return { name, status: 'ok', detail: `The sandbox user (${who.uid}) can read the project ${projectRoot}.` };
+    return {
+      name,
+      status: 'ok',
+      detail: `The sandbox user (${who.uid}) can read the project ${projectRoot}.`,
+    };
   return {
     name,
     status: 'warn',

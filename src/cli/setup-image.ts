@@ -34,7 +34,9 @@ export async function offerImageBuild(offer: ImageOffer): Promise<boolean> {
   const wanted =
     !offer.refused &&
     (offer.ask
-      ? await offer.ask.confirm(`${engine} has no agent image ${tag}. Build it now (a few minutes the first time)?`)
+      ? await offer.ask.confirm(
+          `${engine} has no agent image ${tag}. Build it now (a few minutes the first time)?`,
+        )
       : offer.unasked);
   if (!wanted) {
     out(`  ${later}\n`);

@@ -11,7 +11,6 @@ import type { DatabaseHealth } from '../store/db-health.js';
 import type { Metrics } from '../observability/metrics.js';
 import { runMetricsObserver } from '../observability/run-metrics.js';
 import { bothObservers, type WorkLog } from './work-log.js';
-import { join } from 'node:path';
 import { agentFolder } from '../config/paths.js';
 import { AgentToolDispatcher, type ToolDispatcherOptions } from '../tools/dispatcher.js';
 import { loadPluginTools, pluginDirectory } from '../tools/plugins.js';

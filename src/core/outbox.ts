@@ -314,7 +314,11 @@ export function hostOutbox(
     'beforeSend' | 'onSent'
   >,
 ): Outbox {
-  const staged = new StagedFiles({ root: host.paths.outboxFiles, channels: parts.channels, logger: host.logger });
+  const staged = new StagedFiles({
+    root: host.paths.outboxFiles,
+    channels: parts.channels,
+    logger: host.logger,
+  });
   staged.sweep(parts.store.outbox);
   return new Outbox({
     store: parts.store.outbox,

@@ -13,7 +13,9 @@ let project: string;
 /** Whether the sandbox's uid can list `dir`, asked of the kernel. */
 const sandboxCanList = (dir: string): boolean => {
   try {
-    execFileSync('setpriv', ['--reuid=61000', '--regid=61000', '--clear-groups', 'ls', dir], { stdio: 'ignore' });
+    execFileSync('setpriv', ['--reuid=61000', '--regid=61000', '--clear-groups', 'ls', dir], {
+      stdio: 'ignore',
+    });
     return true;
   } catch {
     return false;
@@ -28,16 +30,19 @@ beforeEach(() => {
 afterEach(() => rmSync(project, { recursive: true, force: true }));
 
 describe('projectReadableCheck', () => {
-  it.runIf(process.getuid?.() === 0)('warns about a project the sandbox uid cannot read, and --fix opens it', () => {
-    expect(sandboxCanList(project)).toBe(false);
-    const found = projectReadableCheck(project, sandboxUser, 0);
-    expect(found.status).toBe('warn');
-    expect(found.detail).toContain('mode 700');
-    expect(found.fix).toContain(`chmod o+rx ${project}`);
-    found.repair?.();
-    expect(sandboxCanList(project)).toBe(true);
-    expect(projectReadableCheck(project, sandboxUser, 0).status).toBe('ok');
-  });
+  it.runIf(process.getuid?.() === 0)(
+    'warns about a project the sandbox uid cannot read, and --fix opens it',
+    () => {
+      expect(sandboxCanList(project)).toBe(false);
+      const found = projectReadableCheck(project, sandboxUser, 0);
+      expect(found.status).toBe('warn');
+      expect(found.detail).toContain('mode 700');
+      expect(found.fix).toContain(`chmod o+rx ${project}`);
+      found.repair?.();
+      expect(sandboxCanList(project)).toBe(true);
+      expect(projectReadableCheck(project, sandboxUser, 0).status).toBe('ok');
+    },
+  );
 
   it('counts group bits when the sandbox gid owns the folder', () => {
     chmodSync(project, 0o750);
