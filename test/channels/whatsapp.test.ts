@@ -15,7 +15,7 @@ import {
   WhatsAppChannel,
   type WhatsAppChannelOptions,
   type WhatsAppSocket,
-} from '../../src/channels/whatsapp.js';
+} from '../../src/channels/whatsapp/index.js';
 import type { ChannelState, InboundMessage } from '../../src/domain/channel.js';
 import { silentLogger } from '../../src/observability/logger.js';
 

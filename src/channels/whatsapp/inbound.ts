@@ -11,8 +11,8 @@ import {
   jidNormalizedUser,
   type WAMessage,
 } from 'baileys';
-import type { InboundMessage } from '../domain/channel.js';
-import { cleanInboundText } from '../domain/inbound-text.js';
+import type { InboundMessage } from '../../domain/channel.js';
+import { cleanInboundText } from '../../domain/inbound-text.js';
 
 export interface WhatsAppIdentity {
   /** The bot's own phone JID (…@s.whatsapp.net), device suffix removed. */

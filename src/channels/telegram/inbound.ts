@@ -4,9 +4,9 @@
  * a test table. Updates come from a server we do not control: every field is checked.
  */
 import type { Message, MessageEntity, Update } from 'grammy/types';
-import { cleanInboundText } from '../domain/inbound-text.js';
-import type { InboundMessage } from '../domain/channel.js';
-import { CHAT_PREFIXES } from '../domain/chat-id.js';
+import { cleanInboundText } from '../../domain/inbound-text.js';
+import type { InboundMessage } from '../../domain/channel.js';
+import { CHAT_PREFIXES } from '../../domain/chat-id.js';
 
 export const TELEGRAM_CHAT_PREFIX = CHAT_PREFIXES.telegram;
 

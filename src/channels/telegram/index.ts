@@ -1,35 +1,35 @@
 /**
- * The Telegram channel: grammY's Api client, long polling (telegram-polling.ts), inbound
- * normalisation (telegram-inbound.ts) and outbound messages rendered as Telegram HTML, with
+ * The Telegram channel: grammY's Api client, long polling (polling.ts), inbound
+ * normalisation (inbound.ts) and outbound messages rendered as Telegram HTML, with
  * a plain-text retry when Telegram rejects the entities. Chat ids are `tg:<chat id>`.
  * Thread streaming on Telegram is one status message, edited as progress arrives.
  */
 import { stat } from 'node:fs/promises';
 import { basename } from 'node:path';
 import { Api, GrammyError, HttpError, InputFile } from 'grammy';
-import { ChannelSendError, kindForStatus } from '../domain/send-error.js';
-import { ChannelRejectedError } from '../domain/channel-rejected.js';
+import { ChannelSendError, kindForStatus } from '../../domain/send-error.js';
+import { ChannelRejectedError } from '../../domain/channel-rejected.js';
 import type { ReactionTypeEmoji, Update } from 'grammy/types';
-import type { Logger } from '../observability/logger.js';
+import type { Logger } from '../../observability/logger.js';
 import {
   checkAnnouncedSize,
   DEFAULT_ATTACHMENT_LIMITS,
   downloadToInbox,
   notReceived,
   type AttachmentLimits,
-} from './attachments.js';
-import { markdownToPlainText, renderMarkdown } from './markdown.js';
-import { splitMessage } from './split-message.js';
-import { ThrottledPreview } from './reply-preview.js';
+} from '../attachments.js';
+import { markdownToPlainText, renderMarkdown } from '../markdown.js';
+import { splitMessage } from '../split-message.js';
+import { ThrottledPreview } from '../reply-preview.js';
 import {
   normaliseTelegramUpdate,
   telegramChatId,
   TELEGRAM_CHAT_PREFIX,
   type TelegramIdentity,
-} from './telegram-inbound.js';
-import { describe, TelegramPoller } from './telegram-polling.js';
-import { DEFAULT_RETRY_POLICY, telegramRetry, type RetryPolicy } from './telegram-retry.js';
-import { TelegramStatusMessages } from './telegram-status.js';
+} from './inbound.js';
+import { describe, TelegramPoller } from './polling.js';
+import { DEFAULT_RETRY_POLICY, telegramRetry, type RetryPolicy } from './retry.js';
+import { TelegramStatusMessages } from './status.js';
 import type {
   Attachment,
   Channel,
@@ -42,8 +42,8 @@ import type {
   WorkNotice,
   ReplyPreview,
   StreamTarget,
-} from '../domain/channel.js';
-import { showWorkNotice, TypingLoops } from './work-feedback.js';
+} from '../../domain/channel.js';
+import { showWorkNotice, TypingLoops } from '../work-feedback.js';
 
 export const TELEGRAM_MESSAGE_LIMIT = 4096;
 /** Bot API upload limit for documents (the cloud API; a self-hosted server allows more). */

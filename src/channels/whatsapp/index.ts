@@ -17,8 +17,8 @@ import {
   type WAMessage,
   type WAMessageKey,
 } from 'baileys';
-import type { Logger } from '../observability/logger.js';
-import { backoffDelay } from '../protocol/backoff.js';
+import type { Logger } from '../../observability/logger.js';
+import { backoffDelay } from '../../protocol/backoff.js';
 import type {
   Channel,
   ChannelCapabilities,
@@ -29,32 +29,27 @@ import type {
   OutboundMessage,
   SentMessage,
   WorkNotice,
-} from '../domain/channel.js';
-import { downloadToInbox, notReceived } from './attachments.js';
-import { renderMarkdown } from './markdown.js';
-import { splitMessage } from './split-message.js';
-import { normaliseWhatsAppMessage, type MediaInfo, type WhatsAppIdentity } from './whatsapp-inbound.js';
-import {
-  closeStatusCode,
-  decideOnClose,
-  DEFAULT_BACKOFF,
-  type BackoffOptions,
-} from './whatsapp-reconnect.js';
-import { printQr } from './whatsapp-qr.js';
-import { HeldInbound } from './held-inbound.js';
-import { TypingLoops } from './work-feedback.js';
+} from '../../domain/channel.js';
+import { downloadToInbox, notReceived } from '../attachments.js';
+import { renderMarkdown } from '../markdown.js';
+import { splitMessage } from '../split-message.js';
+import { normaliseWhatsAppMessage, type MediaInfo, type WhatsAppIdentity } from './inbound.js';
+import { closeStatusCode, decideOnClose, DEFAULT_BACKOFF, type BackoffOptions } from './reconnect.js';
+import { printQr } from './qr.js';
+import { HeldInbound } from '../held-inbound.js';
+import { TypingLoops } from '../work-feedback.js';
 import {
   defaultSocketFactory,
   mediaDownloaderWith,
   type MediaDownloader,
   type WhatsAppSocket,
   type WhatsAppSocketFactory,
-} from './whatsapp-socket.js';
-import { extensionFor, fileContent, textContent } from './whatsapp-outbound.js';
-import { WHATSAPP_JID } from '../domain/chat-id.js';
+} from './socket.js';
+import { extensionFor, fileContent, textContent } from './outbound.js';
+import { WHATSAPP_JID } from '../../domain/chat-id.js';
 
-export type { MediaDownloader, WhatsAppSocket, WhatsAppSocketFactory } from './whatsapp-socket.js';
-export { mentionedJids } from './whatsapp-outbound.js';
+export type { MediaDownloader, WhatsAppSocket, WhatsAppSocketFactory } from './socket.js';
+export { mentionedJids } from './outbound.js';
 
 export interface WhatsAppChannelOptions {
   /** Folder for the auth state (paths.whatsappAuth); created 0700. */

@@ -4,10 +4,10 @@
  * arrives, at most once per interval (Telegram limits edits). The final answer is sent as a
  * normal message by the core; the status message keeps the last progress shown.
  */
-import type { Logger } from '../observability/logger.js';
-import { markdownToPlainText } from './markdown.js';
-import { describe } from './telegram-polling.js';
-import { ProgressThrottle } from './work-feedback.js';
+import type { Logger } from '../../observability/logger.js';
+import { markdownToPlainText } from '../markdown.js';
+import { describe } from './polling.js';
+import { ProgressThrottle } from '../work-feedback.js';
 
 const LIMIT = 4096;
 
