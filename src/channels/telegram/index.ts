@@ -4,34 +4,27 @@
  * a plain-text retry when Telegram rejects the entities. Chat ids are `tg:<chat id>`.
  * Thread streaming on Telegram is one status message, edited as progress arrives.
  */
-import { stat } from 'node:fs/promises';
-import { basename } from 'node:path';
-import { Api, GrammyError, HttpError, InputFile } from 'grammy';
-import { ChannelSendError, kindForStatus } from '../../domain/send-error.js';
+import { Api, GrammyError } from 'grammy';
 import { ChannelRejectedError } from '../../domain/channel-rejected.js';
 import type { ReactionTypeEmoji, Update } from 'grammy/types';
 import type { Logger } from '../../observability/logger.js';
-import {
-  checkAnnouncedSize,
-  DEFAULT_ATTACHMENT_LIMITS,
-  downloadToInbox,
-  notReceived,
-  type AttachmentLimits,
-} from '../attachments.js';
-import { markdownToPlainText, renderMarkdown } from '../markdown.js';
-import { splitMessage } from '../split-message.js';
+import { DEFAULT_ATTACHMENT_LIMITS, type AttachmentLimits } from '../attachments.js';
 import { ThrottledPreview } from '../reply-preview.js';
+import { ChannelIntake } from '../kit/intake.js';
+import type { FileSource } from '../kit/files.js';
+import { sendInParts } from '../kit/outbound.js';
 import {
   normaliseTelegramUpdate,
   telegramChatId,
   TELEGRAM_CHAT_PREFIX,
+  type TelegramFileRef,
   type TelegramIdentity,
 } from './inbound.js';
+import { messageNumber, TelegramOutbound, TELEGRAM_MESSAGE_LIMIT } from './outbound.js';
 import { describe, TelegramPoller } from './polling.js';
 import { DEFAULT_RETRY_POLICY, telegramRetry, type RetryPolicy } from './retry.js';
 import { TelegramStatusMessages } from './status.js';
 import type {
-  Attachment,
   Channel,
   ChannelCapabilities,
   ChannelSink,
@@ -45,7 +38,7 @@ import type {
 } from '../../domain/channel.js';
 import { showWorkNotice, TypingLoops } from '../work-feedback.js';
 
-export const TELEGRAM_MESSAGE_LIMIT = 4096;
+export { TELEGRAM_MESSAGE_LIMIT };
 /** Bot API upload limit for documents (the cloud API; a self-hosted server allows more). */
 const DEFAULT_MAX_UPLOAD_BYTES = 50 * 1024 * 1024;
 
@@ -102,10 +95,10 @@ export class TelegramChannel implements Channel {
   private readonly logger: Logger;
   private readonly typing = new TypingLoops();
   private readonly status: TelegramStatusMessages;
+  private readonly outbound: TelegramOutbound;
+  private readonly intake: ChannelIntake;
   private poller: TelegramPoller | undefined;
-  private sink: ChannelSink | undefined;
   private identity: TelegramIdentity | undefined;
-  private current: ChannelState = 'disconnected';
 
   constructor(private readonly options: TelegramChannelOptions) {
     this.apiRoot = (options.apiRoot ?? 'https://api.telegram.org').replace(/\/+$/, '');
@@ -117,11 +110,25 @@ export class TelegramChannel implements Channel {
       timeoutSeconds: this.limits.pollTimeoutSeconds + 30,
     });
     this.api.config.use(telegramRetry(this.limits.retry));
+    // Telegram keeps an update until the poller confirms it: nothing is held here.
+    this.intake = new ChannelIntake({
+      platform: 'Telegram',
+      logger: this.logger,
+      inboxFor: options.inboxFor,
+      attachmentLimits: this.limits.attachment,
+      holdWhileStorageDown: false,
+      describe,
+    });
+    this.outbound = new TelegramOutbound({
+      api: this.api,
+      logger: this.logger,
+      maxUploadBytes: this.limits.maxUploadBytes,
+    });
     this.status = new TelegramStatusMessages({
       intervalMs: this.limits.statusEditIntervalMs,
       logger: this.logger,
-      post: (chat, text, replyTo) => this.postPlain(chat, text, replyTo),
-      edit: (chat, messageId, text) => this.editPlain(chat, messageId, text),
+      post: (chat, text, replyTo) => this.outbound.postPlain(chat, text, replyTo),
+      edit: (chat, messageId, text) => this.outbound.editPlain(chat, messageId, text),
     });
   }
 
@@ -130,7 +137,7 @@ export class TelegramChannel implements Channel {
   }
 
   state(): ChannelState {
-    return this.current;
+    return this.intake.state();
   }
 
   /** The bot's id and username, known after connect(). */
@@ -139,8 +146,8 @@ export class TelegramChannel implements Channel {
   }
 
   async connect(sink: ChannelSink): Promise<void> {
-    this.sink = sink;
-    this.setState('connecting');
+    this.intake.connect(sink);
+    this.intake.setState('connecting');
     try {
       const me = await this.api.getMe();
       this.identity = { id: me.id, username: me.username };
@@ -148,7 +155,7 @@ export class TelegramChannel implements Channel {
       await this.api.deleteWebhook({ drop_pending_updates: false });
     } catch (error) {
       const reason = describe(error);
-      this.setState('failed', reason);
+      this.intake.setState('failed', reason);
       if (error instanceof GrammyError && (error.error_code === 401 || error.error_code === 404))
         throw new ChannelRejectedError(
           `Telegram rejected the bot token (${reason}); check channels.telegram.token with @BotFather`,
@@ -164,10 +171,10 @@ export class TelegramChannel implements Channel {
       pollTimeoutSeconds: this.limits.pollTimeoutSeconds,
       backoff: this.limits.backoff,
       handle: (update) => this.handleUpdate(update),
-      state: (state, detail) => this.setState(state, detail),
+      state: (state, detail) => this.intake.setState(state, detail),
     });
     this.poller.start();
-    this.setState('connected');
+    this.intake.setState('connected');
   }
 
   async disconnect(): Promise<void> {
@@ -175,45 +182,21 @@ export class TelegramChannel implements Channel {
     await this.status.closeAll();
     await this.poller?.stop();
     this.poller = undefined;
-    this.setState('disconnected');
+    await this.intake.stop();
+    this.intake.setState('disconnected');
   }
 
   async send(chat: string, message: OutboundMessage): Promise<SentMessage> {
-    const chatId = telegramChatId(chat);
-    const thread = message.thread ? { message_thread_id: messageNumber(message.thread, 'thread') } : {};
-    let first: string | undefined;
-    for (const [index, chunk] of splitMessage(message.text, TELEGRAM_MESSAGE_LIMIT).entries()) {
-      const replyTo = index === 0 ? message.replyTo : undefined;
-      const id =
-        index === 0 && message.edit
-          ? await this.finalEdit(chatId, message.edit, chunk, replyTo, thread)
-          : await this.sendChunk(chatId, chunk, replyTo, thread);
-      first ??= id;
-    }
-    for (const path of message.files ?? []) {
-      const id = await this.sendFile(chatId, path, first ? undefined : message.replyTo, thread);
-      first ??= id;
-    }
-    if (!first) throw new Error(`Telegram: nothing to send to ${chat} (empty text and no files)`);
-    // Sending a message ends Telegram's typing indicator; keep ours in step.
-    return { platformId: first };
+    return sendInParts(chat, message, this.outbound.sender(chat, message.thread));
   }
 
   /** The reply as it is written: plain text, edited at most once per statusEditIntervalMs. */
   stream(chat: string, target: StreamTarget): ReplyPreview {
-    const chatId = telegramChatId(chat);
-    const thread = target.thread ? { message_thread_id: messageNumber(target.thread, 'thread') } : {};
     return new ThrottledPreview({
       intervalMs: this.limits.statusEditIntervalMs,
       maxLength: TELEGRAM_MESSAGE_LIMIT,
-      post: async (text) => {
-        const sent = await this.api.sendMessage(chatId, text, {
-          ...replyParameters(target.replyTo),
-          ...thread,
-        });
-        return String(sent.message_id);
-      },
-      edit: (messageId, text) => this.editPlain(chat, messageId, text),
+      post: (text) => this.outbound.postPlain(chat, text, target.replyTo, target.thread),
+      edit: (messageId, text) => this.outbound.editPlain(chat, messageId, text),
       onError: (error) =>
         this.logger.warn(
           { chat, err: describe(error) },
@@ -257,194 +240,18 @@ export class TelegramChannel implements Channel {
     return `@${userIdOrName.replace(/^@/, '')}`;
   }
 
-  private setState(state: ChannelState, detail?: string): void {
-    this.current = state;
-    this.sink?.state(state, detail);
-  }
-
   private async handleUpdate(update: Update): Promise<void> {
-    if (!this.identity || !this.sink) return;
+    if (!this.identity || !this.intake.connected) return;
     const normalised = normaliseTelegramUpdate(update, this.identity);
-    if (!normalised) return;
-    const { message, files } = normalised;
-    const inbox = files.length ? this.options.inboxFor?.(message.chat) : undefined;
-    if (inbox) {
-      const attachments: Attachment[] = [];
-      for (const file of files) attachments.push(await this.download(inbox, file, message.chat));
-      message.attachments = attachments;
-    }
-    // An unrouted chat is logged once by the intake, not here.
-    this.sink.inbound(message);
+    if (normalised) await this.intake.deliver(normalised.message, normalised.files, (f) => this.locate(f));
   }
 
-  private async download(
-    inbox: string,
-    file: { fileId: string; name: string; size?: number; mime?: string },
-    chat: string,
-  ): Promise<Attachment> {
-    const label = `Telegram file ${file.name} in ${chat}`;
-    try {
-      checkAnnouncedSize(label, file.size, this.limits.attachment.maxBytes);
-      const info = await this.api.getFile(file.fileId);
-      if (!info.file_path) throw new Error('Telegram returned no file_path');
-      const path = info.file_path.split('/').map(encodeURIComponent).join('/');
-      return await downloadToInbox({
-        inbox,
-        name: file.name,
-        // Contains the bot token: passed to fetch only, never logged or put in an error.
-        url: `${this.apiRoot}/file/bot${this.options.token}/${path}`,
-        label,
-        announcedSize: info.file_size ?? file.size,
-        mime: file.mime,
-        limits: this.limits.attachment,
-      });
-    } catch (error) {
-      this.logger.warn({ chat, file: file.name, err: describe(error) }, 'Telegram attachment not downloaded');
-      return notReceived(file.name, error, file.size);
-    }
+  /** getFile gives the file's path on the Bot API server. */
+  private async locate(file: TelegramFileRef): Promise<FileSource> {
+    const info = await this.api.getFile(file.fileId);
+    if (!info.file_path) throw new Error('Telegram returned no file_path');
+    const path = info.file_path.split('/').map(encodeURIComponent).join('/');
+    // Contains the bot token: passed to fetch only, never logged or put in an error.
+    return { url: `${this.apiRoot}/file/bot${this.options.token}/${path}`, size: info.file_size };
   }
-
-  private async sendChunk(
-    chatId: string,
-    markdown: string,
-    replyTo: string | undefined,
-    extra: object,
-  ): Promise<string> {
-    const reply = replyParameters(replyTo);
-    try {
-      const sent = await this.api.sendMessage(chatId, renderMarkdown(markdown, 'telegram-html'), {
-        parse_mode: 'HTML',
-        ...reply,
-        ...extra,
-      });
-      return String(sent.message_id);
-    } catch (error) {
-      if (!isEntityError(error)) throw sendError(chatId, error);
-      this.logger.warn(
-        { chat: `tg:${chatId}`, err: describe(error) },
-        'Telegram rejected the formatting; sending plain text',
-      );
-      try {
-        const sent = await this.api.sendMessage(chatId, markdownToPlainText(markdown), {
-          ...reply,
-          ...extra,
-        });
-        return String(sent.message_id);
-      } catch (plainError) {
-        throw sendError(chatId, plainError);
-      }
-    }
-  }
-
-  /**
-   * The streamed preview becomes the reply: edited to the rendered text. A preview that is
-   * gone (deleted, too old to edit) is replaced by a new message, so the reply still arrives once.
-   */
-  private async finalEdit(
-    chatId: string,
-    messageId: string,
-    markdown: string,
-    replyTo: string | undefined,
-    extra: object,
-  ): Promise<string> {
-    const id = messageNumber(messageId, 'message');
-    try {
-      await this.api.editMessageText(chatId, id, renderMarkdown(markdown, 'telegram-html'), {
-        parse_mode: 'HTML',
-      });
-      return messageId;
-    } catch (error) {
-      if (error instanceof GrammyError && /not modified/i.test(error.description)) return messageId;
-      if (isEntityError(error)) {
-        await this.editPlain(`tg:${chatId}`, messageId, markdownToPlainText(markdown)).catch(
-          (plainError: unknown) => {
-            throw sendError(chatId, plainError);
-          },
-        );
-        return messageId;
-      }
-      if (!(error instanceof GrammyError) || error.error_code !== 400) throw sendError(chatId, error);
-      this.logger.warn(
-        { chat: `tg:${chatId}`, err: describe(error) },
-        'Telegram could not edit the streamed reply; sending it as a new message',
-      );
-      return this.sendChunk(chatId, markdown, replyTo, extra);
-    }
-  }
-
-  private async sendFile(
-    chatId: string,
-    path: string,
-    replyTo: string | undefined,
-    extra: object,
-  ): Promise<string> {
-    const info = await stat(path).catch(() => undefined);
-    if (!info?.isFile())
-      throw new Error(`Telegram: cannot send ${path} to tg:${chatId}: not a readable file`);
-    if (info.size > this.limits.maxUploadBytes) {
-      throw new Error(
-        `Telegram: ${path} is ${info.size} bytes, over the ${this.limits.maxUploadBytes}-byte upload limit`,
-      );
-    }
-    const reply = replyParameters(replyTo);
-    try {
-      const sent = await this.api.sendDocument(chatId, new InputFile(path, basename(path)), {
-        ...reply,
-        ...extra,
-      });
-      return String(sent.message_id);
-    } catch (error) {
-      throw sendError(chatId, error);
-    }
-  }
-
-  private async postPlain(chat: string, text: string, replyTo: string | undefined): Promise<string> {
-    const reply = replyParameters(replyTo);
-    const sent = await this.api.sendMessage(telegramChatId(chat), text, reply);
-    return String(sent.message_id);
-  }
-
-  private async editPlain(chat: string, messageId: string, text: string): Promise<void> {
-    try {
-      await this.api.editMessageText(telegramChatId(chat), Number(messageId), text);
-    } catch (error) {
-      if (error instanceof GrammyError && /not modified/i.test(error.description)) return;
-      throw error;
-    }
-  }
-}
-
-/** Telegram ids are integers; anything else is a caller's mistake, reported as such. */
-function messageNumber(id: string, what: string): number {
-  if (!/^\d{1,15}$/.test(id)) throw new Error(`Telegram: "${id}" is not a ${what} id (expected a number)`);
-  return Number(id);
-}
-
-/** Replies survive a deleted original (allow_sending_without_reply). */
-function replyParameters(replyTo: string | undefined): object {
-  if (!replyTo) return {};
-  return {
-    reply_parameters: { message_id: messageNumber(replyTo, 'message'), allow_sending_without_reply: true },
-  };
-}
-
-function isEntityError(error: unknown): boolean {
-  return (
-    error instanceof GrammyError && error.error_code === 400 && /entit|parse|tag/i.test(error.description)
-  );
-}
-
-/** Typed for the outbox: a 429 says how long to wait, 5xx and network errors are retried, the rest not. */
-function sendError(chatId: string, error: unknown): Error {
-  const message = `Telegram: sending to tg:${chatId} failed: ${describe(error)}`;
-  if (error instanceof GrammyError) {
-    const retryAfter = error.parameters.retry_after;
-    return new ChannelSendError(
-      message,
-      kindForStatus(error.error_code),
-      typeof retryAfter === 'number' ? retryAfter * 1000 : undefined,
-    );
-  }
-  if (error instanceof HttpError) return new ChannelSendError(message, 'unavailable');
-  return new Error(message, { cause: error });
 }
