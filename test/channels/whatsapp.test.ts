@@ -253,6 +253,14 @@ describe('WhatsApp channel (through baileys’ event buffer)', () => {
     ]);
   });
 
+  it('passes a message WhatsApp hands over twice (after a reconnect) on once', async () => {
+    const h = await harness();
+    upsert(h, waMessage({ id: 'TWICE', text: 'first delivery' }));
+    upsert(h, waMessage({ id: 'TWICE', text: 'first delivery' }), waMessage({ id: 'AFTER', text: 'next' }));
+    await h.waitFor(() => h.inbound.some((m) => m.platformId === 'AFTER'), 'the message after it');
+    expect(h.inbound.map((m) => m.platformId)).toEqual(['TWICE', 'AFTER']);
+  });
+
   it('ignores its own echoes: fromMe, ids it sent, and its own account on another device', async () => {
     const h = await harness();
     const sent = await h.channel.send(ALICE, { text: 'from the bot' });
