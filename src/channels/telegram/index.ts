@@ -23,7 +23,8 @@ import {
 import { messageNumber, TelegramOutbound, TELEGRAM_MESSAGE_LIMIT } from './outbound.js';
 import { describe, TelegramPoller } from './polling.js';
 import { DEFAULT_RETRY_POLICY, telegramRetry, type RetryPolicy } from './retry.js';
-import { TelegramStatusMessages } from './status.js';
+import { statusMessage } from './status.js';
+import { ProgressStreams } from '../kit/progress.js';
 import type {
   Channel,
   ChannelCapabilities,
@@ -94,7 +95,8 @@ export class TelegramChannel implements Channel {
   private readonly limits: TelegramLimits;
   private readonly logger: Logger;
   private readonly typing = new TypingLoops();
-  private readonly status: TelegramStatusMessages;
+  /** Progress while an agent works: one status message per piece of work (status.ts). */
+  private readonly progress: ProgressStreams;
   private readonly outbound: TelegramOutbound;
   private readonly intake: ChannelIntake;
   private poller: TelegramPoller | undefined;
@@ -124,12 +126,7 @@ export class TelegramChannel implements Channel {
       logger: this.logger,
       maxUploadBytes: this.limits.maxUploadBytes,
     });
-    this.status = new TelegramStatusMessages({
-      intervalMs: this.limits.statusEditIntervalMs,
-      logger: this.logger,
-      post: (chat, text, replyTo) => this.outbound.postPlain(chat, text, replyTo),
-      edit: (chat, messageId, text) => this.outbound.editPlain(chat, messageId, text),
-    });
+    this.progress = new ProgressStreams(this.limits.statusEditIntervalMs);
   }
 
   ownsChat(chat: string): boolean {
@@ -179,7 +176,7 @@ export class TelegramChannel implements Channel {
 
   async disconnect(): Promise<void> {
     this.typing.stopAll();
-    await this.status.closeAll();
+    await this.progress.closeAll();
     await this.poller?.stop();
     this.poller = undefined;
     await this.intake.stop();
@@ -214,8 +211,17 @@ export class TelegramChannel implements Channel {
         onError: (error) =>
           this.logger.debug({ chat, err: describe(error) }, 'Telegram typing indicator failed'),
       },
-      progress: (key, text) => this.status.push(key, chat, text, context.triggerPlatformId),
-      close: (key) => this.status.close(key),
+      progress: (key, text) =>
+        this.progress.push(key, text, () =>
+          statusMessage({
+            chat,
+            replyTo: context.triggerPlatformId,
+            logger: this.logger,
+            post: (...args) => this.outbound.postPlain(...args),
+            edit: (...args) => this.outbound.editPlain(...args),
+          }),
+        ),
+      close: (key) => this.progress.close(key),
     });
   }
 

@@ -7,62 +7,34 @@
 import type { Logger } from '../../observability/logger.js';
 import { markdownToPlainText } from '../markdown.js';
 import { describe } from './polling.js';
-import { ProgressThrottle } from '../work-feedback.js';
+import type { ProgressStream } from '../kit/progress.js';
 
 const LIMIT = 4096;
 
 export interface StatusMessageOptions {
-  intervalMs: number;
+  chat: string;
+  /** The message that started the work: the status message replies to it. */
+  replyTo: string | undefined;
   logger: Logger;
   /** Posts the status message; returns its id. */
   post: (chat: string, text: string, replyTo: string | undefined) => Promise<string>;
   edit: (chat: string, messageId: string, text: string) => Promise<void>;
 }
 
-interface Status {
-  messageId?: string;
-  text: string;
-  throttle: ProgressThrottle;
-}
-
-export class TelegramStatusMessages {
-  private readonly statuses = new Map<string, Status>();
-
-  constructor(private readonly options: StatusMessageOptions) {}
-
-  push(key: string, chat: string, progress: string, replyTo: string | undefined): void {
-    let status = this.statuses.get(key);
-    if (!status) {
-      const created: Status = {
-        text: '',
-        throttle: new ProgressThrottle(
-          async (batch) => {
-            created.text = tail([created.text, ...batch.map(markdownToPlainText)].filter(Boolean).join('\n'));
-            if (created.messageId) await this.options.edit(chat, created.messageId, created.text);
-            else created.messageId = await this.options.post(chat, created.text, replyTo);
-          },
-          this.options.intervalMs,
-          (error) =>
-            this.options.logger.warn({ chat, err: describe(error) }, 'Telegram status message not updated'),
-        ),
-      };
-      status = created;
-      this.statuses.set(key, status);
-    }
-    status.throttle.push(progress);
-  }
-
-  /** Delivers the last progress and forgets the status message. */
-  async close(key: string): Promise<void> {
-    const status = this.statuses.get(key);
-    if (!status) return;
-    this.statuses.delete(key);
-    await status.throttle.close();
-  }
-
-  async closeAll(): Promise<void> {
-    await Promise.all([...this.statuses.keys()].map((key) => this.close(key)));
-  }
+/** One piece of work's status message, for ProgressStreams: posted by the first batch, edited by the rest. */
+export function statusMessage(options: StatusMessageOptions): ProgressStream {
+  const { chat, replyTo } = options;
+  let messageId: string | undefined;
+  let shown = '';
+  return {
+    deliver: async (batch) => {
+      shown = tail([shown, ...batch.map(markdownToPlainText)].filter(Boolean).join('\n'));
+      if (messageId) await options.edit(chat, messageId, shown);
+      else messageId = await options.post(chat, shown, replyTo);
+    },
+    onError: (error) =>
+      options.logger.warn({ chat, err: describe(error) }, 'Telegram status message not updated'),
+  };
 }
 
 /** The newest progress that fits in one message. */
