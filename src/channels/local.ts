@@ -22,6 +22,7 @@ import type {
   WorkNotice,
 } from '../domain/channel.js';
 import { ThrottledPreview } from './reply-preview.js';
+import { inboundMessage } from './kit/message.js';
 
 const CHAT_PATTERN = /^local:[A-Za-z0-9_-]{1,64}$/;
 
@@ -159,15 +160,17 @@ export class LocalChannel implements Channel {
     const platformId = typeof message.id === 'string' && message.id ? message.id.slice(0, 100) : randomUUID();
     let result: InboundResult;
     try {
-      result = this.sink.inbound({
-        channel: this.name,
-        chat,
-        platformId,
-        senderId: 'operator',
-        senderName: this.operatorName,
-        text,
-        timestamp: Date.now(),
-      });
+      result = this.sink.inbound(
+        inboundMessage({
+          channel: this.name,
+          chat,
+          platformId,
+          senderId: 'operator',
+          senderName: this.operatorName,
+          text,
+          timestamp: Date.now(),
+        }),
+      );
     } catch (error) {
       if (!(error instanceof StorageUnavailableError)) throw error;
       // The person is right here: say so, rather than hold a message they can send again.
