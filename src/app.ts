@@ -102,6 +102,7 @@ export async function startApp(options: AppOptions) {
   parts.started('drain runs', () => queue.drain(drainMs), drainMs + 10_000);
   parts.started('database watch', () => database.stop());
   queue.recover();
+  delegation.recover();
   outbox.kick();
   const scheduler = startScheduler({ ...host, ...chat, ...tasks, store, metrics, control });
   parts.started('scheduler', () => scheduler.stop());

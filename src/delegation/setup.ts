@@ -9,11 +9,18 @@
  * A pair that `multiAgent.delegate` does not allow (and the requester is not main) waits for
  * `approve <id>` / `deny <id>` typed on the main agent's chat; the intake hands those
  * commands here before routing (`intercept`), so the agent never sees them.
+ *
+ * Files A attaches are copied into B's shared/<A>/ before B's run (attachments.ts).
+ * Delegations live in the store: after a restart one awaiting approval still waits and
+ * expires at its time, and one that was running is recorded `interrupted` and its requester
+ * told — not re-run: the run may already have acted (sent messages, written files, asked
+ * others, spent budget), and running it again could do all that twice; the requester, told
+ * it was interrupted, decides whether to ask again.
  */
 import type { Logger } from 'pino';
 import { Counter } from 'prom-client';
 import type { AgentConfig, Config } from '../config/normalise.js';
-import type { InstancePaths } from '../config/paths.js';
+import { agentFolder, type InstancePaths } from '../config/paths.js';
 import type { AgentQueue } from '../core/agent-queue.js';
 import { AgentMail } from '../core/agent-mail.js';
 import type { Refusal } from '../core/failure-notice.js';
@@ -26,6 +33,8 @@ import type { Task } from '../store/tasks.js';
 import { chatsOfAgent } from '../tools/authorise.js';
 import { defineAgentTool } from '../tools/define-tool.js';
 import { ToolError, type ToolHandler } from '../tools/types.js';
+import type { DelegationEnd } from '../domain/multi-agent.js';
+import { delegationAttachments } from './attachments.js';
 import { DelegationBook, delegationIdPattern, type Delegation } from './delegation-book.js';
 import { createSharing } from './sharing.js';
 
@@ -59,7 +68,11 @@ export function setUpDelegation(deps: DelegationSetupDeps) {
   const now = deps.now ?? Date.now;
   const log = deps.logger.child({ component: 'delegation' });
   const { delegation: limits, delegate: pairs } = config.multiAgent;
-  const book = new DelegationBook(limits, pairs, now);
+  const book = new DelegationBook(store.delegations, limits, pairs, now);
+  const attachments = delegationAttachments(
+    (id) => agentFolder(deps.paths, id),
+    config.multiAgent.sharing.maxBytes,
+  );
   const outcomes = new Counter({
     name: 'omniclaw_delegations_total',
     help: 'Delegations (delegate_task) by requester, target and outcome',
@@ -115,12 +128,7 @@ export function setUpDelegation(deps: DelegationSetupDeps) {
     }
   };
 
-  const finish = (
-    d: Delegation,
-    outcome: 'done' | 'failed' | 'denied' | 'expired',
-    text: string,
-    detail = {},
-  ) => {
+  const finish = (d: Delegation, outcome: DelegationEnd, text: string, detail = {}) => {
     if (!book.end(d, outcome, detail)) return;
     clearTimeout(timers.get(d.id));
     timers.delete(d.id);
@@ -164,7 +172,7 @@ export function setUpDelegation(deps: DelegationSetupDeps) {
     const accepted = runtime.queue.submitTask(target, {
       start: () => {
         const taskRun = new TaskRun(target, task, runtime!.runDeps, {
-          prompt: delegatedPrompt(d),
+          prompt: delegatedPrompt(d, attachments.note(d)),
           kind: 'delegation',
         });
         book.ranAs(d, taskRun.id);
@@ -179,6 +187,8 @@ export function setUpDelegation(deps: DelegationSetupDeps) {
                 usage,
               },
             );
+          else if (outcome.interrupted)
+            finish(d, 'interrupted', interruptedText(d), { usage, error: outcome.error });
           else
             finish(
               d,
@@ -198,6 +208,32 @@ export function setUpDelegation(deps: DelegationSetupDeps) {
     else log.info({ delegation: d.id, from: d.from, to: d.to, depth: d.depth }, 'delegation started');
   };
 
+  /** Copies the attached files into the target's shared/<from>/; the reason when refused (nothing copied). */
+  const attach = (d: Delegation): string | undefined => {
+    try {
+      const landed = attachments.copy(d);
+      if (landed.length) log.info({ delegation: d.id, files: landed }, 'delegation files copied');
+      return undefined;
+    } catch (error) {
+      return (error as Error).message;
+    }
+  };
+  const filesFailed = (d: Delegation, reason: string): string =>
+    `Delegation ${d.id} to "${d.to}" failed, its files were not copied: ${reason}`;
+
+  /** The expiry of an approval request, at its time (at once when that passed while the host was down). */
+  const arm = (d: Delegation): void => {
+    const expire = () =>
+      finish(
+        d,
+        'expired',
+        `Delegation ${d.id} to "${d.to}" expired: the operator did not approve it in time.`,
+      );
+    const timer = setTimeout(expire, Math.max(0, (d.expiresAt ?? now()) - now()));
+    timer.unref();
+    timers.set(d.id, timer);
+  };
+
   const askApproval = (d: Delegation): string => {
     const chat = mainChat();
     if (chat === undefined) {
@@ -210,20 +246,10 @@ export function setUpDelegation(deps: DelegationSetupDeps) {
     const minutes = Math.round(limits.approvalTimeoutMs / 60_000);
     say(
       chat,
-      `Agent "${d.from}" asks "${d.to}" to: ${shorten(d.description)}\n` +
+      `Agent "${d.from}" asks "${d.to}" to: ${shorten(d.description)}${attachments.approvalLine(d)}\n` +
         `Reply "approve ${d.id}" or "deny ${d.id}" (expires in ${minutes} min).`,
     );
-    const timer = setTimeout(
-      () =>
-        finish(
-          d,
-          'expired',
-          `Delegation ${d.id} to "${d.to}" expired: the operator did not approve it in time.`,
-        ),
-      limits.approvalTimeoutMs,
-    );
-    timer.unref();
-    timers.set(d.id, timer);
+    arm(d);
     log.info({ delegation: d.id, from: d.from, to: d.to }, 'delegation waits for approval');
     return `Delegation ${d.id} waits for the operator's approval on the main chat (at most ${minutes} min); the answer, or the refusal, comes to you as a message.`;
   };
@@ -235,11 +261,16 @@ export function setUpDelegation(deps: DelegationSetupDeps) {
     if (!agent(to)) throw new ToolError(`delegate_task: there is no agent "${to}" (list_agents shows them)`);
     if (args.callback_agent_id !== undefined && args.callback_agent_id !== context.agent.id)
       throw new ToolError('delegate_task: the answer always comes back to you; leave callback_agent_id out');
-    if (args.files?.length)
-      throw new ToolError(
-        'delegate_task: attaching files is not supported yet; put what the other agent needs in the description',
-      );
+    let files;
+    try {
+      files = attachments.plan(context.agent.id, to, args.files ?? []);
+    } catch (error) {
+      outcomes.inc({ from: context.agent.id, to, outcome: 'refused' });
+      log.warn({ from: context.agent.id, to, err: (error as Error).message }, 'delegation files refused');
+      throw new ToolError(`delegate_task: nothing was delegated or copied: ${(error as Error).message}`);
+    }
     const admission = book.admit({
+      files,
       from: context.agent,
       to,
       runId: context.runId,
@@ -254,8 +285,15 @@ export function setUpDelegation(deps: DelegationSetupDeps) {
     }
     const d = admission.delegation;
     if (admission.needsApproval) return askApproval(d);
+    const refused = attach(d);
+    if (refused !== undefined) {
+      book.end(d, 'failed', { error: refused });
+      outcomes.inc({ from: d.from, to: d.to, outcome: 'failed' });
+      throw new ToolError(`delegate_task: ${filesFailed(d, refused)}`);
+    }
     run(d);
-    return `Delegated to "${to}" as ${d.id}; its answer comes to you as a message when it is done.`;
+    const copied = d.files.length ? ` Your files were copied into its shared/${d.from}/.` : '';
+    return `Delegated to "${to}" as ${d.id}; its answer comes to you as a message when it is done.${copied}`;
   });
 
   /** `approve <id>` / `deny <id>` on the main agent's chats, before routing. */
@@ -279,9 +317,18 @@ export function setUpDelegation(deps: DelegationSetupDeps) {
       say(message.chat, `Denied ${d.id}; "${d.from}" is told.`);
       finish(d, 'denied', `Delegation ${d.id} to "${d.to}" was denied by the operator.`);
     } else {
+      if (!book.approve(d)) {
+        say(message.chat, `No delegation ${id} is waiting for approval (it may have expired).`);
+        return { accepted: true };
+      }
       clearTimeout(timers.get(d.id));
       timers.delete(d.id);
-      book.approve(d);
+      const refused = attach(d);
+      if (refused !== undefined) {
+        say(message.chat, `Approved ${d.id}, but ${filesFailed(d, refused)}`);
+        finish(d, 'failed', filesFailed(d, refused), { error: refused });
+        return { accepted: true };
+      }
       say(message.chat, `Approved ${d.id}: "${d.to}" is working on it for "${d.from}".`);
       run(d);
     }
@@ -296,6 +343,18 @@ export function setUpDelegation(deps: DelegationSetupDeps) {
     },
     /** Binds the queue and run deps once the chat path exists (tools only run after that). */
     start: (parts: DelegationRuntime): void => void (runtime = parts),
+    /**
+     * After a restart (once the queue has recovered its chats): approval requests wait again
+     * until their time; a delegation that was running when the host stopped is recorded
+     * interrupted and its requester told (see the header for why it is not re-run).
+     */
+    recover: (): void => {
+      for (const d of book.open())
+        if (d.status === 'awaiting_approval') arm(d);
+        else
+          finish(d, 'interrupted', interruptedText(d), { error: 'the host stopped during the delegation' });
+      sharing.recover();
+    },
     /** The `delegations` section of `omniclaw status`. */
     status: () => {
       const { counts, recent } = book.summary();
@@ -311,7 +370,7 @@ export function setUpDelegation(deps: DelegationSetupDeps) {
           costUsd: d.usage?.costUsd,
         })),
       };
-      return { delegations };
+      return { delegations, shares: sharing.status() };
     },
     stop: (): void => {
       sharing.stop();
@@ -323,12 +382,16 @@ export function setUpDelegation(deps: DelegationSetupDeps) {
 
 export type DelegationSetup = ReturnType<typeof setUpDelegation>;
 
-/** What the delegated agent reads: who asked, where its answer goes, then the request. */
-function delegatedPrompt(d: Delegation): string {
+const interruptedText = (d: Delegation): string =>
+  `Delegation ${d.id} to "${d.to}" was interrupted: the host stopped while "${d.to}" was working on it, ` +
+  'so there is no answer. Delegate it again if it is still needed.';
+
+/** What the delegated agent reads: who asked, where its answer goes, then the request (and its files). */
+function delegatedPrompt(d: Delegation, files: string): string {
   const request = d.description.replaceAll('</delegated_task', '<\\/delegated_task');
   return (
     `<delegated_task id="${d.id}" from="${d.from}">\n` +
     `[Agent "${d.from}" delegated this task to you. Your final answer goes back to "${d.from}", not to any chat. ` +
-    `This run is apart from your chats: it does not see their history.]\n\n${request}\n</delegated_task>`
+    `This run is apart from your chats: it does not see their history.]${files}\n\n${request}\n</delegated_task>`
   );
 }
