@@ -29,12 +29,12 @@ import type { InboundMessage, InboundResult } from '../domain/channel.js';
 import type { Metrics } from '../observability/metrics.js';
 import { TaskRun } from '../scheduler/task-run.js';
 import type { Store } from '../store/index.js';
-import type { Task } from '../store/tasks.js';
 import { chatsOfAgent } from '../tools/authorise.js';
 import { defineAgentTool } from '../tools/define-tool.js';
 import { ToolError, type ToolHandler } from '../tools/types.js';
-import type { DelegationEnd } from '../domain/multi-agent.js';
+import type { DelegationEnd, ShareFile } from '../domain/multi-agent.js';
 import { delegationAttachments } from './attachments.js';
+import { delegatedPrompt, delegatedTask, delegationEnd, interruptedText } from './delegated-run.js';
 import { DelegationBook, delegationIdPattern, type Delegation } from './delegation-book.js';
 import { createSharing } from './sharing.js';
 
@@ -152,23 +152,7 @@ export function setUpDelegation(deps: DelegationSetupDeps) {
         error: refusal.message,
       });
     const chat = chatsOfAgent(target.id, config.routes)[0] ?? `local:${target.id}`;
-    const at = now();
-    const task: Task = {
-      id: d.id,
-      agent: target.id,
-      chat,
-      prompt: d.description,
-      kind: 'task',
-      source: 'agent',
-      scheduleType: 'once',
-      scheduleValue: '',
-      contextMode: 'isolated',
-      output: 'send_message',
-      status: 'active',
-      createdBy: d.from,
-      createdAt: at,
-      updatedAt: at,
-    };
+    const task = delegatedTask(d, chat, now());
     const accepted = runtime.queue.submitTask(target, {
       start: () => {
         const taskRun = new TaskRun(target, task, runtime!.runDeps, {
@@ -177,28 +161,8 @@ export function setUpDelegation(deps: DelegationSetupDeps) {
         });
         book.ranAs(d, taskRun.id);
         void taskRun.ended.then((outcome) => {
-          const usage = outcome.usage;
-          if (outcome.ok)
-            finish(
-              d,
-              'done',
-              `Result of delegation ${d.id} from agent "${d.to}":\n\n${outcome.result ?? '(no answer)'}`,
-              {
-                usage,
-              },
-            );
-          else if (outcome.interrupted)
-            finish(d, 'interrupted', interruptedText(d), { usage, error: outcome.error });
-          else
-            finish(
-              d,
-              'failed',
-              `Delegation ${d.id} to "${d.to}" failed: ${outcome.error ?? 'unknown error'}`,
-              {
-                usage,
-                error: outcome.error,
-              },
-            );
+          const end = delegationEnd(d, outcome);
+          finish(d, end.status, end.text, end.detail);
         });
         void taskRun.start();
         return taskRun;
@@ -261,7 +225,7 @@ export function setUpDelegation(deps: DelegationSetupDeps) {
     if (!agent(to)) throw new ToolError(`delegate_task: there is no agent "${to}" (list_agents shows them)`);
     if (args.callback_agent_id !== undefined && args.callback_agent_id !== context.agent.id)
       throw new ToolError('delegate_task: the answer always comes back to you; leave callback_agent_id out');
-    let files;
+    let files: ShareFile[];
     try {
       files = attachments.plan(context.agent.id, to, args.files ?? []);
     } catch (error) {
@@ -381,17 +345,3 @@ export function setUpDelegation(deps: DelegationSetupDeps) {
 }
 
 export type DelegationSetup = ReturnType<typeof setUpDelegation>;
-
-const interruptedText = (d: Delegation): string =>
-  `Delegation ${d.id} to "${d.to}" was interrupted: the host stopped while "${d.to}" was working on it, ` +
-  'so there is no answer. Delegate it again if it is still needed.';
-
-/** What the delegated agent reads: who asked, where its answer goes, then the request (and its files). */
-function delegatedPrompt(d: Delegation, files: string): string {
-  const request = d.description.replaceAll('</delegated_task', '<\\/delegated_task');
-  return (
-    `<delegated_task id="${d.id}" from="${d.from}">\n` +
-    `[Agent "${d.from}" delegated this task to you. Your final answer goes back to "${d.from}", not to any chat. ` +
-    `This run is apart from your chats: it does not see their history.]${files}\n\n${request}\n</delegated_task>`
-  );
-}
