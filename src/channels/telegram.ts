@@ -22,6 +22,7 @@ import { markdownToPlainText, renderMarkdown } from './markdown.js';
 import { splitMessage } from './split-message.js';
 import { ThrottledPreview } from './reply-preview.js';
 import {
+  normaliseTelegramReactions,
   normaliseTelegramUpdate,
   telegramChatId,
   TELEGRAM_CHAT_PREFIX,
@@ -264,6 +265,7 @@ export class TelegramChannel implements Channel {
 
   private async handleUpdate(update: Update): Promise<void> {
     if (!this.identity || !this.sink) return;
+    for (const reaction of normaliseTelegramReactions(update, this.identity)) this.sink.reaction?.(reaction);
     const normalised = normaliseTelegramUpdate(update, this.identity);
     if (!normalised) return;
     const { message, files } = normalised;

@@ -25,7 +25,7 @@ import type { AgentQueue } from '../core/agent-queue.js';
 import { AgentMail } from '../core/agent-mail.js';
 import type { Refusal } from '../core/failure-notice.js';
 import type { RunDeps } from '../core/run-types.js';
-import type { InboundMessage, InboundResult } from '../domain/channel.js';
+import type { InboundMessage, InboundReaction, InboundResult } from '../domain/channel.js';
 import type { Metrics } from '../observability/metrics.js';
 import { TaskRun } from '../scheduler/task-run.js';
 import type { Store } from '../store/index.js';
@@ -33,6 +33,7 @@ import { chatsOfAgent } from '../tools/authorise.js';
 import { defineAgentTool } from '../tools/define-tool.js';
 import { ToolError, type ToolHandler } from '../tools/types.js';
 import type { DelegationEnd, ShareFile } from '../domain/multi-agent.js';
+import { approvalRequestLine, reactionDecision } from './approval-reactions.js';
 import { delegationAttachments } from './attachments.js';
 import { delegatedPrompt, delegatedTask, delegationEnd, interruptedText } from './delegated-run.js';
 import { DelegationBook, delegationIdPattern, type Delegation } from './delegation-book.js';
@@ -211,7 +212,7 @@ export function setUpDelegation(deps: DelegationSetupDeps) {
     say(
       chat,
       `Agent "${d.from}" asks "${d.to}" to: ${shorten(d.description)}${attachments.approvalLine(d)}\n` +
-        `Reply "approve ${d.id}" or "deny ${d.id}" (expires in ${minutes} min).`,
+        approvalRequestLine(d.id, minutes),
     );
     arm(d);
     log.info({ delegation: d.id, from: d.from, to: d.to }, 'delegation waits for approval');
@@ -261,42 +262,57 @@ export function setUpDelegation(deps: DelegationSetupDeps) {
   });
 
   /** `approve <id>` / `deny <id>` on the main agent's chats, before routing. */
+  const inMainChat = (chat: string): boolean => {
+    const boss = main();
+    return boss !== undefined && chatsOfAgent(boss.id, config.routes).includes(chat);
+  };
+
   const intercept = (message: InboundMessage): InboundResult | undefined => {
     const command = APPROVAL_COMMAND.exec(message.text ?? '');
-    const boss = main();
-    if (!command || !boss || !chatsOfAgent(boss.id, config.routes).includes(message.chat)) return undefined;
+    if (!command || !inMainChat(message.chat)) return undefined;
     const [, verb, id] = command as unknown as [string, string, string];
-    if (id.toLowerCase().startsWith('s-')) {
-      const decision = verb.toLowerCase() === 'deny' ? 'deny' : 'approve';
-      say(message.chat, sharing.decide(decision, id.toLowerCase(), message.senderId));
-      return { accepted: true };
-    }
-    const d = delegationIdPattern.test(id.toLowerCase()) ? book.get(id.toLowerCase()) : undefined;
-    if (!d || d.status !== 'awaiting_approval') {
-      say(message.chat, `No delegation ${id} is waiting for approval (it may have expired).`);
-      return { accepted: true };
-    }
-    log.info({ delegation: d.id, verb: verb.toLowerCase(), by: message.senderId }, 'delegation decided');
-    if (verb.toLowerCase() === 'deny') {
-      say(message.chat, `Denied ${d.id}; "${d.from}" is told.`);
+    decide(
+      verb.toLowerCase() === 'deny' ? 'deny' : 'approve',
+      id.toLowerCase(),
+      message.chat,
+      message.senderId,
+    );
+    return { accepted: true };
+  };
+
+  /** 👍 / 👎 on the host's approval request in the main chat (approval-reactions.ts). */
+  const reacted = (reaction: InboundReaction): void => {
+    if (!inMainChat(reaction.chat)) return;
+    const sent = store.outbox.sentAs(reaction.chat, reaction.platformMessageId);
+    const decision = reactionDecision(reaction.emoji, sent);
+    if (!decision) return;
+    log.info({ id: decision.id, emoji: reaction.emoji, by: reaction.senderId }, 'approval by reaction');
+    decide(decision.verb, decision.id, reaction.chat, reaction.senderId);
+  };
+
+  /** The operator's approve / deny, typed or by reaction; the confirmation goes to `chat`. */
+  const decide = (verb: 'approve' | 'deny', id: string, chat: string, by: string | undefined): void => {
+    if (id.startsWith('s-')) return say(chat, sharing.decide(verb, id, by));
+    const d = delegationIdPattern.test(id) ? book.get(id) : undefined;
+    if (!d || d.status !== 'awaiting_approval')
+      return say(chat, `No delegation ${id} is waiting for approval (it may have expired).`);
+    log.info({ delegation: d.id, verb, by }, 'delegation decided');
+    if (verb === 'deny') {
+      say(chat, `Denied ${d.id}; "${d.from}" is told.`);
       finish(d, 'denied', `Delegation ${d.id} to "${d.to}" was denied by the operator.`);
     } else {
-      if (!book.approve(d)) {
-        say(message.chat, `No delegation ${id} is waiting for approval (it may have expired).`);
-        return { accepted: true };
-      }
+      if (!book.approve(d))
+        return say(chat, `No delegation ${id} is waiting for approval (it may have expired).`);
       clearTimeout(timers.get(d.id));
       timers.delete(d.id);
       const refused = attach(d);
       if (refused !== undefined) {
-        say(message.chat, `Approved ${d.id}, but ${filesFailed(d, refused)}`);
-        finish(d, 'failed', filesFailed(d, refused), { error: refused });
-        return { accepted: true };
+        say(chat, `Approved ${d.id}, but ${filesFailed(d, refused)}`);
+        return finish(d, 'failed', filesFailed(d, refused), { error: refused });
       }
-      say(message.chat, `Approved ${d.id}: "${d.to}" is working on it for "${d.from}".`);
+      say(chat, `Approved ${d.id}: "${d.to}" is working on it for "${d.from}".`);
       run(d);
     }
-    return { accepted: true };
   };
 
   return {
@@ -304,6 +320,7 @@ export function setUpDelegation(deps: DelegationSetupDeps) {
     chatParts: {
       replacements: [...(deps.replacing ?? []), tool as ToolHandler, sharing.tool as ToolHandler],
       intercept,
+      reacted,
     },
     /** Binds the queue and run deps once the chat path exists (tools only run after that). */
     start: (parts: DelegationRuntime): void => void (runtime = parts),

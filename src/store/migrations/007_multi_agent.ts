@@ -7,7 +7,8 @@ import type { Migration } from '../migration.js';
  * `interrupted` at the next start and its requester told. Ended rows stay for `status`
  * (the newest few hundred; older ones are only in the log). Nested parts (the chain, where
  * the answer goes, the files, the usage) are JSON: they are read and written whole, never
- * queried.
+ * queried. The outbox index finds the message a reaction names (👍 / 👎 on an approval
+ * request, delegation/approval-reactions.ts).
  */
 export const multiAgent: Migration = {
   version: 7,
@@ -48,8 +49,10 @@ export const multiAgent: Migration = {
       error TEXT
     );
     CREATE INDEX share_requests_open ON share_requests (status) WHERE status = 'awaiting_approval';
+    CREATE INDEX outbox_sent_as ON outbox (chat, platform_id) WHERE platform_id IS NOT NULL;
   `,
   down: `
+    DROP INDEX outbox_sent_as;
     DROP TABLE share_requests;
     DROP TABLE delegations;
   `,
