@@ -5,7 +5,7 @@ import {
   normaliseTelegramReactions,
   normaliseTelegramUpdate,
   telegramChatId,
-} from '../../src/channels/telegram-inbound.js';
+} from '../../src/channels/telegram/inbound.js';
 
 const bot = { id: 999, username: 'omni_bot' };
 const base = {
