@@ -349,7 +349,7 @@ export const configSchema = z.strictObject({
       /** Bounds on share_request. */
       sharing: z
         .strictObject({
-          /** Bytes one request may copy in all (its files together). */
+          /** Bytes one share_request (or the files attached to one delegate_task) may copy in all. */
           maxBytes: z
             .number()
             .int()
