@@ -217,6 +217,27 @@ describe('crash recovery (kill -9)', () => {
     expect(messageCount(home, text)).toBe(1);
   });
 
+  it('answers after a restart a named terminal chat (`chat -c work`) that no route names', async () => {
+    const home = instance();
+    const marker = join(home.home, '..', 'hold-named');
+    writeFileSync(marker, '');
+    const first = await daemon(home);
+    const text = `!hang-if:${marker}`;
+    const chat = cli(home, ['chat', '-c', 'work', '-m', text]);
+    await until(() => messageCount(home, text) === 1 && runningRuns(home) === 1, 'the run to start');
+    first.process.kill('SIGKILL');
+    await first.exited;
+    await chat;
+
+    // The new daemon has no route for local:work until it reads the chat from its history.
+    rmSync(marker);
+    await daemon(home);
+    await until(() => outboxRows(home, 'local:work')[0]?.status === 'sent', 'the answer after restart');
+    expect(outboxRows(home, 'local:work')).toEqual([
+      expect.objectContaining({ chat: 'local:work', text: `echo: ${text} (1 messages)`, status: 'sent' }),
+    ]);
+  });
+
   it('sends exactly once a reply that was in the outbox but not sent when the daemon died', async () => {
     const home = instance();
     const marker = join(home.home, '..', 'crash-before-send');
