@@ -41,6 +41,8 @@ export interface AppOptions {
   logger: Logger;
   /** The runner program; default: the runner package's compiled main. */
   runner?: RunnerProgram;
+  /** The main agent's /workspace/project (default: this install). */
+  projectRoot?: string;
   /** Override sandbox selection (tests). */
   backendFor?: (agent: AgentConfig) => Promise<SandboxBackend>;
   /** Channels besides the configured ones (tests inject fakes-backed ones). */
@@ -76,7 +78,8 @@ export async function startApp(options: AppOptions) {
   const machines = startMachines({ ...host, metrics, gatewaySocket: gateway?.socketPath });
   parts.started('machines', () => machines.close(), 5_000);
 
-  const sandboxes = hostLauncher({ ...host, gateway, backendFor, runner, remote: machines.chooser });
+  const launch = { backendFor, runner, projectRoot: options.projectRoot };
+  const sandboxes = hostLauncher({ ...host, ...launch, gateway, remote: machines.chooser });
   const tasks = setUpScheduler({ ...host, store });
   const core = { store, database, outbox, channels, metrics, attachments, gateway, workLog };
   const delegation = setUpDelegation({ ...host, store, metrics, replacing: tasks.tools });

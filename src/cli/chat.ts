@@ -6,7 +6,8 @@
 import { existsSync } from 'node:fs';
 import { randomUUID } from 'node:crypto';
 import { createInterface } from 'node:readline';
-import { Option, type Command } from 'commander';
+import type { Command } from 'commander';
+import { isTerminalChatId, terminalChatId } from '../core/named-local-chats.js';
 import { StreamedReplyPrinter } from './streamed-reply.js';
 import { connectControl, type ControlConnection, type ServerMessage } from './control-client.js';
 import { cliContext, fail, loadConfig } from './context.js';
@@ -18,25 +19,24 @@ interface ChatOptions {
   timeout: string;
 }
 
-export function chatIdFor(options: { agent?: string; chat?: string }): string {
-  if (options.chat) return options.chat.startsWith('local:') ? options.chat : `local:${options.chat}`;
-  return options.agent ? `local:${options.agent}` : 'local:default';
-}
-
 export function registerChat(program: Command): void {
   program
     .command('chat')
     .description('talk to an agent in the terminal')
     .option('-a, --agent <id>', 'the agent to talk to (default: the main agent)')
-    // Hidden: local:<name> reaches an agent only through a route in omniclaw.yaml (see
-    // docs/channels.md), so --help offers only what works on a fresh instance.
-    .addOption(new Option('-c, --chat <name>', 'a terminal chat routed in omniclaw.yaml').hideHelp())
+    .option('-c, --chat <name>', 'a separate named conversation, with its own history (e.g. -c work)')
     .option('-m, --message <text>', 'send one message, print the reply and exit')
     .option('-t, --timeout <seconds>', 'with -m: give up after this long', '600')
     .action(async (options: ChatOptions) => {
       const context = cliContext();
       const { paths } = context;
-      const chat = chatIdFor(options);
+      const chat = terminalChatId(options);
+      if (!isTerminalChatId(chat)) {
+        return fail(
+          `the chat name "${options.chat}" is too long or has other characters than letters, digits, - and _`,
+          2,
+        );
+      }
       // Without a config file (a daemon started in-process by a test or an embedder) the daemon's answer is the truth.
       const unknown = existsSync(paths.config)
         ? unknownAgentProblem(options.agent, () => loadConfig(context).agents.map((a) => a.id))

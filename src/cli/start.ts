@@ -10,6 +10,10 @@ import { backupBeforeMigrating } from '../store/backup.js';
 // The host is loaded only by `start`: other commands (chat, status) stay quick to launch.
 import type { App, AppOptions } from '../app.js';
 import { cliContext, loadConfig } from './context.js';
+import { projectReadableCheck } from './doctor-instance.js';
+import { PROJECT_ROOT } from '../config/install.js';
+import { sandboxIdentity } from '../sandbox/folder-ownership.js';
+import type { Config } from '../config/normalise.js';
 
 export function registerStart(program: Command): void {
   program
@@ -30,6 +34,8 @@ export function registerStart(program: Command): void {
         process.stderr.write(`omniclaw: wrote ${context.paths.config} — model: ${what}\n`);
       }
       const config = loadConfig(context);
+      const closed = projectAccessWarning(config);
+      if (closed) process.stderr.write(`omniclaw: warning: ${closed}\n`);
       const logger = createLogger({
         level: (process.env.OMNICLAW_LOG_LEVEL as 'info' | undefined) ?? config.logging.level,
         logDir: config.logging.file ? context.paths.logs : undefined,
@@ -121,4 +127,20 @@ function testFaultHook(env: NodeJS.ProcessEnv): AppOptions['beforeSend'] {
   return () => {
     if (existsSync(marker)) process.kill(process.pid, 'SIGKILL');
   };
+}
+
+/**
+ * A root host runs agents as an unprivileged uid, which cannot read a project folder closed
+ * to others (a clone under `mktemp -d`): said at start, where the person is looking, and not
+ * only by `doctor`. Not changed here: opening a folder is the owner's decision (`doctor --fix`).
+ */
+export function projectAccessWarning(
+  config: Pick<Config, 'agents' | 'sandbox'>,
+  projectRoot = PROJECT_ROOT,
+  hostUid = process.getuid?.(),
+): string | undefined {
+  const main = config.agents.find((a) => a.main);
+  if (!main || main.sandbox === 'none') return undefined;
+  const check = projectReadableCheck(resolve(projectRoot), sandboxIdentity(config.sandbox), hostUid);
+  return check.status === 'warn' ? `${check.detail} ${check.fix ?? ''}`.trim() : undefined;
 }

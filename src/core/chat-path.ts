@@ -4,6 +4,7 @@
  * the agent queue and the intake. Built in one place so the composition root only hands
  * the parts over.
  */
+import { routeNamedChat } from './named-local-chats.js';
 import type { HostContext } from './host-context.js';
 import { defaultModel } from '../config/default-models.js';
 import type { Store } from '../store/index.js';
@@ -64,6 +65,8 @@ export async function createChatPath(parts: ChatPathParts): Promise<ChatPath> {
   const wake = (agent: AgentConfig, chat: string): void => queue.notify(agent, chat);
   const multiAgent = startMultiAgent({ config, paths, store, logger, now, channelOf, wake });
   const table = { agents: config.agents, routes: config.routes };
+  // Named terminal chats from before this start are routed again, so recovery answers them.
+  for (const { chat } of store.messages.chats()) routeNamedChat(table, chat);
   const plugins = await loadPluginTools({ dir: pluginDirectory(paths.home), logger, reservedNames: [] });
   const tools = new AgentToolDispatcher({
     services: new HostToolServices({

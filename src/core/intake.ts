@@ -8,6 +8,7 @@ import type { Store } from '../store/index.js';
 import type { AgentConfig } from '../config/normalise.js';
 import { cleanInboundText } from '../domain/inbound-text.js';
 import { routeMessage, type RoutingTable } from './router.js';
+import { routeNamedChat } from './named-local-chats.js';
 import { StorageUnavailableError } from '../domain/storage-fault.js';
 import type { AttachmentInboxes } from './attachment-inbox.js';
 
@@ -48,6 +49,8 @@ export class Intake {
   receive(message: InboundMessage): InboundResult {
     const taken = this.deps.intercept?.(message);
     if (taken) return taken;
+    // `omniclaw chat -c work`: a terminal chat no route names yet gets its implicit one.
+    routeNamedChat(this.deps.table, message.chat);
     const targets = routeMessage(message, this.deps.table);
     if (!targets.length) {
       if (!this.unknownChatsLogged.has(message.chat)) {

@@ -1,27 +1,14 @@
-/** The CLI's pure parts as tables: chat ids, the status text, and the doctor's checks. */
+/** The CLI's pure parts as tables: the status text, and the doctor's checks. */
 import { chmodSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { chatIdFor } from '../../src/cli/chat.js';
 import { formatStatus } from '../../src/cli/status.js';
 import { formatLogLine } from '../../src/cli/logs.js';
 import { credentialChecks, nodeCheck, permissionChecks } from '../../src/cli/doctor-checks.js';
 import { parseConfigText } from '../../src/config/load.js';
 import { instancePaths } from '../../src/config/paths.js';
 import type { StatusReport } from '../../src/core/status.js';
-
-describe('chatIdFor', () => {
-  it.each([
-    [{}, 'local:default'],
-    [{ agent: 'helper' }, 'local:helper'],
-    [{ chat: 'work' }, 'local:work'],
-    [{ chat: 'local:work' }, 'local:work'],
-    [{ chat: 'work', agent: 'helper' }, 'local:work'],
-  ])('%j → %s', (options, expected) => {
-    expect(chatIdFor(options)).toBe(expected);
-  });
-});
 
 describe('formatLogLine', () => {
   it.each([

@@ -6,6 +6,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { projectReadableCheck } from '../../src/cli/doctor-instance.js';
+import { projectAccessWarning } from '../../src/cli/start.js';
+import { parseConfigText } from '../../src/config/load.js';
 
 const sandboxUser = { uid: 61000, gid: 61000 };
 let project: string;
@@ -53,4 +55,22 @@ describe('projectReadableCheck', () => {
   it('has nothing to check when agents run as the host user', () => {
     expect(projectReadableCheck(project, sandboxUser, 1000).status).toBe('ok');
   });
+
+  // As root: sandboxIdentity() is the unprivileged uid only on a root host.
+  it.runIf(process.getuid?.() === 0)(
+    'is said at `omniclaw start` too, for a main agent in a sandbox, with the command that fixes it',
+    () => {
+      const config = (sandbox: 'bwrap' | 'none') =>
+        parseConfigText(`agents:\n  - { id: main, main: true, sandbox: ${sandbox} }\n`, 'omniclaw.yaml', {
+          env: {},
+        });
+      const warning = projectAccessWarning(config('bwrap'), project, 0);
+      expect(warning).toContain(`The sandbox user (61000) cannot read the project ${project} (mode 700)`);
+      expect(warning).toContain(`Run \`chmod o+rx ${project}\``);
+      expect(projectAccessWarning(config('none'), project, 0)).toBeUndefined();
+      expect(projectAccessWarning(config('bwrap'), project, 1000)).toBeUndefined();
+      chmodSync(project, 0o755);
+      expect(projectAccessWarning(config('bwrap'), project, 0)).toBeUndefined();
+    },
+  );
 });

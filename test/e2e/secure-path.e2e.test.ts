@@ -6,7 +6,7 @@
  * use the omniclaw tools; the test reads what the agent saw in the tool results the fake
  * receives, and what the fake itself received (the real key, never a run token).
  */
-import { existsSync, readFileSync } from 'node:fs';
+import { chmodSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { App } from '../../src/app.js';
@@ -43,6 +43,7 @@ function hostileScript(world: E2eWorld, other: string, pwnedName: string): strin
     `echo "== other-agent"; cat ${join(paths.groups, other, 'notes.txt')} 2>&1; cat /workspace/agent/../${other}/notes.txt 2>&1; ls /workspace 2>&1`,
     `echo "== database"; head -c 64 ${paths.database} 2>&1`,
     `echo "== dotenv"; cat ${paths.envFile} 2>&1`,
+    'echo "== project-read"; ls /workspace/project 2>&1',
     `echo "== project-write"; (echo pwned > /workspace/project/${pwnedName}) 2>&1 && echo WROTE-PROJECT`,
     `echo "== global-write"; (echo pwned >> /workspace/global/CLAUDE.md) 2>&1 && echo WROTE-GLOBAL`,
     `echo "== tcp"; timeout 5 bash -c 'echo hi > /dev/tcp/127.0.0.1/${world.tcpPort}' 2>&1 && echo TCP-CONNECTED`,
@@ -77,13 +78,29 @@ function expectModelSawOnlyTheRealKey(world: E2eWorld, output: string): void {
   expect(headers).not.toContain('ocgw_');
 }
 
+/**
+ * The main agent's project, readable by others as a clone normally is: the checkout this
+ * test runs from may be closed (cloned under `mktemp -d`, mode 0700), and a root host runs
+ * agents as an unprivileged uid that could then not read /workspace/project at all
+ * (`omniclaw start` and `doctor` warn about that; here the folder is the test's own).
+ */
+function readableProject(world: E2eWorld): string {
+  const project = join(world.root, 'project');
+  mkdirSync(project, { mode: 0o755 });
+  chmodSync(project, 0o755); // whatever the umask
+  writeFileSync(join(project, 'README.md'), '# a project the main agent may read\n');
+  return project;
+}
+
 describe.each(['bwrap', 'docker'] as const)('secure path through %s', (sandbox) => {
   let world: E2eWorld;
   let app: App;
+  let project: string;
   const pwnedName = `PWNED-${Date.now()}`;
 
   beforeAll(async () => {
     world = await createE2eWorld();
+    project = readableProject(world);
     app = await startE2eApp(
       world,
       [
@@ -91,6 +108,7 @@ describe.each(['bwrap', 'docker'] as const)('secure path through %s', (sandbox) 
         `  - { id: main, main: true, sandbox: ${sandbox} }`,
         `  - { id: helper, name: Helper, sandbox: ${sandbox} }`,
       ].join('\n'),
+      { projectRoot: project },
     );
   });
 
@@ -118,6 +136,8 @@ describe.each(['bwrap', 'docker'] as const)('secure path through %s', (sandbox) 
     // The main agent has the project read-only and global memory read-write.
     expect(section(probe.text, 'project-write')).toMatch(/Read-only file system/);
     expect(section(probe.text, 'project-write')).not.toContain('WROTE-PROJECT');
+    expect(section(probe.text, 'project-read')).toContain('README.md');
+    expect(existsSync(join(project, pwnedName))).toBe(false);
     expect(existsSync(join(PROJECT_ROOT, pwnedName))).toBe(false);
     expect(section(probe.text, 'global-write')).toContain('WROTE-GLOBAL');
     expect(world.tcpConnections()).toBe(0);

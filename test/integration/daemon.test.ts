@@ -136,7 +136,7 @@ describe('a running daemon', () => {
   it('turns away hostile terminal-chat input and keeps working', async () => {
     const traversal = await cli(home, ['chat', '-c', '../../etc', '-m', 'hi']);
     expect(traversal.code).not.toBe(0);
-    expect(traversal.stderr).toMatch(/invalid chat "local:\.\.\/\.\.\/etc"/);
+    expect(traversal.stderr).toContain('the chat name "../../etc" is too long or has other characters');
     const huge = await cli(home, ['chat', '-m', 'x'.repeat(70 * 1024)]);
     expect(huge.code).not.toBe(0);
     expect(huge.stderr).toMatch(/message too long/);
@@ -148,10 +148,15 @@ describe('a running daemon', () => {
       socket.on('close', () => resolve(got));
       socket.on('error', () => undefined);
       socket.write('not json\n{"no":"type"}\n{"type":"format-disk"}\n');
+      // What the CLI refuses, the daemon refuses too: a client may be anything.
+      socket.write('{"type":"subscribe","chat":"local:../../etc"}\n');
+      socket.write('{"type":"message","chat":"local:../../etc","text":"hi"}\n');
       socket.write('y'.repeat(400 * 1024));
     });
     expect(answers).toMatch(/"invalid request: /);
     expect(answers).toMatch(/unknown request type \\"format-disk\\"/);
+    expect(answers).toContain('invalid chat \\"local:../../etc\\": use local:<name>');
+    expect(answers).toContain('invalid chat \\"local:../../etc\\""');
     const after = await cli(home, ['chat', '-m', 'still fine?']);
     expect(after.stdout).toBe('echo: still fine? (1 messages)\n');
   });
@@ -210,6 +215,27 @@ describe('crash recovery (kill -9)', () => {
     ]);
     expect(rows).toHaveLength(1);
     expect(messageCount(home, text)).toBe(1);
+  });
+
+  it('answers after a restart a named terminal chat (`chat -c work`) that no route names', async () => {
+    const home = instance();
+    const marker = join(home.home, '..', 'hold-named');
+    writeFileSync(marker, '');
+    const first = await daemon(home);
+    const text = `!hang-if:${marker}`;
+    const chat = cli(home, ['chat', '-c', 'work', '-m', text]);
+    await until(() => messageCount(home, text) === 1 && runningRuns(home) === 1, 'the run to start');
+    first.process.kill('SIGKILL');
+    await first.exited;
+    await chat;
+
+    // The new daemon has no route for local:work until it reads the chat from its history.
+    rmSync(marker);
+    await daemon(home);
+    await until(() => outboxRows(home, 'local:work')[0]?.status === 'sent', 'the answer after restart');
+    expect(outboxRows(home, 'local:work')).toEqual([
+      expect.objectContaining({ chat: 'local:work', text: `echo: ${text} (1 messages)`, status: 'sent' }),
+    ]);
   });
 
   it('sends exactly once a reply that was in the outbox but not sent when the daemon died', async () => {

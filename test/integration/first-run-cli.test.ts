@@ -1,11 +1,12 @@
 /**
  * What a new user tripped over in the CLI (issue 14, item 8), each through the real daemon
  * and the real `omniclaw` binary: a failure printed once, an unknown agent named with the
- * ones there are, Ctrl-D ending the line, a readable .env warned about, failed attempts
+ * ones there are, a named conversation without a route, Ctrl-D ending the line, a readable .env warned about, failed attempts
  * not counted as runs.
  */
 import { chmodSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import Database from 'better-sqlite3';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { failureNotice } from '../../src/core/failure-notice.js';
 import {
@@ -57,12 +58,6 @@ describe('the CLI a new user meets', () => {
     );
   });
 
-  it('offers in --help only the options that work without a hand-made route', async () => {
-    const help = (await cli(home, ['chat', '--help'])).stdout;
-    expect(help).toContain('--agent');
-    expect(help).not.toContain('--chat');
-  });
-
   it('ends the line when the interactive chat is left with Ctrl-D (end of input)', async () => {
     const result = await cli(home, ['chat']);
     expect(result.stdout).toMatch(/you › \n$/);
@@ -77,6 +72,36 @@ describe('the CLI a new user meets', () => {
     expect(status.agents.find((a) => a.id === 'main')?.today).toMatchObject({ runs: 0, failedAttempts: 2 });
     expect(status.agents.find((a) => a.id === 'helper')?.today).toMatchObject({ runs: 1, failedAttempts: 0 });
     expect((await cli(home, ['status'])).stdout).toMatch(/main .*today 0 runs \(2 failed attempts\)/);
+  });
+
+  it('keeps a named conversation (`chat -c work`) apart, with the main agent or the one asked for, without a route', async () => {
+    const help = (await cli(home, ['chat', '--help'])).stdout;
+    expect(help).toContain('-c, --chat <name>');
+    // The echo agent counts the messages it is given: each run sees only its own chat's.
+    expect((await cli(home, ['chat', '-c', 'work', '-m', 'one'])).stdout).toBe('echo: one (1 messages)\n');
+    expect((await cli(home, ['chat', '-c', 'work', '-m', 'two'])).stdout).toBe('echo: two (1 messages)\n');
+    expect((await cli(home, ['chat', '-c', 'home', '-m', 'three'])).stdout).toBe(
+      'echo: three (1 messages)\n',
+    );
+    expect((await cli(home, ['chat', '-a', 'helper', '-c', 'work', '-m', 'four'])).stdout).toBe(
+      'echo: four (1 messages)\n',
+    );
+    // Each conversation keeps its own history and cursor, with the agent it was opened with.
+    const db = new Database(join(home.home, 'omniclaw.db'), { readonly: true });
+    const rows = db
+      .prepare(
+        "SELECT agent, chat, (SELECT COUNT(*) FROM messages m WHERE m.chat = c.chat) AS n FROM cursors c WHERE chat IN ('local:work', 'local:home', 'local:helper--work') ORDER BY chat",
+      )
+      .all();
+    db.close();
+    expect(rows).toEqual([
+      { agent: 'helper', chat: 'local:helper--work', n: 1 },
+      { agent: 'main', chat: 'local:home', n: 1 },
+      { agent: 'main', chat: 'local:work', n: 2 },
+    ]);
+    const result = await cli(home, ['chat', '-c', 'no/such', '-m', 'x']);
+    expect(result.stderr).toContain('the chat name "no/such"');
+    expect(result.code).toBe(2);
   });
 });
 
