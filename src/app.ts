@@ -32,7 +32,6 @@ import { startScheduler } from './scheduler/start.js';
 import { setUpDelegation } from './delegation/setup.js';
 import { startMachines } from './machines.js';
 export { EXIT_DATABASE_UNAVAILABLE } from './core/host-store.js';
-
 export { PROJECT_ROOT, RUNNER_MAIN, RUNNER_PACKAGE } from './config/install.js';
 
 export interface AppOptions {
