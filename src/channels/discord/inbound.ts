@@ -1,12 +1,14 @@
 /**
- * Turns a Discord message into OmniClaw's InboundMessage. Pure: discord.js objects are first
- * reduced to the plain DiscordMessageFacts below (discord.ts), so the rules — own and bot
- * messages, mentions (stripped from the text), replies to the bot, threads, DMs — are rows
- * in a test table.
+ * Turns a Discord message into OmniClaw's InboundMessage. Pure: the gateway's message payload
+ * is first reduced to the plain DiscordMessageFacts below (factsOf), so the rules — own and
+ * bot messages, mentions (stripped from the text), replies to the bot, threads, DMs — are
+ * rows in a test table.
  */
-import { cleanInboundText } from '../domain/inbound-text.js';
-import type { InboundMessage } from '../domain/channel.js';
-import { CHAT_PREFIXES } from '../domain/chat-id.js';
+import { MessageType, type APIMessage } from '@discordjs/core';
+import { cleanInboundText } from '../../domain/inbound-text.js';
+import type { InboundMessage } from '../../domain/channel.js';
+import { CHAT_PREFIXES } from '../../domain/chat-id.js';
+import type { ChannelInfo } from './channel-cache.js';
 
 export const DISCORD_CHAT_PREFIX = CHAT_PREFIXES.discord;
 
@@ -42,6 +44,55 @@ export interface NormaliseContext {
   sentByBot: (messageId: string) => boolean;
   /** Messages from other bots are dropped unless allowed: two bots can answer each other forever. */
   acceptBots: boolean;
+}
+
+/** What people write; every other message type (joins, pins, boosts…) is a system message. */
+const NON_SYSTEM_TYPES: ReadonlySet<number> = new Set([
+  MessageType.Default,
+  MessageType.Reply,
+  MessageType.ChatInputCommand,
+  MessageType.ContextMenuCommand,
+]);
+
+/**
+ * The facts of a gateway (or REST) message payload, with what the channel cache knows of its
+ * channel. Undefined for a payload without an id, channel or author (nothing to answer).
+ */
+export function factsOf(
+  data: Partial<APIMessage> | null | undefined,
+  channel: ChannelInfo,
+): DiscordMessageFacts | undefined {
+  const author = data?.author;
+  if (!data?.id || !data.channel_id || typeof author?.id !== 'string') return undefined;
+  const guildId = (data as { guild_id?: string }).guild_id;
+  const member = (data as { member?: { nick?: string | null } }).member;
+  return {
+    id: data.id,
+    channelId: data.channel_id,
+    threadParentId: channel.threadParentId,
+    guildId: guildId ?? undefined,
+    channelName: guildId ? channel.name : undefined,
+    content: typeof data.content === 'string' ? data.content : '',
+    createdTimestamp: Date.parse(data.timestamp ?? ''),
+    author: {
+      id: author.id,
+      username: String(author.username ?? ''),
+      globalName: author.global_name,
+      bot: author.bot === true,
+    },
+    memberDisplayName: member?.nick ?? undefined,
+    mentionedUserIds: (data.mentions ?? []).map((user) => user.id),
+    repliedUserId: data.referenced_message?.author?.id,
+    referenceMessageId: data.message_reference?.message_id,
+    attachments: (data.attachments ?? []).map((a) => ({
+      id: a.id,
+      name: a.filename,
+      size: a.size,
+      url: a.url,
+      contentType: a.content_type,
+    })),
+    system: data.type !== undefined && !NON_SYSTEM_TYPES.has(data.type),
+  };
 }
 
 export function discordChannelId(chat: string): string {

@@ -4,8 +4,8 @@
  * post per interval, so a chatty agent cannot trip Discord's rate limits. The final answer
  * goes to the channel itself (the core sends it).
  */
-import type { Logger } from '../observability/logger.js';
-import { ProgressThrottle } from './work-feedback.js';
+import type { Logger } from '../../observability/logger.js';
+import { ProgressThrottle } from '../work-feedback.js';
 
 export interface ThreadStreamOptions {
   intervalMs: number;

@@ -1,18 +1,19 @@
 /**
- * Everything the Discord channel sends, through discord.js's REST manager (which handles
+ * Everything the Discord channel sends, through @discordjs/rest (which handles
  * Discord's rate limits and 429s itself): messages split at 2000 characters with reply
  * threading on the first part, files, threads on a message, typing, reactions. Agents may
  * ping the users they name, never @everyone, @here or roles.
  */
 import { readFile, stat } from 'node:fs/promises';
 import { basename } from 'node:path';
-import { Routes, type Client } from 'discord.js';
-import { splitMessage } from './split-message.js';
+import { Routes } from '@discordjs/core';
+import type { REST } from '@discordjs/rest';
+import { splitMessage } from '../split-message.js';
 
 export const DISCORD_MESSAGE_LIMIT = 2000;
 
 export interface DiscordOutboundOptions {
-  rest: () => Client['rest'];
+  rest: () => REST;
   maxUploadBytes: number;
   /** Called with the id of every message sent, to recognise replies to the bot later. */
   sent: (id: string) => void;
@@ -129,7 +130,7 @@ export class DiscordOutbound {
   }
 }
 
-/** Error text without URLs (discord.js errors can carry request URLs), with its code. */
+/** Error text without URLs (@discordjs/rest errors can carry request URLs), with its code. */
 export function describe(error: unknown): string {
   if (!(error instanceof Error)) return String(error);
   const code = (error as { code?: unknown }).code;
