@@ -95,6 +95,9 @@ export function tokenRejected(error: unknown): boolean {
   return status === 401 || message === 'Authentication failed';
 }
 
+/** Closes the gateway and stops the REST client's sweeper timers (one pair per connection). */
 export async function closeDiscord(connection: DiscordConnection): Promise<void> {
+  connection.rest.clearHashSweeper();
+  connection.rest.clearHandlerSweeper();
   await connection.gateway.destroy();
 }
