@@ -6,7 +6,7 @@
 import { createDiscordChannel } from '../src/channels/discord/index.js';
 import { renderMarkdown } from '../src/channels/markdown.js';
 import { splitMessage } from '../src/channels/split-message.js';
-import { createTelegramChannel } from '../src/channels/telegram.js';
+import { createTelegramChannel } from '../src/channels/telegram/index.js';
 import type { ChannelSink } from '../src/domain/channel.js';
 import { silentLogger } from '../src/observability/logger.js';
 import { startFakeDiscord } from '../test/fakes/fake-discord.js';

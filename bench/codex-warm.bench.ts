@@ -8,62 +8,16 @@
  *     model request received, spawn → exit.
  */
 import { spawn } from 'node:child_process';
-import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { percentile, round, type BenchResult } from './types.js';
-import type { RuntimeSink } from '../runner/src/runtime.js';
-import type { StartCommand } from '../src/protocol/runner-protocol.js';
+import { benchWorkspace, timingSink } from './runtime-kit.js';
 import { createCodexRuntime } from '../runner/src/runtimes/codex.js';
 import { defaultCodexCommand } from '../runner/src/runtimes/codex-app-server.js';
 import { CODEX_TOKEN_ENV } from '../runner/src/runtimes/codex-config.js';
 import { startFakeResponses } from '../test/fakes/fake-responses.js';
 
 const TURNS = 15;
-
-function startCommand(root: string, baseUrl: string): StartCommand {
-  return {
-    type: 'start',
-    v: 1,
-    runId: 'bench',
-    turnId: 'warmup',
-    agent: { id: 'bench', name: 'bench', main: false },
-    runtime: 'codex',
-    model: 'fake-model',
-    prompt: 'warm up',
-    workspace: {
-      agentDir: join(root, 'agent'),
-      globalDir: join(root, 'global'),
-      extraDirs: [],
-      stateDir: join(root, 'state'),
-    },
-    endpoints: { openai: { baseUrl, token: 'bench-token' } },
-    tools: [],
-    mcpServers: {},
-  };
-}
-
-function sinkWithDone(): { sink: RuntimeSink; done: (turnId: string) => Promise<void> } {
-  const waiters = new Map<string, () => void>();
-  const finished = new Set<string>();
-  const sink: RuntimeSink = {
-    progress: () => undefined,
-    reply: () => undefined,
-    session: () => undefined,
-    done: (turnId) => {
-      finished.add(turnId);
-      waiters.get(turnId)?.();
-    },
-    error: (message) => process.stderr.write(`bench runtime error: ${message}\n`),
-    callTool: async () => ({ ok: true, content: 'ok' }),
-    log: () => undefined,
-  };
-  return {
-    sink,
-    done: (turnId) =>
-      finished.has(turnId) ? Promise.resolve() : new Promise((resolve) => waiters.set(turnId, resolve)),
-  };
-}
 
 /** One `codex exec` turn as the old runtime ran it; resolves with the thread id once it has exited. */
 function execTurn(root: string, threadId: string | undefined, env: NodeJS.ProcessEnv): Promise<string> {
@@ -108,8 +62,8 @@ const stats = (name: string, samples: number[]): BenchResult[] => [
 
 export default async function bench(): Promise<BenchResult[]> {
   const api = await startFakeResponses();
-  const root = mkdtempSync(join(tmpdir(), 'omniclaw-bench-cx-'));
-  for (const dir of ['agent', 'global', 'state']) mkdirSync(join(root, dir));
+  const ws = benchWorkspace('omniclaw-bench-cx-');
+  const root = ws.root;
   let requestAt = 0;
   api.fallback(() => {
     requestAt = performance.now();
@@ -119,8 +73,8 @@ export default async function bench(): Promise<BenchResult[]> {
   const runtime = createCodexRuntime({ baseEnv });
   const results: BenchResult[] = [];
   try {
-    const { sink, done } = sinkWithDone();
-    await runtime.start(startCommand(root, `${api.url}/v1`), sink);
+    const { sink, done } = timingSink();
+    await runtime.start(ws.start('codex', `${api.url}/v1`), sink);
     await done('warmup');
 
     const warmRequest: number[] = [];

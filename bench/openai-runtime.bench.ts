@@ -8,13 +8,10 @@
  *     first): start → ready, start → first done, and message → done over the protocol.
  *   - codex: push → done per turn (the warm app-server; codex-warm.bench.ts compares it with a process per turn).
  */
-import { mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { readFileSync, rmSync } from 'node:fs';
 import { percentile, round, type BenchResult } from './types.js';
-import type { RuntimeSink } from '../runner/src/runtime.js';
 import type { Runtime } from '../runner/src/runtime.js';
-import type { StartCommand } from '../src/protocol/runner-protocol.js';
+import { benchWorkspace, timingSink } from './runtime-kit.js';
 import { createOpenAIRuntime } from '../runner/src/runtimes/openai.js';
 import { createCodexRuntime } from '../runner/src/runtimes/codex.js';
 import { startFakeOpenAI } from '../test/fakes/fake-openai.js';
@@ -24,59 +21,6 @@ import {
   startCommand as runnerStart,
   startRunner,
 } from '../runner/test/claude/runner-harness.js';
-
-function workspace(): {
-  root: string;
-  start: (runtime: 'openai' | 'codex', baseUrl: string) => StartCommand;
-} {
-  const root = mkdtempSync(join(tmpdir(), 'omniclaw-bench-'));
-  for (const dir of ['agent', 'global', 'state']) mkdirSync(join(root, dir));
-  return {
-    root,
-    start: (runtime, baseUrl) => ({
-      type: 'start',
-      v: 1,
-      runId: 'bench',
-      turnId: 'warmup',
-      agent: { id: 'bench', name: 'bench', main: false },
-      runtime,
-      model: 'fake-model',
-      prompt: 'warm up',
-      workspace: {
-        agentDir: join(root, 'agent'),
-        globalDir: join(root, 'global'),
-        extraDirs: [],
-        stateDir: join(root, 'state'),
-      },
-      endpoints: { openai: { baseUrl, token: 'bench-token' } },
-      tools: [],
-      mcpServers: {},
-    }),
-  };
-}
-
-/** A sink that resolves per-turn waiters on done. */
-function timingSink(): { sink: RuntimeSink; done: (turnId: string) => Promise<void> } {
-  const waiters = new Map<string, () => void>();
-  const finished = new Set<string>();
-  const sink: RuntimeSink = {
-    progress: () => undefined,
-    reply: () => undefined,
-    session: () => undefined,
-    done: (turnId) => {
-      finished.add(turnId);
-      waiters.get(turnId)?.();
-    },
-    error: (message) => process.stderr.write(`bench runtime error: ${message}\n`),
-    callTool: async () => ({ ok: true, content: 'ok' }),
-    log: () => undefined,
-  };
-  return {
-    sink,
-    done: (turnId) =>
-      finished.has(turnId) ? Promise.resolve() : new Promise((resolve) => waiters.set(turnId, resolve)),
-  };
-}
 
 async function timeTurns(
   runtime: Runtime,
@@ -105,7 +49,7 @@ export default async function bench(): Promise<BenchResult[]> {
 
   // ------------------------------------------------------------------ openai
   const api = await startFakeOpenAI();
-  const ws = workspace();
+  const ws = benchWorkspace();
   try {
     let withTool = false;
     let promptSeenAt = 0;
@@ -193,7 +137,7 @@ export default async function bench(): Promise<BenchResult[]> {
 
   // ------------------------------------------------------------------ codex
   const responses = await startFakeResponses();
-  const cws = workspace();
+  const cws = benchWorkspace();
   try {
     responses.fallback(() => ({ kind: 'text', text: 'ok' }));
     const { sink, done } = timingSink();

@@ -1,7 +1,7 @@
 /** The connected channels, and which one owns a chat. */
 import type { Logger } from 'pino';
 import type { Channel, ChannelSink, ChannelState, NoticeContext, WorkNotice } from '../domain/channel.js';
-import type { ChannelDirectory } from './outbox.js';
+import type { ChannelDirectory } from '../domain/channel.js';
 import { backoffDelay } from '../protocol/backoff.js';
 import type { Metrics } from '../observability/metrics.js';
 import { ChannelRejectedError } from '../domain/channel-rejected.js';

@@ -8,17 +8,13 @@
  * or the next retry time wakes it; nothing polls.
  */
 import type { Logger } from 'pino';
-import type { Channel } from '../domain/channel.js';
+import type { Channel, ChannelDirectory } from '../domain/channel.js';
 import type { NewOutboxEntry, OutboxEntry, OutboxStore } from '../store/outbox-store.js';
 import { backoffDelay } from '../protocol/backoff.js';
 import { classifySendError } from '../domain/send-error.js';
 import type { Metrics } from '../observability/metrics.js';
 import type { HostContext } from './host-context.js';
 import { StagedFiles } from './staged-files.js';
-
-export interface ChannelDirectory {
-  forChat(chat: string): Channel | undefined;
-}
 
 export interface OutboxOptions {
   store: OutboxStore;

@@ -11,7 +11,7 @@ import { readdirSync, rmSync } from 'node:fs';
 import { dirname, join, relative, sep } from 'node:path';
 import type { Logger } from 'pino';
 import type { OutboxEntry, OutboxStore } from '../store/outbox-store.js';
-import type { ChannelDirectory } from './outbox.js';
+import type { ChannelDirectory } from '../domain/channel.js';
 
 export interface StagedFilesDeps {
   /** outbox-files/ of the instance. */

@@ -3,7 +3,8 @@ import type { Route, AgentConfig } from '../config/normalise.js';
 import type { Store } from '../store/index.js';
 import type { MessagePair } from '../tools/authorise.js';
 import type { DeliveryRequest, KnownMessage, ToolServices } from '../tools/services.js';
-import type { ChannelDirectory, Outbox } from './outbox.js';
+import type { ChannelDirectory } from '../domain/channel.js';
+import type { Outbox } from './outbox.js';
 import { join } from 'node:path';
 import { stageAgentFile } from './agent-file.js';
 

@@ -149,3 +149,8 @@ export interface Channel {
   state(): ChannelState;
   disconnect(): Promise<void>;
 }
+
+/** Which connected channel owns a chat id (the outbox, staged files and tools ask it). */
+export interface ChannelDirectory {
+  forChat(chat: string): Channel | undefined;
+}

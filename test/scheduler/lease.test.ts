@@ -99,9 +99,17 @@ describe('two schedulers on one database', () => {
     a.scheduler.start();
     // The second scheduler starts while the first has claims queued in its agent queue.
     await until(() => openRuns(a.store).includes('queued'), 5_000, 'queued claims');
-    const b = schedulerOn(file, 'b', executed, timing);
+    // Both schedulers live in this one process, so whichever timer expires first takes every
+    // task of that second. b's clock runs 30 ms ahead in odd seconds and behind in even ones,
+    // so the two take turns (also on a loaded machine: expired timers run in expiry order).
+    const skewed = () => Date.now() + (Math.floor(Date.now() / 1000) % 2 ? 30 : -30);
+    const b = schedulerOn(file, 'b', executed, timing, { now: skewed });
     b.scheduler.start();
-    await sleep(4_000);
+    await until(
+      () => executed.length > 40 && executed.some((e) => e.by === 'b') && executed.some((e) => e.by === 'a'),
+      15_000,
+      'runs by both schedulers',
+    );
     a.scheduler.stop();
     b.scheduler.stop();
     await Promise.all([a.scheduler.settled(), b.scheduler.settled()]);

@@ -24,7 +24,7 @@ import { CodexTurnTranslator } from './codex-events.js';
 import { memoryChanged, rememberMemorySeen, usageOfTurn } from './codex-thread-records.js';
 import { withWebProxy } from './openai-env.js';
 import { formatMemory, loadMemoryFiles } from './openai-memory.js';
-import { TurnQueue } from './turn-queue.js';
+import { reportUnexpectedTurnFailure, TurnQueue } from './turn-queue.js';
 
 export interface CodexRuntimeOptions {
   /** A turn fails when Codex prints nothing this long while waiting for the model. */
@@ -125,12 +125,7 @@ export function createCodexRuntime(options: Partial<CodexRuntimeOptions> = {}): 
       if (abort.signal.aborted) return void (await run.engine?.stop());
       const runTurn = (turnId: string, text: string): Promise<void> =>
         runOneTurn(init, sink, settings, run, turnId, text, abort.signal).catch((err: unknown) => {
-          if (abort.signal.aborted) return;
-          // Not a model failure (those are reported per turn): the state folder or Codex itself is broken.
-          sink.error(`${where}, turn ${turnId}: unexpected failure: ${(err as Error).stack ?? String(err)}`, {
-            fatal: true,
-            turnId,
-          });
+          if (!abort.signal.aborted) reportUnexpectedTurnFailure(sink, where, turnId, err);
         });
       turns.start(runTurn, { turnId: init.turnId, text: init.prompt });
     },

@@ -17,7 +17,7 @@ import { OpenAISessionStore, SessionInvalidError } from './openai-session.js';
 import { connectPlugins } from './openai-plugins.js';
 import { createToolExecutor, toolDefinitions } from './openai-tool-calls.js';
 import { IterationLimitError, runTurn } from './openai-turn.js';
-import { TurnQueue } from './turn-queue.js';
+import { reportUnexpectedTurnFailure, TurnQueue } from './turn-queue.js';
 
 export interface OpenAIRuntimeOptions {
   /** Limit of one model request (a hung endpoint fails after this). */
@@ -185,10 +185,7 @@ async function createTurnProcessor(
         sink.done(turnId);
         return;
       }
-      sink.error(`${where}, turn ${turnId}: unexpected failure: ${(err as Error).stack ?? String(err)}`, {
-        fatal: true,
-        turnId,
-      });
+      reportUnexpectedTurnFailure(sink, where, turnId, err);
     }
   };
   return { run, close: () => plugins.close() };

@@ -28,7 +28,7 @@ import {
 } from './opencode-config.js';
 import { OpencodeTurnTranslator, turnOutcome, type TurnSignal } from './opencode-events.js';
 import { startOpencodeServer, type OpencodeServer } from './opencode-server.js';
-import { TurnQueue } from './turn-queue.js';
+import { reportUnexpectedTurnFailure, TurnQueue } from './turn-queue.js';
 
 export interface OpencodeRuntimeOptions {
   /** A turn fails when the engine reports nothing this long while no tool runs. */
@@ -143,14 +143,7 @@ export function createOpencodeRuntime(options: Partial<OpencodeRuntimeOptions> =
         turnState.id = turnId;
         return runOneTurn(init, sink, settings, live, turnId, text, where, abort.signal).catch(
           (err: unknown) => {
-            if (abort.signal.aborted) return;
-            sink.error(
-              `${where}, turn ${turnId}: unexpected failure: ${(err as Error).stack ?? String(err)}`,
-              {
-                fatal: true,
-                turnId,
-              },
-            );
+            if (!abort.signal.aborted) reportUnexpectedTurnFailure(sink, where, turnId, err);
           },
         );
       };

@@ -2,7 +2,25 @@
  * Turns of a runtime that answers one message at a time (openai, codex): follow-ups that
  * arrive while a turn runs wait here and run in order once the runtime is ready.
  */
+import type { RuntimeSink } from '../runtime.js';
+
 export type TurnRunner = (turnId: string, text: string) => Promise<void>;
+
+/**
+ * A turn that threw something other than a model failure (those are reported per turn and
+ * the runtime goes on): the state folder or the engine itself is broken, so the run ends.
+ */
+export function reportUnexpectedTurnFailure(
+  sink: RuntimeSink,
+  where: string,
+  turnId: string,
+  err: unknown,
+): void {
+  sink.error(`${where}, turn ${turnId}: unexpected failure: ${(err as Error).stack ?? String(err)}`, {
+    fatal: true,
+    turnId,
+  });
+}
 
 export class TurnQueue {
   private readonly waiting: { turnId: string; text: string }[] = [];

@@ -2,36 +2,13 @@
  * Model API failures end a Claude run with a clear error within seconds (the host passes
  * low CLAUDE_CODE_MAX_RETRIES / API_TIMEOUT_MS), and the runner exits instead of hanging.
  */
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import {
-  apiError,
-  hang,
-  startFakeAnthropic,
-  type FakeAnthropic,
-  type FakeReply,
-} from '../../../test/fakes/fake-anthropic.js';
-import {
-  makeWorkspace,
-  startCommand,
-  startRunner,
-  type RunnerHandle,
-  type TestWorkspace,
-} from './runner-harness.js';
+import { describe, expect, it } from 'vitest';
+import { apiError, hang, type FakeReply } from '../../../test/fakes/fake-anthropic.js';
+import { startCommand, type RunnerHandle } from './runner-harness.js';
+import { claudeRunnerFixture } from './claude-fixture.js';
 
-let fake: FakeAnthropic;
-let ws: TestWorkspace;
-let runner: RunnerHandle | undefined;
-
-beforeEach(async () => {
-  fake = await startFakeAnthropic();
-  ws = makeWorkspace();
-});
-afterEach(async () => {
-  await runner?.close();
-  runner = undefined;
-  await fake.close();
-  ws.remove();
-});
+const t = claudeRunnerFixture();
+let runner: RunnerHandle;
 
 const cases: { name: string; reply: FakeReply; expected: RegExp }[] = [
   {
@@ -50,10 +27,10 @@ const cases: { name: string; reply: FakeReply; expected: RegExp }[] = [
 describe('claude runtime API failures', () => {
   for (const { name, reply, expected } of cases) {
     it(`ends the run with a clear error after ${name}`, async () => {
-      fake.script(reply);
-      runner = startRunner(ws, { CLAUDE_CODE_MAX_RETRIES: '0', API_TIMEOUT_MS: '2000' });
+      t.fake.script(reply);
+      runner = t.launch({ CLAUDE_CODE_MAX_RETRIES: '0', API_TIMEOUT_MS: '2000' });
       const started = performance.now();
-      runner.send(startCommand(ws, fake.url));
+      runner.send(startCommand(t.ws, t.fake.url));
       const error = await runner.waitFor('error', undefined, 20_000);
       const exit = await runner.exited;
       const elapsed = performance.now() - started;

@@ -4,37 +4,20 @@
  * of the engine's own 10-minute time-out and ten retries. (The engine's own limits are in
  * force only when the agent's `env:` sets API_TIMEOUT_MS / CLAUDE_CODE_MAX_RETRIES.)
  */
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { hang, startFakeAnthropic, type FakeAnthropic } from '../../../test/fakes/fake-anthropic.js';
-import {
-  makeWorkspace,
-  startCommand,
-  startRunner,
-  type RunnerHandle,
-  type TestWorkspace,
-} from './runner-harness.js';
+import { describe, expect, it } from 'vitest';
+import { hang } from '../../../test/fakes/fake-anthropic.js';
+import { startCommand, type RunnerHandle } from './runner-harness.js';
+import { claudeRunnerFixture } from './claude-fixture.js';
 
-let fake: FakeAnthropic;
-let ws: TestWorkspace;
-let runner: RunnerHandle | undefined;
-
-beforeEach(async () => {
-  fake = await startFakeAnthropic();
-  ws = makeWorkspace();
-});
-afterEach(async () => {
-  await runner?.close();
-  runner = undefined;
-  await fake.close();
-  ws.remove();
-});
+const t = claudeRunnerFixture();
+let runner: RunnerHandle;
 
 describe('claude runtime default limits', () => {
   it('ends the run with an error within a minute when the model API hangs and the agent sets no limits', async () => {
-    fake.script(hang(), hang(), hang());
-    runner = startRunner(ws, {}, { engineDefaults: true });
+    t.fake.script(hang(), hang(), hang());
+    runner = t.launch({}, { engineDefaults: true });
     const started = performance.now();
-    runner.send(startCommand(ws, fake.url));
+    runner.send(startCommand(t.ws, t.fake.url));
     const error = await runner.waitFor('error', undefined, 75_000);
     const elapsed = performance.now() - started;
 
@@ -42,6 +25,6 @@ describe('claude runtime default limits', () => {
     expect(error.message).toMatch(/Claude API request failed.*timed out/i);
     expect(elapsed).toBeLessThan(60_000);
     // One attempt and one retry, each waiting the default 20 s.
-    expect(fake.modelRequests()).toHaveLength(2);
+    expect(t.fake.modelRequests()).toHaveLength(2);
   }, 90_000);
 });

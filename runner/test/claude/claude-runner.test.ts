@@ -7,47 +7,23 @@ import { readdirSync, writeFileSync } from 'node:fs';
 import { createServer, connect, type AddressInfo, type Socket } from 'node:net';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import {
   conversationText,
   credentialOf,
   lastUserText,
-  startFakeAnthropic,
   text,
   toolUse,
-  type FakeAnthropic,
 } from '../../../test/fakes/fake-anthropic.js';
-import {
-  answerToolCalls,
-  makeWorkspace,
-  startCommand,
-  startRunner,
-  type RunnerHandle,
-  type TestWorkspace,
-} from './runner-harness.js';
+import { answerToolCalls, startCommand, type RunnerHandle } from './runner-harness.js';
+import { claudeRunnerFixture } from './claude-fixture.js';
 
-let fake: FakeAnthropic;
-let ws: TestWorkspace;
-const runners: RunnerHandle[] = [];
-const launch = (env: Record<string, string> = {}): RunnerHandle => {
-  const runner = startRunner(ws, env);
-  runners.push(runner);
-  return runner;
-};
-
-beforeEach(async () => {
-  fake = await startFakeAnthropic();
-  ws = makeWorkspace();
-});
-afterEach(async () => {
-  await Promise.all(runners.splice(0).map((runner) => runner.close()));
-  await fake.close();
-  ws.remove();
-});
+const t = claudeRunnerFixture();
+const launch = (env: Record<string, string> = {}): RunnerHandle => t.launch(env);
 
 describe('claude runtime in the runner', () => {
   it('runs Bash, calls send_message through the host, then replies, in order', async () => {
-    fake.script(
+    t.fake.script(
       toolUse('Bash', { command: 'echo from-bash', description: 'echo' }, 'Let me check.'),
       toolUse('mcp__omniclaw__send_message', { text: 'on my way' }),
       text('All done.'),
@@ -57,7 +33,7 @@ describe('claude runtime in the runner', () => {
       ok: true,
       content: `delivered ${name} ${JSON.stringify(args)}`,
     }));
-    runner.send(startCommand(ws, fake.url, { prompt: 'please work' }));
+    runner.send(startCommand(t.ws, t.fake.url, { prompt: 'please work' }));
 
     const done = await runner.waitFor('done');
     const types = runner.events.map((e) => e.type).filter((type) => type !== 'delta');
@@ -96,7 +72,7 @@ describe('claude runtime in the runner', () => {
     expect(done.usage).toMatchObject({ inputTokens: expect.any(Number), outputTokens: expect.any(Number) });
     expect(done.usage?.costUsd).toBeGreaterThan(0);
 
-    const requests = fake.modelRequests();
+    const requests = t.fake.modelRequests();
     expect(requests).toHaveLength(3);
     expect(conversationText(requests[1]!)).toContain('from-bash'); // Bash really ran
     expect(conversationText(requests[2]!)).toContain('delivered send_message {\\"text\\":\\"on my way\\"}');
@@ -107,7 +83,7 @@ describe('claude runtime in the runner', () => {
     expect(offered).not.toContain('ScheduleWakeup');
     expect(JSON.stringify(requests[0])).not.toContain('CronCreate');
     // Only the per-run token ever reaches the model API.
-    expect(new Set(fake.requests.map(credentialOf))).toEqual(new Set(['run-token-abc']));
+    expect(new Set(t.fake.requests.map(credentialOf))).toEqual(new Set(['run-token-abc']));
     expect(runner.garbage).toEqual([]);
 
     runner.send({ type: 'stop' });
@@ -115,20 +91,20 @@ describe('claude runtime in the runner', () => {
   });
 
   it('gives the model the host error when a tool call fails', async () => {
-    fake.script(toolUse('mcp__omniclaw__send_message', { text: 'hi' }), text('Sorry, that failed.'));
+    t.fake.script(toolUse('mcp__omniclaw__send_message', { text: 'hi' }), text('Sorry, that failed.'));
     const runner = launch();
     answerToolCalls(runner, () => ({ ok: false, content: 'chat 123 is not yours to write to' }));
-    runner.send(startCommand(ws, fake.url));
+    runner.send(startCommand(t.ws, t.fake.url));
     await runner.waitFor('done');
-    const second = conversationText(fake.modelRequests()[1]!);
+    const second = conversationText(t.fake.modelRequests()[1]!);
     expect(second).toContain('chat 123 is not yours to write to');
     expect(second).toContain('"is_error":true');
   });
 
   it('resumes the session after a restart with the earlier conversation', async () => {
-    fake.script(text('I will remember the word pelican.'), text('The word was pelican.'));
+    t.fake.script(text('I will remember the word pelican.'), text('The word was pelican.'));
     const first = launch();
-    first.send(startCommand(ws, fake.url, { prompt: 'remember the word pelican' }));
+    first.send(startCommand(t.ws, t.fake.url, { prompt: 'remember the word pelican' }));
     const { sessionId } = await first.waitFor('session');
     const firstCost = (await first.waitFor('done')).usage?.costUsd;
     first.send({ type: 'stop' });
@@ -136,7 +112,7 @@ describe('claude runtime in the runner', () => {
 
     const second = launch();
     second.send(
-      startCommand(ws, fake.url, { runId: 'run-2', turnId: 'turn-9', prompt: 'which word?', sessionId }),
+      startCommand(t.ws, t.fake.url, { runId: 'run-2', turnId: 'turn-9', prompt: 'which word?', sessionId }),
     );
     expect(await second.waitFor('reply')).toMatchObject({ turnId: 'turn-9', text: 'The word was pelican.' });
     expect((await second.waitFor('session')).sessionId).toBe(sessionId); // the same session goes on
@@ -145,7 +121,7 @@ describe('claude runtime in the runner', () => {
     expect(firstCost).toBeGreaterThan(0);
     expect(secondCost).toBeGreaterThan(0);
     expect(secondCost!).toBeLessThan(firstCost! * 1.5);
-    const resumed = fake.modelRequests()[1]!;
+    const resumed = t.fake.modelRequests()[1]!;
     expect(conversationText(resumed)).toContain('remember the word pelican');
     expect(conversationText(resumed)).toContain('I will remember the word pelican.');
     expect(lastUserText(resumed)).toContain('which word?');
@@ -153,46 +129,46 @@ describe('claude runtime in the runner', () => {
 
   it('reports a session that cannot be resumed as sessionInvalid', async () => {
     const runner = launch();
-    runner.send(startCommand(ws, fake.url, { sessionId: '0b6f9a52-1d1c-4d55-9d7e-3f0d0a0f4e11' }));
+    runner.send(startCommand(t.ws, t.fake.url, { sessionId: '0b6f9a52-1d1c-4d55-9d7e-3f0d0a0f4e11' }));
     const error = await runner.waitFor('error');
     expect(error).toMatchObject({ fatal: true, sessionInvalid: true, turnId: 'turn-1' });
     expect(error.message).toMatch(/cannot be resumed/);
     expect((await runner.exited).code).not.toBe(0);
-    expect(fake.modelRequests()).toHaveLength(0);
+    expect(t.fake.modelRequests()).toHaveLength(0);
   });
 
   it('loads global, server and agent memory and keeps engine state under the state dir', async () => {
-    writeFileSync(join(ws.globalDir, 'CLAUDE.md'), 'GLOBAL-MEMORY: the user likes tea.');
-    writeFileSync(join(ws.serverDir, 'CLAUDE.md'), 'SERVER-MEMORY: this guild is about birds.');
-    writeFileSync(join(ws.agentDir, 'CLAUDE.md'), 'AGENT-MEMORY: you are Andy.');
+    writeFileSync(join(t.ws.globalDir, 'CLAUDE.md'), 'GLOBAL-MEMORY: the user likes tea.');
+    writeFileSync(join(t.ws.serverDir, 'CLAUDE.md'), 'SERVER-MEMORY: this guild is about birds.');
+    writeFileSync(join(t.ws.agentDir, 'CLAUDE.md'), 'AGENT-MEMORY: you are Andy.');
     const runner = launch();
     runner.send(
-      startCommand(ws, fake.url, {
+      startCommand(t.ws, t.fake.url, {
         workspace: {
-          agentDir: ws.agentDir,
-          globalDir: ws.globalDir,
-          serverDir: ws.serverDir,
+          agentDir: t.ws.agentDir,
+          globalDir: t.ws.globalDir,
+          serverDir: t.ws.serverDir,
           extraDirs: [],
-          stateDir: ws.stateDir,
+          stateDir: t.ws.stateDir,
         },
         systemPrompt: 'APPENDED-SYSTEM-PROMPT',
       }),
     );
     await runner.waitFor('done');
-    const request = fake.modelRequests()[0]!;
+    const request = t.fake.modelRequests()[0]!;
     const everything = JSON.stringify(request);
     expect(everything).toContain('GLOBAL-MEMORY: the user likes tea.');
     expect(everything).toContain('SERVER-MEMORY: this guild is about birds.');
     expect(everything).toContain('AGENT-MEMORY: you are Andy.');
     expect(JSON.stringify(request.system)).toContain('APPENDED-SYSTEM-PROMPT');
     // Sessions live in the agent's state dir, not in a home directory.
-    expect(readdirSync(join(ws.stateDir, 'claude'))).toContain('projects');
+    expect(readdirSync(join(t.ws.stateDir, 'claude'))).toContain('projects');
   });
 
   it('reaches the model through the gateway socket when one is mounted', async () => {
     // Stand-in for the host gateway: a Unix socket that pipes to the fake model server.
-    const fakePort = Number(new URL(fake.url).port);
-    const socketPath = join(ws.root, 'gateway.sock');
+    const fakePort = Number(new URL(t.fake.url).port);
+    const socketPath = join(t.ws.root, 'gateway.sock');
     const connections: Socket[] = [];
     const gateway = createServer((client) => {
       connections.push(client);
@@ -204,12 +180,12 @@ describe('claude runtime in the runner', () => {
     await new Promise<void>((resolve) => gateway.listen(socketPath, resolve));
     const port = await freePort();
     try {
-      fake.script(text('Through the gateway.'));
+      t.fake.script(text('Through the gateway.'));
       const runner = launch({ OMNICLAW_GATEWAY_SOCKET: socketPath, OMNICLAW_GATEWAY_PORT: String(port) });
-      runner.send(startCommand(ws, `http://127.0.0.1:${port}`));
+      runner.send(startCommand(t.ws, `http://127.0.0.1:${port}`));
       expect(await runner.waitFor('reply')).toMatchObject({ text: 'Through the gateway.' });
       expect(connections.length).toBeGreaterThan(0);
-      expect(fake.modelRequests()).toHaveLength(1);
+      expect(t.fake.modelRequests()).toHaveLength(1);
       await runner.close();
     } finally {
       for (const c of connections) c.destroy();
@@ -227,10 +203,10 @@ describe('claude runtime in the runner', () => {
       `s.server.setRequestHandler(CallToolRequestSchema, (r) => ({ content: [{ type: 'text', text: 'note for ' + r.params.arguments.key + ': buy milk' }] }));`,
       `await s.connect(new StdioServerTransport());`,
     ].join('\n');
-    fake.script(toolUse('mcp__notes__lookup', { key: 'shopping' }), text('You need milk.'));
+    t.fake.script(toolUse('mcp__notes__lookup', { key: 'shopping' }), text('You need milk.'));
     const runner = launch();
     runner.send(
-      startCommand(ws, fake.url, {
+      startCommand(t.ws, t.fake.url, {
         mcpServers: {
           notes: {
             type: 'stdio',
@@ -242,7 +218,7 @@ describe('claude runtime in the runner', () => {
       }),
     );
     expect(await runner.waitFor('reply')).toMatchObject({ text: 'You need milk.' });
-    expect(conversationText(fake.modelRequests()[1]!)).toContain('note for shopping: buy milk');
+    expect(conversationText(t.fake.modelRequests()[1]!)).toContain('note for shopping: buy milk');
   });
 });
 

@@ -4,36 +4,22 @@
  */
 import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { startFakeAnthropic, text, toolUse, type FakeAnthropic } from '../../../test/fakes/fake-anthropic.js';
-import {
-  makeWorkspace,
-  startCommand,
-  startRunner,
-  type RunnerHandle,
-  type TestWorkspace,
-} from './runner-harness.js';
+import { beforeEach, describe, expect, it } from 'vitest';
+import { text, toolUse } from '../../../test/fakes/fake-anthropic.js';
+import { startCommand, type RunnerHandle } from './runner-harness.js';
+import { claudeRunnerFixture } from './claude-fixture.js';
 
-let fake: FakeAnthropic;
-let ws: TestWorkspace;
+const t = claudeRunnerFixture();
 let runner: RunnerHandle;
-
-beforeEach(async () => {
-  fake = await startFakeAnthropic();
-  ws = makeWorkspace();
-  runner = startRunner(ws);
-});
-afterEach(async () => {
-  await runner.close();
-  await fake.close();
-  ws.remove();
+beforeEach(() => {
+  runner = t.launch();
 });
 
 describe('warm claude agent', () => {
   it('closes every turn when follow-ups arrive while a turn is still running', async () => {
     // The first turn waits on a tool call we answer only after two follow-ups are queued.
-    fake.script(toolUse('mcp__omniclaw__send_message', { text: 'working' }), text('First done.'));
-    runner.send(startCommand(ws, fake.url, { prompt: 'first' }));
+    t.fake.script(toolUse('mcp__omniclaw__send_message', { text: 'working' }), text('First done.'));
+    runner.send(startCommand(t.ws, t.fake.url, { prompt: 'first' }));
     const call = await runner.waitFor('tool_call');
     runner.send({ type: 'message', turnId: 'turn-2', text: 'second' });
     runner.send({ type: 'message', turnId: 'turn-3', text: 'third' });
@@ -44,20 +30,20 @@ describe('warm claude agent', () => {
     const done = runner.events.filter((e) => e.type === 'done').map((e) => (e as { turnId: string }).turnId);
     expect(done).toEqual(['turn-1', 'turn-2', 'turn-3']);
     // Every follow-up reached the model.
-    const all = JSON.stringify(fake.modelRequests());
+    const all = JSON.stringify(t.fake.modelRequests());
     expect(all).toContain('second');
     expect(all).toContain('third');
     expect(runner.events.filter((e) => e.type === 'error')).toEqual([]);
   });
 
   it('archives the conversation to conversations/ before compacting', async () => {
-    fake.script(text('The secret is walrus.'));
-    runner.send(startCommand(ws, fake.url, { prompt: 'tell me the secret' }));
+    t.fake.script(text('The secret is walrus.'));
+    runner.send(startCommand(t.ws, t.fake.url, { prompt: 'tell me the secret' }));
     await runner.waitFor('done', (e) => e.turnId === 'turn-1');
     runner.send({ type: 'message', turnId: 'turn-2', text: '/compact' });
     await runner.waitFor('done', (e) => e.turnId === 'turn-2', 30_000);
 
-    const dir = join(ws.agentDir, 'conversations');
+    const dir = join(t.ws.agentDir, 'conversations');
     const files = readdirSync(dir).filter((f) => f.endsWith('.md'));
     expect(files).toHaveLength(1);
     const archived = readFileSync(join(dir, files[0]!), 'utf8');
@@ -66,7 +52,7 @@ describe('warm claude agent', () => {
   });
 
   it('applies maxTurns to each message, and a turn over the limit ends without ending the run', async () => {
-    fake.script(
+    t.fake.script(
       toolUse('Bash', { command: 'true' }),
       text('One tool, then done.'),
       toolUse('Bash', { command: 'true' }),
@@ -74,7 +60,7 @@ describe('warm claude agent', () => {
       toolUse('Bash', { command: 'true' }),
       text('Fresh turn.'),
     );
-    runner.send(startCommand(ws, fake.url, { maxTurns: 2 }));
+    runner.send(startCommand(t.ws, t.fake.url, { maxTurns: 2 }));
     expect(await runner.waitFor('reply', (e) => e.turnId === 'turn-1')).toMatchObject({
       text: 'One tool, then done.',
     });

@@ -3,32 +3,16 @@
  * event and a non-zero exit, never a hang; harmless oddities (a stale tool result) are
  * reported and the run goes on.
  */
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { beforeEach, describe, expect, it } from 'vitest';
 import { MAX_LINE_BYTES } from '../../../src/protocol/runner-protocol.js';
-import { startFakeAnthropic, text, toolUse, type FakeAnthropic } from '../../../test/fakes/fake-anthropic.js';
-import {
-  childPids,
-  makeWorkspace,
-  processesGone,
-  startCommand,
-  startRunner,
-  type RunnerHandle,
-  type TestWorkspace,
-} from './runner-harness.js';
+import { text, toolUse } from '../../../test/fakes/fake-anthropic.js';
+import { childPids, processesGone, startCommand, type RunnerHandle } from './runner-harness.js';
+import { claudeRunnerFixture } from './claude-fixture.js';
 
-let fake: FakeAnthropic;
-let ws: TestWorkspace;
+const t = claudeRunnerFixture();
 let runner: RunnerHandle;
-
-beforeEach(async () => {
-  fake = await startFakeAnthropic();
-  ws = makeWorkspace();
-  runner = startRunner(ws);
-});
-afterEach(async () => {
-  await runner.close();
-  await fake.close();
-  ws.remove();
+beforeEach(() => {
+  runner = t.launch();
 });
 
 const fatalLines: { name: string; line: () => string; expected: RegExp }[] = [
@@ -41,7 +25,7 @@ const fatalLines: { name: string; line: () => string; expected: RegExp }[] = [
   { name: 'a start without its fields', line: () => '{"type":"start","v":1}\n', expected: /invalid message/ },
   {
     name: 'a wrong protocol version',
-    line: () => `${JSON.stringify({ ...startCommand(ws, fake.url), v: 99 })}\n`,
+    line: () => `${JSON.stringify({ ...startCommand(t.ws, t.fake.url), v: 99 })}\n`,
     expected: /invalid message: v/,
   },
   {
@@ -84,8 +68,8 @@ describe('runner protocol, hostile input', () => {
   });
 
   it('ends a live run, engine included, on an invalid line, and says nothing after the error', async () => {
-    fake.script(toolUse('mcp__omniclaw__send_message', { text: 'hi' }), text('unreachable'));
-    runner.send(startCommand(ws, fake.url));
+    t.fake.script(toolUse('mcp__omniclaw__send_message', { text: 'hi' }), text('unreachable'));
+    runner.send(startCommand(t.ws, t.fake.url));
     await runner.waitFor('tool_call');
     const engine = childPids(runner.child.pid!);
     expect(engine).toHaveLength(1);
@@ -98,23 +82,23 @@ describe('runner protocol, hostile input', () => {
   });
 
   it('fails the run when start is sent twice', async () => {
-    runner.send(startCommand(ws, fake.url));
-    runner.send(startCommand(ws, fake.url));
+    runner.send(startCommand(t.ws, t.fake.url));
+    runner.send(startCommand(t.ws, t.fake.url));
     const error = await runner.waitFor('error');
     expect(error.message).toMatch(/"start" twice/);
     expect((await runner.exited).code).toBe(2);
   });
 
   it('fails to start, clearly, without an anthropic endpoint', async () => {
-    runner.send(startCommand(ws, fake.url, { endpoints: {} }));
+    runner.send(startCommand(t.ws, t.fake.url, { endpoints: {} }));
     const error = await runner.waitFor('error');
     expect(error.message).toMatch(/claude runtime.*no anthropic endpoint/);
     expect((await runner.exited).code).toBe(1);
   });
 
   it('reports an engine that dies mid-run and exits instead of hanging', async () => {
-    fake.script(toolUse('mcp__omniclaw__send_message', { text: 'hi' }));
-    runner.send(startCommand(ws, fake.url));
+    t.fake.script(toolUse('mcp__omniclaw__send_message', { text: 'hi' }));
+    runner.send(startCommand(t.ws, t.fake.url));
     await runner.waitFor('tool_call');
     const [engine] = childPids(runner.child.pid!);
     process.kill(engine!, 'SIGKILL');
@@ -125,8 +109,8 @@ describe('runner protocol, hostile input', () => {
   });
 
   it('exits and takes the engine down when the host goes away mid-run', async () => {
-    fake.script(toolUse('mcp__omniclaw__send_message', { text: 'hi' }));
-    runner.send(startCommand(ws, fake.url));
+    t.fake.script(toolUse('mcp__omniclaw__send_message', { text: 'hi' }));
+    runner.send(startCommand(t.ws, t.fake.url));
     await runner.waitFor('tool_call');
     const engine = childPids(runner.child.pid!);
     runner.child.stdin.end();
