@@ -10,7 +10,7 @@ import { Client, GatewayCloseCodes, GatewayIntentBits, type GatewayReadyDispatch
 import { REST } from '@discordjs/rest';
 import { WebSocketManager, WebSocketShardEvents, type SessionInfo } from '@discordjs/ws';
 import type { Logger } from '../../observability/logger.js';
-import { describe } from './outbound.js';
+import { describeError } from '../kit/errors.js';
 
 const INTENTS =
   GatewayIntentBits.Guilds |
@@ -71,7 +71,7 @@ export function openDiscord(options: {
   gateway.on(WebSocketShardEvents.Closed, (code) => options.events.closed(code, FATAL_CLOSE_CODES.has(code)));
   // Without an 'error' listener an emitted error would crash the host.
   gateway.on(WebSocketShardEvents.Error, (error) =>
-    options.logger.warn({ err: describe(error) }, 'Discord gateway error'),
+    options.logger.warn({ err: describeError(error) }, 'Discord gateway error'),
   );
   return { client: new Client({ rest, gateway }), rest, gateway };
 }

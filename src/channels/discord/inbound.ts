@@ -5,9 +5,9 @@
  * rows in a test table.
  */
 import { MessageType, type APIMessage } from '@discordjs/core';
-import { cleanInboundText } from '../../domain/inbound-text.js';
 import type { InboundMessage } from '../../domain/channel.js';
 import { CHAT_PREFIXES } from '../../domain/chat-id.js';
+import { inboundMessage } from '../kit/message.js';
 import type { ChannelInfo } from './channel-cache.js';
 
 export const DISCORD_CHAT_PREFIX = CHAT_PREFIXES.discord;
@@ -116,30 +116,24 @@ export function normaliseDiscordMessage(
   const replyToBot =
     facts.repliedUserId === context.botId ||
     (facts.referenceMessageId !== undefined && context.sentByBot(facts.referenceMessageId));
-  const text = cleanInboundText(
-    facts.content
-      .replace(mentionPattern, ' ')
-      .replace(/[ \t]{2,}/g, ' ')
-      .trim(),
-  );
   const channel = facts.threadParentId ?? facts.channelId;
-  const message: InboundMessage = {
+  const message = inboundMessage({
     channel: 'discord',
     chat: `${DISCORD_CHAT_PREFIX}${channel}`,
     platformId: facts.id,
     senderId: facts.author.id,
-    senderName: cleanInboundText(
-      facts.memberDisplayName || facts.author.globalName || facts.author.username,
-      256,
-    ),
-    text,
+    senderName: facts.memberDisplayName || facts.author.globalName || facts.author.username,
+    text: facts.content
+      .replace(mentionPattern, ' ')
+      .replace(/[ \t]{2,}/g, ' ')
+      .trim(),
     timestamp: Number.isFinite(facts.createdTimestamp) ? facts.createdTimestamp : Date.now(),
     isGroup: facts.guildId !== undefined,
     mentionsBot,
     replyToBot,
-  };
-  if (facts.threadParentId) message.threadId = facts.channelId;
-  if (facts.channelName) message.chatName = cleanInboundText(facts.channelName, 256);
-  if (facts.referenceMessageId) message.replyToPlatformId = facts.referenceMessageId;
+    threadId: facts.threadParentId ? facts.channelId : undefined,
+    chatName: facts.channelName,
+    replyToPlatformId: facts.referenceMessageId,
+  });
   return { message, attachments: facts.attachments };
 }

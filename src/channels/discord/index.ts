@@ -12,9 +12,12 @@ import type { REST } from '@discordjs/rest';
 import type { Logger } from '../../observability/logger.js';
 import { ChannelRejectedError } from '../../domain/channel-rejected.js';
 import { DEFAULT_ATTACHMENT_LIMITS, type AttachmentLimits } from '../attachments.js';
+import { describeError } from '../kit/errors.js';
+import { ChannelIntake } from '../kit/intake.js';
+import { sendInParts } from '../kit/outbound.js';
+import { ProgressStreams } from '../kit/progress.js';
 import { discordChannelId, DISCORD_CHAT_PREFIX } from './inbound.js';
-import { DiscordThreadStreams } from './threads.js';
-import { renderMarkdown } from '../markdown.js';
+import { threadStream, type ThreadStreamOptions } from './threads.js';
 import { DiscordBackfill } from './backfill.js';
 import { DiscordChannelCache } from './channel-cache.js';
 import {
@@ -24,7 +27,7 @@ import {
   tokenRejected,
   type DiscordConnection,
 } from './gateway.js';
-import { DiscordOutbound, DISCORD_MESSAGE_LIMIT, describe } from './outbound.js';
+import { DiscordOutbound, DISCORD_MESSAGE_LIMIT, reference } from './outbound.js';
 import { DiscordReceiver } from './receive.js';
 import type {
   Channel,
@@ -38,7 +41,6 @@ import type {
   StreamTarget,
   WorkNotice,
 } from '../../domain/channel.js';
-import { HeldInbound } from '../held-inbound.js';
 import { ThrottledPreview } from '../reply-preview.js';
 import { showWorkNotice, TypingLoops } from '../work-feedback.js';
 
@@ -99,44 +101,49 @@ export class DiscordChannel implements Channel {
   private readonly limits: DiscordLimits;
   private readonly logger: Logger;
   private readonly typing = new TypingLoops();
-  private readonly threads: DiscordThreadStreams;
+  private readonly progress: ProgressStreams;
+  private readonly threads: ThreadStreamOptions;
   private readonly outbound: DiscordOutbound;
   private readonly backfill: DiscordBackfill;
   private readonly receiver: DiscordReceiver;
+  private readonly intake: ChannelIntake;
   private readonly cache = new DiscordChannelCache((id) => this.client().api.channels.get(id));
-  private readonly held: HeldInbound;
   private connection: DiscordConnection | undefined;
   private bot: GatewayReadyDispatchData['user'] | undefined;
-  private sink: ChannelSink | undefined;
-  private current: ChannelState = 'disconnected';
 
   constructor(private readonly options: DiscordChannelOptions) {
     this.api = (options.api ?? 'https://discord.com/api').replace(/\/+$/, '');
     this.limits = { ...DEFAULT_DISCORD_LIMITS, ...options.limits };
     this.logger = options.logger.child({ channel: 'discord' });
-    // An unrouted chat is logged once by the intake, not here.
-    this.held = new HeldInbound({ logger: this.logger, store: (m) => this.sink?.inbound(m) });
+    // Discord hands each message over once (the gateway does not redeliver after we read it).
+    this.intake = new ChannelIntake({
+      platform: 'Discord',
+      logger: this.logger,
+      inboxFor: options.inboxFor,
+      attachmentLimits: this.limits.attachment,
+      holdWhileStorageDown: true,
+      // A resumed session's replay and a backfill's overlap can repeat a message.
+      dedupe: 2_000,
+    });
     this.backfill = new DiscordBackfill(this.logger);
     this.receiver = new DiscordReceiver({
       logger: this.logger,
       cache: this.cache,
       backfill: this.backfill,
       acceptBots: options.acceptBots ?? false,
-      attachmentLimits: this.limits.attachment,
-      inboxFor: options.inboxFor,
-      offer: (message) => this.held.offer(message),
+      intake: this.intake,
     });
     this.outbound = new DiscordOutbound({
       rest: () => this.rest(),
       maxUploadBytes: this.limits.maxUploadBytes,
       sent: (id) => this.receiver.remember(id),
     });
-    this.threads = new DiscordThreadStreams({
-      intervalMs: this.limits.threadPostIntervalMs,
+    this.progress = new ProgressStreams(this.limits.threadPostIntervalMs);
+    this.threads = {
       logger: this.logger,
       openThread: (channelId, messageId, name) => this.outbound.openThread(channelId, messageId, name),
       post: (channelId, text) => this.outbound.postChunks(channelId, text, undefined).then(() => undefined),
-    });
+    };
   }
 
   ownsChat(chat: string): boolean {
@@ -144,7 +151,7 @@ export class DiscordChannel implements Channel {
   }
 
   state(): ChannelState {
-    return this.current;
+    return this.intake.state();
   }
 
   /** The bot's user id, known after connect(). */
@@ -153,7 +160,7 @@ export class DiscordChannel implements Channel {
   }
 
   async connect(sink: ChannelSink): Promise<void> {
-    this.sink = sink;
+    this.intake.connect(sink);
     this.setState('connecting');
     const connection = this.open();
     this.connection = connection;
@@ -161,7 +168,7 @@ export class DiscordChannel implements Channel {
       await connectWithin(connection, this.limits.connectTimeoutMs);
       if (!this.bot) throw new Error('READY without the bot user');
     } catch (error) {
-      const reason = describe(error);
+      const reason = describeError(error);
       this.setState('failed', reason);
       this.connection = undefined;
       await closeDiscord(connection).catch(() => undefined);
@@ -178,12 +185,12 @@ export class DiscordChannel implements Channel {
   }
 
   async disconnect(): Promise<void> {
-    this.held.stop();
     this.typing.stopAll();
-    await this.threads.closeAll();
+    await this.progress.closeAll();
     const connection = this.connection;
     this.connection = undefined;
     if (connection) await closeDiscord(connection);
+    await this.intake.stop();
     this.setState('disconnected');
   }
 
@@ -191,15 +198,7 @@ export class DiscordChannel implements Channel {
     const target = message.thread
       ? discordChannelId(`${DISCORD_CHAT_PREFIX}${message.thread}`)
       : discordChannelId(chat);
-    const text = renderMarkdown(message.text, 'discord');
-    const ids = message.edit
-      ? await this.outbound.finishChunks(target, message.edit, text, message.replyTo)
-      : await this.outbound.postChunks(target, text, message.replyTo);
-    for (const path of message.files ?? [])
-      ids.push(await this.outbound.postFile(target, path, ids.length ? undefined : message.replyTo));
-    const first = ids[0];
-    if (!first) throw new Error(`Discord: nothing to send to ${chat} (empty text and no files)`);
-    return { platformId: first };
+    return sendInParts(chat, message, this.outbound.sender(target));
   }
 
   /** The reply as it is written, edited at most once per streamEditIntervalMs (Discord allows 5 edits / 5 s). */
@@ -207,17 +206,14 @@ export class DiscordChannel implements Channel {
     const channelId = target.thread
       ? discordChannelId(`${DISCORD_CHAT_PREFIX}${target.thread}`)
       : discordChannelId(chat);
-    const reference = target.replyTo
-      ? { message_reference: { message_id: target.replyTo, fail_if_not_exists: false } }
-      : {};
     return new ThrottledPreview({
       intervalMs: this.limits.streamEditIntervalMs,
       maxLength: DISCORD_MESSAGE_LIMIT,
-      post: (text) => this.outbound.post(channelId, { content: text, ...reference }),
+      post: (text) => this.outbound.post(channelId, { content: text, ...reference(target.replyTo) }),
       edit: (messageId, text) => this.outbound.editMessage(channelId, messageId, text),
       onError: (error) =>
         this.logger.warn(
-          { chat, err: describe(error) },
+          { chat, err: describeError(error) },
           'Discord reply preview stopped; the reply is still sent',
         ),
     });
@@ -231,14 +227,15 @@ export class DiscordChannel implements Channel {
         intervalMs: this.limits.typingIntervalMs,
         maxMs: this.limits.typingMaxMs,
         onError: (error) =>
-          this.logger.debug({ chat, err: describe(error) }, 'Discord typing indicator failed'),
+          this.logger.debug({ chat, err: describeError(error) }, 'Discord typing indicator failed'),
       },
       progress: (key, text) => {
         // No threads in DMs (typing only), and a thread needs the message it hangs off.
         if (!context.triggerPlatformId || this.receiver.dmChannels.has(channelId)) return;
-        this.threads.push(key, channelId, context.triggerPlatformId, text);
+        const trigger = context.triggerPlatformId;
+        this.progress.push(key, text, () => threadStream(channelId, trigger, this.threads));
       },
-      close: (key) => this.threads.close(key),
+      close: (key) => this.progress.close(key),
     });
   }
 
@@ -249,7 +246,7 @@ export class DiscordChannel implements Channel {
       await this.outbound.react(discordChannelId(chat), platformMessageId, emoji, remove);
     } catch (error) {
       throw new Error(
-        `Discord: could not ${remove ? 'remove' : 'add'} reaction ${emoji} on ${chat}/${platformMessageId}: ${describe(error)}`,
+        `Discord: could not ${remove ? 'remove' : 'add'} reaction ${emoji} on ${chat}/${platformMessageId}: ${describeError(error)}`,
       );
     }
   }
@@ -268,9 +265,8 @@ export class DiscordChannel implements Channel {
   }
 
   private setState(state: ChannelState, detail?: string): void {
-    if (state === this.current && !detail) return;
-    this.current = state;
-    this.sink?.state(state, detail);
+    if (state === this.intake.state() && !detail) return;
+    this.intake.setState(state, detail);
   }
 
   /** The connection, with its events wired to this channel's state and inbound path. */
@@ -297,7 +293,7 @@ export class DiscordChannel implements Channel {
         closed: (code, fatal) => {
           if (!live()) return;
           if (fatal) this.setState('failed', `gateway closed with code ${code}; not reconnecting`);
-          else if (this.current === 'connected')
+          else if (this.intake.state() === 'connected')
             this.setState('disconnected', 'gateway connection lost; reconnecting');
         },
       },
@@ -311,14 +307,7 @@ export class DiscordChannel implements Channel {
 
   private async handle(data: GatewayMessageCreateDispatchData): Promise<void> {
     const botId = this.bot?.id;
-    if (!botId || !this.sink) return;
-    await this.receiver
-      .receive(data, botId)
-      .catch((error: unknown) =>
-        this.logger.error(
-          { err: describe(error), message: data?.id },
-          'Discord message could not be handled',
-        ),
-      );
+    if (!botId || !this.intake.connected) return;
+    await this.receiver.receive(data, botId);
   }
 }
