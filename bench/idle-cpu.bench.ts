@@ -6,7 +6,7 @@
  * CPU is utime + stime of the daemon process from /proc/<pid>/stat (10 ms ticks), read once
  * the daemon is ready and has settled; wake-ups are its voluntary context switches. The
  * window is 60 s (OMNICLAW_BENCH_IDLE_MS to change it); the per-hour figure is that window
- * extrapolated, not a measured hour. Needs a build (`npm run build`).
+ * extrapolated (OMNICLAW_BENCH_IDLE_MS=3600000 measures a whole hour). Needs a build (`npm run build`).
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
@@ -119,7 +119,7 @@ export default async function idleCpuBench(): Promise<BenchResult[]> {
           name: `whole daemon idle CPU, ${s.label}, ${WINDOW_MS / 1000} s window`,
           value: round(cpuMs),
           unit: 'ms CPU',
-          note: `${round(perHourS, 2)} s CPU per hour extrapolated from the window (10 ms tick resolution); ${wakeups} voluntary wake-ups`,
+          note: `${round(perHourS, 2)} s CPU per hour ${WINDOW_MS >= 3_600_000 ? 'measured' : 'extrapolated from the window'} (10 ms tick resolution); ${wakeups} voluntary wake-ups`,
         },
       ];
     });

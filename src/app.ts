@@ -11,7 +11,7 @@ import type { OutboxEntry } from './store/outbox-store.js';
 import { Metrics } from './observability/metrics.js';
 import { serveObservability } from './observability/readiness.js';
 import { ControlSocket } from './transport/control-socket.js';
-import type { Channel, ChannelState } from './domain/channel.js';
+import type { Channel, ChannelState, InboundReaction as Reaction } from './domain/channel.js';
 import { LocalChannel } from './channels/local.js';
 import { createChannels } from './channels/registry.js';
 import { claimInstance } from './core/instance.js';
@@ -94,7 +94,8 @@ export async function startApp(options: AppOptions) {
   parts.started('control socket', () => control.close());
 
   const state = (to: ChannelState): void => void (to === 'connected' && outbox.kick());
-  await channels.connectAll(() => ({ inbound: (message) => intake.receive(message), state }));
+  const reaction = (r: Reaction): void => intake.reaction(r);
+  await channels.connectAll(() => ({ inbound: (message) => intake.receive(message), reaction, state }));
   parts.started('channels', () => channels.disconnectAll(), 10_000);
   parts.started('outbox stop', () => outbox.stop());
   parts.started('outbox', () => outbox.drained(), 5_000);
@@ -102,6 +103,7 @@ export async function startApp(options: AppOptions) {
   parts.started('drain runs', () => queue.drain(drainMs), drainMs + 10_000);
   parts.started('database watch', () => database.stop());
   queue.recover();
+  delegation.recover();
   outbox.kick();
   const scheduler = startScheduler({ ...host, ...chat, ...tasks, store, metrics, control });
   parts.started('scheduler', () => scheduler.stop());

@@ -3,7 +3,12 @@ import type { Command } from 'commander';
 import type { StatusReport } from '../core/status.js';
 import { DaemonNotRunning, request } from './control-client.js';
 import { cliContext, fail } from './context.js';
-import { delegationStatusLines, type DelegationStatus } from './delegation-status.js';
+import {
+  delegationStatusLines,
+  shareStatusLines,
+  type DelegationStatus,
+  type ShareStatus,
+} from './delegation-status.js';
 
 export function registerStatus(program: Command): void {
   program
@@ -49,6 +54,7 @@ export function formatStatus(s: StatusReport): string {
     // Machines (issue 15): other computers that run agents.
     ...machineStatusLines((s as StatusReport & { machines?: MachineLine[] }).machines),
     ...delegationStatusLines((s as StatusReport & { delegations?: DelegationStatus }).delegations),
+    ...shareStatusLines((s as StatusReport & { shares?: ShareStatus }).shares),
     'Channels:',
     ...Object.entries(s.channels).map(
       ([name, c]) => `  ${name.padEnd(10)} ${c.state}${c.detail ? ` — ${c.detail}` : ''}`,

@@ -7,6 +7,7 @@ import { z } from 'zod';
 import { idSchema } from '../protocol/ids.js';
 import { runtimeKinds, mcpServerSpecSchema } from '../protocol/runner-protocol.js';
 import { machineSchema, runsOnSchema } from './machines.js';
+import { systemTimezone } from './system-timezone.js';
 
 const sandboxChoices = ['auto', 'docker', 'podman', 'apple-container', 'bwrap', 'ssh', 'none'] as const;
 
@@ -17,8 +18,6 @@ export const agentIdSchema = idSchema('agent');
 /** The default host uid/gid of sandboxes started by a root host (config `sandbox.uid`/`gid`). */
 export const DEFAULT_SANDBOX_ID = 61000;
 const sandboxId = z.number().int().min(1).max(65533).default(DEFAULT_SANDBOX_ID);
-
-const systemTimezone = (): string => Intl.DateTimeFormat().resolvedOptions().timeZone || 'UTC';
 
 function isTimeZone(zone: string): boolean {
   try {
@@ -170,7 +169,7 @@ export const configSchema = z.strictObject({
       name: z.string().default('Omni'),
       timezone: z
         .string()
-        .default(systemTimezone)
+        .default(() => systemTimezone())
         .refine(isTimeZone, 'an IANA time zone such as Europe/Berlin'),
     })
     .default(() => ({ name: 'Omni', timezone: systemTimezone() })),
@@ -349,7 +348,7 @@ export const configSchema = z.strictObject({
       /** Bounds on share_request. */
       sharing: z
         .strictObject({
-          /** Bytes one request may copy in all (its files together). */
+          /** Bytes one share_request (or the files attached to one delegate_task) may copy in all. */
           maxBytes: z
             .number()
             .int()

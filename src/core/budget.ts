@@ -3,7 +3,14 @@
  * sums today's usage from the runs table (from `startOfDay` in the instance time zone) and
  * tells the chat the message when the budget is spent.
  */
-import { DateTime } from 'luxon';
+import { createRequire } from 'node:module';
+import type * as Luxon from 'luxon';
+
+// Luxon is loaded on the first day computation (a budget, a status request), not at start:
+// an idle daemon without budgets never needs it and kept its 0.5 MB of source in the heap.
+const require = createRequire(import.meta.url);
+let luxon: typeof Luxon | undefined;
+const loadLuxon = (): typeof Luxon => (luxon ??= require('luxon') as typeof Luxon);
 
 export interface DailyBudget {
   dailyTokens?: number;
@@ -70,8 +77,8 @@ export function checkBudget(
 
 // ---------------------------------------------------------------- days in a time zone
 
-function zoned(now: number, timezone: string): DateTime {
-  const local = DateTime.fromMillis(Math.floor(now), { zone: timezone });
+function zoned(now: number, timezone: string): Luxon.DateTime {
+  const local = loadLuxon().DateTime.fromMillis(Math.floor(now), { zone: timezone });
   if (!local.isValid) {
     throw new RangeError(
       `unknown time zone "${timezone}" (instance.timezone in omniclaw.yaml); use an IANA name such as "Europe/Berlin"`,

@@ -44,6 +44,8 @@ export interface ChatPathParts extends HostContext {
   workLog: WorkLog;
   /** Host commands taken from inbound messages before routing (delegation approvals). */
   intercept?: IntakeDeps['intercept'];
+  /** Reactions on messages (👍 / 👎 on an approval request). */
+  reacted?: IntakeDeps['reacted'];
 }
 
 export interface ChatPath {
@@ -114,6 +116,7 @@ export async function createChatPath(parts: ChatPathParts): Promise<ChatPath> {
     wake: (agent, chat) => queue.notify(agent, chat),
     counted: (channel) => metrics.messagesIn.inc({ channel }),
     intercept: parts.intercept,
+    reacted: parts.reacted,
   });
   return { runDeps, refuse, queue, intake };
 }

@@ -3,7 +3,7 @@
  * before any work, so a crash after this point loses nothing (recovery re-reads the store).
  */
 import type { Logger } from 'pino';
-import type { InboundMessage, InboundResult } from '../domain/channel.js';
+import type { InboundMessage, InboundReaction, InboundResult } from '../domain/channel.js';
 import type { Store } from '../store/index.js';
 import type { AgentConfig } from '../config/normalise.js';
 import { cleanInboundText } from '../domain/inbound-text.js';
@@ -26,6 +26,8 @@ export interface IntakeDeps {
    * routing, never stored or seen by an agent. Returns a result when it took the message.
    */
   intercept?: (message: InboundMessage) => InboundResult | undefined;
+  /** A reaction someone added to a message (the host's approval requests take 👍 / 👎). */
+  reacted?: (reaction: InboundReaction) => void;
 }
 
 export class Intake {
@@ -36,6 +38,11 @@ export class Intake {
 
   stop(): void {
     this.accepting = false;
+  }
+
+  /** Reactions are not stored or routed: only the host's own approval requests read them. */
+  reaction(reaction: InboundReaction): void {
+    this.deps.reacted?.(reaction);
   }
 
   receive(message: InboundMessage): InboundResult {

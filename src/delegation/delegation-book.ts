@@ -5,43 +5,20 @@
  * `maxDepth`, no more than `maxOpenPerAgent` open per requester; and whether it needs the
  * operator's approval (a pair config does not allow, from an agent that is not main).
  *
- * Kept in memory (plus the log lines and /metrics): a delegation lives for minutes, and one
- * open when the host stops is lost with the run it started, so the requester simply never
- * hears back — `status` after a restart starts empty.
+ * Kept in the store (migration 007), so a restart loses none: one awaiting approval still
+ * waits (and expires at its time), one that was running is recorded interrupted (setup.ts).
  */
 import { randomBytes } from 'node:crypto';
 import type { Usage } from '../protocol/runner-protocol.js';
+import type { Delegation, DelegationEnd, ShareFile } from '../domain/multi-agent.js';
+import type { DelegationStore } from '../store/delegations.js';
 
-export type DelegationStatus = 'awaiting_approval' | 'running' | 'done' | 'failed' | 'denied' | 'expired';
-
-export interface Delegation {
-  id: string;
-  from: string;
-  to: string;
-  /** The chat the requester's run answered: where the result comes back. */
-  chat: string;
-  description: string;
-  /** 1 for a delegation from a chat run, 2 for one from a delegated run, … */
-  depth: number;
-  /** Agents the chain has passed through before `to` (the requester last). */
-  chain: string[];
-  notifyChat: boolean;
-  /**
-   * Who hears the outcome: the requester, in the chat its run answered — or, for a delegation
-   * made by a delegated run (which has ended by then), the one who started the chain, so
-   * the answer travels back to it and the middle agent's chats stay untouched.
-   */
-  replyTo: { agent: string; chat: string; via?: { agent: string; delegation: string } };
-  status: DelegationStatus;
-  createdAt: number;
-  endedAt?: number;
-  usage?: Usage;
-  error?: string;
-}
+export type { Delegation, DelegationStatus } from '../domain/multi-agent.js';
 
 export interface DelegationLimits {
   maxDepth: number;
   maxOpenPerAgent: number;
+  approvalTimeoutMs: number;
 }
 
 export interface DelegationRequest {
@@ -52,23 +29,18 @@ export interface DelegationRequest {
   chat: string;
   description: string;
   notifyChat: boolean;
+  /** Attached files (planned by share-book.ts planFiles), copied before the target's run. */
+  files?: ShareFile[];
 }
 
 export type Admission =
   { ok: true; delegation: Delegation; needsApproval: boolean } | { ok: false; reason: string };
 
-const OPEN: readonly DelegationStatus[] = ['awaiting_approval', 'running'];
-/** Ended delegations kept for `status`; older ones are only in the log. */
-const KEEP_ENDED = 50;
-
 export const delegationIdPattern = /^d-[0-9a-f]{6}$/;
 
 export class DelegationBook {
-  private readonly all = new Map<string, Delegation>();
-  /** Run id of a delegated run → the delegation it carries out. */
-  private readonly byRun = new Map<string, Delegation>();
-
   constructor(
+    private readonly store: DelegationStore,
     private readonly limits: DelegationLimits,
     private readonly pairs: readonly { from: string; to: string }[],
     private readonly now: () => number = Date.now,
@@ -78,7 +50,7 @@ export class DelegationBook {
   admit(request: DelegationRequest): Admission {
     const from = request.from.id;
     if (request.to === from) return { ok: false, reason: 'you cannot delegate a task to yourself' };
-    const parent = this.byRun.get(request.runId);
+    const parent = this.store.byRun(request.runId);
     const chain = parent ? [...parent.chain, from] : [from];
     if (chain.includes(request.to))
       return {
@@ -91,7 +63,7 @@ export class DelegationBook {
         ok: false,
         reason: `refused: this task is already ${depth - 1} delegation(s) deep (${chain.join(' → ')}), the limit is ${this.limits.maxDepth} (multiAgent.delegation.maxDepth); answer it yourself`,
       };
-    const open = [...this.all.values()].filter((d) => d.from === from && OPEN.includes(d.status)).length;
+    const open = this.store.openCountFrom(from);
     if (open >= this.limits.maxOpenPerAgent)
       return {
         ok: false,
@@ -99,6 +71,7 @@ export class DelegationBook {
       };
     const paired = this.pairs.some((p) => p.from === from && p.to === request.to);
     const needsApproval = !request.from.main && !paired;
+    const createdAt = this.now();
     const delegation: Delegation = {
       id: this.newId(),
       from,
@@ -115,55 +88,57 @@ export class DelegationBook {
             via: { agent: from, delegation: parent.id },
           }
         : { agent: from, chat: request.chat },
+      files: request.files ?? [],
       status: needsApproval ? 'awaiting_approval' : 'running',
-      createdAt: this.now(),
+      createdAt,
+      expiresAt: needsApproval ? createdAt + this.limits.approvalTimeoutMs : undefined,
     };
-    this.all.set(delegation.id, delegation);
+    this.store.insert(delegation);
     return { ok: true, delegation, needsApproval };
   }
 
   get(id: string): Delegation | undefined {
-    return this.all.get(id);
+    return this.store.get(id);
+  }
+
+  /** Delegations still open (after a restart: to expire, re-arm or record as interrupted). */
+  open(): Delegation[] {
+    return this.store.open();
   }
 
   /** The delegated run `runId` carries out `delegation` (so its own delegations join the chain). */
   ranAs(delegation: Delegation, runId: string): void {
-    this.byRun.set(runId, delegation);
+    delegation.runId = runId;
+    this.store.ranAs(delegation.id, runId);
   }
 
-  approve(delegation: Delegation): void {
-    delegation.status = 'running';
+  /** False when it was no longer waiting (expired, denied). */
+  approve(delegation: Delegation): boolean {
+    if (!this.store.approve(delegation.id)) return false;
+    Object.assign(delegation, { status: 'running', expiresAt: undefined });
+    return true;
   }
 
   /** Records the end; false when it had already ended (an expiry racing an approval). */
   end(
     delegation: Delegation,
-    status: Exclude<DelegationStatus, 'awaiting_approval' | 'running'>,
+    status: DelegationEnd,
     detail: { usage?: Usage; error?: string } = {},
   ): boolean {
-    if (!OPEN.includes(delegation.status)) return false;
+    if (!this.store.end(delegation.id, status, detail)) return false;
     Object.assign(delegation, { status, endedAt: this.now(), ...detail });
-    for (const [run, d] of this.byRun) if (d === delegation) this.byRun.delete(run);
-    this.prune();
     return true;
   }
 
   /** For `omniclaw status`: counts by status and the newest delegations. */
-  summary(): { counts: Partial<Record<DelegationStatus, number>>; recent: Delegation[] } {
-    const counts: Partial<Record<DelegationStatus, number>> = {};
-    for (const d of this.all.values()) counts[d.status] = (counts[d.status] ?? 0) + 1;
-    return { counts, recent: [...this.all.values()].slice(-10).reverse() };
-  }
-
-  private prune(): void {
-    const ended = [...this.all.values()].filter((d) => !OPEN.includes(d.status));
-    for (const d of ended.slice(0, Math.max(0, ended.length - KEEP_ENDED))) this.all.delete(d.id);
+  summary(): { counts: ReturnType<DelegationStore['counts']>; recent: Delegation[] } {
+    return { counts: this.store.counts(), recent: this.store.recent(10) };
   }
 
   private newId(): string {
     for (;;) {
       const id = `d-${randomBytes(3).toString('hex')}`;
-      if (!this.all.has(id)) return id;
+      if (!this.store.get(id)) return id;
     }
   }
 }

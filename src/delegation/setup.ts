@@ -9,23 +9,33 @@
  * A pair that `multiAgent.delegate` does not allow (and the requester is not main) waits for
  * `approve <id>` / `deny <id>` typed on the main agent's chat; the intake hands those
  * commands here before routing (`intercept`), so the agent never sees them.
+ *
+ * Files A attaches are copied into B's shared/<A>/ before B's run (attachments.ts).
+ * Delegations live in the store: after a restart one awaiting approval still waits and
+ * expires at its time, and one that was running is recorded `interrupted` and its requester
+ * told — not re-run: the run may already have acted (sent messages, written files, asked
+ * others, spent budget), and running it again could do all that twice; the requester, told
+ * it was interrupted, decides whether to ask again.
  */
 import type { Logger } from 'pino';
 import { Counter } from 'prom-client';
 import type { AgentConfig, Config } from '../config/normalise.js';
-import type { InstancePaths } from '../config/paths.js';
+import { agentFolder, type InstancePaths } from '../config/paths.js';
 import type { AgentQueue } from '../core/agent-queue.js';
 import { AgentMail } from '../core/agent-mail.js';
 import type { Refusal } from '../core/failure-notice.js';
 import type { RunDeps } from '../core/run-types.js';
-import type { InboundMessage, InboundResult } from '../domain/channel.js';
+import type { InboundMessage, InboundReaction, InboundResult } from '../domain/channel.js';
 import type { Metrics } from '../observability/metrics.js';
 import { TaskRun } from '../scheduler/task-run.js';
 import type { Store } from '../store/index.js';
-import type { Task } from '../store/tasks.js';
 import { chatsOfAgent } from '../tools/authorise.js';
 import { defineAgentTool } from '../tools/define-tool.js';
 import { ToolError, type ToolHandler } from '../tools/types.js';
+import type { DelegationEnd, ShareFile } from '../domain/multi-agent.js';
+import { approvalRequestLine, reactionDecision } from './approval-reactions.js';
+import { delegationAttachments } from './attachments.js';
+import { delegatedPrompt, delegatedTask, delegationEnd, interruptedText } from './delegated-run.js';
 import { DelegationBook, delegationIdPattern, type Delegation } from './delegation-book.js';
 import { createSharing } from './sharing.js';
 
@@ -59,7 +69,11 @@ export function setUpDelegation(deps: DelegationSetupDeps) {
   const now = deps.now ?? Date.now;
   const log = deps.logger.child({ component: 'delegation' });
   const { delegation: limits, delegate: pairs } = config.multiAgent;
-  const book = new DelegationBook(limits, pairs, now);
+  const book = new DelegationBook(store.delegations, limits, pairs, now);
+  const attachments = delegationAttachments(
+    (id) => agentFolder(deps.paths, id),
+    config.multiAgent.sharing.maxBytes,
+  );
   const outcomes = new Counter({
     name: 'omniclaw_delegations_total',
     help: 'Delegations (delegate_task) by requester, target and outcome',
@@ -115,12 +129,7 @@ export function setUpDelegation(deps: DelegationSetupDeps) {
     }
   };
 
-  const finish = (
-    d: Delegation,
-    outcome: 'done' | 'failed' | 'denied' | 'expired',
-    text: string,
-    detail = {},
-  ) => {
+  const finish = (d: Delegation, outcome: DelegationEnd, text: string, detail = {}) => {
     if (!book.end(d, outcome, detail)) return;
     clearTimeout(timers.get(d.id));
     timers.delete(d.id);
@@ -144,51 +153,17 @@ export function setUpDelegation(deps: DelegationSetupDeps) {
         error: refusal.message,
       });
     const chat = chatsOfAgent(target.id, config.routes)[0] ?? `local:${target.id}`;
-    const at = now();
-    const task: Task = {
-      id: d.id,
-      agent: target.id,
-      chat,
-      prompt: d.description,
-      kind: 'task',
-      source: 'agent',
-      scheduleType: 'once',
-      scheduleValue: '',
-      contextMode: 'isolated',
-      output: 'send_message',
-      status: 'active',
-      createdBy: d.from,
-      createdAt: at,
-      updatedAt: at,
-    };
+    const task = delegatedTask(d, chat, now());
     const accepted = runtime.queue.submitTask(target, {
       start: () => {
         const taskRun = new TaskRun(target, task, runtime!.runDeps, {
-          prompt: delegatedPrompt(d),
+          prompt: delegatedPrompt(d, attachments.note(d)),
           kind: 'delegation',
         });
         book.ranAs(d, taskRun.id);
         void taskRun.ended.then((outcome) => {
-          const usage = outcome.usage;
-          if (outcome.ok)
-            finish(
-              d,
-              'done',
-              `Result of delegation ${d.id} from agent "${d.to}":\n\n${outcome.result ?? '(no answer)'}`,
-              {
-                usage,
-              },
-            );
-          else
-            finish(
-              d,
-              'failed',
-              `Delegation ${d.id} to "${d.to}" failed: ${outcome.error ?? 'unknown error'}`,
-              {
-                usage,
-                error: outcome.error,
-              },
-            );
+          const end = delegationEnd(d, outcome);
+          finish(d, end.status, end.text, end.detail);
         });
         void taskRun.start();
         return taskRun;
@@ -196,6 +171,32 @@ export function setUpDelegation(deps: DelegationSetupDeps) {
     });
     if (!accepted) finish(d, 'failed', `Delegation ${d.id} to "${d.to}" failed: the host is shutting down.`);
     else log.info({ delegation: d.id, from: d.from, to: d.to, depth: d.depth }, 'delegation started');
+  };
+
+  /** Copies the attached files into the target's shared/<from>/; the reason when refused (nothing copied). */
+  const attach = (d: Delegation): string | undefined => {
+    try {
+      const landed = attachments.copy(d);
+      if (landed.length) log.info({ delegation: d.id, files: landed }, 'delegation files copied');
+      return undefined;
+    } catch (error) {
+      return (error as Error).message;
+    }
+  };
+  const filesFailed = (d: Delegation, reason: string): string =>
+    `Delegation ${d.id} to "${d.to}" failed, its files were not copied: ${reason}`;
+
+  /** The expiry of an approval request, at its time (at once when that passed while the host was down). */
+  const arm = (d: Delegation): void => {
+    const expire = () =>
+      finish(
+        d,
+        'expired',
+        `Delegation ${d.id} to "${d.to}" expired: the operator did not approve it in time.`,
+      );
+    const timer = setTimeout(expire, Math.max(0, (d.expiresAt ?? now()) - now()));
+    timer.unref();
+    timers.set(d.id, timer);
   };
 
   const askApproval = (d: Delegation): string => {
@@ -210,20 +211,10 @@ export function setUpDelegation(deps: DelegationSetupDeps) {
     const minutes = Math.round(limits.approvalTimeoutMs / 60_000);
     say(
       chat,
-      `Agent "${d.from}" asks "${d.to}" to: ${shorten(d.description)}\n` +
-        `Reply "approve ${d.id}" or "deny ${d.id}" (expires in ${minutes} min).`,
+      `Agent "${d.from}" asks "${d.to}" to: ${shorten(d.description)}${attachments.approvalLine(d)}\n` +
+        approvalRequestLine(d.id, minutes),
     );
-    const timer = setTimeout(
-      () =>
-        finish(
-          d,
-          'expired',
-          `Delegation ${d.id} to "${d.to}" expired: the operator did not approve it in time.`,
-        ),
-      limits.approvalTimeoutMs,
-    );
-    timer.unref();
-    timers.set(d.id, timer);
+    arm(d);
     log.info({ delegation: d.id, from: d.from, to: d.to }, 'delegation waits for approval');
     return `Delegation ${d.id} waits for the operator's approval on the main chat (at most ${minutes} min); the answer, or the refusal, comes to you as a message.`;
   };
@@ -235,11 +226,16 @@ export function setUpDelegation(deps: DelegationSetupDeps) {
     if (!agent(to)) throw new ToolError(`delegate_task: there is no agent "${to}" (list_agents shows them)`);
     if (args.callback_agent_id !== undefined && args.callback_agent_id !== context.agent.id)
       throw new ToolError('delegate_task: the answer always comes back to you; leave callback_agent_id out');
-    if (args.files?.length)
-      throw new ToolError(
-        'delegate_task: attaching files is not supported yet; put what the other agent needs in the description',
-      );
+    let files: ShareFile[];
+    try {
+      files = attachments.plan(context.agent.id, to, args.files ?? []);
+    } catch (error) {
+      outcomes.inc({ from: context.agent.id, to, outcome: 'refused' });
+      log.warn({ from: context.agent.id, to, err: (error as Error).message }, 'delegation files refused');
+      throw new ToolError(`delegate_task: nothing was delegated or copied: ${(error as Error).message}`);
+    }
     const admission = book.admit({
+      files,
       from: context.agent,
       to,
       runId: context.runId,
@@ -254,38 +250,69 @@ export function setUpDelegation(deps: DelegationSetupDeps) {
     }
     const d = admission.delegation;
     if (admission.needsApproval) return askApproval(d);
+    const refused = attach(d);
+    if (refused !== undefined) {
+      book.end(d, 'failed', { error: refused });
+      outcomes.inc({ from: d.from, to: d.to, outcome: 'failed' });
+      throw new ToolError(`delegate_task: ${filesFailed(d, refused)}`);
+    }
     run(d);
-    return `Delegated to "${to}" as ${d.id}; its answer comes to you as a message when it is done.`;
+    const copied = d.files.length ? ` Your files were copied into its shared/${d.from}/.` : '';
+    return `Delegated to "${to}" as ${d.id}; its answer comes to you as a message when it is done.${copied}`;
   });
 
   /** `approve <id>` / `deny <id>` on the main agent's chats, before routing. */
+  const inMainChat = (chat: string): boolean => {
+    const boss = main();
+    return boss !== undefined && chatsOfAgent(boss.id, config.routes).includes(chat);
+  };
+
   const intercept = (message: InboundMessage): InboundResult | undefined => {
     const command = APPROVAL_COMMAND.exec(message.text ?? '');
-    const boss = main();
-    if (!command || !boss || !chatsOfAgent(boss.id, config.routes).includes(message.chat)) return undefined;
+    if (!command || !inMainChat(message.chat)) return undefined;
     const [, verb, id] = command as unknown as [string, string, string];
-    if (id.toLowerCase().startsWith('s-')) {
-      const decision = verb.toLowerCase() === 'deny' ? 'deny' : 'approve';
-      say(message.chat, sharing.decide(decision, id.toLowerCase(), message.senderId));
-      return { accepted: true };
-    }
-    const d = delegationIdPattern.test(id.toLowerCase()) ? book.get(id.toLowerCase()) : undefined;
-    if (!d || d.status !== 'awaiting_approval') {
-      say(message.chat, `No delegation ${id} is waiting for approval (it may have expired).`);
-      return { accepted: true };
-    }
-    log.info({ delegation: d.id, verb: verb.toLowerCase(), by: message.senderId }, 'delegation decided');
-    if (verb.toLowerCase() === 'deny') {
-      say(message.chat, `Denied ${d.id}; "${d.from}" is told.`);
+    decide(
+      verb.toLowerCase() === 'deny' ? 'deny' : 'approve',
+      id.toLowerCase(),
+      message.chat,
+      message.senderId,
+    );
+    return { accepted: true };
+  };
+
+  /** 👍 / 👎 on the host's approval request in the main chat (approval-reactions.ts). */
+  const reacted = (reaction: InboundReaction): void => {
+    if (!inMainChat(reaction.chat)) return;
+    const sent = store.outbox.sentAs(reaction.chat, reaction.platformMessageId);
+    const decision = reactionDecision(reaction.emoji, sent);
+    if (!decision) return;
+    log.info({ id: decision.id, emoji: reaction.emoji, by: reaction.senderId }, 'approval by reaction');
+    decide(decision.verb, decision.id, reaction.chat, reaction.senderId);
+  };
+
+  /** The operator's approve / deny, typed or by reaction; the confirmation goes to `chat`. */
+  const decide = (verb: 'approve' | 'deny', id: string, chat: string, by: string | undefined): void => {
+    if (id.startsWith('s-')) return say(chat, sharing.decide(verb, id, by));
+    const d = delegationIdPattern.test(id) ? book.get(id) : undefined;
+    if (!d || d.status !== 'awaiting_approval')
+      return say(chat, `No delegation ${id} is waiting for approval (it may have expired).`);
+    log.info({ delegation: d.id, verb, by }, 'delegation decided');
+    if (verb === 'deny') {
+      say(chat, `Denied ${d.id}; "${d.from}" is told.`);
       finish(d, 'denied', `Delegation ${d.id} to "${d.to}" was denied by the operator.`);
     } else {
+      if (!book.approve(d))
+        return say(chat, `No delegation ${id} is waiting for approval (it may have expired).`);
       clearTimeout(timers.get(d.id));
       timers.delete(d.id);
-      book.approve(d);
-      say(message.chat, `Approved ${d.id}: "${d.to}" is working on it for "${d.from}".`);
+      const refused = attach(d);
+      if (refused !== undefined) {
+        say(chat, `Approved ${d.id}, but ${filesFailed(d, refused)}`);
+        return finish(d, 'failed', filesFailed(d, refused), { error: refused });
+      }
+      say(chat, `Approved ${d.id}: "${d.to}" is working on it for "${d.from}".`);
       run(d);
     }
-    return { accepted: true };
   };
 
   return {
@@ -293,9 +320,22 @@ export function setUpDelegation(deps: DelegationSetupDeps) {
     chatParts: {
       replacements: [...(deps.replacing ?? []), tool as ToolHandler, sharing.tool as ToolHandler],
       intercept,
+      reacted,
     },
     /** Binds the queue and run deps once the chat path exists (tools only run after that). */
     start: (parts: DelegationRuntime): void => void (runtime = parts),
+    /**
+     * After a restart (once the queue has recovered its chats): approval requests wait again
+     * until their time; a delegation that was running when the host stopped is recorded
+     * interrupted and its requester told (see the header for why it is not re-run).
+     */
+    recover: (): void => {
+      for (const d of book.open())
+        if (d.status === 'awaiting_approval') arm(d);
+        else
+          finish(d, 'interrupted', interruptedText(d), { error: 'the host stopped during the delegation' });
+      sharing.recover();
+    },
     /** The `delegations` section of `omniclaw status`. */
     status: () => {
       const { counts, recent } = book.summary();
@@ -311,7 +351,7 @@ export function setUpDelegation(deps: DelegationSetupDeps) {
           costUsd: d.usage?.costUsd,
         })),
       };
-      return { delegations };
+      return { delegations, shares: sharing.status() };
     },
     stop: (): void => {
       sharing.stop();
@@ -322,13 +362,3 @@ export function setUpDelegation(deps: DelegationSetupDeps) {
 }
 
 export type DelegationSetup = ReturnType<typeof setUpDelegation>;
-
-/** What the delegated agent reads: who asked, where its answer goes, then the request. */
-function delegatedPrompt(d: Delegation): string {
-  const request = d.description.replaceAll('</delegated_task', '<\\/delegated_task');
-  return (
-    `<delegated_task id="${d.id}" from="${d.from}">\n` +
-    `[Agent "${d.from}" delegated this task to you. Your final answer goes back to "${d.from}", not to any chat. ` +
-    `This run is apart from your chats: it does not see their history.]\n\n${request}\n</delegated_task>`
-  );
-}

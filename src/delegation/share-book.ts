@@ -3,44 +3,17 @@
  * whose folder into whose, and how it ended. Decides from the run's identity alone whether a
  * request needs the operator's approval (a pair `multiAgent.share` does not allow, from an
  * agent that is not main — the rule delegate_task follows) and plans where each file lands:
- * `shared/<source agent>/<file name>` in the target's folder. Kept in memory like
- * delegations: a request open when the host stops is lost, and nothing was copied for it.
+ * `shared/<source agent>/<file name>` in the target's folder. Kept in the store (migration
+ * 007) like delegations: a request waiting for approval when the host stops still waits
+ * after the restart, and still expires at its time (sharing.ts).
  */
 import { randomBytes } from 'node:crypto';
 import { posix } from 'node:path';
+import type { Share, ShareDirection, ShareFile, ShareMove, ShareStatus } from '../domain/multi-agent.js';
 import { assertRelativePath } from '../protocol/ids.js';
+import type { ShareRequestStore } from '../store/share-requests.js';
 
-export type ShareStatus = 'awaiting_approval' | 'copied' | 'failed' | 'denied' | 'expired';
-export type ShareDirection = 'push' | 'pull';
-
-export interface ShareFile {
-  /** Relative to the source agent's folder. */
-  path: string;
-  /** Relative to the target agent's folder: shared/<source>/<name>. */
-  lands: string;
-}
-
-export interface ShareMove {
-  direction: ShareDirection;
-  /** Whose folder the files are read from, and whose they land in. */
-  source: string;
-  target: string;
-  files: ShareFile[];
-}
-
-export interface Share {
-  id: string;
-  /** The requesting agent, and the chat its run answered (where it hears the outcome). */
-  from: string;
-  chat: string;
-  other: string;
-  description: string;
-  moves: ShareMove[];
-  status: ShareStatus;
-  createdAt: number;
-  endedAt?: number;
-  error?: string;
-}
+export type { Share, ShareDirection, ShareFile, ShareMove, ShareStatus } from '../domain/multi-agent.js';
 
 export interface SharePair {
   from: string;
@@ -61,15 +34,14 @@ export type ShareAdmission =
   { ok: true; share: Share; needsApproval: boolean } | { ok: false; reason: string };
 
 export const shareIdPattern = /^s-[0-9a-f]{6}$/;
-const KEEP_ENDED = 50;
 /** Requests one agent may have waiting for approval at once. */
 export const MAX_WAITING_PER_AGENT = 5;
 
 export class ShareBook {
-  private readonly all = new Map<string, Share>();
-
   constructor(
+    private readonly store: ShareRequestStore,
     private readonly pairs: readonly SharePair[],
+    private readonly approvalTimeoutMs: number,
     private readonly now: () => number = Date.now,
   ) {}
 
@@ -89,9 +61,7 @@ export class ShareBook {
     } catch (error) {
       return { ok: false, reason: (error as Error).message };
     }
-    const waiting = [...this.all.values()].filter(
-      (s) => s.from === from && s.status === 'awaiting_approval',
-    ).length;
+    const waiting = this.store.waitingCountFrom(from);
     if (waiting >= MAX_WAITING_PER_AGENT)
       return {
         ok: false,
@@ -103,6 +73,7 @@ export class ShareBook {
           p.from === from && p.to === request.other && (p.direction === 'both' || p.direction === direction),
       );
     const needsApproval = !request.from.main && !moves.every((m) => allowed(m.direction));
+    const createdAt = this.now();
     const share: Share = {
       id: this.newId(),
       from,
@@ -112,48 +83,69 @@ export class ShareBook {
       moves,
       // An allowed request is copied at once, so it never waits in this state for long.
       status: 'awaiting_approval',
-      createdAt: this.now(),
+      createdAt,
+      expiresAt: needsApproval ? createdAt + this.approvalTimeoutMs : undefined,
     };
-    this.all.set(share.id, share);
+    this.store.insert(share);
     return { ok: true, share, needsApproval };
   }
 
   get(id: string): Share | undefined {
-    return this.all.get(id);
+    return this.store.get(id);
+  }
+
+  /** Requests awaiting approval (after a restart: to expire or re-arm). */
+  waiting(): Share[] {
+    return this.store.waiting();
   }
 
   /** Records the end; false when it had already ended (an expiry racing an approval). */
   end(share: Share, status: Exclude<ShareStatus, 'awaiting_approval'>, error?: string): boolean {
-    if (share.status !== 'awaiting_approval') return false;
+    if (!this.store.end(share.id, status, error)) return false;
     Object.assign(share, { status, endedAt: this.now(), error });
-    const ended = [...this.all.values()].filter((s) => s.status !== 'awaiting_approval');
-    for (const s of ended.slice(0, Math.max(0, ended.length - KEEP_ENDED))) this.all.delete(s.id);
     return true;
+  }
+
+  /** For `omniclaw status`: counts by status and the newest requests. */
+  summary(): { counts: Partial<Record<ShareStatus, number>>; recent: Share[] } {
+    return { counts: this.store.counts(), recent: this.store.recent(10) };
   }
 
   private newId(): string {
     for (;;) {
       const id = `s-${randomBytes(3).toString('hex')}`;
-      if (!this.all.has(id)) return id;
+      if (!this.store.get(id)) return id;
     }
   }
 }
 
-/** Where each file lands; two files with one name would overwrite each other, so that is refused. */
 function plan(
   direction: ShareDirection,
   source: string,
   target: string,
   paths: readonly string[],
 ): ShareMove {
+  return {
+    direction,
+    source,
+    target,
+    files: planFiles(source, paths, direction === 'push' ? 'files' : 'request_files'),
+  };
+}
+
+/**
+ * Where each file of `source`'s lands in the target's folder: shared/<source>/<name>. Throws
+ * for a path that is not plain and relative (`..`, absolute) and for two files with one name,
+ * which would overwrite each other. `argument` names the tool argument in the message.
+ */
+export function planFiles(source: string, paths: readonly string[], argument: string): ShareFile[] {
   const seen = new Set<string>();
-  const files = paths.map((path) => {
-    assertRelativePath(path, direction === 'push' ? 'files' : 'request_files');
+  return paths.map((path) => {
+    assertRelativePath(path, argument);
     const name = posix.basename(path);
     if (seen.has(name))
       throw new Error(`two files are named "${name}"; they would land on one another in shared/${source}/`);
     seen.add(name);
     return { path, lands: `shared/${source}/${name}` };
   });
-  return { direction, source, target, files };
 }

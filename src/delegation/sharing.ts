@@ -4,23 +4,28 @@
  * `multiAgent.share` does not allow (from an agent that is not main, as for delegate_task)
  * waits for `approve s-…` / `deny s-…` on the main chat; nothing is read or copied before
  * that. The requester hears the outcome (copied with the paths, denied, expired, failed) as
- * a message in the chat its run answered (AgentMail), like a delegation's answer.
+ * a message in the chat its run answered (AgentMail), like a delegation's answer. Requests
+ * live in the store: after a restart one still waiting can be approved or denied, and
+ * expires at the time it was given (`recover`).
  */
 import type { Logger } from 'pino';
 import { Counter } from 'prom-client';
 import type { Config } from '../config/normalise.js';
 import { agentFolder, type InstancePaths } from '../config/paths.js';
 import type { Metrics } from '../observability/metrics.js';
+import type { Store } from '../store/index.js';
 import { defineAgentTool } from '../tools/define-tool.js';
 import { FolderFileError, openInside } from '../tools/folder-files.js';
 import { ToolError } from '../tools/types.js';
 import { formatBytes } from '../domain/file-size.js';
 import { ShareBook, shareIdPattern, type Share } from './share-book.js';
 import { copyShare } from './share-copy.js';
+import { approvalRequestLine } from './approval-reactions.js';
 
 export interface SharingDeps {
   config: Config;
   paths: InstancePaths;
+  store: Store;
   metrics: Metrics;
   logger: Logger;
   now: () => number;
@@ -38,7 +43,7 @@ export function createSharing(deps: SharingDeps) {
   const { config, now, logger } = deps;
   const log = logger.child({ component: 'share' });
   const limits = config.multiAgent.sharing;
-  const book = new ShareBook(config.multiAgent.share, now);
+  const book = new ShareBook(deps.store.shares, config.multiAgent.share, limits.approvalTimeoutMs, now);
   const outcomes = new Counter({
     name: 'omniclaw_shares_total',
     help: 'File shares (share_request) by requester, other agent and outcome',
@@ -79,6 +84,22 @@ export function createSharing(deps: SharingDeps) {
     }
   };
 
+  /** The expiry of a waiting request, at its time (at once when that passed while the host was down). */
+  const arm = (s: Share): void => {
+    const timer = setTimeout(
+      () => {
+        if (finish(s, 'expired'))
+          tellRequester(
+            s,
+            `Share ${s.id} with "${s.other}" expired: the operator did not approve it in time; nothing was copied.`,
+          );
+      },
+      Math.max(0, (s.expiresAt ?? now()) - now()),
+    );
+    timer.unref();
+    timers.set(s.id, timer);
+  };
+
   const askApproval = (s: Share): string => {
     const chat = deps.mainChat();
     if (chat === undefined) {
@@ -89,19 +110,8 @@ export function createSharing(deps: SharingDeps) {
       );
     }
     const minutes = Math.round(limits.approvalTimeoutMs / 60_000);
-    deps.say(
-      chat,
-      `${approvalText(s, folderOf)}\nReply "approve ${s.id}" or "deny ${s.id}" (expires in ${minutes} min).`,
-    );
-    const timer = setTimeout(() => {
-      if (finish(s, 'expired'))
-        tellRequester(
-          s,
-          `Share ${s.id} with "${s.other}" expired: the operator did not approve it in time; nothing was copied.`,
-        );
-    }, limits.approvalTimeoutMs);
-    timer.unref();
-    timers.set(s.id, timer);
+    deps.say(chat, `${approvalText(s, folderOf)}\n${approvalRequestLine(s.id, minutes)}`);
+    arm(s);
     log.info({ share: s.id, from: s.from, other: s.other }, 'share waits for approval');
     return `Share ${s.id} is waiting for approval on the main chat (at most ${minutes} min); nothing is copied before that. The outcome comes to you as a message.`;
   };
@@ -151,6 +161,28 @@ export function createSharing(deps: SharingDeps) {
   return {
     tool,
     decide,
+    /** After a restart: every request still waiting expires at its time again. */
+    recover: (): void => {
+      const waiting = book.waiting();
+      for (const s of waiting) arm(s);
+      if (waiting.length)
+        log.info({ shares: waiting.map((s) => s.id) }, 'share requests still wait for approval');
+    },
+    /** The `shares` section of `omniclaw status`. */
+    status: () => {
+      const { counts, recent } = book.summary();
+      return {
+        counts,
+        recent: recent.map((s) => ({
+          id: s.id,
+          from: s.from,
+          other: s.other,
+          status: s.status,
+          files: s.moves.map((m) => ({ direction: m.direction, count: m.files.length })),
+          expiresAt: s.status === 'awaiting_approval' ? s.expiresAt : undefined,
+        })),
+      };
+    },
     stop: (): void => {
       for (const timer of timers.values()) clearTimeout(timer);
       timers.clear();

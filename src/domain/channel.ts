@@ -124,6 +124,19 @@ export interface InboundResult {
   messageId?: number;
 }
 
+/**
+ * An emoji someone added to a message (Telegram): the host reads 👍 / 👎 on its own approval
+ * requests as approve / deny (issue 11); other reactions are ignored.
+ */
+export interface InboundReaction {
+  channel: string;
+  chat: string;
+  /** The message reacted to. */
+  platformMessageId: string;
+  senderId?: string;
+  emoji: string;
+}
+
 export interface ChannelSink {
   /**
    * Called for every inbound message; the sink persists it before anything else happens.
@@ -133,6 +146,8 @@ export interface ChannelSink {
    */
   inbound(message: InboundMessage): InboundResult;
   state(state: ChannelState, detail?: string): void;
+  /** A reaction added to a message, for channels that report them (optional: nothing is stored). */
+  reaction?(reaction: InboundReaction): void;
 }
 
 export interface Channel {

@@ -15,6 +15,8 @@ import { answerWriter, type AnswerWriter } from './answers.js';
 import { writeProbe } from './write-probe.js';
 import { TaskStore } from './tasks.js';
 import { RegisteredGroupStore } from './registered-groups.js';
+import { DelegationStore } from './delegations.js';
+import { ShareRequestStore } from './share-requests.js';
 
 export type { Answer } from './answers.js';
 
@@ -31,6 +33,9 @@ export interface Store {
   tasks: TaskStore;
   /** Chats registered at runtime by the main agent (issue 11). */
   groups: RegisteredGroupStore;
+  /** Open and recent delegations and share requests, kept across restarts (issue 11). */
+  delegations: DelegationStore;
+  shares: ShareRequestStore;
   close(): void;
 }
 
@@ -54,6 +59,8 @@ export function openStore(path: string, options: { now?: () => number; migrate?:
     probeWrite: writeProbe(db, now),
     tasks: new TaskStore(db, now),
     groups: new RegisteredGroupStore(db, now),
+    delegations: new DelegationStore(db, now),
+    shares: new ShareRequestStore(db, now),
     close: () => db.close(),
   };
   handles.set(store, db);

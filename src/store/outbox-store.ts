@@ -178,6 +178,16 @@ export class OutboxStore {
       .run(error, id);
   }
 
+  /** The row sent to `chat` as platform message `platformId` (a reaction on it names that id). */
+  sentAs(chat: string, platformId: string): OutboxEntry | undefined {
+    const row = this.db
+      .prepare(
+        "SELECT * FROM outbox WHERE chat = ? AND platform_id = ? AND status = 'sent' ORDER BY id DESC LIMIT 1",
+      )
+      .get(chat, platformId) as Row | undefined;
+    return row && fromRow(row);
+  }
+
   forChat(chat: string, limit = 50): OutboxEntry[] {
     return (
       this.db

@@ -1,6 +1,11 @@
 import { describe, expect, it } from 'vitest';
 import type { Update } from 'grammy/types';
-import { mentionsBot, normaliseTelegramUpdate, telegramChatId } from '../../src/channels/telegram/inbound.js';
+import {
+  mentionsBot,
+  normaliseTelegramReactions,
+  normaliseTelegramUpdate,
+  telegramChatId,
+} from '../../src/channels/telegram/inbound.js';
 
 const bot = { id: 999, username: 'omni_bot' };
 const base = {
@@ -136,5 +141,39 @@ describe('mentionsBot', () => {
         bot,
       ),
     ).toBe(true);
+  });
+});
+
+describe('normaliseTelegramReactions', () => {
+  const reaction = (extra: Record<string, unknown>): Update =>
+    ({
+      update_id: 1,
+      message_reaction: {
+        chat: { id: 42, type: 'private', first_name: 'A' },
+        message_id: 7,
+        user: { id: 42, is_bot: false, first_name: 'A' },
+        date: 1,
+        old_reaction: [],
+        new_reaction: [{ type: 'emoji', emoji: '👍' }],
+        ...extra,
+      },
+    }) as unknown as Update;
+
+  it('reports the emojis a user added, with the chat and message they are on', () => {
+    expect(normaliseTelegramReactions(reaction({}), bot)).toEqual([
+      { channel: 'telegram', chat: 'tg:42', platformMessageId: '7', senderId: '42', emoji: '👍' },
+    ]);
+  });
+
+  it('leaves out emojis that were already there, custom emojis, removals and the bot itself', () => {
+    const kept = { old_reaction: [{ type: 'emoji', emoji: '👍' }] };
+    expect(normaliseTelegramReactions(reaction(kept), bot)).toEqual([]);
+    const custom = { new_reaction: [{ type: 'custom_emoji', custom_emoji_id: '5' }] };
+    expect(normaliseTelegramReactions(reaction(custom), bot)).toEqual([]);
+    expect(normaliseTelegramReactions(reaction({ ...kept, new_reaction: [] }), bot)).toEqual([]);
+    expect(
+      normaliseTelegramReactions(reaction({ user: { id: 999, is_bot: true, first_name: 'B' } }), bot),
+    ).toEqual([]);
+    expect(normaliseTelegramReactions({ update_id: 2 } as Update, bot)).toEqual([]);
   });
 });

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { delegationStatusLines } from '../../src/cli/delegation-status.js';
+import { delegationStatusLines, shareStatusLines } from '../../src/cli/delegation-status.js';
 
 describe('delegationStatusLines', () => {
   it('shows counts and who asked whom, with tokens and cost when known', () => {
@@ -29,5 +29,44 @@ describe('delegationStatusLines', () => {
   it('says nothing when there were none (or the daemon does not report them)', () => {
     expect(delegationStatusLines(undefined)).toEqual([]);
     expect(delegationStatusLines({ counts: {}, recent: [] })).toEqual([]);
+  });
+});
+
+describe('shareStatusLines', () => {
+  it('lists share requests: who with whom, what moves, and when an open one expires', () => {
+    expect(
+      shareStatusLines({
+        counts: { awaiting_approval: 1, copied: 1 },
+        recent: [
+          {
+            id: 's-0a0b0c',
+            from: 'research',
+            other: 'main',
+            status: 'awaiting_approval',
+            files: [{ direction: 'push', count: 2 }],
+            expiresAt: Date.parse('2026-12-03T13:00:00Z'),
+          },
+          {
+            id: 's-1d2e3f',
+            from: 'research',
+            other: 'other',
+            status: 'copied',
+            files: [
+              { direction: 'push', count: 1 },
+              { direction: 'pull', count: 3 },
+            ],
+          },
+        ],
+      }),
+    ).toEqual([
+      'Share requests: 1 awaiting approval, 1 copied',
+      '  s-0a0b0c research with main awaiting approval (push 2 files, expires 2026-12-03T13:00:00.000Z)',
+      '  s-1d2e3f research with other copied (push 1 file, pull 3 files)',
+    ]);
+  });
+
+  it('says nothing when there were none (or the daemon does not report them)', () => {
+    expect(shareStatusLines(undefined)).toEqual([]);
+    expect(shareStatusLines({ counts: {}, recent: [] })).toEqual([]);
   });
 });

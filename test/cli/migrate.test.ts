@@ -22,18 +22,19 @@ const tables = (): string[] =>
   );
 
 describe('omniclaw migrate', () => {
-  it('walks status → up → status → down ×6 → up', async () => {
+  it('walks status → up → status → down ×7 → up', async () => {
     const pending = await cli(home, ['migrate', 'status']);
     expect(pending.code).toBe(0);
     expect(pending.stdout).toBe(
-      '0001 initial                  pending  \n0002 reliability              pending  \n0003 tasks                    pending  \n0004 task_leases              pending  \n0005 registered_groups        pending  \n0006 outbox_edit              pending  \n',
+      '0001 initial                  pending  \n0002 reliability              pending  \n0003 tasks                    pending  \n0004 task_leases              pending  \n0005 registered_groups        pending  \n0006 outbox_edit              pending  \n0007 multi_agent              pending  \n',
     );
 
     const up = await cli(home, ['migrate', 'up']);
-    expect(up).toMatchObject({ code: 0, stdout: 'applied 1, 2, 3, 4, 5, 6\n' });
+    expect(up).toMatchObject({ code: 0, stdout: 'applied 1, 2, 3, 4, 5, 6, 7\n' });
     expect(tables()).toEqual([
       'chats',
       'cursors',
+      'delegations',
       'health_probe',
       'messages',
       'outbox',
@@ -41,16 +42,20 @@ describe('omniclaw migrate', () => {
       'runs',
       'schema_migrations',
       'sessions',
+      'share_requests',
       'task_runs',
       'tasks',
     ]);
 
     const applied = await cli(home, ['migrate']); // status is the default action
     expect(applied.stdout).toMatch(
-      /^0001 initial\s+applied {2}\d{4}-\d\d-\d\dT[\d:.]+Z\n0002 reliability\s+applied {2}\d{4}-\d\d-\d\dT[\d:.]+Z\n0003 tasks\s+applied {2}\d{4}-\d\d-\d\dT[\d:.]+Z\n0004 task_leases\s+applied {2}\d{4}-\d\d-\d\dT[\d:.]+Z\n0005 registered_groups\s+applied {2}\d{4}-\d\d-\d\dT[\d:.]+Z\n0006 outbox_edit\s+applied {2}\d{4}-\d\d-\d\dT[\d:.]+Z\n$/,
+      /^0001 initial\s+applied {2}\d{4}-\d\d-\d\dT[\d:.]+Z\n0002 reliability\s+applied {2}\d{4}-\d\d-\d\dT[\d:.]+Z\n0003 tasks\s+applied {2}\d{4}-\d\d-\d\dT[\d:.]+Z\n0004 task_leases\s+applied {2}\d{4}-\d\d-\d\dT[\d:.]+Z\n0005 registered_groups\s+applied {2}\d{4}-\d\d-\d\dT[\d:.]+Z\n0006 outbox_edit\s+applied {2}\d{4}-\d\d-\d\dT[\d:.]+Z\n0007 multi_agent\s+applied {2}\d{4}-\d\d-\d\dT[\d:.]+Z\n$/,
     );
 
     expect(await cli(home, ['migrate', 'up'])).toMatchObject({ code: 0, stdout: 'already up to date\n' });
+    expect(await cli(home, ['migrate', 'down'])).toMatchObject({ code: 0, stdout: 'reverted 7\n' });
+    expect(tables()).not.toContain('delegations');
+    expect(tables()).not.toContain('share_requests');
     expect(await cli(home, ['migrate', 'down'])).toMatchObject({ code: 0, stdout: 'reverted 6\n' });
     expect(await cli(home, ['migrate', 'down'])).toMatchObject({ code: 0, stdout: 'reverted 5\n' });
     expect(tables()).not.toContain('registered_groups');
@@ -65,7 +70,10 @@ describe('omniclaw migrate', () => {
       stdout: 'nothing to revert\n',
     });
     expect(await cli(home, ['migrate', 'up', '1'])).toMatchObject({ code: 0, stdout: 'applied 1\n' });
-    expect(await cli(home, ['migrate', 'up'])).toMatchObject({ code: 0, stdout: 'applied 2, 3, 4, 5, 6\n' });
+    expect(await cli(home, ['migrate', 'up'])).toMatchObject({
+      code: 0,
+      stdout: 'applied 2, 3, 4, 5, 6, 7\n',
+    });
   });
 
   it.each([

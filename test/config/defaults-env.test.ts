@@ -6,6 +6,7 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { parseConfigText } from '../../src/config/load.js';
 import { readEnvFile, writeEnvKeys } from '../../src/config/env-file.js';
 import { configEnvNames } from '../../src/config/env-overrides.js';
+import { systemTimezone } from '../../src/config/system-timezone.js';
 
 const parse = (text: string, env: Record<string, string | undefined> = {}) =>
   parseConfigText(text, 'omniclaw.yaml', { env });
@@ -15,7 +16,7 @@ describe('a minimal file', () => {
     const config = parse('http: { port: 7080 }\n');
     expect(config.http).toEqual({ host: '127.0.0.1', port: 7080 });
     expect(config.instance.name).toBe('Omni');
-    expect(config.instance.timezone).toBe(Intl.DateTimeFormat().resolvedOptions().timeZone || 'UTC');
+    expect(config.instance.timezone).toBe(systemTimezone());
     expect(config.logging).toEqual({ level: 'info', file: true });
     expect(config.models).toEqual({});
     expect(config.channels).toEqual({ local: { enabled: true } });

@@ -1,6 +1,10 @@
 /** ShareBook: who needs approval (the delegate_task rule), where files land, what is refused. */
 import { describe, expect, it } from 'vitest';
-import { ShareBook } from '../../src/delegation/share-book.js';
+import { ShareBook, type SharePair } from '../../src/delegation/share-book.js';
+import { openStore } from '../../src/store/index.js';
+
+/** A book on a fresh in-memory store (the book keeps its requests there). */
+const newBook = (pairs: SharePair[]): ShareBook => new ShareBook(openStore(':memory:').shares, pairs, 60_000);
 
 const research = { id: 'research', main: false };
 const request = (extra: Partial<Parameters<ShareBook['admit']>[0]> = {}) => ({
@@ -15,7 +19,7 @@ const request = (extra: Partial<Parameters<ShareBook['admit']>[0]> = {}) => ({
 
 describe('ShareBook', () => {
   it('an unpaired agent needs approval; files land in shared/<source>/', () => {
-    const admission = new ShareBook([]).admit(request({ pull: ['notes/a.txt'] }));
+    const admission = newBook([]).admit(request({ pull: ['notes/a.txt'] }));
     expect(admission).toMatchObject({ ok: true, needsApproval: true });
     if (!admission.ok) return;
     expect(admission.share.id).toMatch(/^s-[0-9a-f]{6}$/);
@@ -36,7 +40,7 @@ describe('ShareBook', () => {
   });
 
   it('a pair allows only its direction; main never needs approval', () => {
-    const book = new ShareBook([{ from: 'research', to: 'main', direction: 'push' }]);
+    const book = newBook([{ from: 'research', to: 'main', direction: 'push' }]);
     expect(book.admit(request())).toMatchObject({ ok: true, needsApproval: false });
     expect(book.admit(request({ push: [], pull: ['x.md'] }))).toMatchObject({
       ok: true,
@@ -49,7 +53,7 @@ describe('ShareBook', () => {
   });
 
   it('refuses "..", absolute paths, no files, itself and two files of one name', () => {
-    const book = new ShareBook([]);
+    const book = newBook([]);
     const reason = (extra: Partial<Parameters<ShareBook['admit']>[0]>) => {
       const a = book.admit(request(extra));
       return a.ok ? 'admitted' : a.reason;
@@ -62,7 +66,7 @@ describe('ShareBook', () => {
   });
 
   it('an ended share cannot end again (expiry racing an approval)', () => {
-    const book = new ShareBook([]);
+    const book = newBook([]);
     const a = book.admit(request());
     if (!a.ok) throw new Error(a.reason);
     expect(book.end(a.share, 'expired')).toBe(true);

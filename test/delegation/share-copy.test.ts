@@ -17,7 +17,7 @@ import {
 } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { copyShare } from '../../src/delegation/share-copy.js';
+import { copyShare, measureShare } from '../../src/delegation/share-copy.js';
 import type { ShareMove } from '../../src/delegation/share-book.js';
 
 let base = '';
@@ -102,5 +102,20 @@ describe('copyShare', () => {
     copyShare(push('q3.md'), folder, 1000);
     expect(readFileSync(secret, 'utf8')).toBe('TOP SECRET');
     expect(readFileSync(join(folder('main'), 'shared/research/q3.md'), 'utf8')).toBe('data');
+  });
+
+  it('measureShare checks as the copy does, without writing anything (delegate_task attachments)', () => {
+    const { folder, secret } = setUp();
+    writeFileSync(join(folder('research'), 'a.md'), 'twelve bytes');
+    writeFileSync(join(folder('research'), 'b.md'), 'four');
+    symlinkSync(secret, join(folder('research'), 'leak.md'));
+    expect(measureShare(push('a.md', 'b.md'), folder, 16)).toBe(16);
+    expect(() => measureShare(push('a.md', 'b.md'), folder, 15)).toThrow(
+      /b\.md .*over its limit of 15 bytes/,
+    );
+    expect(() => measureShare(push('leak.md'), folder, 1000)).toThrow(
+      /symbolic link, which is never followed/,
+    );
+    expect(existsSync(join(folder('main'), 'shared'))).toBe(false);
   });
 });

@@ -4,7 +4,8 @@
  * the main agent (a pair in multiAgent.delegate); main answers it in a delegated run of its
  * own (its chat and session untouched), and the answer comes back into the helper's chat,
  * where it starts a helper run that reads it. The main agent's private notes never reach
- * the helper's requests.
+ * the helper's requests. A file the helper attaches is in main's sandbox, at
+ * /workspace/agent/shared/helper/, when main's delegated run starts.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { App } from '../../src/app.js';
@@ -86,5 +87,35 @@ describe.each(['bwrap', 'docker'] as const)('delegation through %s', (sandbox) =
     expect(await app.metrics.registry.metrics()).toContain(
       'omniclaw_delegations_total{from="helper",to="main",outcome="done"} 1',
     );
+  }, 600_000);
+
+  it("a file the helper attaches is in main's sandbox under shared/helper/ when its run starts", async () => {
+    const call = `toolu_delegate_file_${sandbox}`;
+    const read = `toolu_cat_${sandbox}`;
+    world.model.script(
+      toolUse(call, 'mcp__omniclaw__delegate_task', {
+        description: 'Check my notes.',
+        files: ['notes.txt'],
+      }),
+      text('Sent main my notes.'),
+      // The main agent's delegated run reads the attached file inside its sandbox.
+      toolUse(read, 'Bash', { command: 'cat /workspace/agent/shared/helper/notes.txt' }),
+      text('Your notes are fine.'),
+      // The helper's run started by the answer.
+      text('Main checked them.'),
+    );
+    const helper = await omniclaw(world, ['chat', '-a', 'helper', '-m', 'have main check my notes'], 240_000);
+    expect(helper.stdout, JSON.stringify(helper)).toContain('Sent main my notes.');
+    expect((await toolResultFor(world.model, call)).text).toMatch(
+      /Your files were copied into its shared\/helper\/\./,
+    );
+    // The helper's own notes (it chose to share them) as main's sandbox reads them.
+    expect((await toolResultFor(world.model, read)).text).toContain(world.markers.helper);
+    const delegated = await world.model.waitForRequest(
+      (r) => JSON.stringify(r.body).includes('attached files, copied into your folder'),
+      120_000,
+    );
+    expect(JSON.stringify(delegated.body)).toContain('shared/helper/notes.txt');
+    await world.model.waitForRequest((r) => JSON.stringify(r.body).includes('Your notes are fine.'), 120_000);
   }, 600_000);
 });

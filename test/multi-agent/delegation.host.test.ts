@@ -6,8 +6,8 @@
  * open delegations are refused with the reason; status and /metrics show who asked whom.
  */
 import { afterEach, describe, expect, it } from 'vitest';
-import { startTestHost, until, type TestHost } from '../helpers/host.js';
-import { ask, threeAgents, tool } from './agents.js';
+import { startTestHost, type TestHost } from '../helpers/host.js';
+import { ask, pairedAgents, seenIn, tool, toolAnswer } from './agents.js';
 
 let host: TestHost | undefined;
 afterEach(async () => {
@@ -15,26 +15,11 @@ afterEach(async () => {
   host = undefined;
 });
 
-const paired = (extra = ''): string =>
-  threeAgents(`
-multiAgent:
-  delegate:
-    - { from: research, to: main }
-${extra}`);
-
+const paired = pairedAgents;
 const delegate = (args: Record<string, unknown>): string => tool('delegate_task', args);
-const toolAnswer = (t: string): boolean => t.startsWith('tool ');
 /** The first message in `chat` after `before` that mentions `what`. */
 const seen = (chat: string, what: string | RegExp, before = 0): Promise<string> =>
-  until(
-    () =>
-      host!.channel
-        .sentTo(chat)
-        .slice(before)
-        .find((t) => (typeof what === 'string' ? t.includes(what) : what.test(t))),
-    20_000,
-    String(what),
-  );
+  seenIn(host!, chat, what, before);
 const runsOf = (agent: string) => host!.app.store.runs.recent().filter((r) => r.agent === agent);
 const metricsText = async (): Promise<string> => host!.app.metrics.registry.metrics();
 
@@ -127,13 +112,16 @@ describe('delegate_task', () => {
     expect(runsOf('other')).toEqual([]);
   });
 
-  it('refuses delegating to yourself, to an unknown agent, with another callback or with files', async () => {
+  it('refuses delegating to yourself, to an unknown agent, with another callback or with a missing file', async () => {
     host = await startTestHost(paired());
     const cases: [Record<string, unknown>, RegExp][] = [
       [{ description: 'x', target_agent: 'research' }, /cannot delegate a task to yourself/],
       [{ description: 'x', target_agent: 'ghost' }, /there is no agent "ghost"/],
       [{ description: 'x', callback_agent_id: 'other' }, /the answer always comes back to you/],
-      [{ description: 'x', files: ['notes.md'] }, /attaching files is not supported yet/],
+      [
+        { description: 'x', files: ['notes.md'] },
+        /nothing was delegated or copied: notes.md .* does not exist/,
+      ],
     ];
     for (const [args, reason] of cases)
       expect(await ask(host, 'mem:research-chat', delegate(args), toolAnswer)).toMatch(reason);

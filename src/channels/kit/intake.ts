@@ -11,7 +11,7 @@
  * An unrouted chat is logged once by the sink's intake, never here.
  */
 import type { Logger } from '../../observability/logger.js';
-import type { ChannelSink, ChannelState, InboundMessage } from '../../domain/channel.js';
+import type { ChannelSink, ChannelState, InboundMessage, InboundReaction } from '../../domain/channel.js';
 import type { AttachmentLimits } from '../attachments.js';
 import { HeldInbound } from '../held-inbound.js';
 import { receiveFiles, type FetchFile, type PlatformFile } from './files.js';
@@ -63,6 +63,11 @@ export class ChannelIntake {
   setState(state: ChannelState, detail?: string): void {
     this.current = state;
     this.sink?.state(state, detail);
+  }
+
+  /** A reaction someone added (not stored: the sink reads 👍 / 👎 on approval requests). */
+  reaction(reaction: InboundReaction): void {
+    this.sink?.reaction?.(reaction);
   }
 
   /** The message arrived before (a redelivery, or the same post as two events). */

@@ -4,7 +4,7 @@
  * a test table. Updates come from a server we do not control: every field is checked.
  */
 import type { Message, MessageEntity, Update } from 'grammy/types';
-import type { InboundMessage } from '../../domain/channel.js';
+import type { InboundMessage, InboundReaction } from '../../domain/channel.js';
 import { CHAT_PREFIXES } from '../../domain/chat-id.js';
 import { inboundMessage } from '../kit/message.js';
 
@@ -36,6 +36,26 @@ export function telegramChatId(chat: string): string {
     );
   }
   return id;
+}
+
+/** The emojis a user added in a message_reaction update (removals and custom emojis are not reported). */
+export function normaliseTelegramReactions(update: Update, bot: TelegramIdentity): InboundReaction[] {
+  const r = update.message_reaction;
+  if (!r || r.user?.id === bot.id) return [];
+  const before = new Set(r.old_reaction.flatMap((x) => (x.type === 'emoji' ? [x.emoji] : [])));
+  return r.new_reaction.flatMap((x) =>
+    x.type === 'emoji' && !before.has(x.emoji)
+      ? [
+          {
+            channel: 'telegram',
+            chat: `${TELEGRAM_CHAT_PREFIX}${r.chat.id}`,
+            platformMessageId: String(r.message_id),
+            senderId: r.user ? String(r.user.id) : undefined,
+            emoji: x.emoji,
+          },
+        ]
+      : [],
+  );
 }
 
 export function normaliseTelegramUpdate(update: Update, bot: TelegramIdentity): NormalisedUpdate | undefined {

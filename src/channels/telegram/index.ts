@@ -14,6 +14,7 @@ import { ChannelIntake } from '../kit/intake.js';
 import type { FileSource } from '../kit/files.js';
 import { sendInParts } from '../kit/outbound.js';
 import {
+  normaliseTelegramReactions,
   normaliseTelegramUpdate,
   telegramChatId,
   TELEGRAM_CHAT_PREFIX,
@@ -248,6 +249,7 @@ export class TelegramChannel implements Channel {
 
   private async handleUpdate(update: Update): Promise<void> {
     if (!this.identity || !this.intake.connected) return;
+    for (const reaction of normaliseTelegramReactions(update, this.identity)) this.intake.reaction(reaction);
     const normalised = normaliseTelegramUpdate(update, this.identity);
     if (normalised) await this.intake.deliver(normalised.message, normalised.files, (f) => this.locate(f));
   }

@@ -23,7 +23,8 @@ export interface PollerOptions {
   state: (state: ChannelState, detail?: string) => void;
 }
 
-const ALLOWED_UPDATES = ['message'] as const;
+/** message_reaction: 👍 / 👎 on the host's approval requests (delegation/setup.ts). */
+const ALLOWED_UPDATES = ['message', 'message_reaction'] as const;
 
 export class TelegramPoller {
   private offset: number | undefined;

@@ -5,6 +5,7 @@ import { tasks } from './003_tasks.js';
 import { taskLeases } from './004_task_leases.js';
 import { registeredGroups } from './005_registered_groups.js';
 import { outboxEdit } from './006_outbox_edit.js';
+import { multiAgent } from './007_multi_agent.js';
 
 /** Every migration, in version order. Add new ones at the end; never edit an applied one. */
 export const migrations: readonly Migration[] = [
@@ -14,4 +15,5 @@ export const migrations: readonly Migration[] = [
   taskLeases,
   registeredGroups,
   outboxEdit,
+  multiAgent,
 ];

@@ -1,0 +1,29 @@
+/**
+ * 👍 / 👎 on an approval request (issue 11): a reaction in the main chat on the message the
+ * host sent to ask for approval reads as `approve <id>` / `deny <id>`. Which request it is
+ * comes from the host's own record of that message (its outbox row, found by the platform
+ * id the reaction names): only a row the host wrote itself (no agent), whose text ends with
+ * the host's own `Reply "approve <id>" or "deny <id>" (expires in … min).` line. The end,
+ * not anywhere: the request quotes the requesting agent's description above that line, and
+ * an agent could put another request's id there to have a reaction approve that one.
+ */
+import type { OutboxEntry } from '../store/outbox-store.js';
+
+const APPROVE = new Set(['👍', '👌', '✅']);
+const DENY = new Set(['👎', '❌']);
+const REQUEST_END = /Reply "approve ([ds]-[0-9a-f]{6})" or "deny \1" \(expires in \d+ min\)\.$/;
+
+/** The request line the host puts last in every approval request. */
+export const approvalRequestLine = (id: string, minutes: number): string =>
+  `Reply "approve ${id}" or "deny ${id}" (expires in ${minutes} min).`;
+
+/** What a reaction on `sent` decides, when it is an approval emoji on an approval request. */
+export function reactionDecision(
+  emoji: string,
+  sent: Pick<OutboxEntry, 'agent' | 'text'> | undefined,
+): { verb: 'approve' | 'deny'; id: string } | undefined {
+  const verb = APPROVE.has(emoji) ? 'approve' : DENY.has(emoji) ? 'deny' : undefined;
+  if (!verb || !sent || sent.agent !== undefined) return undefined;
+  const id = REQUEST_END.exec(sent.text)?.[1];
+  return id ? { verb, id } : undefined;
+}
