@@ -3,7 +3,7 @@
  * takes from the platform to the sink (long-poll wake-up for Telegram, gateway dispatch for
  * Discord), how long a send takes, and the cost of splitting and rendering a long reply.
  */
-import { createDiscordChannel } from '../src/channels/discord.js';
+import { createDiscordChannel } from '../src/channels/discord/index.js';
 import { renderMarkdown } from '../src/channels/markdown.js';
 import { splitMessage } from '../src/channels/split-message.js';
 import { createTelegramChannel } from '../src/channels/telegram/index.js';

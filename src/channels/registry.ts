@@ -31,7 +31,7 @@ const factories: Record<Exclude<keyof ChannelsConfig, 'local'>, Factory> = {
   },
   discord: async (c, d) => {
     if (!c.discord) return undefined;
-    const { createDiscordChannel } = await import('./discord.js');
+    const { createDiscordChannel } = await import('./discord/index.js');
     return createDiscordChannel({
       token: c.discord.token,
       api: c.discord.api,

@@ -74,8 +74,8 @@ export function registerStart(program: Command): void {
         `omniclaw: running — talk to it with \`omniclaw chat\`; health on http://${app.http.host}:${app.http.port}/healthz\n`,
       );
 
-      // A library throwing from its own event handlers (seen with discord.js on malformed
-      // gateway events) must cost that channel an error, not the host its life.
+      // A library throwing from its own event handlers (seen with discord.js, since replaced,
+      // on malformed gateway events) must cost that channel an error, not the host its life.
       process.on('unhandledRejection', (reason) =>
         logger.error(
           { err: reason instanceof Error ? reason.message : String(reason) },

@@ -3,7 +3,7 @@
  * platform asked, then again), `unavailable` (5xx, network: back off and try again, for
  * hours if need be), `permanent` (the platform refused this message — wrong chat, no
  * permission, bad content: trying again cannot help). Adapters throw ChannelSendError; errors
- * of the platform libraries we use (discord.js, Slack's web API, Node's network errors) are
+ * of the platform libraries we use (@discordjs/rest, Slack's web API, Node's network errors) are
  * recognised by shape in classifySendError, so every adapter is covered.
  */
 
@@ -58,7 +58,7 @@ export function classifySendError(error: unknown): SendFailure | undefined {
     data?: { error?: unknown };
     cause?: unknown;
   };
-  // discord.js: DiscordAPIError / HTTPError carry `status`; Slack: an http error carries `statusCode`.
+  // @discordjs/rest: DiscordAPIError / HTTPError carry `status`; Slack: an http error carries `statusCode`.
   const status =
     typeof e.status === 'number' ? e.status : typeof e.statusCode === 'number' ? e.statusCode : undefined;
   if (status !== undefined && status >= 400) {

@@ -1,10 +1,11 @@
 import { describe, expect, it } from 'vitest';
 import {
   discordChannelId,
+  factsOf,
   normaliseDiscordMessage,
   type DiscordMessageFacts,
-} from '../../src/channels/discord-inbound.js';
-import { threadName } from '../../src/channels/discord-threads.js';
+} from '../../src/channels/discord/inbound.js';
+import { threadName } from '../../src/channels/discord/threads.js';
 
 const BOT = '900';
 const base: DiscordMessageFacts = {
@@ -100,6 +101,66 @@ describe('normaliseDiscordMessage', () => {
     expect(
       normalise({ author: { id: '8', username: 'b', bot: true } }, { ...context, acceptBots: true }),
     ).toBeDefined();
+  });
+});
+
+describe('factsOf (a gateway message payload)', () => {
+  const payload = {
+    id: '1',
+    channel_id: '11',
+    guild_id: '5',
+    type: 0,
+    content: 'hi',
+    timestamp: '2026-12-03T10:00:00.000Z',
+    author: { id: '42', username: 'ada', global_name: 'Ada', discriminator: '0', avatar: null },
+    member: { nick: 'Countess' },
+    mentions: [{ id: BOT, username: 'omni' }],
+    attachments: [{ id: '9', filename: 'a.txt', size: 3, url: 'http://x/a', content_type: 'text/plain' }],
+  };
+  const thread = { name: 'a thread', threadParentId: '10' };
+
+  it('keeps what the normaliser needs, with the channel facts from the cache', () => {
+    expect(factsOf(payload as never, thread)).toEqual({
+      id: '1',
+      channelId: '11',
+      threadParentId: '10',
+      guildId: '5',
+      channelName: 'a thread',
+      content: 'hi',
+      createdTimestamp: Date.parse('2026-12-03T10:00:00.000Z'),
+      author: { id: '42', username: 'ada', globalName: 'Ada', bot: false },
+      memberDisplayName: 'Countess',
+      mentionedUserIds: [BOT],
+      repliedUserId: undefined,
+      referenceMessageId: undefined,
+      attachments: [{ id: '9', name: 'a.txt', size: 3, url: 'http://x/a', contentType: 'text/plain' }],
+      system: false,
+    });
+  });
+
+  it.each([
+    { name: 'a reply', extra: { type: 19 }, expected: { system: false } },
+    { name: 'a member joining', extra: { type: 7 }, expected: { system: true } },
+    {
+      name: 'the replied-to author and message',
+      extra: { message_reference: { message_id: '55' }, referenced_message: { author: { id: BOT } } },
+      expected: { referenceMessageId: '55', repliedUserId: BOT },
+    },
+    {
+      name: 'a DM has no channel name',
+      extra: { guild_id: undefined },
+      expected: { channelName: undefined },
+    },
+  ])('$name', ({ extra, expected }) => {
+    expect(factsOf({ ...payload, ...extra } as never, thread)).toMatchObject(expected);
+  });
+
+  it.each([
+    ['no payload', null],
+    ['no author', { id: '1', channel_id: '11' }],
+    ['no id', { channel_id: '11', author: { id: '42' } }],
+  ])('nothing to answer: %s', (_name, data) => {
+    expect(factsOf(data as never, {})).toBeUndefined();
   });
 });
 

@@ -4,7 +4,11 @@ import { mkdtemp, readFile, readdir, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { createDiscordChannel, type DiscordChannel, type DiscordLimits } from '../../src/channels/discord.js';
+import {
+  createDiscordChannel,
+  type DiscordChannel,
+  type DiscordLimits,
+} from '../../src/channels/discord/index.js';
 import { discordUser, startFakeDiscord, type FakeDiscord } from '../fakes/fake-discord.js';
 import { StorageUnavailableError } from '../../src/domain/storage-fault.js';
 import { capturedLogger, recordingSink, sleep, type RecordingSink } from './channel-test-kit.js';
@@ -52,6 +56,11 @@ describe('Discord channel against a fake REST API and gateway', () => {
     expect(channel.botId()).toBe(dc.botUser.id);
     expect(dc.requestsTo('GET', /^\/gateway\/bot$/)).toHaveLength(1);
     expect(dc.identifies).toBe(1);
+  });
+
+  it('identifies with the intents it needs: guilds, guild and direct messages, message content', () => {
+    // GUILDS 1 | GUILD_MESSAGES 512 | DIRECT_MESSAGES 4096 | MESSAGE_CONTENT 32768 (privileged)
+    expect(dc.identifyPayloads).toEqual([expect.objectContaining({ token: '[token]', intents: 37377 })]);
   });
 
   it('delivers a direct message', async () => {
@@ -118,6 +127,33 @@ describe('Discord channel against a fake REST API and gateway', () => {
       ['what is up', true],
       ['hey', true],
     ]);
+  });
+
+  it('files a message in a thread under its parent channel (the thread learnt from THREAD_CREATE)', async () => {
+    const thread = '700000000000000010';
+    dc.dispatchRaw('THREAD_CREATE', {
+      id: thread,
+      type: 11,
+      guild_id: dc.guildId,
+      parent_id: dc.channels.general,
+      name: 'a thread',
+    });
+    dc.userSends({ channelId: thread, content: 'in the thread' });
+    const [message] = await sink.waitForMessages(1);
+    expect(message).toMatchObject({ chat: general, threadId: thread, chatName: 'a thread', isGroup: true });
+    expect(dc.requestsTo('GET', /^\/channels\/\d+$/)).toHaveLength(0);
+  });
+
+  it('asks the API once about a guild channel the gateway did not announce', async () => {
+    const unknown = '700000000000000020';
+    dc.userSends({ channelId: unknown, content: 'first' });
+    dc.userSends({ channelId: unknown, content: 'second' });
+    const messages = await sink.waitForMessages(2);
+    expect(messages.map((m) => [m.text, m.chat, m.chatName])).toEqual([
+      ['first', `dc:${unknown}`, 'general'],
+      ['second', `dc:${unknown}`, 'general'],
+    ]);
+    expect(dc.requestsTo('GET', /^\/channels\/\d+$/).map((r) => r.path)).toEqual([`/channels/${unknown}`]);
   });
 
   it('sees a reply to one of the bot messages', async () => {
@@ -315,8 +351,29 @@ describe('Discord channel against a fake REST API and gateway', () => {
     dc.setDown(false);
     const messages = await sink.waitForMessages(3, 20_000);
     expect(messages.map((m) => m.text)).toEqual(['one', 'two', 'three']);
+    // Fetched messages carry no guild_id: still a server channel, not a DM that needs no trigger.
+    expect(messages.map((m) => m.isGroup)).toEqual([true, true, true]);
     expect(dc.identifies).toBe(2);
     expect(dc.requestsTo('GET', /^\/channels\/\d+\/messages$/)).toHaveLength(1);
+  });
+
+  it('reconnects after a close code Discord allows resuming from', async () => {
+    const mark = sink.states.length;
+    dc.closeGateway(4000, 'Unknown error');
+    await sink.waitForState('disconnected', mark);
+    await sink.waitForState('connected', mark);
+    dc.userSends({ channelId: dc.channels.general, content: 'still here' });
+    expect((await sink.waitForMessages(1))[0]!.text).toBe('still here');
+  });
+
+  it('stops, marked failed, when Discord ends the session because the token was reset (4004)', async () => {
+    const mark = sink.states.length;
+    dc.closeGateway(4004, 'Authentication failed');
+    await sink.waitForState('failed', mark);
+    expect(sink.states.at(-1)?.detail).toMatch(/gateway closed with code 4004; not reconnecting/);
+    await sleep(1_000);
+    expect(dc.identifies + dc.resumes).toBe(1);
+    expect(channel.state()).toBe('failed');
   });
 
   it('downloads attachments into the inbox under safe names', async () => {
@@ -355,8 +412,7 @@ describe('Discord channel against a fake REST API and gateway', () => {
 
   it('survives hostile payloads and keeps going', async () => {
     dc.dispatchRaw('MESSAGE_CREATE', { id: '1', channel_id: dc.channels.general });
-    // (A dispatch with d: null makes discord.js itself throw inside its websocket handler, an
-    // unhandled rejection: the host must keep a process-level handler. Not sent here.)
+    dc.dispatchRaw('MESSAGE_CREATE', null);
     dc.dispatchRaw('UNKNOWN_EVENT', { x: 1 });
     const odd = 'שלום \u202Eevil\u202C 👨‍👩‍👧‍👦 zero\u200Bwidth a\uD800b';
     dc.userSends({ channelId: dc.channels.general, content: odd });

@@ -9,7 +9,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startApp, type App } from '../../src/app.js';
-import { createDiscordChannel } from '../../src/channels/discord.js';
+import { createDiscordChannel } from '../../src/channels/discord/index.js';
 import { parseConfigText } from '../../src/config/load.js';
 import { silentLogger } from '../../src/observability/logger.js';
 import { NoSandbox } from '../../src/sandbox/none.js';

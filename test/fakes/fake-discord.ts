@@ -1,20 +1,23 @@
 /**
- * A fake Discord on 127.0.0.1 (REST API v10 + Gateway websocket), driven by real discord.js.
+ * A fake Discord on 127.0.0.1 (REST API v10 + Gateway websocket), driven by the real
+ * @discordjs/ws and @discordjs/rest.
  *
  *   const dc = await startFakeDiscord();      // dc.api → Client({ rest: { api: dc.api } })
  *   dc.userSends({ channelId: dc.channels.general, content: 'hi' });  // MESSAGE_CREATE
  *   await dc.waitForRequest('POST', /\/channels\/\d+\/messages$/);
- *   dc.dropSocket();                          // abnormal close: discord.js resumes
+ *   dc.dropSocket();                          // abnormal close: the client resumes
  *   dc.setDown(true);                         // also hold new connections until setDown(false)
  *   dc.failNext('POST', /messages$/, 429);    // rate limit (retry_after 0.2 s)
  *   dc.invalidateSession();                   // next RESUME refused: a fresh session, gap not replayed
+ *   dc.closeGateway(4004);                    // Discord closes the session with a close code
  *
  * REST: GET /gateway/bot (the gateway URL is this server), GET /users/@me,
  * POST /channels/:id/messages (JSON or multipart with files), PATCH .../messages/:id,
  * POST /channels/:id/typing (204), PUT/DELETE .../reactions/:emoji/@me (204, no JSON
  * content type), POST /channels/:id/messages/:id/threads, GET /channels/:id,
- * GET /channels/:id/messages?after= (history, newest first).
- * Gateway: HELLO, IDENTIFY → READY (user, application, session_id, resume_gateway_url) and
+ * GET /channels/:id/messages?after= (history, newest first; like Discord's REST API it leaves
+ * out the gateway-only guild_id and member).
+ * Gateway: HELLO, IDENTIFY (kept in `identifyPayloads`) → READY (user, application, session_id, resume_gateway_url) and
  * GUILD_CREATE, heartbeat ACK, RESUME (replays what the client missed, then RESUMED),
  * dispatch of MESSAGE_CREATE. Events dispatched while no socket is open are kept for the
  * resume, as Discord does.
@@ -81,8 +84,9 @@ export async function startFakeDiscord(options: { token?: string } = {}) {
   let sessionCounter = 0;
   let sessionId = '';
   let identifies = 0;
+  const identifyPayloads: Record<string, unknown>[] = [];
   let resumes = 0;
-  // Real snowflakes: discord.js derives createdTimestamp from the id.
+  // Real snowflakes: clients may derive a message's time from its id.
   const nextId = (): string =>
     String(((BigInt(Date.now()) - 1_420_070_400_000n) << 22n) + (counter++ % 4096n));
   const changed = (): void => {
@@ -125,6 +129,7 @@ export async function startFakeDiscord(options: { token?: string } = {}) {
   }
 
   function identify(ws: WebSocket, d: Record<string, unknown>): void {
+    identifyPayloads.push({ ...d, token: d.token === token ? '[token]' : '[wrong]' });
     if (d.token !== token) return ws.close(4004, 'Authentication failed');
     identifies++;
     sessionId = `session-${++sessionCounter}`;
@@ -291,7 +296,8 @@ export async function startFakeDiscord(options: { token?: string } = {}) {
       const found = [...messages.values()]
         .filter((msg) => msg.channel_id === channelId && BigInt(String(msg.id)) > after)
         .sort((a, b) => (BigInt(String(a.id)) < BigInt(String(b.id)) ? 1 : -1))
-        .slice(0, limit);
+        .slice(0, limit)
+        .map(({ guild_id: _guild, member: _member, ...rest }) => rest);
       return json(res, 200, found);
     }
     if (method === 'GET' && (m = /^\/channels\/(\d+)$/.exec(path))) {
@@ -341,6 +347,8 @@ export async function startFakeDiscord(options: { token?: string } = {}) {
     get resumes() {
       return resumes;
     },
+    /** Every IDENTIFY's `d` (intents, properties, shard), the token replaced by [token] or [wrong]. */
+    identifyPayloads,
     requestsTo: (method: string, path: RegExp): RestRequest[] =>
       requests.filter((r) => r.method === method && path.test(r.path)),
     /** Dispatches MESSAGE_CREATE from a user (a DM when channelId is channels.dm). */
@@ -350,7 +358,7 @@ export async function startFakeDiscord(options: { token?: string } = {}) {
         ...baseMessage(m.channelId, author, m.content ?? ''),
         mentions: m.mentions ?? [],
         attachments: m.attachments ?? [],
-        // Discord sends channel_type; discord.js needs it to build a partial DM channel.
+        // Discord sends channel_type (discord.js needed it to build a partial DM channel).
         channel_type: m.channelId === channels.dm ? 1 : 0,
         ...(m.channelId !== channels.dm && {
           guild_id: guildId,
@@ -375,7 +383,7 @@ export async function startFakeDiscord(options: { token?: string } = {}) {
     failNext(method: string, path: RegExp, status: number): void {
       failures.push({ method, path, status });
     },
-    /** Cuts the gateway connection abnormally (1006): discord.js reconnects and resumes. */
+    /** Cuts the gateway connection abnormally (1006): the client reconnects and resumes. */
     dropSocket(): void {
       live?.terminate();
       live = undefined;
@@ -387,6 +395,10 @@ export async function startFakeDiscord(options: { token?: string } = {}) {
       for (const accept of heldUpgrades.splice(0)) accept();
     },
     connected: (): boolean => live !== undefined && identified,
+    /** Discord closes the socket with `code` (4004: the token was reset; 4000: unknown error). */
+    closeGateway(code: number, reason = 'closed by the fake'): void {
+      live?.close(code, reason);
+    },
     /** The next RESUME is refused (op 9): the client must identify afresh and misses the gap. */
     invalidateSession(): void {
       sessionId = 'expired';

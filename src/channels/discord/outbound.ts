@@ -1,18 +1,21 @@
 /**
- * Everything the Discord channel sends, through discord.js's REST manager (which handles
+ * Everything the Discord channel sends, through @discordjs/rest (which handles
  * Discord's rate limits and 429s itself): messages split at 2000 characters with reply
  * threading on the first part, files, threads on a message, typing, reactions. Agents may
  * ping the users they name, never @everyone, @here or roles.
  */
-import { readFile, stat } from 'node:fs/promises';
+import { readFile } from 'node:fs/promises';
 import { basename } from 'node:path';
-import { Routes, type Client } from 'discord.js';
-import { splitMessage } from './split-message.js';
+import { Routes } from '@discordjs/core';
+import type { REST } from '@discordjs/rest';
+import { checkUpload, type PartSender } from '../kit/outbound.js';
+import { describeError } from '../kit/errors.js';
+import { splitMessage } from '../split-message.js';
 
 export const DISCORD_MESSAGE_LIMIT = 2000;
 
 export interface DiscordOutboundOptions {
-  rest: () => Client['rest'];
+  rest: () => REST;
   maxUploadBytes: number;
   /** Called with the id of every message sent, to recognise replies to the bot later. */
   sent: (id: string) => void;
@@ -20,6 +23,18 @@ export interface DiscordOutboundOptions {
 
 export class DiscordOutbound {
   constructor(private readonly options: DiscordOutboundOptions) {}
+
+  /** The kit's part sender (sendInParts) for one target channel. */
+  sender(channelId: string): PartSender {
+    return {
+      platform: 'Discord',
+      limit: DISCORD_MESSAGE_LIMIT,
+      dialect: 'discord',
+      sendText: (part, replyTo) => this.postText(channelId, part, replyTo),
+      editText: (previewId, part, replyTo) => this.finishPreview(channelId, previewId, part, replyTo),
+      sendFile: (path, replyTo) => this.postFile(channelId, path, replyTo),
+    };
+  }
 
   async typing(channelId: string): Promise<void> {
     await this.options.rest().post(Routes.channelTyping(channelId));
@@ -34,13 +49,8 @@ export class DiscordOutbound {
 
   async postChunks(channelId: string, text: string, replyTo: string | undefined): Promise<string[]> {
     const ids: string[] = [];
-    for (const chunk of splitMessage(text, DISCORD_MESSAGE_LIMIT)) {
-      const reference =
-        ids.length === 0 && replyTo
-          ? { message_reference: { message_id: replyTo, fail_if_not_exists: false } }
-          : {};
-      ids.push(await this.post(channelId, { content: chunk, ...reference }));
-    }
+    for (const chunk of splitMessage(text, DISCORD_MESSAGE_LIMIT))
+      ids.push(await this.postText(channelId, chunk, ids.length === 0 ? replyTo : undefined));
     return ids;
   }
 
@@ -51,48 +61,40 @@ export class DiscordOutbound {
         body: { content, allowed_mentions: { parse: ['users'], replied_user: true } },
       });
     } catch (error) {
-      throw new Error(`Discord: editing ${messageId} in dc:${channelId} failed: ${describe(error)}`, {
+      throw new Error(`Discord: editing ${messageId} in dc:${channelId} failed: ${describeError(error)}`, {
         cause: error,
       });
     }
   }
 
+  /** One part of a reply; the first replies to the trigger. */
+  postText(channelId: string, text: string, replyTo: string | undefined): Promise<string> {
+    return this.post(channelId, { content: text, ...reference(replyTo) });
+  }
+
   /**
-   * The final text of a streamed reply: the preview is edited to the first chunk, the rest is
-   * posted after it. A preview that is gone (deleted) is replaced by new messages.
+   * The first part of a streamed reply's final text, as an edit of its preview. A preview
+   * that is gone (deleted) is replaced by a new message; the id returned is the one holding it.
    */
-  async finishChunks(
+  async finishPreview(
     channelId: string,
     messageId: string,
     text: string,
     replyTo: string | undefined,
-  ): Promise<string[]> {
-    const [first = '', ...rest] = splitMessage(text, DISCORD_MESSAGE_LIMIT);
+  ): Promise<string> {
     try {
-      await this.editMessage(channelId, messageId, first);
+      await this.editMessage(channelId, messageId, text);
+      return messageId;
     } catch (error) {
       if ((error as { cause?: { status?: number } }).cause?.status !== 404) throw error;
-      return this.postChunks(channelId, text, replyTo);
+      return this.postText(channelId, text, replyTo);
     }
-    const ids = [messageId];
-    for (const chunk of rest) ids.push(await this.post(channelId, { content: chunk }));
-    return ids;
   }
 
   async postFile(channelId: string, path: string, replyTo: string | undefined): Promise<string> {
-    const info = await stat(path).catch(() => undefined);
-    if (!info?.isFile())
-      throw new Error(`Discord: cannot send ${path} to dc:${channelId}: not a readable file`);
-    if (info.size > this.options.maxUploadBytes) {
-      throw new Error(
-        `Discord: ${path} is ${info.size} bytes, over the ${this.options.maxUploadBytes}-byte upload limit`,
-      );
-    }
-    const reference = replyTo
-      ? { message_reference: { message_id: replyTo, fail_if_not_exists: false } }
-      : {};
+    await checkUpload('Discord', `dc:${channelId}`, path, this.options.maxUploadBytes);
     const name = basename(path);
-    return this.post(channelId, { ...reference, attachments: [{ id: 0, filename: name }] }, [
+    return this.post(channelId, { ...reference(replyTo), attachments: [{ id: 0, filename: name }] }, [
       { name, data: await readFile(path) },
     ]);
   }
@@ -111,7 +113,9 @@ export class DiscordOutbound {
       this.options.sent(result.id);
       return result.id;
     } catch (error) {
-      throw new Error(`Discord: sending to dc:${channelId} failed: ${describe(error)}`, { cause: error });
+      throw new Error(`Discord: sending to dc:${channelId} failed: ${describeError(error)}`, {
+        cause: error,
+      });
     }
   }
 
@@ -129,14 +133,7 @@ export class DiscordOutbound {
   }
 }
 
-/** Error text without URLs (discord.js errors can carry request URLs), with its code. */
-export function describe(error: unknown): string {
-  if (!(error instanceof Error)) return String(error);
-  const code = (error as { code?: unknown }).code;
-  return [
-    error.message.replace(/https?:\/\/\S+/g, '[url]'),
-    typeof code === 'string' || typeof code === 'number' ? String(code) : undefined,
-  ]
-    .filter(Boolean)
-    .join(' ');
+/** Replies to `replyTo`, and still sends when that message is gone. */
+export function reference(replyTo: string | undefined): Record<string, unknown> {
+  return replyTo ? { message_reference: { message_id: replyTo, fail_if_not_exists: false } } : {};
 }

@@ -1,12 +1,15 @@
 /**
  * Discord replays missed events only when a gateway session is resumed. When it cannot be
- * (the session expired during a longer outage, so discord.js identifies afresh), whatever
+ * (the session expired during a longer outage, so @discordjs/ws identifies afresh), whatever
  * was written in the gap never arrives. This fetches, for every channel we have heard from,
  * the messages after the last one seen and feeds them to the normal inbound path; the store
  * dedupes on (channel, chat, platform id), so an overlap is harmless.
  */
-import type { Client, Message } from 'discord.js';
-import type { Logger } from '../observability/logger.js';
+import type { APIMessage, GatewayMessageCreateDispatchData } from '@discordjs/core';
+import type { Logger } from '../../observability/logger.js';
+
+/** GET /channels/:id/messages?after=&limit= (newest first, as Discord answers). */
+export type FetchMessagesAfter = (channelId: string, after: string, limit: number) => Promise<APIMessage[]>;
 
 /** Channels remembered; beyond this the oldest are forgotten (one operator rarely has more). */
 const MAX_CHANNELS = 5_000;
@@ -19,35 +22,45 @@ const compareIds = (a: string, b: string): number =>
 
 export class DiscordBackfill {
   private readonly lastSeen = new Map<string, string>();
+  /** The guild of each guild channel: messages fetched over REST do not say (the gateway's do). */
+  private readonly guildOf = new Map<string, string>();
 
   constructor(private readonly logger: Logger) {}
 
-  seen(channelId: string, messageId: string): void {
+  seen(channelId: string, messageId: string, guildId: string | undefined): void {
     if (!isSnowflake(channelId) || !isSnowflake(messageId)) return;
     const previous = this.lastSeen.get(channelId);
     if (previous && compareIds(previous, messageId) >= 0) return;
     this.lastSeen.delete(channelId);
     this.lastSeen.set(channelId, messageId);
-    if (this.lastSeen.size > MAX_CHANNELS) this.lastSeen.delete(this.lastSeen.keys().next().value as string);
+    if (guildId) this.guildOf.set(channelId, guildId);
+    if (this.lastSeen.size > MAX_CHANNELS) {
+      const oldest = this.lastSeen.keys().next().value as string;
+      this.lastSeen.delete(oldest);
+      this.guildOf.delete(oldest);
+    }
   }
 
   /** Fetches and delivers the messages missed since the last one seen, oldest first. */
-  async run(client: Client, deliver: (message: Message) => Promise<void>): Promise<number> {
+  async run(
+    fetchAfter: FetchMessagesAfter,
+    deliver: (message: GatewayMessageCreateDispatchData) => Promise<void>,
+  ): Promise<number> {
     let delivered = 0;
     for (const [channelId, after] of [...this.lastSeen]) {
       try {
-        const channel = await client.channels.fetch(channelId);
-        if (!channel || !channel.isTextBased()) continue;
-        const page = await channel.messages.fetch({ after, limit: PAGE });
-        const missed = [...page.values()].sort((a, b) => compareIds(a.id, b.id));
-        if (missed.length === PAGE) {
+        const page = await fetchAfter(channelId, after, PAGE);
+        const missed = page.filter((m) => isSnowflake(m.id)).sort((a, b) => compareIds(a.id, b.id));
+        if (page.length === PAGE) {
           this.logger.warn(
             { chat: `dc:${channelId}` },
             'Discord: more than 100 messages missed; older ones skipped',
           );
         }
+        const guildId = this.guildOf.get(channelId);
         for (const message of missed) {
-          await deliver(message);
+          // Without its guild a server message would pass for a DM (which needs no trigger).
+          await deliver(guildId ? { ...message, guild_id: guildId } : message);
           delivered++;
         }
       } catch (error) {

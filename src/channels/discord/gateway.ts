@@ -1,0 +1,103 @@
+/**
+ * The Discord connection on the discord.js team's split packages: @discordjs/rest (rate
+ * limits, 429s, retries), @discordjs/ws (the gateway session: heartbeats, reconnect, resume)
+ * and @discordjs/core's Client on top of both (typed dispatch events, the REST API wrapper).
+ * Unlike discord.js they keep no cache of guilds, users or messages: the few channel facts
+ * we need are kept by channel-cache.ts. This file builds the three and turns the gateway's
+ * events into the channel's states.
+ */
+import { Client, GatewayCloseCodes, GatewayIntentBits, type GatewayReadyDispatchData } from '@discordjs/core';
+import { REST } from '@discordjs/rest';
+import { WebSocketManager, WebSocketShardEvents, type SessionInfo } from '@discordjs/ws';
+import type { Logger } from '../../observability/logger.js';
+import { describeError } from '../kit/errors.js';
+
+const INTENTS =
+  GatewayIntentBits.Guilds |
+  GatewayIntentBits.GuildMessages |
+  GatewayIntentBits.DirectMessages |
+  GatewayIntentBits.MessageContent;
+
+/** Close codes after which @discordjs/ws gives up (it reconnects after any other). */
+const FATAL_CLOSE_CODES: ReadonlySet<number> = new Set([
+  GatewayCloseCodes.AuthenticationFailed,
+  GatewayCloseCodes.InvalidShard,
+  GatewayCloseCodes.ShardingRequired,
+  GatewayCloseCodes.InvalidAPIVersion,
+  GatewayCloseCodes.InvalidIntents,
+  GatewayCloseCodes.DisallowedIntents,
+]);
+
+export interface DiscordConnection {
+  client: Client;
+  rest: REST;
+  gateway: WebSocketManager;
+}
+
+export interface GatewayEvents {
+  /** READY: `first` is the session connect() waits for; a later one is a fresh session after a gap. */
+  ready: (data: GatewayReadyDispatchData, first: boolean) => void;
+  resumed: () => void;
+  /** The socket closed; `fatal` when the library will not reconnect. */
+  closed: (code: number, fatal: boolean) => void;
+}
+
+export function openDiscord(options: {
+  token: string;
+  api: string;
+  restRetries: number;
+  logger: Logger;
+  events: GatewayEvents;
+}): DiscordConnection {
+  const rest = new REST({ api: options.api, retries: options.restRetries, version: '10' }).setToken(
+    options.token,
+  );
+  // The library's default session store is one Map for the whole process, keyed by shard id:
+  // two connections at once (two channels in one process, as in the tests) would resume each
+  // other's sessions.
+  let session: SessionInfo | null = null;
+  const gateway = new WebSocketManager({
+    token: options.token,
+    intents: INTENTS,
+    rest,
+    retrieveSessionInfo: () => session,
+    updateSessionInfo: (_shard, info) => {
+      session = info;
+    },
+  });
+  let readies = 0;
+  gateway.on(WebSocketShardEvents.Ready, (data) => options.events.ready(data, readies++ === 0));
+  gateway.on(WebSocketShardEvents.Resumed, () => options.events.resumed());
+  gateway.on(WebSocketShardEvents.Closed, (code) => options.events.closed(code, FATAL_CLOSE_CODES.has(code)));
+  // Without an 'error' listener an emitted error would crash the host.
+  gateway.on(WebSocketShardEvents.Error, (error) =>
+    options.logger.warn({ err: describeError(error) }, 'Discord gateway error'),
+  );
+  return { client: new Client({ rest, gateway }), rest, gateway };
+}
+
+/** Connects the gateway (GET /gateway/bot, then IDENTIFY → READY), or throws within timeoutMs. */
+export async function connectWithin(connection: DiscordConnection, timeoutMs: number): Promise<void> {
+  let timer: NodeJS.Timeout | undefined;
+  const timeout = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new Error(`no READY within ${timeoutMs} ms`)), timeoutMs);
+  });
+  try {
+    await Promise.race([connection.gateway.connect(), timeout]);
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
+/** A 401 from /gateway/bot, or the gateway closing with 4004 (authentication failed). */
+export function tokenRejected(error: unknown): boolean {
+  const { status, message } = error as { status?: unknown; message?: unknown };
+  return status === 401 || message === 'Authentication failed';
+}
+
+/** Closes the gateway and stops the REST client's sweeper timers (one pair per connection). */
+export async function closeDiscord(connection: DiscordConnection): Promise<void> {
+  connection.rest.clearHashSweeper();
+  connection.rest.clearHandlerSweeper();
+  await connection.gateway.destroy();
+}

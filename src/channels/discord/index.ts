@@ -1,0 +1,313 @@
+/**
+ * The Discord channel on @discordjs/core, @discordjs/ws and @discordjs/rest (gateway.ts):
+ * the gateway delivers messages (reconnect and resume are @discordjs/ws's job; we report its
+ * state and fetch what a fresh session missed), and everything we send goes through the REST
+ * client, which honours Discord's rate limits. Chat ids are `dc:<channel id>`; a message in a
+ * thread belongs to its parent channel's chat with `threadId` set. Thread streaming: a
+ * thread on the triggering message.
+ */
+import type { GatewayMessageCreateDispatchData, GatewayReadyDispatchData } from '@discordjs/core';
+import { GatewayDispatchEvents } from '@discordjs/core';
+import type { REST } from '@discordjs/rest';
+import type { Logger } from '../../observability/logger.js';
+import { ChannelRejectedError } from '../../domain/channel-rejected.js';
+import { DEFAULT_ATTACHMENT_LIMITS, type AttachmentLimits } from '../attachments.js';
+import { describeError } from '../kit/errors.js';
+import { ChannelIntake } from '../kit/intake.js';
+import { sendInParts } from '../kit/outbound.js';
+import { ProgressStreams } from '../kit/progress.js';
+import { discordChannelId, DISCORD_CHAT_PREFIX } from './inbound.js';
+import { threadStream, type ThreadStreamOptions } from './threads.js';
+import { DiscordBackfill } from './backfill.js';
+import { DiscordChannelCache } from './channel-cache.js';
+import {
+  closeDiscord,
+  connectWithin,
+  openDiscord,
+  tokenRejected,
+  type DiscordConnection,
+} from './gateway.js';
+import { DiscordOutbound, DISCORD_MESSAGE_LIMIT, reference } from './outbound.js';
+import { DiscordReceiver } from './receive.js';
+import type {
+  Channel,
+  ChannelCapabilities,
+  ChannelSink,
+  ChannelState,
+  NoticeContext,
+  OutboundMessage,
+  ReplyPreview,
+  SentMessage,
+  StreamTarget,
+  WorkNotice,
+} from '../../domain/channel.js';
+import { ThrottledPreview } from '../reply-preview.js';
+import { showWorkNotice, TypingLoops } from '../work-feedback.js';
+
+export interface DiscordLimits {
+  attachment: AttachmentLimits;
+  /** Discord's upload limit for bots without server boosts. */
+  maxUploadBytes: number;
+  typingIntervalMs: number;
+  typingMaxMs: number;
+  threadPostIntervalMs: number;
+  /** Least time between two edits of a streamed reply. */
+  streamEditIntervalMs: number;
+  connectTimeoutMs: number;
+  /** REST retries for 5xx and timeouts (@discordjs/rest's default 3). */
+  restRetries: number;
+}
+
+export const DEFAULT_DISCORD_LIMITS: DiscordLimits = {
+  attachment: DEFAULT_ATTACHMENT_LIMITS,
+  maxUploadBytes: 10 * 1024 * 1024,
+  typingIntervalMs: 8_000,
+  typingMaxMs: 30 * 60_000,
+  threadPostIntervalMs: 1_500,
+  streamEditIntervalMs: 1_000,
+  connectTimeoutMs: 30_000,
+  restRetries: 3,
+};
+
+export interface DiscordChannelOptions {
+  token: string;
+  /** REST API base, default https://discord.com/api; the gateway URL comes from GET /gateway/bot. */
+  api?: string;
+  logger: Logger;
+  inboxFor?: (chat: string) => string | undefined;
+  limits?: Partial<DiscordLimits>;
+  /** Answer other bots' messages (off: two bots can talk to each other forever). */
+  acceptBots?: boolean;
+}
+
+export { DISCORD_MESSAGE_LIMIT };
+
+export function createDiscordChannel(options: DiscordChannelOptions): DiscordChannel {
+  return new DiscordChannel(options);
+}
+
+export class DiscordChannel implements Channel {
+  readonly name = 'discord';
+  readonly capabilities: ChannelCapabilities = {
+    maxMessageLength: DISCORD_MESSAGE_LIMIT,
+    threads: true,
+    reactions: true,
+    edit: true,
+    typing: true,
+    files: true,
+    maxFileBytes: 10 * 1024 * 1024, // the default upload limit of a server without boosts
+  };
+  private readonly api: string;
+  private readonly limits: DiscordLimits;
+  private readonly logger: Logger;
+  private readonly typing = new TypingLoops();
+  private readonly progress: ProgressStreams;
+  private readonly threads: ThreadStreamOptions;
+  private readonly outbound: DiscordOutbound;
+  private readonly backfill: DiscordBackfill;
+  private readonly receiver: DiscordReceiver;
+  private readonly intake: ChannelIntake;
+  private readonly cache = new DiscordChannelCache((id) => this.client().api.channels.get(id));
+  private connection: DiscordConnection | undefined;
+  private bot: GatewayReadyDispatchData['user'] | undefined;
+
+  constructor(private readonly options: DiscordChannelOptions) {
+    this.api = (options.api ?? 'https://discord.com/api').replace(/\/+$/, '');
+    this.limits = { ...DEFAULT_DISCORD_LIMITS, ...options.limits };
+    this.logger = options.logger.child({ channel: 'discord' });
+    // Discord hands each message over once (the gateway does not redeliver after we read it).
+    this.intake = new ChannelIntake({
+      platform: 'Discord',
+      logger: this.logger,
+      inboxFor: options.inboxFor,
+      attachmentLimits: this.limits.attachment,
+      holdWhileStorageDown: true,
+      // A resumed session's replay and a backfill's overlap can repeat a message.
+      dedupe: 2_000,
+    });
+    this.backfill = new DiscordBackfill(this.logger);
+    this.receiver = new DiscordReceiver({
+      logger: this.logger,
+      cache: this.cache,
+      backfill: this.backfill,
+      acceptBots: options.acceptBots ?? false,
+      intake: this.intake,
+    });
+    this.outbound = new DiscordOutbound({
+      rest: () => this.rest(),
+      maxUploadBytes: this.limits.maxUploadBytes,
+      sent: (id) => this.receiver.remember(id),
+    });
+    this.progress = new ProgressStreams(this.limits.threadPostIntervalMs);
+    this.threads = {
+      logger: this.logger,
+      openThread: (channelId, messageId, name) => this.outbound.openThread(channelId, messageId, name),
+      post: (channelId, text) => this.outbound.postChunks(channelId, text, undefined).then(() => undefined),
+    };
+  }
+
+  ownsChat(chat: string): boolean {
+    return chat.startsWith(DISCORD_CHAT_PREFIX);
+  }
+
+  state(): ChannelState {
+    return this.intake.state();
+  }
+
+  /** The bot's user id, known after connect(). */
+  botId(): string | undefined {
+    return this.bot?.id;
+  }
+
+  async connect(sink: ChannelSink): Promise<void> {
+    this.intake.connect(sink);
+    this.setState('connecting');
+    const connection = this.open();
+    this.connection = connection;
+    try {
+      await connectWithin(connection, this.limits.connectTimeoutMs);
+      if (!this.bot) throw new Error('READY without the bot user');
+    } catch (error) {
+      const reason = describeError(error);
+      this.setState('failed', reason);
+      this.connection = undefined;
+      await closeDiscord(connection).catch(() => undefined);
+      if (tokenRejected(error))
+        throw new ChannelRejectedError(
+          `Discord rejected the bot token (${reason}); reset it in the Developer Portal and update channels.discord.token`,
+        );
+      throw new Error(
+        `Discord: cannot connect to ${this.api} (${reason}); check channels.discord.token and api, and the network`,
+      );
+    }
+    this.logger.info({ bot: this.bot.username }, 'Discord connected');
+    this.setState('connected');
+  }
+
+  async disconnect(): Promise<void> {
+    this.typing.stopAll();
+    await this.progress.closeAll();
+    const connection = this.connection;
+    this.connection = undefined;
+    if (connection) await closeDiscord(connection);
+    await this.intake.stop();
+    this.setState('disconnected');
+  }
+
+  async send(chat: string, message: OutboundMessage): Promise<SentMessage> {
+    const target = message.thread
+      ? discordChannelId(`${DISCORD_CHAT_PREFIX}${message.thread}`)
+      : discordChannelId(chat);
+    return sendInParts(chat, message, this.outbound.sender(target));
+  }
+
+  /** The reply as it is written, edited at most once per streamEditIntervalMs (Discord allows 5 edits / 5 s). */
+  stream(chat: string, target: StreamTarget): ReplyPreview {
+    const channelId = target.thread
+      ? discordChannelId(`${DISCORD_CHAT_PREFIX}${target.thread}`)
+      : discordChannelId(chat);
+    return new ThrottledPreview({
+      intervalMs: this.limits.streamEditIntervalMs,
+      maxLength: DISCORD_MESSAGE_LIMIT,
+      post: (text) => this.outbound.post(channelId, { content: text, ...reference(target.replyTo) }),
+      edit: (messageId, text) => this.outbound.editMessage(channelId, messageId, text),
+      onError: (error) =>
+        this.logger.warn(
+          { chat, err: describeError(error) },
+          'Discord reply preview stopped; the reply is still sent',
+        ),
+    });
+  }
+
+  notify(chat: string, notice: WorkNotice, context: NoticeContext): Promise<void> {
+    const channelId = discordChannelId(chat);
+    return showWorkNotice(this.typing, chat, notice, context, {
+      typing: {
+        send: () => this.outbound.typing(channelId),
+        intervalMs: this.limits.typingIntervalMs,
+        maxMs: this.limits.typingMaxMs,
+        onError: (error) =>
+          this.logger.debug({ chat, err: describeError(error) }, 'Discord typing indicator failed'),
+      },
+      progress: (key, text) => {
+        // No threads in DMs (typing only), and a thread needs the message it hangs off.
+        if (!context.triggerPlatformId || this.receiver.dmChannels.has(channelId)) return;
+        const trigger = context.triggerPlatformId;
+        this.progress.push(key, text, () => threadStream(channelId, trigger, this.threads));
+      },
+      close: (key) => this.progress.close(key),
+    });
+  }
+
+  async react(chat: string, platformMessageId: string, emoji: string, remove: boolean): Promise<void> {
+    if (!/^\d{1,25}$/.test(platformMessageId))
+      throw new Error(`Discord: "${platformMessageId}" is not a message id`);
+    try {
+      await this.outbound.react(discordChannelId(chat), platformMessageId, emoji, remove);
+    } catch (error) {
+      throw new Error(
+        `Discord: could not ${remove ? 'remove' : 'add'} reaction ${emoji} on ${chat}/${platformMessageId}: ${describeError(error)}`,
+      );
+    }
+  }
+
+  formatMention(userIdOrName: string): string {
+    return /^\d+$/.test(userIdOrName) ? `<@${userIdOrName}>` : `@${userIdOrName.replace(/^@/, '')}`;
+  }
+
+  private client(): DiscordConnection['client'] {
+    if (!this.connection) throw new Error('Discord: not connected; call connect() first');
+    return this.connection.client;
+  }
+
+  private rest(): REST {
+    return this.client().rest;
+  }
+
+  private setState(state: ChannelState, detail?: string): void {
+    if (state === this.intake.state() && !detail) return;
+    this.intake.setState(state, detail);
+  }
+
+  /** The connection, with its events wired to this channel's state and inbound path. */
+  private open(): DiscordConnection {
+    const live = (): boolean => this.connection === connection;
+    const connection = openDiscord({
+      token: this.options.token,
+      api: this.api,
+      restRetries: this.limits.restRetries,
+      logger: this.logger,
+      events: {
+        ready: (data, first) => {
+          this.bot = data.user;
+          if (first || !live()) return;
+          // A fresh session after the first: the gap was not replayed, so fetch it.
+          this.setState('connected');
+          void this.backfill.run(
+            (channelId, after, limit) =>
+              connection.client.api.channels.getMessages(channelId, { after, limit }),
+            (message) => this.handle(message),
+          );
+        },
+        resumed: () => live() && this.setState('connected'),
+        closed: (code, fatal) => {
+          if (!live()) return;
+          if (fatal) this.setState('failed', `gateway closed with code ${code}; not reconnecting`);
+          else if (this.intake.state() === 'connected')
+            this.setState('disconnected', 'gateway connection lost; reconnecting');
+        },
+      },
+    });
+    this.cache.listen(connection.client);
+    connection.client.on(GatewayDispatchEvents.MessageCreate, ({ data }) => {
+      if (live()) void this.handle(data);
+    });
+    return connection;
+  }
+
+  private async handle(data: GatewayMessageCreateDispatchData): Promise<void> {
+    const botId = this.bot?.id;
+    if (!botId || !this.intake.connected) return;
+    await this.receiver.receive(data, botId);
+  }
+}
