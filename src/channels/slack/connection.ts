@@ -1,8 +1,8 @@
 /**
  * The two official Slack clients the adapter needs, without Bolt's app framework (which
- * also loads express and the OAuth installer, ~12 MB RSS we never used): a WebClient with
- * the bot token for the Web API, and a SocketModeClient with the app-level token for
- * events. Every envelope is acked the moment it arrives, as Bolt does for Events API
+ * also loads express and the OAuth installer: 6–8 MB more RSS on import, none of it used):
+ * a WebClient with the bot token for the Web API, and a SocketModeClient with the
+ * app-level token for events. Every envelope is acked the moment it arrives, as Bolt does for Events API
  * envelopes; from then on the message is ours to keep (HeldInbound), and an envelope whose
  * ack did not go out is left for Slack to deliver again.
  */
