@@ -8,7 +8,7 @@ import { createDiscordChannel } from '../src/channels/discord.js';
 import { createSlackChannel } from '../src/channels/slack/index.js';
 import { renderMarkdown } from '../src/channels/markdown.js';
 import { splitMessage } from '../src/channels/split-message.js';
-import { createTelegramChannel } from '../src/channels/telegram.js';
+import { createTelegramChannel } from '../src/channels/telegram/index.js';
 import type { ChannelSink } from '../src/domain/channel.js';
 import { silentLogger } from '../src/observability/logger.js';
 import { startFakeDiscord } from '../test/fakes/fake-discord.js';

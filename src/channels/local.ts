@@ -7,6 +7,7 @@ import { randomUUID } from 'node:crypto';
 import type { ControlClient, ControlSocket } from '../transport/control-socket.js';
 import { CHAT_PREFIXES } from '../domain/chat-id.js';
 import { StorageUnavailableError } from '../domain/storage-fault.js';
+import { MAX_INBOUND_TEXT } from '../domain/inbound-text.js';
 import type {
   Channel,
   ChannelCapabilities,
@@ -21,8 +22,8 @@ import type {
   WorkNotice,
 } from '../domain/channel.js';
 import { ThrottledPreview } from './reply-preview.js';
+import { inboundMessage } from './kit/message.js';
 
-const MAX_TEXT = 64 * 1024;
 const CHAT_PATTERN = /^local:[A-Za-z0-9_-]{1,64}$/;
 
 export class LocalChannel implements Channel {
@@ -147,8 +148,9 @@ export class LocalChannel implements Channel {
       client.send({ type: 'error', message: 'empty message' });
       return;
     }
-    if (Buffer.byteLength(text) > MAX_TEXT) {
-      client.send({ type: 'error', message: `message too long (over ${MAX_TEXT} bytes)` });
+    // The person is right here: a message over the one inbound limit is refused, not cut.
+    if (Buffer.byteLength(text) > MAX_INBOUND_TEXT) {
+      client.send({ type: 'error', message: `message too long (over ${MAX_INBOUND_TEXT} bytes)` });
       return;
     }
     if (!this.sink) {
@@ -158,15 +160,17 @@ export class LocalChannel implements Channel {
     const platformId = typeof message.id === 'string' && message.id ? message.id.slice(0, 100) : randomUUID();
     let result: InboundResult;
     try {
-      result = this.sink.inbound({
-        channel: this.name,
-        chat,
-        platformId,
-        senderId: 'operator',
-        senderName: this.operatorName,
-        text,
-        timestamp: Date.now(),
-      });
+      result = this.sink.inbound(
+        inboundMessage({
+          channel: this.name,
+          chat,
+          platformId,
+          senderId: 'operator',
+          senderName: this.operatorName,
+          text,
+          timestamp: Date.now(),
+        }),
+      );
     } catch (error) {
       if (!(error instanceof StorageUnavailableError)) throw error;
       // The person is right here: say so, rather than hold a message they can send again.

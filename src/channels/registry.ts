@@ -21,7 +21,7 @@ type Factory = (config: ChannelsConfig, deps: ChannelDeps) => Promise<Channel | 
 const factories: Record<Exclude<keyof ChannelsConfig, 'local'>, Factory> = {
   telegram: async (c, d) => {
     if (!c.telegram) return undefined;
-    const { createTelegramChannel } = await import('./telegram.js');
+    const { createTelegramChannel } = await import('./telegram/index.js');
     return createTelegramChannel({
       token: c.telegram.token,
       apiRoot: c.telegram.apiRoot,
@@ -52,7 +52,7 @@ const factories: Record<Exclude<keyof ChannelsConfig, 'local'>, Factory> = {
   },
   whatsapp: async (c, d) => {
     if (!c.whatsapp?.enabled) return undefined;
-    const { createWhatsAppChannel } = await import('./whatsapp.js');
+    const { createWhatsAppChannel } = await import('./whatsapp/index.js');
     return createWhatsAppChannel({ authDir: d.paths.whatsappAuth, logger: d.logger, inboxFor: d.inboxFor });
   },
 };

@@ -21,7 +21,7 @@ import {
 } from './channels-config.js';
 import { PLATFORMS, platformNames, sectionFor, type Platform } from './channels-platforms.js';
 // Platform libraries load only when their command runs: `omniclaw start` must not carry them.
-import type { WhatsAppSocketFactory } from '../channels/whatsapp.js';
+import type { WhatsAppSocketFactory } from '../channels/whatsapp/index.js';
 
 export interface ChannelsCommandDeps {
   paths: InstancePaths;
@@ -181,7 +181,7 @@ async function pairWhatsApp(
   if (!Number.isFinite(timeoutSeconds) || timeoutSeconds <= 0)
     throw new Error('--pair-timeout must be a number of seconds');
   out('Connecting to WhatsApp…\n');
-  const { WhatsAppChannel } = await import('../channels/whatsapp.js');
+  const { WhatsAppChannel } = await import('../channels/whatsapp/index.js');
   const channel = new WhatsAppChannel({
     authDir: deps.paths.whatsappAuth,
     logger: deps.logger,

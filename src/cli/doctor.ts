@@ -29,6 +29,7 @@ import {
   timezoneCheck,
 } from './doctor-instance.js';
 import { PROJECT_ROOT } from '../config/install.js';
+import { buildFreshCheck } from './doctor-build.js';
 import { anthropicLiveCheck, channelLiveChecks, openaiLiveCheck } from './doctor-remote.js';
 
 export interface DoctorOptions {
@@ -63,6 +64,7 @@ export async function runDoctor(context: CliContext, options: DoctorOptions): Pr
     ownershipCheck(paths),
     homeOutsideProjectCheck(paths, PROJECT_ROOT),
     projectReadableCheck(PROJECT_ROOT),
+    buildFreshCheck(PROJECT_ROOT),
     diskSpaceCheck(paths),
   );
   const running = await isAlive(paths.socket);

@@ -1,5 +1,5 @@
 /** One row per agent run: status, duration, usage and cost (for status, metrics and budgets). */
-import type { Database } from 'better-sqlite3';
+import type { Database, Statement } from 'better-sqlite3';
 import type { Usage } from '../protocol/runner-protocol.js';
 
 export interface RunRecord {
@@ -26,68 +26,74 @@ export interface UsageTotals {
 }
 
 export class RunStore {
+  /**
+   * Prepared once, reused: the gateway asks for the day's usage and adds usage on every
+   * model call, and preparing the SQL again each time was most of its added latency.
+   */
+  private readonly statements = new Map<string, Statement>();
+
   constructor(
     private readonly db: Database,
     private readonly now: () => number = Date.now,
   ) {}
 
+  private sql(text: string): Statement {
+    let statement = this.statements.get(text);
+    if (!statement) this.statements.set(text, (statement = this.db.prepare(text)));
+    return statement;
+  }
+
   start(run: { id: string; agent: string; chat?: string; kind?: string }): void {
-    this.db
-      .prepare(
-        "INSERT INTO runs (id, agent, chat, kind, status, started_at) VALUES (?, ?, ?, ?, 'running', ?)",
-      )
-      .run(run.id, run.agent, run.chat ?? null, run.kind ?? 'message', this.now());
+    this.sql(
+      "INSERT INTO runs (id, agent, chat, kind, status, started_at) VALUES (?, ?, ?, ?, 'running', ?)",
+    ).run(run.id, run.agent, run.chat ?? null, run.kind ?? 'message', this.now());
   }
 
   addUsage(id: string, usage: Usage): void {
-    this.db
-      .prepare(
-        `UPDATE runs SET input_tokens = input_tokens + ?, output_tokens = output_tokens + ?,
+    this.sql(
+      `UPDATE runs SET input_tokens = input_tokens + ?, output_tokens = output_tokens + ?,
         cache_read_tokens = cache_read_tokens + ?, cache_write_tokens = cache_write_tokens + ?,
         cost_usd = cost_usd + ? WHERE id = ?`,
-      )
-      .run(
-        usage.inputTokens,
-        usage.outputTokens,
-        usage.cacheReadTokens,
-        usage.cacheWriteTokens,
-        usage.costUsd ?? 0,
-        id,
-      );
+    ).run(
+      usage.inputTokens,
+      usage.outputTokens,
+      usage.cacheReadTokens,
+      usage.cacheWriteTokens,
+      usage.costUsd ?? 0,
+      id,
+    );
   }
 
   /** Input plus output tokens the run has used so far (undefined for an unknown run). */
   tokensOf(id: string): number | undefined {
-    const row = this.db
-      .prepare('SELECT input_tokens + output_tokens AS tokens FROM runs WHERE id = ?')
-      .get(id) as { tokens: number } | undefined;
+    const row = this.sql('SELECT input_tokens + output_tokens AS tokens FROM runs WHERE id = ?').get(id) as
+      { tokens: number } | undefined;
     return row?.tokens;
   }
 
   finish(id: string, status: 'ok' | 'failed', error?: string): void {
-    this.db
-      .prepare('UPDATE runs SET status = ?, ended_at = ?, error = ? WHERE id = ?')
-      .run(status, this.now(), error ?? null, id);
+    this.sql('UPDATE runs SET status = ?, ended_at = ?, error = ? WHERE id = ?').run(
+      status,
+      this.now(),
+      error ?? null,
+      id,
+    );
   }
 
   /** Runs left 'running' by a crash are closed as failed at start-up. */
   closeAbandoned(): number {
-    return this.db
-      .prepare(
-        "UPDATE runs SET status = 'failed', ended_at = ?, error = 'host stopped during the run' WHERE status = 'running'",
-      )
-      .run(this.now()).changes;
+    return this.sql(
+      "UPDATE runs SET status = 'failed', ended_at = ?, error = 'host stopped during the run' WHERE status = 'running'",
+    ).run(this.now()).changes;
   }
 
   usageSince(agent: string | undefined, since: number): UsageTotals {
-    const row = this.db
-      .prepare(
-        `SELECT COALESCE(SUM(input_tokens),0) AS i, COALESCE(SUM(output_tokens),0) AS o,
+    const row = this.sql(
+      `SELECT COALESCE(SUM(input_tokens),0) AS i, COALESCE(SUM(output_tokens),0) AS o,
         COALESCE(SUM(cache_read_tokens),0) AS cr, COALESCE(SUM(cache_write_tokens),0) AS cw,
         COALESCE(SUM(cost_usd),0) AS c, COALESCE(SUM(status != 'failed'),0) AS n,
         COALESCE(SUM(status = 'failed'),0) AS f FROM runs WHERE started_at >= ? AND (? IS NULL OR agent = ?)`,
-      )
-      .get(since, agent ?? null, agent ?? null) as {
+    ).get(since, agent ?? null, agent ?? null) as {
       i: number;
       o: number;
       cr: number;
@@ -109,7 +115,7 @@ export class RunStore {
 
   recent(limit = 20): RunRecord[] {
     return (
-      this.db.prepare('SELECT * FROM runs ORDER BY started_at DESC LIMIT ?').all(limit) as {
+      this.sql('SELECT * FROM runs ORDER BY started_at DESC LIMIT ?').all(limit) as {
         id: string;
         agent: string;
         chat: string | null;

@@ -29,7 +29,7 @@ describe('the layer rule', () => {
     ],
     [
       'src/core/probe.ts',
-      "import { createTelegramChannel } from '../channels/telegram.js';",
+      "import { createTelegramChannel } from '../channels/telegram/index.js';",
       'core on an adapter',
     ],
     ['src/channels/probe.ts', "import { Outbox } from '../core/outbox.js';", 'an adapter on core'],

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import type { Update } from 'grammy/types';
-import { mentionsBot, normaliseTelegramUpdate, telegramChatId } from '../../src/channels/telegram-inbound.js';
+import { mentionsBot, normaliseTelegramUpdate, telegramChatId } from '../../src/channels/telegram/inbound.js';
 
 const bot = { id: 999, username: 'omni_bot' };
 const base = {

@@ -11,7 +11,7 @@ import {
   createTelegramChannel,
   type TelegramChannel,
   type TelegramLimits,
-} from '../../src/channels/telegram.js';
+} from '../../src/channels/telegram/index.js';
 import {
   groupChat,
   privateChat,

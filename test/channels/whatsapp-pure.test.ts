@@ -1,8 +1,8 @@
 /** The pure WhatsApp rules: what to do on close, backoff, outgoing mentions. */
 import { describe, expect, it } from 'vitest';
 import { DisconnectReason } from 'baileys';
-import { closeStatusCode, decideOnClose } from '../../src/channels/whatsapp-reconnect.js';
-import { mentionedJids } from '../../src/channels/whatsapp.js';
+import { closeStatusCode, decideOnClose } from '../../src/channels/whatsapp/reconnect.js';
+import { mentionedJids } from '../../src/channels/whatsapp/index.js';
 
 describe('decideOnClose', () => {
   it.each([

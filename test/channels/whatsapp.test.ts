@@ -15,7 +15,7 @@ import {
   WhatsAppChannel,
   type WhatsAppChannelOptions,
   type WhatsAppSocket,
-} from '../../src/channels/whatsapp.js';
+} from '../../src/channels/whatsapp/index.js';
 import type { ChannelState, InboundMessage } from '../../src/domain/channel.js';
 import { silentLogger } from '../../src/observability/logger.js';
 
@@ -251,6 +251,14 @@ describe('WhatsApp channel (through baileys’ event buffer)', () => {
       ['77778888@lid', '77778888@lid'],
       [GROUP, ALICE],
     ]);
+  });
+
+  it('passes a message WhatsApp hands over twice (after a reconnect) on once', async () => {
+    const h = await harness();
+    upsert(h, waMessage({ id: 'TWICE', text: 'first delivery' }));
+    upsert(h, waMessage({ id: 'TWICE', text: 'first delivery' }), waMessage({ id: 'AFTER', text: 'next' }));
+    await h.waitFor(() => h.inbound.some((m) => m.platformId === 'AFTER'), 'the message after it');
+    expect(h.inbound.map((m) => m.platformId)).toEqual(['TWICE', 'AFTER']);
   });
 
   it('ignores its own echoes: fromMe, ids it sent, and its own account on another device', async () => {

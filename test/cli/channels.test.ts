@@ -19,7 +19,7 @@ import { silentLogger } from '../../src/observability/logger.js';
 import { startFakeSlack, type FakeSlack } from '../fakes/fake-slack.js';
 import { startFakeTelegram, type FakeTelegram } from '../fakes/fake-telegram.js';
 import { startFakeDiscord } from '../fakes/fake-discord.js';
-import type { WhatsAppSocket } from '../../src/channels/whatsapp.js';
+import type { WhatsAppSocket } from '../../src/channels/whatsapp/index.js';
 
 let home: string;
 let paths: InstancePaths;

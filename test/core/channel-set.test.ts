@@ -3,7 +3,7 @@ import { ChannelSet } from '../../src/core/channel-set.js';
 import { silentLogger } from '../../src/observability/logger.js';
 import { MemoryChannel } from '../helpers/memory-channel.js';
 import type { ChannelSink, ChannelState } from '../../src/domain/channel.js';
-import { createTelegramChannel } from '../../src/channels/telegram.js';
+import { createTelegramChannel } from '../../src/channels/telegram/index.js';
 import { startFakeTelegram } from '../fakes/fake-telegram.js';
 
 /** A platform that is down for the first `failures` connects. */

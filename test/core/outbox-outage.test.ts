@@ -8,7 +8,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, afterEach, describe, expect, it } from 'vitest';
-import { createTelegramChannel, type TelegramChannel } from '../../src/channels/telegram.js';
+import { createTelegramChannel, type TelegramChannel } from '../../src/channels/telegram/index.js';
 import { Outbox, OutboxDeferredError } from '../../src/core/outbox.js';
 import { silentLogger } from '../../src/observability/logger.js';
 import { openStore, type Store } from '../../src/store/index.js';

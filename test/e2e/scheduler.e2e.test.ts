@@ -9,7 +9,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startApp, type App } from '../../src/app.js';
-import { createTelegramChannel } from '../../src/channels/telegram.js';
+import { createTelegramChannel } from '../../src/channels/telegram/index.js';
 import { parseConfigText } from '../../src/config/load.js';
 import { agentInbox, instancePaths } from '../../src/config/paths.js';
 import { silentLogger } from '../../src/observability/logger.js';

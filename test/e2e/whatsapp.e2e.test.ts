@@ -7,7 +7,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { makeEventBuffer, type AnyMessageContent, type WAMessage } from 'baileys';
 import type { App } from '../../src/app.js';
-import { WhatsAppChannel, type WhatsAppSocket } from '../../src/channels/whatsapp.js';
+import { WhatsAppChannel, type WhatsAppSocket } from '../../src/channels/whatsapp/index.js';
 import { silentLogger } from '../../src/observability/logger.js';
 import { text, toolUse } from '../fakes/fake-anthropic.js';
 import { createE2eWorld, startE2eApp, type E2eWorld } from './helpers.js';

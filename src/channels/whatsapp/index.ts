@@ -17,44 +17,38 @@ import {
   type WAMessage,
   type WAMessageKey,
 } from 'baileys';
-import type { Logger } from '../observability/logger.js';
-import { backoffDelay } from '../protocol/backoff.js';
+import type { Logger } from '../../observability/logger.js';
+import { backoffDelay } from '../../protocol/backoff.js';
 import type {
   Channel,
   ChannelCapabilities,
   ChannelSink,
   ChannelState,
   NoticeContext,
-  InboundMessage,
   OutboundMessage,
   SentMessage,
   WorkNotice,
-} from '../domain/channel.js';
-import { downloadToInbox, notReceived } from './attachments.js';
-import { renderMarkdown } from './markdown.js';
-import { splitMessage } from './split-message.js';
-import { normaliseWhatsAppMessage, type MediaInfo, type WhatsAppIdentity } from './whatsapp-inbound.js';
-import {
-  closeStatusCode,
-  decideOnClose,
-  DEFAULT_BACKOFF,
-  type BackoffOptions,
-} from './whatsapp-reconnect.js';
-import { printQr } from './whatsapp-qr.js';
-import { HeldInbound } from './held-inbound.js';
-import { TypingLoops } from './work-feedback.js';
+} from '../../domain/channel.js';
+import { ChannelIntake } from '../kit/intake.js';
+import type { FileSource } from '../kit/files.js';
+import { checkUpload, sendInParts } from '../kit/outbound.js';
+import { Recent } from '../kit/recent.js';
+import { normaliseWhatsAppMessage, type WhatsAppIdentity } from './inbound.js';
+import { closeStatusCode, decideOnClose, DEFAULT_BACKOFF, type BackoffOptions } from './reconnect.js';
+import { printQr } from './qr.js';
+import { showWorkNotice, TypingLoops } from '../work-feedback.js';
 import {
   defaultSocketFactory,
   mediaDownloaderWith,
   type MediaDownloader,
   type WhatsAppSocket,
   type WhatsAppSocketFactory,
-} from './whatsapp-socket.js';
-import { extensionFor, fileContent, textContent } from './whatsapp-outbound.js';
-import { WHATSAPP_JID } from '../domain/chat-id.js';
+} from './socket.js';
+import { extensionFor, fileContent, textContent } from './outbound.js';
+import { WHATSAPP_JID } from '../../domain/chat-id.js';
 
-export type { MediaDownloader, WhatsAppSocket, WhatsAppSocketFactory } from './whatsapp-socket.js';
-export { mentionedJids } from './whatsapp-outbound.js';
+export type { MediaDownloader, WhatsAppSocket, WhatsAppSocketFactory } from './socket.js';
+export { mentionedJids } from './outbound.js';
 
 export interface WhatsAppChannelOptions {
   /** Folder for the auth state (paths.whatsappAuth); created 0700. */
@@ -90,9 +84,8 @@ export class WhatsAppChannel implements Channel {
     files: true,
     maxFileBytes: 100 * 1024 * 1024, // document limit
   };
-  private current: ChannelState = 'disconnected';
-  private sink: ChannelSink | undefined;
-  private readonly held: HeldInbound;
+  /** WhatsApp hands each message over once: held while the database is down, redeliveries dropped. */
+  private readonly intake: ChannelIntake;
   private socket: WhatsAppSocket | undefined;
   private unsubscribe: (() => void) | undefined;
   private auth: { state: AuthenticationState; saveCreds: () => Promise<void> } | undefined;
@@ -100,16 +93,24 @@ export class WhatsAppChannel implements Channel {
   private reconnectTimer: NodeJS.Timeout | undefined;
   private stopped = false;
   private firstOpen: { resolve: () => void; reject: (err: Error) => void } | undefined;
-  private readonly sentIds = new Set<string>();
-  private readonly recent = new Map<string, WAMessage>();
+  /** Our sent ids, so their echoes (from this or another device) are never taken as input. */
+  private readonly sentIds = new Recent(RECENT_LIMIT);
+  /** Recent inbound messages, to quote or react to. */
+  private readonly recent = new Recent<WAMessage>(RECENT_LIMIT);
   private readonly typing = new TypingLoops();
-  private inboundChain: Promise<void> = Promise.resolve();
   private credsSaving: Promise<void> = Promise.resolve();
   private readonly log: Logger;
 
   constructor(private readonly options: WhatsAppChannelOptions) {
     this.log = options.logger.child({ channel: 'whatsapp' });
-    this.held = new HeldInbound({ logger: this.log, store: (m) => this.store(m) });
+    this.intake = new ChannelIntake({
+      platform: 'WhatsApp',
+      logger: this.log,
+      inboxFor: options.inboxFor,
+      attachmentLimits: { maxBytes: options.limits?.maxFileBytes ?? 20 * 1024 * 1024 },
+      holdWhileStorageDown: true,
+      dedupe: RECENT_LIMIT,
+    });
   }
 
   ownsChat(chat: string): boolean {
@@ -117,12 +118,12 @@ export class WhatsAppChannel implements Channel {
   }
 
   state(): ChannelState {
-    return this.current;
+    return this.intake.state();
   }
 
   /** Resolves when the connection is open; rejects when it can never open (logged out, not paired). */
   async connect(sink: ChannelSink): Promise<void> {
-    this.sink = sink;
+    this.intake.connect(sink);
     this.stopped = false;
     await mkdir(this.options.authDir, { recursive: true, mode: 0o700 });
     await chmod(this.options.authDir, 0o700);
@@ -150,38 +151,37 @@ export class WhatsAppChannel implements Channel {
   async send(chat: string, message: OutboundMessage): Promise<SentMessage> {
     const socket = this.requireSocket(chat);
     const quoted = message.replyTo ? this.quotable(chat, message.replyTo) : undefined;
-    let first: string | undefined;
-    for (const text of splitMessage(renderMarkdown(message.text, 'whatsapp'), WHATSAPP_MESSAGE_LIMIT)) {
-      // Only the first chunk quotes the message replied to; the rest follow it.
-      const id = this.remember(
-        await socket.sendMessage(chat, textContent(text), quoted && !first ? { quoted } : undefined),
-      );
-      first ??= id;
-    }
-    for (const path of message.files ?? []) {
-      const id = this.remember(await socket.sendMessage(chat, fileContent(path, await readFile(path))));
-      first ??= id;
-    }
-    if (!first) throw new Error(`whatsapp: nothing was sent to ${chat} (empty text and no files)`);
-    return { platformId: first };
+    return sendInParts(chat, message, {
+      platform: 'whatsapp',
+      limit: WHATSAPP_MESSAGE_LIMIT,
+      dialect: 'whatsapp',
+      // Only the first part quotes the message replied to; the rest follow it.
+      sendText: async (part, replyTo) =>
+        this.remember(await socket.sendMessage(chat, textContent(part), replyTo ? { quoted } : undefined)),
+      sendFile: async (path) => {
+        await checkUpload('whatsapp', chat, path, this.capabilities.maxFileBytes);
+        return this.remember(await socket.sendMessage(chat, fileContent(path, await readFile(path))));
+      },
+    });
   }
 
-  async notify(chat: string, notice: WorkNotice, _context: NoticeContext): Promise<void> {
-    if (notice.kind === 'working') {
+  notify(chat: string, notice: WorkNotice, context: NoticeContext): Promise<void> {
+    const wasTyping = this.typing.active(chat);
+    return showWorkNotice(this.typing, chat, notice, context, {
       // WhatsApp drops "typing…" after ~10 s; it is refreshed while the agent works.
-      this.typing.start(chat, {
+      typing: {
         send: () => this.requireSocket(chat).sendPresenceUpdate('composing', chat),
         intervalMs: this.options.limits?.typingRefreshMs ?? 8_000,
         maxMs: this.options.limits?.typingMaxMs ?? 15 * 60_000,
         onError: (err) =>
           this.log.debug({ chat, err: (err as Error).message }, 'whatsapp presence update failed'),
-      });
-    } else if (notice.kind === 'idle' || notice.kind === 'failed') {
-      if (!this.typing.active(chat)) return;
-      this.typing.stop(chat);
-      await this.presence('paused', chat);
-    }
-    // 'progress': WhatsApp has no threads to stream into; the final answer is sent as usual.
+      },
+      // WhatsApp has no threads to stream into; the final answer is sent as usual.
+      progress: () => undefined,
+      close: async () => {
+        if (wasTyping) await this.presence('paused', chat);
+      },
+    });
   }
 
   async react(chat: string, platformMessageId: string, emoji: string, remove: boolean): Promise<void> {
@@ -197,15 +197,14 @@ export class WhatsAppChannel implements Channel {
 
   async disconnect(): Promise<void> {
     this.stopped = true;
-    this.held.stop();
     clearTimeout(this.reconnectTimer);
     this.typing.stopAll();
     this.closeSocket();
     this.firstOpen?.reject(new Error('whatsapp: disconnected before the connection opened'));
     this.firstOpen = undefined;
-    await this.inboundChain;
+    await this.intake.stop();
     await this.credsSaving;
-    if (this.current !== 'failed') this.setState('disconnected');
+    if (this.state() !== 'failed') this.setState('disconnected');
   }
 
   private openSocket(): void {
@@ -318,15 +317,11 @@ export class WhatsAppChannel implements Channel {
   }
 
   private enqueue(socket: WhatsAppSocket, msg: WAMessage): void {
-    this.inboundChain = this.inboundChain
-      .then(() => this.handleMessage(socket, msg))
-      .catch((err: unknown) =>
-        this.log.error({ err: (err as Error).message }, 'whatsapp inbound message dropped'),
-      );
+    this.intake.queue(() => this.handleMessage(socket, msg));
   }
 
   private async handleMessage(socket: WhatsAppSocket, msg: WAMessage): Promise<void> {
-    if (!this.sink || (msg.key?.id && this.sentIds.has(msg.key.id))) return;
+    if (!this.intake.connected || (msg.key?.id && this.sentIds.has(msg.key.id))) return;
     const decision = await normaliseWhatsAppMessage(
       msg,
       this.identity(socket),
@@ -338,47 +333,22 @@ export class WhatsAppChannel implements Channel {
       return;
     }
     const { message, media } = decision;
-    this.rememberInbound(message.chat, msg);
-    if (media) await this.attachMedia(socket, msg, media, message);
-    this.held.offer(message);
+    this.recent.remember(`${message.chat}|${msg.key.id}`, msg);
+    const name = media && (media.name ?? `${media.kind}-${message.platformId}${extensionFor(media.mime)}`);
+    const files = media && name ? [{ name, size: media.size, mime: media.mime }] : [];
+    await this.intake.deliver(message, files, () => this.mediaSource(socket, msg));
   }
 
-  private store(message: InboundMessage): void {
-    if (!this.sink) return;
-    // An unrouted chat is logged once by the intake, not here.
-    this.sink.inbound(message);
-  }
-
-  private async attachMedia(
-    socket: WhatsAppSocket,
-    msg: WAMessage,
-    media: MediaInfo,
-    message: { chat: string; platformId: string; text: string; attachments?: unknown[] },
-  ): Promise<void> {
-    const inbox = this.options.inboxFor(message.chat);
-    if (!inbox) return;
-    const label = `WhatsApp ${media.kind} in message ${message.platformId}`;
+  /** Media is downloaded and decrypted by baileys: no URL of ours is fetched. */
+  private async mediaSource(socket: WhatsAppSocket, msg: WAMessage): Promise<FileSource> {
     const download = this.options.mediaDownloader ?? mediaDownloaderWith(this.log);
-    const name = media.name ?? `${media.kind}-${message.platformId}${extensionFor(media.mime)}`;
-    try {
-      const attachment = await downloadToInbox({
-        inbox,
-        name,
-        url: 'whatsapp-media:',
-        label,
-        announcedSize: media.size,
-        mime: media.mime,
-        limits: { maxBytes: this.options.limits?.maxFileBytes ?? 20 * 1024 * 1024 },
-        fetch: async () => {
-          const body = await download(msg, socket);
-          return new Response(Buffer.isBuffer(body) ? body : (Readable.toWeb(body) as ReadableStream));
-        },
-      });
-      (message as { attachments?: unknown[] }).attachments = [attachment];
-    } catch (err) {
-      this.log.warn({ chat: message.chat, err: (err as Error).message }, 'whatsapp media not downloaded');
-      (message as { attachments?: unknown[] }).attachments = [notReceived(name, err, media.size)];
-    }
+    return {
+      url: 'whatsapp-media:',
+      fetch: async () => {
+        const body = await download(msg, socket);
+        return new Response(Buffer.isBuffer(body) ? body : (Readable.toWeb(body) as ReadableStream));
+      },
+    };
   }
 
   private identity(socket: WhatsAppSocket): WhatsAppIdentity {
@@ -397,17 +367,9 @@ export class WhatsAppChannel implements Channel {
     return { key, message: { conversation: '' } } as WAMessage;
   }
 
-  private rememberInbound(chat: string, msg: WAMessage): void {
-    this.recent.set(`${chat}|${msg.key.id}`, msg);
-    if (this.recent.size > RECENT_LIMIT) this.recent.delete(this.recent.keys().next().value as string);
-  }
-
-  /** Our sent ids, so their echoes (from this or another device) are never taken as input. */
   private remember(sent: WAMessage | undefined): string | undefined {
     const id = sent?.key?.id ?? undefined;
-    if (!id) return undefined;
-    this.sentIds.add(id);
-    if (this.sentIds.size > RECENT_LIMIT) this.sentIds.delete(this.sentIds.values().next().value as string);
+    if (id) this.sentIds.remember(id);
     return id;
   }
 
@@ -422,15 +384,14 @@ export class WhatsAppChannel implements Channel {
   private requireSocket(chat: string): WhatsAppSocket {
     if (!this.ownsChat(chat))
       throw new Error(`whatsapp: ${chat} is not a WhatsApp chat id (…@s.whatsapp.net or …@g.us)`);
-    if (!this.socket || this.current !== 'connected') {
-      throw new Error(`whatsapp: not connected (state ${this.current}); cannot send to ${chat}`);
+    if (!this.socket || this.state() !== 'connected') {
+      throw new Error(`whatsapp: not connected (state ${this.state()}); cannot send to ${chat}`);
     }
     return this.socket;
   }
 
   private setState(state: ChannelState, detail?: string): void {
-    this.current = state;
-    this.sink?.state(state, detail);
+    this.intake.setState(state, detail);
   }
 }
 

@@ -12,7 +12,7 @@ import {
   type BaileysEventEmitter,
   type WAMessage,
 } from 'baileys';
-import type { Logger } from '../observability/logger.js';
+import type { Logger } from '../../observability/logger.js';
 
 /** The part of baileys' WASocket this adapter uses; tests pass an object with a real event buffer. */
 export interface WhatsAppSocket {

@@ -11,8 +11,9 @@ import {
   jidNormalizedUser,
   type WAMessage,
 } from 'baileys';
-import type { InboundMessage } from '../domain/channel.js';
-import { cleanInboundText } from '../domain/inbound-text.js';
+import type { InboundMessage } from '../../domain/channel.js';
+import { MAX_INBOUND_TEXT } from '../../domain/inbound-text.js';
+import { inboundMessage } from '../kit/message.js';
 
 export interface WhatsAppIdentity {
   /** The bot's own phone JID (…@s.whatsapp.net), device suffix removed. */
@@ -33,16 +34,13 @@ export interface MediaInfo {
 export type WhatsAppDecision =
   { kind: 'ignore'; reason: string } | { kind: 'message'; message: InboundMessage; media?: MediaInfo };
 
-/** WhatsApp allows 65,536 characters; anything past that did not come from WhatsApp. */
-export const DEFAULT_MAX_WHATSAPP_TEXT = 65_536;
-
 type Content = Record<string, unknown>;
 
 export async function normaliseWhatsAppMessage(
   msg: WAMessage,
   identity: WhatsAppIdentity,
   resolveLid: LidResolver,
-  maxTextLength = DEFAULT_MAX_WHATSAPP_TEXT,
+  maxTextLength = MAX_INBOUND_TEXT,
 ): Promise<WhatsAppDecision> {
   const key = msg.key as (typeof msg.key & { remoteJidAlt?: string; participantAlt?: string }) | undefined;
   if (!key || typeof key.remoteJid !== 'string' || !key.remoteJid) return ignore('no remoteJid');
@@ -64,7 +62,7 @@ export async function normaliseWhatsAppMessage(
   let text = textOf(content);
   if (text === undefined && !media)
     return ignore('no text or media (reaction, protocol or unsupported message)');
-  text = cleanInboundText(text ?? '', maxTextLength);
+  text ??= '';
 
   const context = contextOf(content);
   const mentioned = Array.isArray(context?.mentionedJid) ? (context.mentionedJid as unknown[]) : [];
@@ -75,19 +73,22 @@ export async function normaliseWhatsAppMessage(
   const quotedAuthor = typeof context?.participant === 'string' ? context.participant : undefined;
   const replyToBot = quotedId !== undefined && quotedAuthor !== undefined && isSelf(quotedAuthor, identity);
 
-  const message: InboundMessage = {
-    channel: 'whatsapp',
-    chat,
-    platformId: key.id,
-    senderId: sender,
-    senderName: cleanName(msg.pushName) ?? sender.split('@')[0] ?? sender,
-    text,
-    timestamp: toMillis(msg.messageTimestamp),
-    mentionsBot,
-    replyToBot,
-    isGroup,
-  };
-  if (quotedId) message.replyToPlatformId = quotedId;
+  const message = inboundMessage(
+    {
+      channel: 'whatsapp',
+      chat,
+      platformId: key.id,
+      senderId: sender,
+      senderName: cleanName(msg.pushName) ?? sender.split('@')[0] ?? sender,
+      text,
+      timestamp: toMillis(msg.messageTimestamp),
+      mentionsBot,
+      replyToBot,
+      isGroup,
+      replyToPlatformId: quotedId,
+    },
+    maxTextLength,
+  );
   return media ? { kind: 'message', message, media } : { kind: 'message', message };
 }
 

@@ -8,10 +8,10 @@
  */
 import { GrammyError, type Api } from 'grammy';
 import type { Update } from 'grammy/types';
-import type { Logger } from '../observability/logger.js';
-import type { ChannelState } from '../domain/channel.js';
-import { backoffDelay, sleep } from '../protocol/backoff.js';
-import { StorageUnavailableError } from '../domain/storage-fault.js';
+import type { Logger } from '../../observability/logger.js';
+import type { ChannelState } from '../../domain/channel.js';
+import { backoffDelay, sleep } from '../../protocol/backoff.js';
+import { StorageUnavailableError } from '../../domain/storage-fault.js';
 
 export interface PollerOptions {
   api: Api;

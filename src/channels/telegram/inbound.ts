@@ -4,9 +4,9 @@
  * a test table. Updates come from a server we do not control: every field is checked.
  */
 import type { Message, MessageEntity, Update } from 'grammy/types';
-import { cleanInboundText } from '../domain/inbound-text.js';
-import type { InboundMessage } from '../domain/channel.js';
-import { CHAT_PREFIXES } from '../domain/chat-id.js';
+import type { InboundMessage } from '../../domain/channel.js';
+import { CHAT_PREFIXES } from '../../domain/chat-id.js';
+import { inboundMessage } from '../kit/message.js';
 
 export const TELEGRAM_CHAT_PREFIX = CHAT_PREFIXES.telegram;
 
@@ -42,26 +42,27 @@ export function normaliseTelegramUpdate(update: Update, bot: TelegramIdentity): 
   const msg = update.message as Message | undefined;
   if (!isUsableMessage(msg)) return undefined;
   if (msg.from?.id === bot.id) return undefined;
-  const text = cleanInboundText(msg.text ?? msg.caption ?? '');
+  const text = msg.text ?? msg.caption ?? '';
   const entities = msg.entities ?? msg.caption_entities ?? [];
   const reply = msg.reply_to_message;
-  const message: InboundMessage = {
+  const message = inboundMessage({
     channel: 'telegram',
     chat: `${TELEGRAM_CHAT_PREFIX}${msg.chat.id}`,
     platformId: String(msg.message_id),
     senderId: String(msg.from?.id ?? msg.sender_chat?.id ?? 'unknown'),
-    senderName: cleanInboundText(senderName(msg), 256),
+    senderName: senderName(msg),
     text,
     timestamp: typeof msg.date === 'number' ? msg.date * 1000 : Date.now(),
     isGroup: msg.chat.type !== 'private',
     mentionsBot: mentionsBot(text, entities, bot),
     replyToBot: reply?.from?.id === bot.id,
-  };
-  const chatName = msg.chat.type === 'private' ? undefined : msg.chat.title;
-  if (chatName) message.chatName = cleanInboundText(chatName, 256);
-  if (reply && typeof reply.message_id === 'number') message.replyToPlatformId = String(reply.message_id);
-  if (msg.is_topic_message && typeof msg.message_thread_id === 'number')
-    message.threadId = String(msg.message_thread_id);
+    chatName: msg.chat.type === 'private' ? undefined : msg.chat.title,
+    replyToPlatformId: typeof reply?.message_id === 'number' ? String(reply.message_id) : undefined,
+    threadId:
+      msg.is_topic_message && typeof msg.message_thread_id === 'number'
+        ? String(msg.message_thread_id)
+        : undefined,
+  });
   return { message, files: filesOf(msg) };
 }
 

@@ -6,7 +6,7 @@
  * layer, decides whether to send again.
  */
 import { HttpError, type Transformer } from 'grammy';
-import { backoffDelay, sleep } from '../protocol/backoff.js';
+import { backoffDelay, sleep } from '../../protocol/backoff.js';
 
 export interface RetryPolicy {
   /** Attempts in all, first call included. */

@@ -1,0 +1,263 @@
+/**
+ * The Telegram channel: grammY's Api client, long polling (polling.ts), inbound
+ * normalisation (inbound.ts) and outbound messages rendered as Telegram HTML, with
+ * a plain-text retry when Telegram rejects the entities. Chat ids are `tg:<chat id>`.
+ * Thread streaming on Telegram is one status message, edited as progress arrives.
+ */
+import { Api, GrammyError } from 'grammy';
+import { ChannelRejectedError } from '../../domain/channel-rejected.js';
+import type { ReactionTypeEmoji, Update } from 'grammy/types';
+import type { Logger } from '../../observability/logger.js';
+import { DEFAULT_ATTACHMENT_LIMITS, type AttachmentLimits } from '../attachments.js';
+import { ThrottledPreview } from '../reply-preview.js';
+import { ChannelIntake } from '../kit/intake.js';
+import type { FileSource } from '../kit/files.js';
+import { sendInParts } from '../kit/outbound.js';
+import {
+  normaliseTelegramUpdate,
+  telegramChatId,
+  TELEGRAM_CHAT_PREFIX,
+  type TelegramFileRef,
+  type TelegramIdentity,
+} from './inbound.js';
+import { messageNumber, TelegramOutbound, TELEGRAM_MESSAGE_LIMIT } from './outbound.js';
+import { describe, TelegramPoller } from './polling.js';
+import { DEFAULT_RETRY_POLICY, telegramRetry, type RetryPolicy } from './retry.js';
+import { statusMessage } from './status.js';
+import { ProgressStreams } from '../kit/progress.js';
+import type {
+  Channel,
+  ChannelCapabilities,
+  ChannelSink,
+  ChannelState,
+  NoticeContext,
+  OutboundMessage,
+  SentMessage,
+  WorkNotice,
+  ReplyPreview,
+  StreamTarget,
+} from '../../domain/channel.js';
+import { showWorkNotice, TypingLoops } from '../work-feedback.js';
+
+export { TELEGRAM_MESSAGE_LIMIT };
+/** Bot API upload limit for documents (the cloud API; a self-hosted server allows more). */
+const DEFAULT_MAX_UPLOAD_BYTES = 50 * 1024 * 1024;
+
+export interface TelegramLimits {
+  attachment: AttachmentLimits;
+  maxUploadBytes: number;
+  pollTimeoutSeconds: number;
+  typingIntervalMs: number;
+  typingMaxMs: number;
+  statusEditIntervalMs: number;
+  backoff: { initialMs: number; maxMs: number };
+  retry: RetryPolicy;
+}
+
+export const DEFAULT_TELEGRAM_LIMITS: TelegramLimits = {
+  attachment: DEFAULT_ATTACHMENT_LIMITS,
+  maxUploadBytes: DEFAULT_MAX_UPLOAD_BYTES,
+  pollTimeoutSeconds: 30,
+  typingIntervalMs: 4_000,
+  typingMaxMs: 30 * 60_000,
+  statusEditIntervalMs: 1_000,
+  backoff: { initialMs: 1_000, maxMs: 60_000 },
+  retry: DEFAULT_RETRY_POLICY,
+};
+
+export interface TelegramChannelOptions {
+  token: string;
+  /** Bot API root without a trailing slash; default https://api.telegram.org. */
+  apiRoot?: string;
+  logger: Logger;
+  /** Absolute folder to download a chat's attachments into; undefined: do not download. */
+  inboxFor?: (chat: string) => string | undefined;
+  limits?: Partial<TelegramLimits>;
+}
+
+export function createTelegramChannel(options: TelegramChannelOptions): TelegramChannel {
+  return new TelegramChannel(options);
+}
+
+export class TelegramChannel implements Channel {
+  readonly name = 'telegram';
+  readonly capabilities: ChannelCapabilities = {
+    maxMessageLength: TELEGRAM_MESSAGE_LIMIT,
+    threads: true,
+    reactions: true,
+    edit: true,
+    typing: true,
+    files: true,
+    maxFileBytes: 50 * 1024 * 1024, // Bot API upload limit
+  };
+  private readonly api: Api;
+  private readonly apiRoot: string;
+  private readonly limits: TelegramLimits;
+  private readonly logger: Logger;
+  private readonly typing = new TypingLoops();
+  /** Progress while an agent works: one status message per piece of work (status.ts). */
+  private readonly progress: ProgressStreams;
+  private readonly outbound: TelegramOutbound;
+  private readonly intake: ChannelIntake;
+  private poller: TelegramPoller | undefined;
+  private identity: TelegramIdentity | undefined;
+
+  constructor(private readonly options: TelegramChannelOptions) {
+    this.apiRoot = (options.apiRoot ?? 'https://api.telegram.org').replace(/\/+$/, '');
+    this.limits = { ...DEFAULT_TELEGRAM_LIMITS, ...options.limits };
+    this.logger = options.logger.child({ channel: 'telegram' });
+    // The poll is held open for pollTimeoutSeconds: the client must wait longer than that.
+    this.api = new Api(options.token, {
+      apiRoot: this.apiRoot,
+      timeoutSeconds: this.limits.pollTimeoutSeconds + 30,
+    });
+    this.api.config.use(telegramRetry(this.limits.retry));
+    // Telegram keeps an update until the poller confirms it: nothing is held here.
+    this.intake = new ChannelIntake({
+      platform: 'Telegram',
+      logger: this.logger,
+      inboxFor: options.inboxFor,
+      attachmentLimits: this.limits.attachment,
+      holdWhileStorageDown: false,
+      describe,
+    });
+    this.outbound = new TelegramOutbound({
+      api: this.api,
+      logger: this.logger,
+      maxUploadBytes: this.limits.maxUploadBytes,
+    });
+    this.progress = new ProgressStreams(this.limits.statusEditIntervalMs);
+  }
+
+  ownsChat(chat: string): boolean {
+    return chat.startsWith(TELEGRAM_CHAT_PREFIX);
+  }
+
+  state(): ChannelState {
+    return this.intake.state();
+  }
+
+  /** The bot's id and username, known after connect(). */
+  bot(): TelegramIdentity | undefined {
+    return this.identity;
+  }
+
+  async connect(sink: ChannelSink): Promise<void> {
+    this.intake.connect(sink);
+    this.intake.setState('connecting');
+    try {
+      const me = await this.api.getMe();
+      this.identity = { id: me.id, username: me.username };
+      // getUpdates fails while a webhook is set; pending updates are kept, not dropped.
+      await this.api.deleteWebhook({ drop_pending_updates: false });
+    } catch (error) {
+      const reason = describe(error);
+      this.intake.setState('failed', reason);
+      if (error instanceof GrammyError && (error.error_code === 401 || error.error_code === 404))
+        throw new ChannelRejectedError(
+          `Telegram rejected the bot token (${reason}); check channels.telegram.token with @BotFather`,
+        );
+      throw new Error(
+        `Telegram: cannot connect to ${this.apiRoot} (${reason}); check channels.telegram.token and apiRoot, and the network`,
+      );
+    }
+    this.logger.info({ bot: this.identity.username }, 'Telegram connected');
+    this.poller = new TelegramPoller({
+      api: this.api,
+      logger: this.logger,
+      pollTimeoutSeconds: this.limits.pollTimeoutSeconds,
+      backoff: this.limits.backoff,
+      handle: (update) => this.handleUpdate(update),
+      state: (state, detail) => this.intake.setState(state, detail),
+    });
+    this.poller.start();
+    this.intake.setState('connected');
+  }
+
+  async disconnect(): Promise<void> {
+    this.typing.stopAll();
+    await this.progress.closeAll();
+    await this.poller?.stop();
+    this.poller = undefined;
+    await this.intake.stop();
+    this.intake.setState('disconnected');
+  }
+
+  async send(chat: string, message: OutboundMessage): Promise<SentMessage> {
+    return sendInParts(chat, message, this.outbound.sender(chat, message.thread));
+  }
+
+  /** The reply as it is written: plain text, edited at most once per statusEditIntervalMs. */
+  stream(chat: string, target: StreamTarget): ReplyPreview {
+    return new ThrottledPreview({
+      intervalMs: this.limits.statusEditIntervalMs,
+      maxLength: TELEGRAM_MESSAGE_LIMIT,
+      post: (text) => this.outbound.postPlain(chat, text, target.replyTo, target.thread),
+      edit: (messageId, text) => this.outbound.editPlain(chat, messageId, text),
+      onError: (error) =>
+        this.logger.warn(
+          { chat, err: describe(error) },
+          'Telegram reply preview stopped; the reply is still sent',
+        ),
+    });
+  }
+
+  notify(chat: string, notice: WorkNotice, context: NoticeContext): Promise<void> {
+    return showWorkNotice(this.typing, chat, notice, context, {
+      typing: {
+        send: () => this.api.sendChatAction(telegramChatId(chat), 'typing').then(() => undefined),
+        intervalMs: this.limits.typingIntervalMs,
+        maxMs: this.limits.typingMaxMs,
+        onError: (error) =>
+          this.logger.debug({ chat, err: describe(error) }, 'Telegram typing indicator failed'),
+      },
+      progress: (key, text) =>
+        this.progress.push(key, text, () =>
+          statusMessage({
+            chat,
+            replyTo: context.triggerPlatformId,
+            logger: this.logger,
+            post: (...args) => this.outbound.postPlain(...args),
+            edit: (...args) => this.outbound.editPlain(...args),
+          }),
+        ),
+      close: (key) => this.progress.close(key),
+    });
+  }
+
+  async react(chat: string, platformMessageId: string, emoji: string, remove: boolean): Promise<void> {
+    const reaction = remove ? [] : [{ type: 'emoji', emoji } as ReactionTypeEmoji];
+    try {
+      await this.api.setMessageReaction(
+        telegramChatId(chat),
+        messageNumber(platformMessageId, 'message'),
+        reaction,
+      );
+    } catch (error) {
+      throw new Error(
+        `Telegram: could not ${remove ? 'remove' : 'add'} reaction ${emoji} on ${chat}/${platformMessageId}: ${describe(error)}`,
+      );
+    }
+  }
+
+  /** A numeric user id becomes a link that notifies the user; a username becomes @username. */
+  formatMention(userIdOrName: string): string {
+    if (/^\d+$/.test(userIdOrName)) return `[${userIdOrName}](tg://user?id=${userIdOrName})`;
+    return `@${userIdOrName.replace(/^@/, '')}`;
+  }
+
+  private async handleUpdate(update: Update): Promise<void> {
+    if (!this.identity || !this.intake.connected) return;
+    const normalised = normaliseTelegramUpdate(update, this.identity);
+    if (normalised) await this.intake.deliver(normalised.message, normalised.files, (f) => this.locate(f));
+  }
+
+  /** getFile gives the file's path on the Bot API server. */
+  private async locate(file: TelegramFileRef): Promise<FileSource> {
+    const info = await this.api.getFile(file.fileId);
+    if (!info.file_path) throw new Error('Telegram returned no file_path');
+    const path = info.file_path.split('/').map(encodeURIComponent).join('/');
+    // Contains the bot token: passed to fetch only, never logged or put in an error.
+    return { url: `${this.apiRoot}/file/bot${this.options.token}/${path}`, size: info.file_size };
+  }
+}
