@@ -41,7 +41,7 @@ const factories: Record<Exclude<keyof ChannelsConfig, 'local'>, Factory> = {
   },
   slack: async (c, d) => {
     if (!c.slack) return undefined;
-    const { createSlackChannel } = await import('./slack.js');
+    const { createSlackChannel } = await import('./slack/index.js');
     return createSlackChannel({
       botToken: c.slack.botToken,
       appToken: c.slack.appToken,

@@ -1,8 +1,8 @@
 /** The pure parts of the Slack channel: event normalisation, reaction names, file URL policy, . */
 import { describe, expect, it } from 'vitest';
-import { normaliseSlackEvent } from '../../src/channels/slack-inbound.js';
-import { slackReactionName } from '../../src/channels/slack-reactions.js';
-import { isAllowedUrl } from '../../src/channels/slack-files.js';
+import { normaliseSlackEvent } from '../../src/channels/slack/inbound.js';
+import { slackReactionName } from '../../src/channels/slack/reactions.js';
+import { isAllowedUrl } from '../../src/channels/slack/files.js';
 
 const me = { botUserId: 'UBOT', botId: 'BBOT' };
 const base = {

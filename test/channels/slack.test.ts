@@ -1,8 +1,9 @@
 /**
- * The Slack channel through the real @slack/bolt (Socket Mode + WebClient) against the
+ * The Slack channel through the real @slack/socket-mode and @slack/web-api clients against the
  * fake Slack on 127.0.0.1.
  */
 import { ChannelRejectedError } from '../../src/domain/channel-rejected.js';
+import { StorageUnavailableError } from '../../src/domain/storage-fault.js';
 import { sendAs, sendFileRig } from './send-file-kit.js';
 import {
   mkdirSync,
@@ -20,7 +21,7 @@ import { afterEach, describe, expect, it, vi } from 'vitest';
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { startFakeSlack, type FakeSlack } from '../fakes/fake-slack.js';
-import { SlackChannel, type SlackChannelOptions } from '../../src/channels/slack.js';
+import { SlackChannel, type SlackChannelOptions } from '../../src/channels/slack/index.js';
 import type { ChannelState, InboundMessage } from '../../src/domain/channel.js';
 import { silentLogger } from '../../src/observability/logger.js';
 import { capturedLogger } from './channel-test-kit.js';
@@ -43,7 +44,11 @@ afterEach(async () => {
   cleanups = [];
 });
 
-async function harness(overrides: Partial<SlackChannelOptions> = {}): Promise<Harness> {
+/** `beforeStore` runs as the host's sink takes a message; throwing there is the store failing. */
+async function harness(
+  overrides: Partial<SlackChannelOptions> = {},
+  beforeStore: (m: InboundMessage) => void = () => undefined,
+): Promise<Harness> {
   const slack = await startFakeSlack({ botToken: BOT_TOKEN, appToken: APP_TOKEN, pingIntervalMs: 500 });
   const root = mkdtempSync(join(tmpdir(), 'slack-agent-'));
   const inbox = join(root, 'inbox');
@@ -70,6 +75,7 @@ async function harness(overrides: Partial<SlackChannelOptions> = {}): Promise<Ha
   });
   await channel.connect({
     inbound: (m) => {
+      beforeStore(m);
       inbound.push(m);
       waiters = waiters.filter((w) => (inbound.length >= w.count ? (w.resolve(), false) : true));
       return { accepted: true };
@@ -417,6 +423,21 @@ describe('Slack channel (Socket Mode against the fake Slack)', () => {
     expect(existsSync(target)).toBe(false);
   });
 
+  it('acks envelopes it does not act on (a reaction) so Slack does not send them again, and passes nothing on', async () => {
+    const h = await harness();
+    const reaction = h.slack.sendEvent({
+      type: 'reaction_added',
+      user: 'U1',
+      reaction: 'tada',
+      event_ts: '1.5',
+    });
+    await h.slack.waitForAck(reaction);
+    h.slack.sendEvent(msg({ text: 'after the reaction' }));
+    const [m] = await h.nextInbound();
+    expect(m?.text).toBe('after the reaction');
+    expect(h.inbound).toHaveLength(1);
+  });
+
   it('survives hostile envelopes: garbage frames, missing fields, huge text, odd Unicode', async () => {
     const h = await harness({ limits: { maxInboundText: 1000 } });
     h.slack.sendRaw('{not json');
@@ -459,6 +480,46 @@ describe('Slack channel failures', () => {
     expect(channel.state()).toBe('failed');
     expect(states).toContain('failed');
     await expect(channel.send('slack:C1', { text: 'x' })).rejects.toThrow(/not connected/);
+  });
+
+  it('refuses a rejected app token (apps.connections.open: invalid_auth) and does not retry it', async () => {
+    const slack = await startFakeSlack({ botToken: BOT_TOKEN, appToken: 'xapp-right' });
+    cleanups.push(() => slack.close());
+    const channel = new SlackChannel({
+      botToken: BOT_TOKEN,
+      appToken: 'xapp-wrong',
+      apiUrl: slack.apiUrl,
+      logger: silentLogger(),
+      inboxFor: () => undefined,
+      apiRetries: 0,
+      retryDelayMs: 10,
+    });
+    cleanups.push(() => channel.disconnect());
+    const error = await channel
+      .connect({ inbound: () => ({ accepted: true }), state: () => undefined })
+      .catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(ChannelRejectedError);
+    expect((error as Error).message).toMatch(/invalid_auth[\s\S]*SLACK_APP_TOKEN/);
+    expect(channel.state()).toBe('failed');
+    // Twenty retry delays later, still the one attempt.
+    await new Promise((resolve) => setTimeout(resolve, 200));
+    expect(channel.state()).toBe('failed');
+    expect(slack.callsTo('auth.test')).toHaveLength(1);
+    expect(slack.callsTo('apps.connections.open')).toHaveLength(1);
+    expect(slack.connections).toBe(0);
+  });
+
+  it('holds a message while the database cannot store it and passes it on once it can', async () => {
+    let attempts = 0;
+    const h = await harness({}, () => {
+      if (++attempts === 1) throw new StorageUnavailableError('store inbound', new Error('SQLITE_FULL'));
+    });
+    const id = h.slack.sendEvent(msg({ text: 'keep me' }));
+    await h.slack.waitForAck(id);
+    const [m] = await h.nextInbound();
+    expect(m?.text).toBe('keep me');
+    expect(attempts).toBe(2);
+    expect(h.inbound).toHaveLength(1);
   });
 
   it('never writes a token to the log, even at trace level with file downloads', async () => {

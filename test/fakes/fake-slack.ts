@@ -1,9 +1,9 @@
 /**
- * A fake Slack on 127.0.0.1, speaking the real wire protocol so the real @slack/bolt,
+ * A fake Slack on 127.0.0.1, speaking the real wire protocol so the real
  * @slack/web-api and @slack/socket-mode clients talk to it unchanged.
  *
  *   const slack = await startFakeSlack({ botToken: 'xoxb-test', appToken: 'xapp-test' });
- *   // point the client at slack.apiUrl (Bolt/WebClient `slackApiUrl`, ends with '/')
+ *   // point the client at slack.apiUrl (WebClient `slackApiUrl`, ends with '/')
  *   const envelopeId = slack.sendEvent({ type: 'message', channel: 'C1', user: 'U1', text: 'hi', ts: '1.000100' });
  *   await slack.waitForAck(envelopeId);
  *   const post = await slack.waitForCall('chat.postMessage');

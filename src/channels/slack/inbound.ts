@@ -3,9 +3,9 @@
  * ignored. Pure: no I/O, so every rule (own echoes, mentions, thread replies to the bot,
  * hostile payloads) is tested with a table.
  */
-import type { InboundMessage } from '../domain/channel.js';
-import { cleanInboundText } from '../domain/inbound-text.js';
-import { CHAT_PREFIXES } from '../domain/chat-id.js';
+import type { InboundMessage } from '../../domain/channel.js';
+import { cleanInboundText } from '../../domain/inbound-text.js';
+import { CHAT_PREFIXES } from '../../domain/chat-id.js';
 
 export interface SlackFile {
   id?: string;

@@ -5,9 +5,9 @@
  * for self-hosted proxies and tests), and redirects are refused: an event pointing
  * url_private anywhere else gets nothing. URLs and headers are never logged.
  */
-import { AttachmentError, downloadToInbox, notReceived } from './attachments.js';
-import type { Attachment } from '../domain/channel.js';
-import type { SlackFile } from './slack-inbound.js';
+import { AttachmentError, downloadToInbox, notReceived } from '../attachments.js';
+import type { Attachment } from '../../domain/channel.js';
+import type { SlackFile } from './inbound.js';
 
 export interface SlackDownloadOptions {
   botToken: string;

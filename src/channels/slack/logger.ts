@@ -1,10 +1,10 @@
 /**
- * Bridges the Slack SDK's Logger interface to our pino logger. The SDK logs whole socket
- * payloads (message text) at debug, so its debug goes to pino's trace level; tokens travel
- * in headers, which the SDK does not log.
+ * Bridges the Logger interface of Slack's SDK (@slack/web-api and @slack/socket-mode share
+ * it) to our pino logger. The SDK logs whole socket payloads (message text) at debug, so
+ * its debug goes to pino's trace level; tokens travel in headers, which the SDK does not log.
  */
-import { LogLevel, type Logger as SlackLogger } from '@slack/bolt';
-import type { Logger } from '../observability/logger.js';
+import { LogLevel, type Logger as SlackLogger } from '@slack/web-api';
+import type { Logger } from '../../observability/logger.js';
 
 export function slackLoggerFor(logger: Logger): SlackLogger {
   const child = logger.child({ lib: 'slack' });

@@ -1,0 +1,268 @@
+/**
+ * Slack in Socket Mode, on the official @slack/socket-mode and @slack/web-api clients
+ * (connection.ts). Chat ids are `slack:<channel id>`. Inbound `message` and `app_mention`
+ * events become InboundMessages (intake.ts: the same post arriving as both is passed on
+ * once; the bot's own posts are dropped). Outbound text is rendered to mrkdwn and split at
+ * ~4000 characters (outbound.ts). Slack has no typing indicator for bots, so "working" is
+ * shown as a reaction (default :eyes:) on the triggering message, removed when the work
+ * ends. Thread streaming posts intermediate output, rate-limited, in the thread of the
+ * triggering message.
+ */
+import type { WebClient } from '@slack/web-api';
+import { ChannelRejectedError } from '../../domain/channel-rejected.js';
+import type {
+  Channel,
+  ChannelCapabilities,
+  ChannelSink,
+  ChannelState,
+  NoticeContext,
+  OutboundMessage,
+  ReplyPreview,
+  SentMessage,
+  StreamTarget,
+  WorkNotice,
+} from '../../domain/channel.js';
+import type { Logger } from '../../observability/logger.js';
+import { backoffDelay } from '../../protocol/backoff.js';
+import { ProgressThrottle } from '../work-feedback.js';
+import { isRefusal, SlackConnection } from './connection.js';
+import { SLACK_CHAT_PREFIX } from './inbound.js';
+import { SlackIntake } from './intake.js';
+import { SLACK_MESSAGE_LIMIT, SlackOutbound } from './outbound.js';
+
+export { SLACK_MESSAGE_LIMIT } from './outbound.js';
+
+export interface SlackChannelOptions {
+  /** Bot token (xoxb-…): Web API calls and file downloads. */
+  botToken: string;
+  /** App-level token (xapp-…, scope connections:write): opens the Socket Mode connection. */
+  appToken: string;
+  /** Web API base URL; WebClient `slackApiUrl`. Default https://slack.com/api/. */
+  apiUrl?: string;
+  logger: Logger;
+  /** Absolute inbox folder for a chat's attachments, or undefined (not routed: no download). */
+  inboxFor(chat: string): string | undefined;
+  limits?: {
+    maxFileBytes?: number;
+    maxFilesPerMessage?: number;
+    maxInboundText?: number;
+    /** Minimum time between two progress posts in one thread. */
+    progressIntervalMs?: number;
+    /** Least time between two edits of a streamed reply. */
+    streamEditIntervalMs?: number;
+  };
+  /** Reaction shown on the triggering message while an agent works; '' disables it. */
+  workingReaction?: string;
+  /** Hosts the bot token may be sent to for downloads; defaults to files.slack.com and the API host. */
+  fileHosts?: string[];
+  /** WebClient retries for failed calls (network errors, 5xx, 429 after Retry-After); tests set 0. */
+  apiRetries?: number;
+  socket?: { clientPingTimeoutMs?: number; serverPingTimeoutMs?: number };
+  /** First wait before connecting again when Slack was unreachable at start; doubles, max 5 min. */
+  retryDelayMs?: number;
+}
+
+const DEFAULT_API_URL = 'https://slack.com/api/';
+
+export class SlackChannel implements Channel {
+  readonly name = 'slack';
+  readonly capabilities: ChannelCapabilities = {
+    maxMessageLength: SLACK_MESSAGE_LIMIT,
+    threads: true,
+    reactions: true,
+    edit: true,
+    typing: false,
+    files: true,
+    maxFileBytes: 1024 * 1024 * 1024, // files.uploadV2 limit
+  };
+  private current: ChannelState = 'disconnected';
+  private connection: SlackConnection | undefined;
+  private connected = false;
+  private sink: ChannelSink | undefined;
+  private readonly intake: SlackIntake;
+  private readonly outbound: SlackOutbound;
+  private readonly progress = new Map<string, ProgressThrottle>();
+  private readonly reacted = new Map<string, string>();
+  private stopped = false;
+  private startAttempt = 0;
+  private retryTimer: NodeJS.Timeout | undefined;
+  private readonly log: Logger;
+  private readonly apiUrl: string;
+
+  constructor(private readonly options: SlackChannelOptions) {
+    this.log = options.logger.child({ channel: 'slack' });
+    this.apiUrl = withSlash(options.apiUrl ?? DEFAULT_API_URL);
+    this.intake = new SlackIntake({
+      botToken: options.botToken,
+      logger: this.log,
+      inboxFor: options.inboxFor,
+      fileHosts: new Set(options.fileHosts ?? ['files.slack.com', new URL(this.apiUrl).host]),
+      limits: options.limits,
+      store: (message) => this.sink?.inbound(message),
+    });
+    this.outbound = new SlackOutbound({
+      client: (chat) => this.client(chat),
+      logger: this.log,
+      streamEditIntervalMs: options.limits?.streamEditIntervalMs,
+    });
+  }
+
+  ownsChat(chat: string): boolean {
+    return chat.startsWith(SLACK_CHAT_PREFIX);
+  }
+
+  state(): ChannelState {
+    return this.current;
+  }
+
+  /**
+   * Resolves when connected, or when Slack is unreachable (the channel then keeps retrying
+   * with backoff in the background, state 'connecting'). Rejects when Slack refuses the
+   * tokens: retrying cannot fix that.
+   */
+  async connect(sink: ChannelSink): Promise<void> {
+    this.sink = sink;
+    this.stopped = false;
+    await this.start();
+  }
+
+  private async start(): Promise<void> {
+    this.setState('connecting');
+    const connection = new SlackConnection(
+      { ...this.options, apiUrl: this.apiUrl, logger: this.log },
+      {
+        event: (event, identity) => this.intake.enqueue(event, identity, connection.web),
+        state: (state, detail) =>
+          state === 'disconnected' && this.current === 'failed' ? undefined : this.setState(state, detail),
+      },
+    );
+    this.connection = connection;
+    let botUserId: string;
+    try {
+      ({ botUserId } = await connection.open());
+    } catch (err) {
+      await this.stopQuietly();
+      if (isRefusal(err)) {
+        const detail = `Slack did not connect: ${(err as Error).message}. Check SLACK_BOT_TOKEN (xoxb-…), SLACK_APP_TOKEN (xapp-…, connections:write) and that Socket Mode is on for the app.`;
+        this.setState('failed', detail);
+        throw new ChannelRejectedError(detail, { cause: err });
+      }
+      this.scheduleRetry(err);
+      return;
+    }
+    this.connected = true;
+    this.startAttempt = 0;
+    this.setState('connected');
+    this.log.info({ botUserId }, 'slack connected');
+  }
+
+  send(chat: string, message: OutboundMessage): Promise<SentMessage> {
+    return this.outbound.send(chat, message);
+  }
+
+  edit(chat: string, platformMessageId: string, text: string): Promise<void> {
+    return this.outbound.edit(chat, platformMessageId, text);
+  }
+
+  stream(chat: string, target: StreamTarget): ReplyPreview {
+    return this.outbound.stream(chat, target);
+  }
+
+  react(chat: string, platformMessageId: string, emoji: string, remove: boolean): Promise<void> {
+    return this.outbound.react(chat, platformMessageId, emoji, remove);
+  }
+
+  async notify(chat: string, notice: WorkNotice, context: NoticeContext): Promise<void> {
+    const trigger = context.triggerPlatformId;
+    if (!trigger) return;
+    const key = `${chat}|${trigger}`;
+    switch (notice.kind) {
+      case 'working':
+        if (this.options.workingReaction !== '' && !this.reacted.has(key)) {
+          const name = this.options.workingReaction ?? 'eyes';
+          this.reacted.set(key, name);
+          await this.react(chat, trigger, name, false);
+        }
+        return;
+      case 'progress':
+        if (context.streamThread) this.progressFor(chat, trigger, key).push(notice.text);
+        return;
+      case 'idle':
+      case 'failed': {
+        const throttle = this.progress.get(key);
+        this.progress.delete(key);
+        await throttle?.close();
+        const name = this.reacted.get(key);
+        this.reacted.delete(key);
+        if (name) await this.react(chat, trigger, name, true);
+        return;
+      }
+    }
+  }
+
+  formatMention(userId: string): string {
+    return `<@${userId}>`;
+  }
+
+  async disconnect(): Promise<void> {
+    this.stopped = true;
+    this.intake.stop();
+    clearTimeout(this.retryTimer);
+    for (const throttle of this.progress.values()) await throttle.close();
+    this.progress.clear();
+    await this.stopQuietly();
+    this.setState('disconnected');
+  }
+
+  /** Slack unreachable (network, 5xx): try again later rather than give up for good. */
+  private scheduleRetry(err: unknown): void {
+    if (this.stopped) return;
+    const initial = this.options.retryDelayMs ?? 2_000;
+    const delay = backoffDelay(++this.startAttempt, { baseMs: initial, maxMs: 5 * 60_000 });
+    const detail = `Slack unreachable (${(err as Error).message}); retrying in ${delay} ms`;
+    this.log.warn(detail);
+    this.setState('connecting', detail);
+    this.retryTimer = setTimeout(() => {
+      this.start().catch((error: unknown) =>
+        this.log.error({ err: (error as Error).message }, 'slack gave up'),
+      );
+    }, delay);
+  }
+
+  /** Intermediate output for one trigger, posted in its thread at a bounded rate. */
+  private progressFor(chat: string, trigger: string, key: string): ProgressThrottle {
+    let throttle = this.progress.get(key);
+    if (!throttle) {
+      throttle = new ProgressThrottle(
+        async (batch) => {
+          await this.send(chat, { text: batch.join('\n\n'), thread: trigger });
+        },
+        this.options.limits?.progressIntervalMs ?? 1_500,
+        (err) => this.log.warn({ chat, err: (err as Error).message }, 'slack thread progress post failed'),
+      );
+      this.progress.set(key, throttle);
+    }
+    return throttle;
+  }
+
+  private client(chat: string): WebClient {
+    if (!this.connection || !this.connected) throw new Error(`slack: not connected; cannot act on ${chat}`);
+    return this.connection.web;
+  }
+
+  private setState(state: ChannelState, detail?: string): void {
+    this.current = state;
+    this.sink?.state(state, detail);
+  }
+
+  private async stopQuietly(): Promise<void> {
+    const connection = this.connection;
+    this.connection = undefined;
+    this.connected = false;
+    await connection?.close();
+  }
+}
+
+export const createSlackChannel = (options: SlackChannelOptions): SlackChannel => new SlackChannel(options);
+
+const withSlash = (url: string): string => (url.endsWith('/') ? url : `${url}/`);
