@@ -6,6 +6,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import type { Command } from 'commander';
 import { silentLogger } from '../observability/logger.js';
 import { createBackendChooser } from '../sandbox/choose.js';
+import { sandboxIdentity } from '../sandbox/folder-ownership.js';
 import type { Config } from '../config/normalise.js';
 import { isAlive } from '../transport/control-socket.js';
 import { cliContext, loadConfig, type CliContext } from './context.js';
@@ -63,7 +64,8 @@ export async function runDoctor(context: CliContext, options: DoctorOptions): Pr
     ...permissionChecks(paths),
     ownershipCheck(paths),
     homeOutsideProjectCheck(paths, PROJECT_ROOT),
-    projectReadableCheck(PROJECT_ROOT),
+    // The uid agents run as is configurable (`sandbox.uid`/`gid`): check with the one they get.
+    projectReadableCheck(PROJECT_ROOT, sandboxIdentity(config?.sandbox)),
     buildFreshCheck(PROJECT_ROOT),
     diskSpaceCheck(paths),
   );

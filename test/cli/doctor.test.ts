@@ -1,7 +1,9 @@
 /** `omniclaw doctor` as a subprocess: finds problems, prints the fix, never prints a secret. */
+import { execFileSync } from 'node:child_process';
 import { chmodSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
+import { PROJECT_ROOT } from '../../src/config/install.js';
 import { cli, makeInstance, type Instance } from '../helpers/daemon.js';
 
 const instances: Instance[] = [];
@@ -284,4 +286,26 @@ sandbox: { image: "omniclaw-agent:no-such-tag-doctor" }
       }),
     );
   });
+  // As root only: a host that is not root runs agents as itself, and there is nothing to check.
+  it.runIf(process.getuid?.() === 0)(
+    'checks project access as the configured sandbox uid, and agrees with a real process of that uid',
+    async () => {
+      const home = instance(
+        'sandbox: { uid: 61234, gid: 61234 }\nagents:\n  - { id: main, main: true, sandbox: none }\n',
+      );
+      const found = checks((await cli(home, ['doctor', '--json', '--offline'])).stdout);
+      const access = found.find((c) => c.name === 'project access');
+      expect(access?.detail).toContain('The sandbox user (61234)');
+      expect(access?.detail).not.toContain('61000');
+      let canList = true;
+      try {
+        execFileSync('setpriv', ['--reuid=61234', '--regid=61234', '--clear-groups', 'ls', PROJECT_ROOT], {
+          stdio: 'ignore',
+        });
+      } catch {
+        canList = false;
+      }
+      expect(access?.status).toBe(canList ? 'ok' : 'warn');
+    },
+  );
 });
