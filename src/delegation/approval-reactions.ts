@@ -11,6 +11,8 @@ import type { OutboxEntry } from '../store/outbox-store.js';
 
 const APPROVE = new Set(['👍', '👌', '✅']);
 const DENY = new Set(['👎', '❌']);
+/** Skin tones (Discord and Slack allow 👍🏽) and the emoji presentation selector are not part of the verb. */
+const MODIFIERS = /\p{Emoji_Modifier}|\uFE0F/gu;
 const REQUEST_END = /Reply "approve ([ds]-[0-9a-f]{6})" or "deny \1" \(expires in \d+ min\)\.$/;
 
 /** The request line the host puts last in every approval request. */
@@ -22,7 +24,8 @@ export function reactionDecision(
   emoji: string,
   sent: Pick<OutboxEntry, 'agent' | 'text'> | undefined,
 ): { verb: 'approve' | 'deny'; id: string } | undefined {
-  const verb = APPROVE.has(emoji) ? 'approve' : DENY.has(emoji) ? 'deny' : undefined;
+  const bare = emoji.replace(MODIFIERS, '');
+  const verb = APPROVE.has(bare) ? 'approve' : DENY.has(bare) ? 'deny' : undefined;
   if (!verb || !sent || sent.agent !== undefined) return undefined;
   const id = REQUEST_END.exec(sent.text)?.[1];
   return id ? { verb, id } : undefined;

@@ -58,9 +58,37 @@ describe('Discord channel against a fake REST API and gateway', () => {
     expect(dc.identifies).toBe(1);
   });
 
-  it('identifies with the intents it needs: guilds, guild and direct messages, message content', () => {
-    // GUILDS 1 | GUILD_MESSAGES 512 | DIRECT_MESSAGES 4096 | MESSAGE_CONTENT 32768 (privileged)
-    expect(dc.identifyPayloads).toEqual([expect.objectContaining({ token: '[token]', intents: 37377 })]);
+  it('identifies with the intents it needs: guilds, guild and direct messages and their reactions, message content', () => {
+    // GUILDS 1 | GUILD_MESSAGES 512 | GUILD_MESSAGE_REACTIONS 1024 | DIRECT_MESSAGES 4096 |
+    // DIRECT_MESSAGE_REACTIONS 8192 | MESSAGE_CONTENT 32768 (privileged)
+    expect(dc.identifyPayloads).toEqual([expect.objectContaining({ token: '[token]', intents: 46593 })]);
+  });
+
+  it("reports the Unicode emoji people add, in guild channels and DMs, never the bot's own, another bot's or a custom one", async () => {
+    const other = { ...discordUser('77', 'otherbot'), bot: true };
+    expect(
+      dc.userReacts({ channelId: dc.channels.general, messageId: '111', emoji: '👍', user: dc.botUser }),
+    ).toBe(true);
+    dc.userReacts({ channelId: dc.channels.general, messageId: '112', emoji: '👍', user: other });
+    dc.userReacts({
+      channelId: dc.channels.general,
+      messageId: '113',
+      emoji: { id: '555', name: 'partyblob' },
+    });
+    expect(dc.userReacts({ channelId: dc.channels.general, messageId: '114', emoji: '👍🏽' })).toBe(true);
+    expect(dc.userReacts({ channelId: dc.channels.dm, messageId: '115', emoji: '👎' })).toBe(true);
+    const reactions = await sink.waitForReactions(2);
+    await sleep(100);
+    expect(reactions).toEqual([
+      { channel: 'discord', chat: general, platformMessageId: '114', senderId: '42', emoji: '👍🏽' },
+      {
+        channel: 'discord',
+        chat: `dc:${dc.channels.dm}`,
+        platformMessageId: '115',
+        senderId: '42',
+        emoji: '👎',
+      },
+    ]);
   });
 
   it('delivers a direct message', async () => {

@@ -1,7 +1,7 @@
 /** The pure parts of the Slack channel: event normalisation, reaction names, file URL policy, . */
 import { describe, expect, it } from 'vitest';
 import { normaliseSlackEvent } from '../../src/channels/slack/inbound.js';
-import { slackReactionName } from '../../src/channels/slack/reactions.js';
+import { emojiOfSlackReaction, slackReactionName } from '../../src/channels/slack/reactions.js';
 import { isAllowedUrl } from '../../src/channels/slack/files.js';
 
 const me = { botUserId: 'UBOT', botId: 'BBOT' };
@@ -81,6 +81,15 @@ describe('Slack helpers', () => {
     [':eyes:', 'eyes'],
     ['white_check_mark', 'white_check_mark'],
   ])('names reaction %s as %s', (emoji, name) => expect(slackReactionName(emoji)).toBe(name));
+
+  it.each([
+    ['+1', '👍'],
+    ['thumbsup', '👍'],
+    ['-1::skin-tone-5', '👎'],
+    ['white_check_mark', '✅'],
+    ['heart', '❤️'],
+    ['partyparrot', ':partyparrot:'],
+  ])('reads reaction %s as %s', (name, emoji) => expect(emojiOfSlackReaction(name)).toBe(emoji));
 
   it('refuses reactions that are not names', () =>
     expect(() => slackReactionName('a b')).toThrow(/not a reaction/));

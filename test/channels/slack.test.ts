@@ -22,7 +22,7 @@ import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { startFakeSlack, type FakeSlack } from '../fakes/fake-slack.js';
 import { SlackChannel, type SlackChannelOptions } from '../../src/channels/slack/index.js';
-import type { ChannelState, InboundMessage } from '../../src/domain/channel.js';
+import type { ChannelState, InboundMessage, InboundReaction } from '../../src/domain/channel.js';
 import { silentLogger } from '../../src/observability/logger.js';
 import { capturedLogger } from './channel-test-kit.js';
 
@@ -34,6 +34,7 @@ interface Harness {
   channel: SlackChannel;
   inbound: InboundMessage[];
   states: ChannelState[];
+  reactions: InboundReaction[];
   inbox: string;
   nextInbound(count?: number): Promise<InboundMessage[]>;
 }
@@ -55,6 +56,7 @@ async function harness(
   mkdirSync(inbox);
   const inbound: InboundMessage[] = [];
   const states: ChannelState[] = [];
+  const reactions: InboundReaction[] = [];
   let waiters: { count: number; resolve: () => void }[] = [];
   const channel = new SlackChannel({
     botToken: BOT_TOKEN,
@@ -81,6 +83,7 @@ async function harness(
       return { accepted: true };
     },
     state: (s) => states.push(s),
+    reaction: (r) => void reactions.push(r),
   });
   let consumed = 0;
   const nextInbound = async (count = 1): Promise<InboundMessage[]> => {
@@ -98,7 +101,7 @@ async function harness(
     consumed = target;
     return out;
   };
-  return { slack, channel, inbound, states, inbox, nextInbound };
+  return { slack, channel, inbound, states, reactions, inbox, nextInbound };
 }
 
 /** A port nothing listens on: bound, then released. */
@@ -233,6 +236,42 @@ describe('Slack channel (Socket Mode against the fake Slack)', () => {
     await expect(h.channel.react('slack:C100', '1.000001', '<script>', false)).rejects.toThrow(
       /not a reaction/,
     );
+  });
+
+  it("reports reactions people add to messages as emoji, never the bot's own", async () => {
+    const h = await harness();
+    const added = (user: string, reaction: string, item: Record<string, unknown>) =>
+      h.slack.sendEvent({
+        type: 'reaction_added',
+        user,
+        reaction,
+        item_user: 'UBOT',
+        item,
+        event_ts: '3.000001',
+      });
+    const onMessage = { type: 'message', channel: 'C100', ts: '1700000000.000100' };
+    added('UBOT', '+1', onMessage);
+    added('U1', '+1', { type: 'file', file: 'F1' });
+    added('U1', '+1::skin-tone-3', onMessage);
+    const last = added('U2', 'thumbsdown', { ...onMessage, channel: 'D42' });
+    await h.slack.waitForAck(last);
+    await vi.waitFor(() => expect(h.reactions).toHaveLength(2), { timeout: 5_000 });
+    expect(h.reactions).toEqual([
+      {
+        channel: 'slack',
+        chat: 'slack:C100',
+        platformMessageId: '1700000000.000100',
+        senderId: 'U1',
+        emoji: '👍',
+      },
+      {
+        channel: 'slack',
+        chat: 'slack:D42',
+        platformMessageId: '1700000000.000100',
+        senderId: 'U2',
+        emoji: '👎',
+      },
+    ]);
   });
 
   it('shows work as an :eyes: reaction on the trigger (Slack has no bot typing) and removes it when done', async () => {

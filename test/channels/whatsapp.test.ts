@@ -16,7 +16,7 @@ import {
   type WhatsAppChannelOptions,
   type WhatsAppSocket,
 } from '../../src/channels/whatsapp/index.js';
-import type { ChannelState, InboundMessage } from '../../src/domain/channel.js';
+import type { ChannelState, InboundMessage, InboundReaction } from '../../src/domain/channel.js';
 import { silentLogger } from '../../src/observability/logger.js';
 
 const BOT = '15550001111@s.whatsapp.net';
@@ -65,6 +65,7 @@ interface Harness {
   sockets: FakeSocket[];
   socket(): FakeSocket;
   inbound: InboundMessage[];
+  reactions: InboundReaction[];
   states: { state: ChannelState; detail?: string }[];
   authDir: string;
   inbox: string;
@@ -87,6 +88,7 @@ async function harness(overrides: Partial<WhatsAppChannelOptions> = {}, open = t
   mkdirSync(inbox, { recursive: true });
   const sockets: FakeSocket[] = [];
   const inbound: InboundMessage[] = [];
+  const reactions: InboundReaction[] = [];
   const states: { state: ChannelState; detail?: string }[] = [];
   const qrs: string[] = [];
   const channel = new WhatsAppChannel({
@@ -114,12 +116,14 @@ async function harness(overrides: Partial<WhatsAppChannelOptions> = {}, open = t
   const connecting = channel.connect({
     inbound: (m) => (inbound.push(m), { accepted: true }),
     state: (state, detail) => void states.push({ state, detail }),
+    reaction: (r) => void reactions.push(r),
   });
   const h: Harness = {
     channel,
     sockets,
     socket: () => sockets[sockets.length - 1]!,
     inbound,
+    reactions,
     states,
     authDir,
     inbox,
@@ -276,6 +280,29 @@ describe('WhatsApp channel (through baileys’ event buffer)', () => {
     await h.waitFor(() => h.inbound.length === 1, 'the real message');
     await new Promise((r) => setTimeout(r, 30));
     expect(h.inbound.map((m) => m.text)).toEqual(['real']);
+  });
+
+  it('reports a reaction on a message, in a DM and in a group, never its own or one taken back', async () => {
+    const h = await harness();
+    const sent = await h.channel.send(ALICE, { text: 'approve?' });
+    const on = (id: string, text: string) => ({
+      reactionMessage: { key: { remoteJid: ALICE, fromMe: true, id }, text },
+    });
+    upsert(
+      h,
+      waMessage({ fromMe: true, message: on(sent.platformId, '👍') }),
+      waMessage({ message: on(sent.platformId, '') }),
+      waMessage({ message: { reactionMessage: { text: '👍' } } }),
+      waMessage({ message: on(sent.platformId, '👍🏻') }),
+      waMessage({ chat: GROUP, participant: ALICE, message: on('GROUPMSG', '👎') }),
+      waMessage({ text: 'after' }),
+    );
+    await h.waitFor(() => h.inbound.length === 1, 'the message after them');
+    expect(h.inbound.map((m) => m.text)).toEqual(['after']);
+    expect(h.reactions).toEqual([
+      { channel: 'whatsapp', chat: ALICE, platformMessageId: sent.platformId, senderId: ALICE, emoji: '👍🏻' },
+      { channel: 'whatsapp', chat: GROUP, platformMessageId: 'GROUPMSG', senderId: ALICE, emoji: '👎' },
+    ]);
   });
 
   it('reads text from conversation, extended text, captions and wrapped (ephemeral/view-once) messages', async () => {

@@ -10,7 +10,11 @@ describe('reactionDecision', () => {
     ['👍', request('d-0a0b0c'), { verb: 'approve', id: 'd-0a0b0c' }],
     ['✅', request('s-0a0b0c'), { verb: 'approve', id: 's-0a0b0c' }],
     ['👎', request('d-0a0b0c'), { verb: 'deny', id: 'd-0a0b0c' }],
+    ['👍🏽', request('d-0a0b0c'), { verb: 'approve', id: 'd-0a0b0c' }],
+    ['👎🏿', request('s-0a0b0c'), { verb: 'deny', id: 's-0a0b0c' }],
+    ['✅\uFE0F', request('d-0a0b0c'), { verb: 'approve', id: 'd-0a0b0c' }],
     ['🎉', request('d-0a0b0c'), undefined],
+    ['🏽', request('d-0a0b0c'), undefined],
     ['👍', 'Approved d-0a0b0c: "main" is working on it for "other".', undefined],
   ])('%s on %j', (emoji, text, decision) => {
     expect(reactionDecision(emoji, { text })).toEqual(decision);

@@ -19,7 +19,7 @@
  * out the gateway-only guild_id and member).
  * Gateway: HELLO, IDENTIFY (kept in `identifyPayloads`) → READY (user, application, session_id, resume_gateway_url) and
  * GUILD_CREATE, heartbeat ACK, RESUME (replays what the client missed, then RESUMED),
- * dispatch of MESSAGE_CREATE. Events dispatched while no socket is open are kept for the
+ * dispatch of MESSAGE_CREATE and MESSAGE_REACTION_ADD (only with the reaction intents). Events dispatched while no socket is open are kept for the
  * resume, as Discord does.
  */
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
@@ -374,6 +374,43 @@ export async function startFakeDiscord(options: { token?: string } = {}) {
       messages.set(String(message.id), message);
       dispatch('MESSAGE_CREATE', message);
       return message;
+    },
+    /**
+     * Dispatches MESSAGE_REACTION_ADD (a Unicode emoji, or a custom one with an id), as Discord
+     * does only to a session that identified with the guild (1 << 10) or direct-message
+     * (1 << 13) reaction intent: returns whether it was dispatched.
+     */
+    userReacts(r: {
+      channelId: string;
+      messageId: string;
+      emoji: string | { id: string; name: string };
+      user?: DiscordUser;
+    }): boolean {
+      const dm = r.channelId === channels.dm;
+      const intents = Number(identifyPayloads.at(-1)?.intents ?? 0);
+      if (!(intents & (dm ? 1 << 13 : 1 << 10))) return false;
+      const user = r.user ?? discordUser('42', 'ada');
+      dispatch('MESSAGE_REACTION_ADD', {
+        user_id: user.id,
+        channel_id: r.channelId,
+        message_id: r.messageId,
+        emoji: typeof r.emoji === 'string' ? { id: null, name: r.emoji } : r.emoji,
+        burst: false,
+        type: 0,
+        message_author_id: (messages.get(r.messageId)?.author as DiscordUser | undefined)?.id ?? botUser.id,
+        ...(!dm && {
+          guild_id: guildId,
+          member: {
+            user,
+            nick: null,
+            roles: [],
+            joined_at: new Date().toISOString(),
+            deaf: false,
+            mute: false,
+          },
+        }),
+      });
+      return true;
     },
     dispatchRaw: (t: string, d: unknown): void => dispatch(t, d),
     addFile(name: string, content: Buffer): string {

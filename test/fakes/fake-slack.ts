@@ -38,6 +38,8 @@ export interface RecordedCall {
   method: string;
   params: Record<string, unknown>;
   authorization: string | undefined;
+  /** What the fake answered (set in the same tick as the call is matched, so a waiter sees it). */
+  response?: Record<string, unknown>;
 }
 
 interface Envelope {
@@ -142,6 +144,7 @@ export async function startFakeSlack(options: FakeSlackOptions = {}): Promise<Fa
     }
     calls.push(call);
     const reply = (payload: Record<string, unknown>): void => {
+      call.response = payload;
       res.writeHead(200, { 'content-type': 'application/json; charset=utf-8' }).end(JSON.stringify(payload));
     };
     const expected = method === 'apps.connections.open' ? appToken : botToken;

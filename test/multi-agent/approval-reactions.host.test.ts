@@ -1,55 +1,129 @@
 /**
- * Approval by reaction through the real host and the real Telegram adapter (fake Telegram
- * server on 127.0.0.1): 👍 on the host's approval request in the main chat approves it, 👎
- * denies it; a reaction on any other message does nothing.
+ * Approval by reaction through the real host and the real Telegram, Discord and Slack
+ * adapters, each against its fake server on 127.0.0.1: 👍 on the host's approval request in
+ * the main chat approves it, 👎 denies it; a reaction on another message, in another chat,
+ * or with another emoji does nothing.
  */
 import { afterEach, describe, expect, it } from 'vitest';
-import { privateChat, startFakeTelegram, user, type FakeTelegram } from '../fakes/fake-telegram.js';
+import { startFakeDiscord } from '../fakes/fake-discord.js';
+import { startFakeSlack } from '../fakes/fake-slack.js';
+import { privateChat, startFakeTelegram, user } from '../fakes/fake-telegram.js';
 import { startTestHost, until, type TestHost } from '../helpers/host.js';
 import { ask, seenIn, tool, toolAnswer, writeIn } from './agents.js';
 
+/** One platform as the scenario below drives it. */
+interface Platform {
+  /** The `channels:` entry and the main agent's chat id. */
+  channels: string;
+  mainChat: string;
+  /** The platform id of the host's message in the main chat that contains `what`. */
+  hostMessage(what: string): Promise<string>;
+  /** The operator adds `emoji` to message `id`, in the main chat or in another chat. */
+  react(id: string, emoji: string, where?: 'main' | 'elsewhere'): void;
+  /** Every text the host sent to the platform. */
+  sentTexts(): string[];
+  close(): Promise<void>;
+}
+
+async function telegram(): Promise<Platform> {
+  const tg = await startFakeTelegram();
+  return {
+    channels: `telegram: { token: "${tg.token}", apiRoot: "${tg.apiRoot}" }`,
+    mainChat: 'tg:42',
+    async hostMessage(what) {
+      await tg.waitForCall('sendMessage', (p) => String(p.text).includes(what), 20_000);
+      const sent = [...tg.sent.values()].find((m) => String(m.text).includes(what));
+      return String(sent!.message_id);
+    },
+    react: (id, emoji, where = 'main') =>
+      void tg.pushUpdate({
+        message_reaction: {
+          chat: privateChat(where === 'main' ? 42 : 43),
+          message_id: Number(id),
+          user: user(42),
+          date: Math.floor(Date.now() / 1000),
+          old_reaction: [],
+          new_reaction: [{ type: 'emoji', emoji }],
+        },
+      }),
+    sentTexts: () => tg.callsOf('sendMessage').map((p) => String(p.text)),
+    close: () => tg.close(),
+  };
+}
+
+async function discord(): Promise<Platform> {
+  const dc = await startFakeDiscord();
+  const own = () =>
+    [...dc.messages.values()].filter((m) => (m.author as { id: string }).id === dc.botUser.id);
+  return {
+    channels: `discord: { token: "${dc.token}", api: "${dc.api}" }`,
+    mainChat: `dc:${dc.channels.general}`,
+    hostMessage: (what) =>
+      until(() => own().find((m) => String(m.content).includes(what))?.id as string, 20_000, what),
+    react: (id, emoji, where = 'main') =>
+      void dc.userReacts({
+        channelId: where === 'main' ? dc.channels.general : dc.channels.random,
+        messageId: id,
+        emoji,
+      }),
+    sentTexts: () => own().map((m) => String(m.content)),
+    close: () => dc.close(),
+  };
+}
+
+async function slack(): Promise<Platform> {
+  const fake = await startFakeSlack({ botToken: 'xoxb-reactions-bot', appToken: 'xapp-reactions-app' });
+  const posts = () => fake.callsTo('chat.postMessage');
+  return {
+    channels: `slack: { botToken: "xoxb-reactions-bot", appToken: "xapp-reactions-app", apiUrl: "${fake.apiUrl}" }`,
+    mainChat: 'slack:C100',
+    hostMessage: (what) =>
+      until(
+        () => posts().find((c) => String(c.params.text).includes(what))?.response?.ts as string,
+        20_000,
+        what,
+      ),
+    react: (ts, emoji, where = 'main') =>
+      void fake.sendEvent({
+        type: 'reaction_added',
+        user: 'U1',
+        // Slack names reactions; a skin tone is a suffix.
+        reaction: { '👍': '+1::skin-tone-2', '👎': 'thumbsdown', '🎉': 'tada' }[emoji] ?? emoji,
+        item: { type: 'message', channel: where === 'main' ? 'C100' : 'C200', ts },
+        item_user: 'UBOT',
+        event_ts: `${Date.now() / 1000}`,
+      }),
+    sentTexts: () => posts().map((c) => String(c.params.text)),
+    close: () => fake.close(),
+  };
+}
+
 let host: TestHost | undefined;
-let tg: FakeTelegram | undefined;
+let platform: Platform | undefined;
 afterEach(async () => {
+  // The host (the clients) first: a fake closing first leaves a client reconnecting.
   await host?.cleanup();
-  await tg?.close();
+  await platform?.close();
   host = undefined;
-  tg = undefined;
+  platform = undefined;
 });
 
-const config = (token: string, apiRoot: string): string => `
-channels: { telegram: { token: "${token}", apiRoot: "${apiRoot}" } }
+describe.each([
+  ['Telegram', telegram],
+  ['Discord', discord],
+  ['Slack', slack],
+])('approval by reaction on %s', (_name, start) => {
+  it('👍 on a delegation request approves it; 👎 on a share request denies it; other reactions are ignored', async () => {
+    const p = (platform = await start());
+    host = await startTestHost(`
+channels: { ${p.channels} }
 agents:
   - { id: main, main: true, sandbox: none }
   - { id: other, name: Other, sandbox: none }
 routes:
-  - { chat: "tg:42", agent: main }
+  - { chat: "${p.mainChat}", agent: main }
   - { chat: "mem:other-chat", agent: other, requiresTrigger: false }
-`;
-
-/** The Telegram message id of the bot's message in tg:42 whose text contains `what`. */
-async function botMessage(what: string): Promise<number> {
-  const payload = await tg!.waitForCall('sendMessage', (p) => String(p.text).includes(what), 20_000);
-  const sent = [...tg!.sent.values()].find((m) => m.text === payload.text || String(m.text).includes(what));
-  return Number(sent!.message_id);
-}
-
-const react = (messageId: number, emoji: string): void =>
-  void tg!.pushUpdate({
-    message_reaction: {
-      chat: privateChat(42),
-      message_id: messageId,
-      user: user(42),
-      date: Math.floor(Date.now() / 1000),
-      old_reaction: [],
-      new_reaction: [{ type: 'emoji', emoji }],
-    },
-  });
-
-describe('approval by reaction on Telegram', () => {
-  it('👍 on a delegation request approves it; 👎 on a share request denies it; other messages are ignored', async () => {
-    tg = await startFakeTelegram();
-    host = await startTestHost(config(tg.token, tg.apiRoot));
+`);
     const asked = await ask(
       host,
       'mem:other-chat',
@@ -57,16 +131,18 @@ describe('approval by reaction on Telegram', () => {
       toolAnswer,
     );
     const d = /d-[0-9a-f]{6}/.exec(asked)![0];
-    const request = await botMessage(`approve ${d}`);
+    const request = await p.hostMessage(`approve ${d}`);
 
-    // A reaction on a message that is not an approval request decides nothing.
-    const hello = tg.userSends({ chat: privateChat(42), from: user(42), text: 'hello' });
-    react(Number(hello.message_id), '👍');
-    react(request, '🎉');
-    react(request, '👍');
-    await botMessage(`Approved ${d}: "main" is working on it for "other".`);
+    // Another message, another chat, another emoji: nothing is decided.
+    p.react('777777', '👍'); // a message the host never sent
+    p.react(request, '👍', 'elsewhere');
+    p.react(request, '🎉');
+    p.react(request, '👍');
+    await p.hostMessage(`Approved ${d}:`);
     await seenIn(host, 'mem:other-chat', new RegExp(`^echo: Result of delegation ${d} from agent "main":`));
-    expect(tg.callsOf('sendMessage').filter((p) => String(p.text).includes('Approved'))).toHaveLength(1);
+    expect(
+      p.sentTexts().filter((t) => t.includes('Approved') || t.includes(`No delegation ${d}`)),
+    ).toHaveLength(1);
 
     writeIn(host, 'other', 'notes.md', 'notes');
     const shared = await ask(
@@ -76,8 +152,8 @@ describe('approval by reaction on Telegram', () => {
       toolAnswer,
     );
     const s = /s-[0-9a-f]{6}/.exec(shared)![0];
-    react(await botMessage(`approve ${s}`), '👎');
-    await botMessage(`Denied ${s}; "other" is told.`);
+    p.react(await p.hostMessage(`approve ${s}`), '👎');
+    await p.hostMessage(`Denied ${s};`);
     await seenIn(host, 'mem:other-chat', `Share ${s} with "main" was denied by the operator`);
     await until(() => host!.app.delegation.status().shares.recent[0]?.status === 'denied', 5_000, 'denied');
   });

@@ -12,10 +12,13 @@ import { WebSocketManager, WebSocketShardEvents, type SessionInfo } from '@disco
 import type { Logger } from '../../observability/logger.js';
 import { describeError } from '../kit/errors.js';
 
+// Reactions: 👍 / 👎 on the host's approval requests (issue 11); neither is privileged.
 const INTENTS =
   GatewayIntentBits.Guilds |
   GatewayIntentBits.GuildMessages |
+  GatewayIntentBits.GuildMessageReactions |
   GatewayIntentBits.DirectMessages |
+  GatewayIntentBits.DirectMessageReactions |
   GatewayIntentBits.MessageContent;
 
 /** Close codes after which @discordjs/ws gives up (it reconnects after any other). */

@@ -4,8 +4,8 @@
  * bot messages, mentions (stripped from the text), replies to the bot, threads, DMs — are
  * rows in a test table.
  */
-import { MessageType, type APIMessage } from '@discordjs/core';
-import type { InboundMessage } from '../../domain/channel.js';
+import { MessageType, type APIMessage, type GatewayMessageReactionAddDispatchData } from '@discordjs/core';
+import type { InboundMessage, InboundReaction } from '../../domain/channel.js';
 import { CHAT_PREFIXES } from '../../domain/chat-id.js';
 import { inboundMessage } from '../kit/message.js';
 import type { ChannelInfo } from './channel-cache.js';
@@ -136,4 +136,30 @@ export function normaliseDiscordMessage(
     replyToPlatformId: facts.referenceMessageId,
   });
   return { message, attachments: facts.attachments };
+}
+
+/**
+ * A MESSAGE_REACTION_ADD as the host's InboundReaction: a Unicode emoji someone added. The
+ * bot's own reactions (an agent's `react`) are dropped, and so are other bots' unless they are
+ * accepted, as their messages are; a custom server emoji (it has an id) names no verb. The
+ * chat is the channel the message is in (a thread's own id, not its parent's).
+ */
+export function normaliseDiscordReaction(
+  data: Pick<
+    GatewayMessageReactionAddDispatchData,
+    'user_id' | 'channel_id' | 'message_id' | 'emoji' | 'member'
+  >,
+  options: { botId: string; acceptBots: boolean },
+): InboundReaction | undefined {
+  if (!data.user_id || !data.channel_id || !data.message_id) return undefined;
+  if (data.user_id === options.botId) return undefined;
+  if (data.member?.user?.bot && !options.acceptBots) return undefined;
+  if (data.emoji?.id || !data.emoji?.name) return undefined;
+  return {
+    channel: 'discord',
+    chat: `${DISCORD_CHAT_PREFIX}${data.channel_id}`,
+    platformMessageId: data.message_id,
+    senderId: data.user_id,
+    emoji: data.emoji.name,
+  };
 }

@@ -16,7 +16,7 @@ import { describeError } from '../kit/errors.js';
 import { ChannelIntake } from '../kit/intake.js';
 import { sendInParts } from '../kit/outbound.js';
 import { ProgressStreams } from '../kit/progress.js';
-import { discordChannelId, DISCORD_CHAT_PREFIX } from './inbound.js';
+import { discordChannelId, DISCORD_CHAT_PREFIX, normaliseDiscordReaction } from './inbound.js';
 import { threadStream, type ThreadStreamOptions } from './threads.js';
 import { DiscordBackfill } from './backfill.js';
 import { DiscordChannelCache } from './channel-cache.js';
@@ -301,6 +301,15 @@ export class DiscordChannel implements Channel {
     this.cache.listen(connection.client);
     connection.client.on(GatewayDispatchEvents.MessageCreate, ({ data }) => {
       if (live()) void this.handle(data);
+    });
+    connection.client.on(GatewayDispatchEvents.MessageReactionAdd, ({ data }) => {
+      const botId = this.bot?.id;
+      if (!live() || !botId || !this.intake.connected) return;
+      const reaction = normaliseDiscordReaction(data, {
+        botId,
+        acceptBots: this.options.acceptBots ?? false,
+      });
+      if (reaction) this.intake.reaction(reaction);
     });
     return connection;
   }

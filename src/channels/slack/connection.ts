@@ -27,6 +27,8 @@ export interface SlackConnectionOptions {
 export interface SlackConnectionHandlers {
   /** A `message` or `app_mention` event, already acked, and who the bot is on this connection. */
   event(event: unknown, identity: SlackIdentity): void;
+  /** A `reaction_added` event (👍 / 👎 on the host's approval requests), already acked. */
+  reaction(event: unknown, identity: SlackIdentity): void;
   state(state: ChannelState, detail?: string): void;
 }
 
@@ -97,6 +99,7 @@ export class SlackConnection {
     const event = envelope.body?.event;
     if (envelope.type !== 'events_api' || typeof event?.type !== 'string' || !this.identity) return;
     if (INBOUND_EVENTS.has(event.type)) handlers.event(event, this.identity);
+    else if (event.type === 'reaction_added') handlers.reaction(event, this.identity);
   }
 }
 

@@ -5,7 +5,8 @@
  * once; the bot's own posts are dropped). Outbound text is rendered to mrkdwn and split at
  * ~4000 characters (outbound.ts). Slack has no typing indicator for bots, so "working" is
  * shown as a reaction (default :eyes:) on the triggering message, removed when the work
- * ends. Thread streaming posts intermediate output, rate-limited, in the thread of the
+ * ends. A `reaction_added` event is passed to the host as its emoji (reactions.ts), which
+ * reads 👍 / 👎 on its approval requests. Thread streaming posts intermediate output, rate-limited, in the thread of the
  * triggering message.
  */
 import type { WebClient } from '@slack/web-api';
@@ -28,6 +29,7 @@ import { ProgressThrottle } from '../work-feedback.js';
 import { isRefusal, SlackConnection } from './connection.js';
 import { SLACK_CHAT_PREFIX } from './inbound.js';
 import { SlackIntake } from './intake.js';
+import { normaliseSlackReaction } from './reactions.js';
 import { SLACK_MESSAGE_LIMIT, SlackOutbound } from './outbound.js';
 
 export { SLACK_MESSAGE_LIMIT } from './outbound.js';
@@ -132,6 +134,10 @@ export class SlackChannel implements Channel {
       { ...this.options, apiUrl: this.apiUrl, logger: this.log },
       {
         event: (event, identity) => this.intake.enqueue(event, identity, connection.web),
+        reaction: (event, identity) => {
+          const reaction = normaliseSlackReaction(event, identity);
+          if (reaction) this.sink?.reaction?.(reaction);
+        },
         state: (state, detail) =>
           state === 'disconnected' && this.current === 'failed' ? undefined : this.setState(state, detail),
       },

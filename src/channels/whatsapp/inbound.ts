@@ -1,5 +1,6 @@
 /**
- * Turns a baileys WAMessage into an InboundMessage, or says why it is ignored. No socket:
+ * Turns a baileys WAMessage into an InboundMessage or an InboundReaction, or says why it is
+ * ignored. No socket:
  * the only outside help is `resolveLid`, which maps a privacy `@lid` id to the phone JID
  * when baileys knows it, so the same person always has the same chat id.
  */
@@ -11,7 +12,7 @@ import {
   jidNormalizedUser,
   type WAMessage,
 } from 'baileys';
-import type { InboundMessage } from '../../domain/channel.js';
+import type { InboundMessage, InboundReaction } from '../../domain/channel.js';
 import { MAX_INBOUND_TEXT } from '../../domain/inbound-text.js';
 import { inboundMessage } from '../kit/message.js';
 
@@ -32,7 +33,10 @@ export interface MediaInfo {
 }
 
 export type WhatsAppDecision =
-  { kind: 'ignore'; reason: string } | { kind: 'message'; message: InboundMessage; media?: MediaInfo };
+  | { kind: 'ignore'; reason: string }
+  | { kind: 'message'; message: InboundMessage; media?: MediaInfo }
+  /** An emoji someone added to a message (the host reads 👍 / 👎 on its approval requests). */
+  | { kind: 'reaction'; reaction: InboundReaction };
 
 type Content = Record<string, unknown>;
 
@@ -57,6 +61,7 @@ export async function normaliseWhatsAppMessage(
   if (!senderRaw) return ignore('group message without participant');
   const sender = await toPhoneJid(senderRaw, isGroup ? key.participantAlt : key.remoteJidAlt, resolveLid);
   if (isSelf(sender, identity) || isSelf(senderRaw, identity)) return ignore('own message (another device)');
+  if (isObject(content.reactionMessage)) return reactionOf(content.reactionMessage, chat, sender);
 
   const media = mediaOf(content);
   let text = textOf(content);
@@ -90,6 +95,25 @@ export async function normaliseWhatsAppMessage(
     maxTextLength,
   );
   return media ? { kind: 'message', message, media } : { kind: 'message', message };
+}
+
+/** A reaction names the message it is on by its key; an empty text is a reaction taken back. */
+function reactionOf(reaction: Content, chat: string, sender: string): WhatsAppDecision {
+  const target = isObject(reaction.key) ? reaction.key.id : undefined;
+  const emoji = reaction.text;
+  if (typeof target !== 'string' || !target || target.length > 128)
+    return ignore('reaction without a message id');
+  if (typeof emoji !== 'string' || !emoji) return ignore('reaction removed');
+  return {
+    kind: 'reaction',
+    reaction: {
+      channel: 'whatsapp',
+      chat,
+      platformMessageId: target,
+      senderId: sender,
+      emoji: emoji.slice(0, 32),
+    },
+  };
 }
 
 /** Ephemeral, view-once and captioned-document messages wrap the real content. */

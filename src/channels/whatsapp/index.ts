@@ -332,6 +332,7 @@ export class WhatsAppChannel implements Channel {
       this.log.trace({ reason: decision.reason }, 'whatsapp message ignored');
       return;
     }
+    if (decision.kind === 'reaction') return this.intake.reaction(decision.reaction);
     const { message, media } = decision;
     this.recent.remember(`${message.chat}|${msg.key.id}`, msg);
     const name = media && (media.name ?? `${media.kind}-${message.platformId}${extensionFor(media.mime)}`);
