@@ -1,6 +1,6 @@
 /**
  * The seven scheduling tools (schedule_task, list_tasks, pause_task, resume_task,
- * cancel_task, update_task, configure_heartbeat). They replace the "not available yet"
+ * cancel_task, update_task, configure_heartbeat). They replace the host-provided placeholders
  * handlers by name; the rules live in TaskService, these only translate arguments and
  * answers. A refused or invalid request is a ToolError the agent reads verbatim.
  */

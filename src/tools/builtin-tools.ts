@@ -4,7 +4,7 @@ import { agentDirectoryTool } from './agent-directory.js';
 import { messagingTools } from './messaging-tools.js';
 import type { ToolServices } from './services.js';
 import type { ToolHandler } from './types.js';
-import { unavailableTools } from './unavailable-tools.js';
+import { hostProvidedPlaceholders } from './host-provided-tools.js';
 
 /**
  * Every built-in tool. `replacements` swap a handler by name (the scheduler and
@@ -12,7 +12,11 @@ import { unavailableTools } from './unavailable-tools.js';
  */
 export function builtInTools(services: ToolServices, replacements: ToolHandler[] = []): ToolHandler[] {
   const table = new Map<string, ToolHandler>();
-  for (const handler of [...messagingTools(services), agentDirectoryTool(services), ...unavailableTools()]) {
+  for (const handler of [
+    ...messagingTools(services),
+    agentDirectoryTool(services),
+    ...hostProvidedPlaceholders(),
+  ]) {
     table.set(handler.definition.name, handler);
   }
   for (const handler of replacements) {

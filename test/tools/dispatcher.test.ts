@@ -2,7 +2,8 @@ import { beforeEach, describe, expect, it } from 'vitest';
 import { z } from 'zod';
 import { agentToolDefinitions, MAX_MESSAGE_CHARS } from '../../src/protocol/agent-tools.js';
 import { AgentToolDispatcher, MAX_RESULT_CHARS } from '../../src/tools/dispatcher.js';
-import { notYetAvailableToolNames } from '../../src/tools/unavailable-tools.js';
+import { hostProvidedToolNames, notWiredMessage } from '../../src/tools/host-provided-tools.js';
+import { HOST_TOOL_ARGS } from '../helpers/host-tool-args.js';
 import { ToolError, type ToolHandler } from '../../src/tools/types.js';
 import { capturingLogger, contextFor, FakeServices, testConfig } from './fixtures.js';
 
@@ -187,33 +188,17 @@ describe('list_agents', () => {
   });
 });
 
-describe('tools that come with later issues', () => {
-  it.each(notYetAvailableToolNames.map((n) => [n]))(
-    '%s says plainly that it is not available yet',
-    async (name) => {
-      const definition = agentToolDefinitions.find((d) => d.name === name);
-      const required = (definition?.inputSchema.required as string[] | undefined) ?? [];
-      const validArgs: Record<string, Record<string, unknown>> = {
-        schedule_task: { prompt: 'p', schedule_type: 'cron', schedule_value: '0 9 * * *' },
-        pause_task: { task_id: 't1' },
-        resume_task: { task_id: 't1' },
-        cancel_task: { task_id: 't1' },
-        update_task: { task_id: 't1' },
-        configure_heartbeat: { enabled: true },
-        register_group: { jid: 'dc:9', name: 'n', folder: 'f' },
-        share_request: { description: 'd' },
-        delegate_task: { description: 'd' },
-        request_context: { description: 'd' },
-        read_context: { topic: 'overview' },
-      };
-      const args = validArgs[name] ?? {};
-      expect(Object.keys(args).sort()).toEqual([...required].sort());
-      expect(await dispatcher.call(name, args, mainRun())).toEqual({
-        ok: false,
-        content: `${name} is not available yet in this OmniClaw version`,
-      });
-    },
-  );
+describe('tools the host provides, in a dispatcher built without it', () => {
+  it.each(hostProvidedToolNames.map((n) => [n]))('%s says plainly that it needs the host', async (name) => {
+    const definition = agentToolDefinitions.find((d) => d.name === name);
+    const required = (definition?.inputSchema.required as string[] | undefined) ?? [];
+    const args = HOST_TOOL_ARGS[name];
+    expect(Object.keys(args).sort()).toEqual([...required].sort());
+    expect(await dispatcher.call(name, args, mainRun())).toEqual({
+      ok: false,
+      content: notWiredMessage(name),
+    });
+  });
 
   it('validates their arguments first, so a traversal topic is refused as invalid', async () => {
     const result = await dispatcher.call('read_context', { topic: '../../../etc/passwd' }, researchRun());
