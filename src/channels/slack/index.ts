@@ -28,7 +28,8 @@ import { backoffDelay } from '../../protocol/backoff.js';
 import { ProgressThrottle } from '../work-feedback.js';
 import { isRefusal, SlackConnection } from './connection.js';
 import { SLACK_CHAT_PREFIX } from './inbound.js';
-import { SlackIntake } from './intake.js';
+import { ChannelIntake } from '../kit/intake.js';
+import { SlackReceiver } from './intake.js';
 import { normaliseSlackReaction } from './reactions.js';
 import { SLACK_MESSAGE_LIMIT, SlackOutbound } from './outbound.js';
 
@@ -77,11 +78,10 @@ export class SlackChannel implements Channel {
     files: true,
     maxFileBytes: 1024 * 1024 * 1024, // files.uploadV2 limit
   };
-  private current: ChannelState = 'disconnected';
   private connection: SlackConnection | undefined;
   private connected = false;
-  private sink: ChannelSink | undefined;
-  private readonly intake: SlackIntake;
+  private readonly intake: ChannelIntake;
+  private readonly receiver: SlackReceiver;
   private readonly outbound: SlackOutbound;
   private readonly progress = new Map<string, ProgressThrottle>();
   private readonly reacted = new Map<string, string>();
@@ -94,13 +94,23 @@ export class SlackChannel implements Channel {
   constructor(private readonly options: SlackChannelOptions) {
     this.log = options.logger.child({ channel: 'slack' });
     this.apiUrl = withSlash(options.apiUrl ?? DEFAULT_API_URL);
-    this.intake = new SlackIntake({
-      botToken: options.botToken,
+    this.intake = new ChannelIntake({
+      platform: 'Slack',
       logger: this.log,
       inboxFor: options.inboxFor,
+      attachmentLimits: { maxBytes: options.limits?.maxFileBytes ?? 20 * 1024 * 1024 },
+      maxFilesPerMessage: options.limits?.maxFilesPerMessage ?? 10,
+      // Acked events are not delivered again: hold a message the store refused.
+      holdWhileStorageDown: true,
+      // The same post as `message` and `app_mention`, and redeliveries after a drop.
+      dedupe: 2_000,
+    });
+    this.receiver = new SlackReceiver({
+      intake: this.intake,
+      botToken: options.botToken,
+      logger: this.log,
       fileHosts: new Set(options.fileHosts ?? ['files.slack.com', new URL(this.apiUrl).host]),
-      limits: options.limits,
-      store: (message) => this.sink?.inbound(message),
+      maxInboundText: options.limits?.maxInboundText,
     });
     this.outbound = new SlackOutbound({
       client: (chat) => this.client(chat),
@@ -114,7 +124,7 @@ export class SlackChannel implements Channel {
   }
 
   state(): ChannelState {
-    return this.current;
+    return this.intake.state();
   }
 
   /**
@@ -123,7 +133,7 @@ export class SlackChannel implements Channel {
    * tokens: retrying cannot fix that.
    */
   async connect(sink: ChannelSink): Promise<void> {
-    this.sink = sink;
+    this.intake.connect(sink);
     this.stopped = false;
     await this.start();
   }
@@ -133,13 +143,13 @@ export class SlackChannel implements Channel {
     const connection = new SlackConnection(
       { ...this.options, apiUrl: this.apiUrl, logger: this.log },
       {
-        event: (event, identity) => this.intake.enqueue(event, identity, connection.web),
+        event: (event, identity) => this.receiver.enqueue(event, identity, connection.web),
         reaction: (event, identity) => {
           const reaction = normaliseSlackReaction(event, identity);
-          if (reaction) this.sink?.reaction?.(reaction);
+          if (reaction) this.intake.reaction(reaction);
         },
         state: (state, detail) =>
-          state === 'disconnected' && this.current === 'failed' ? undefined : this.setState(state, detail),
+          state === 'disconnected' && this.state() === 'failed' ? undefined : this.setState(state, detail),
       },
     );
     this.connection = connection;
@@ -212,11 +222,11 @@ export class SlackChannel implements Channel {
 
   async disconnect(): Promise<void> {
     this.stopped = true;
-    this.intake.stop();
     clearTimeout(this.retryTimer);
     for (const throttle of this.progress.values()) await throttle.close();
     this.progress.clear();
     await this.stopQuietly();
+    await this.intake.stop();
     this.setState('disconnected');
   }
 
@@ -257,8 +267,7 @@ export class SlackChannel implements Channel {
   }
 
   private setState(state: ChannelState, detail?: string): void {
-    this.current = state;
-    this.sink?.state(state, detail);
+    this.intake.setState(state, detail);
   }
 
   private async stopQuietly(): Promise<void> {
