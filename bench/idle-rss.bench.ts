@@ -95,6 +95,8 @@ async function idleDaemon(
         HOME: home,
         OMNICLAW_HOME: home,
         OMNICLAW_LOG_LEVEL: 'warn',
+        // glibc allocator settings, to measure them one at a time (performance.md's table).
+        ...Object.fromEntries(Object.entries(process.env).filter(([k]) => k.startsWith('MALLOC_'))),
       },
       stdio: ['ignore', 'ignore', 'pipe'],
     },
@@ -115,6 +117,9 @@ async function idleDaemon(
     const readyMs = Date.now() - began;
     await new Promise((r) => setTimeout(r, IDLE_MS));
     const rss = statusField(daemon.pid!, 'VmRSS');
+    // Where it goes: code and module files mapped from disk, or memory the process wrote.
+    const anon = statusField(daemon.pid!, 'RssAnon');
+    const file = statusField(daemon.pid!, 'RssFile');
     const heap = (await metric(port, 'omniclaw_nodejs_heap_size_used_bytes')) / 1024 / 1024;
     return [
       {
@@ -123,7 +128,7 @@ async function idleDaemon(
         unit: 'MB',
         // Issue 12's targets: 80 MB with every channel connected, 65 MB with the terminal chat alone.
         target: channels === 'terminal chat only' ? '≤ 65 MB' : '≤ 80 MB',
-        note: `VmRSS after ${IDLE_MS / 1000} s idle; JS heap used ${round(heap, 1)} MB`,
+        note: `VmRSS after ${IDLE_MS / 1000} s idle (anonymous ${round(anon, 1)} MB, file-backed ${round(file, 1)} MB); JS heap used ${round(heap, 1)} MB`,
       },
       { name: `daemon spawn → channels connected (/readyz), ${label}`, value: readyMs, unit: 'ms' },
     ];

@@ -16,6 +16,7 @@ import { MemoryChannel } from '../helpers/memory-channel.js';
 import type { AgentProcess, SandboxBackend, SandboxSpec } from '../../src/sandbox/types.js';
 import { startTestHost, until, type TestHost } from '../helpers/host.js';
 import { cli, makeInstance, startDaemon } from '../helpers/daemon.js';
+import { middayZone } from '../helpers/midday-zone.js';
 
 let host: TestHost | undefined;
 afterEach(async () => {
@@ -162,6 +163,7 @@ describe('host core review', () => {
 
   it('refuses over budget only after the turns in flight are answered, never covering them', async () => {
     host = await startTestHost(`
+instance: { timezone: ${middayZone()} }
 agents:
   - { id: main, main: true, sandbox: none, budget: { dailyTokens: 10 } }
 routes:

@@ -17,11 +17,15 @@ import {
   type Daemon,
   type Instance,
 } from '../helpers/daemon.js';
+import { middayZone } from '../helpers/midday-zone.js';
 
 let home: Instance;
 let daemon: Daemon;
 beforeAll(async () => {
-  home = makeInstance(DAEMON_CONFIG + '  - { id: helper, sandbox: none }\n');
+  // "Today" in `status` must not roll over mid-file (helpers/midday-zone.ts).
+  home = makeInstance(
+    `instance: { timezone: ${middayZone()} }\n${DAEMON_CONFIG}  - { id: helper, sandbox: none }\n`,
+  );
   const envFile = join(home.home, '.env');
   writeFileSync(envFile, 'UNUSED=1\n');
   chmodSync(envFile, 0o644);

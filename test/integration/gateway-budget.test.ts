@@ -9,6 +9,7 @@ import { startTestHost, until, type TestHost } from '../helpers/host.js';
 import { startFakeAnthropic, text, type FakeAnthropic } from '../fakes/fake-anthropic.js';
 import { startOfDay } from '../../src/core/budget.js';
 import { storeDatabase } from '../../src/store/index.js';
+import { middayZone } from '../helpers/midday-zone.js';
 
 let host: TestHost | undefined;
 let fake: FakeAnthropic | undefined;
@@ -25,6 +26,7 @@ async function hostWithBudget(dailyTokens: number): Promise<{ host: TestHost; fa
   const api = await startFakeAnthropic({ fallback: text('ok') });
   const started = await startTestHost(
     `
+instance: { timezone: ${middayZone()} }
 models:
   anthropic: { baseUrl: "${api.url}", apiKey: sk-ant-REAL-0123456789 }
 agents:

@@ -6,6 +6,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { startTestHost, until, type TestHost } from '../helpers/host.js';
 import { capturedLogger } from '../channels/channel-test-kit.js';
 import { failureNotice } from '../../src/core/failure-notice.js';
+import { middayZone } from '../helpers/midday-zone.js';
 
 let host: TestHost | undefined;
 afterEach(async () => {
@@ -255,6 +256,7 @@ routes:
 
   it('enforces a daily token budget, also for a warm agent', async () => {
     host = await startTestHost(`
+instance: { timezone: ${middayZone()} }
 agents:
   - { id: main, main: true, sandbox: none, budget: { dailyTokens: 10 } }
 routes:

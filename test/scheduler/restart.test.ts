@@ -10,6 +10,7 @@ import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { storeDatabase } from '../../src/store/index.js';
 import { startTestHost, until, type TestHost } from '../helpers/host.js';
+import { middayZone } from '../helpers/midday-zone.js';
 
 let host: TestHost | undefined;
 const homes: string[] = [];
@@ -101,7 +102,10 @@ describe('a heartbeat set with configure_heartbeat and declared in omniclaw.yaml
 
 describe('a task skipped for budget', () => {
   it('tells its chat once per skip streak, and the run log records each skip', async () => {
-    host = await startTestHost(config(', budget: { dailyTokens: 100 }'));
+    // Not Berlin here: its midnight must not fall inside the test (helpers/midday-zone.ts).
+    host = await startTestHost(
+      config(', budget: { dailyTokens: 100 }').replace('Europe/Berlin', middayZone()),
+    );
     const { store } = host.app;
     const spend = (id: string): void => {
       store.runs.start({ id, agent: 'helper', chat: 'mem:helper-chat', kind: 'chat' });

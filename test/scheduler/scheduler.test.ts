@@ -180,14 +180,18 @@ describe('catch-up after downtime (grace window)', () => {
 
   it('skips and logs a due time missed by more than the grace window, and schedules the next one', async () => {
     const { store, scheduler, started, results } = setup();
-    const due = Date.now() - 2 * 3600_000;
+    // A yearly cron whose one occurrence was two hours ago, on a minute: no later occurrence
+    // falls between it and now, whatever the time of day the test runs (a daily one did
+    // between 00:00 and 02:00, and the skip then named that later midnight).
+    const due = Math.floor((Date.now() - 2 * 3600_000) / 60_000) * 60_000;
+    const at = new Date(due);
     store.tasks.create({
       id: 'd',
       agent: 'main',
       chat: 'tg:1',
       prompt: 'p',
       scheduleType: 'cron',
-      scheduleValue: '0 0 * * *',
+      scheduleValue: `${at.getUTCMinutes()} ${at.getUTCHours()} ${at.getUTCDate()} ${at.getUTCMonth() + 1} *`,
       nextRunAt: due,
     });
     scheduler.start();
