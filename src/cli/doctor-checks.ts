@@ -154,13 +154,27 @@ export const sentence = (text: string): string => {
 };
 
 /** What auto-detection found, what it chose and why, and per-agent overrides. */
+const capitalised = (s: string): string => s.charAt(0).toUpperCase() + s.slice(1);
+
 export function sandboxChecks(config: Config, choice: SandboxChoice): Check[] {
-  const checks: Check[] = choice.candidates.map((c) => ({
-    name: `sandbox ${c.kind}`,
-    status: c.available ? 'ok' : 'warn',
-    detail: sentence(`${c.kind}: ${c.why}`),
-    fix: c.available ? undefined : SANDBOX_FIXES[c.kind],
-  }));
+  // A sandbox this machine lacks is worth a warning only when nothing else can run agents;
+  // an agent pinned to it fails below. Otherwise a new user would be told to install Podman
+  // beside a working Docker.
+  const spare = choice.candidates.find((c) => c.available)?.kind;
+  const checks: Check[] = choice.candidates.map((c) =>
+    c.available || !spare
+      ? {
+          name: `sandbox ${c.kind}`,
+          status: c.available ? 'ok' : 'warn',
+          detail: sentence(`${c.kind}: ${c.why}`),
+          fix: c.available ? undefined : SANDBOX_FIXES[c.kind],
+        }
+      : {
+          name: `sandbox ${c.kind}`,
+          status: 'ok',
+          detail: sentence(`${capitalised(c.kind)} is not needed while ${spare} works (${c.why})`),
+        },
+  );
   const autoAgents = config.agents.filter((a) => a.sandbox === 'auto').map((a) => a.id);
   if (autoAgents.length) {
     checks.push(

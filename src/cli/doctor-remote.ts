@@ -115,7 +115,7 @@ export async function openaiLiveCheck(config: Config, fetchImpl: Fetch = fetch):
   return {
     name,
     status: 'ok',
-    detail: `The model server at ${o.baseUrl} answers and lists ${ids.length} models.`,
+    detail: `The model server at ${o.baseUrl} answers and lists ${ids.length} model${ids.length === 1 ? '' : 's'}.`,
   };
 }
 

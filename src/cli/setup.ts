@@ -119,11 +119,16 @@ export async function runSetup(options: SetupOptions, deps: SetupDeps): Promise<
       : options.yes === true);
   if (wantsService) installService(deps.paths, {}, { ...deps.service, out });
   else out('To keep it running in the background: `omniclaw service install`.\n');
-  if (await isAlive(deps.paths.socket))
+  const running = await isAlive(deps.paths.socket);
+  if (running)
     out(
       'OmniClaw is running: restart it to use the changes (`omniclaw service restart`, or Ctrl-C and `omniclaw start`).\n',
     );
-  const next = 'Talk to it now: `omniclaw chat` (or start it in the foreground: `omniclaw start`).';
+  // `chat` talks to the daemon: without the service (or one already running) nothing is.
+  const next =
+    wantsService || running
+      ? 'Talk to it now: `omniclaw chat`.'
+      : 'Start it with `omniclaw start` (it stays in the foreground; Ctrl-C stops it), then talk to it from another terminal: `omniclaw chat`.';
   if (prompts) await prompts.outro(next);
   else out(`${next}\n`);
 }

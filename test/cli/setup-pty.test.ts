@@ -90,7 +90,7 @@ describe('omniclaw setup on a terminal', () => {
       await pty.expect('Connect a chat app?');
       await pty.expect('Not now');
       await pty.type(ENTER);
-      await pty.expect('Talk to it now: `omniclaw chat`');
+      await pty.expect('Start it with `omniclaw start`');
       expect(await pty.exited).toBe(0);
     } catch (err) {
       pty.kill();

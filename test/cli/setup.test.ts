@@ -138,6 +138,9 @@ describe('omniclaw setup from flags', () => {
     ).toBeGreaterThan(0);
     expect(output).toContain('Chat apps: unchanged.');
     expect(output).toContain('omniclaw service install');
+    // Nothing runs yet, so `chat` alone would find no daemon: say to start it first.
+    expect(output).toContain('Start it with `omniclaw start`');
+    expect(output).not.toContain('Talk to it now');
   });
 
   it('refuses a model the server does not have, naming the ones it has, and saves nothing', async () => {
@@ -239,6 +242,7 @@ describe('omniclaw setup from flags', () => {
     });
     expect(readFileSync(join(unitDir, 'omniclaw.service'), 'utf8')).toContain(`OMNICLAW_HOME=${home}`);
     expect(output).toContain('OmniClaw runs as a service now.');
+    expect(output).toContain('Talk to it now: `omniclaw chat`.');
   });
 });
 
