@@ -10,12 +10,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Readable } from 'node:stream';
 import { afterEach, describe, expect, it } from 'vitest';
-import { DisconnectReason, makeEventBuffer, type AnyMessageContent, type WAMessage } from 'baileys';
-import {
-  WhatsAppChannel,
-  type WhatsAppChannelOptions,
-  type WhatsAppSocket,
-} from '../../src/channels/whatsapp/index.js';
+import { DisconnectReason, type WAMessage } from 'baileys';
+import { fakeSocket, type FakeSocket } from '../fakes/fake-whatsapp.js';
+import { WhatsAppChannel, type WhatsAppChannelOptions } from '../../src/channels/whatsapp/index.js';
 import type { ChannelState, InboundMessage, InboundReaction } from '../../src/domain/channel.js';
 import { silentLogger } from '../../src/observability/logger.js';
 
@@ -23,42 +20,6 @@ const BOT = '15550001111@s.whatsapp.net';
 const BOT_LID = '99887766@lid';
 const ALICE = '4915112345678@s.whatsapp.net';
 const GROUP = '120363000000000001@g.us';
-
-interface FakeSocket extends WhatsAppSocket {
-  sent: { jid: string; content: AnyMessageContent; options?: { quoted?: WAMessage } }[];
-  presence: { type: string; jid?: string }[];
-  ended: boolean;
-  emit(event: string, data: unknown): void;
-}
-
-function fakeSocket(lidMap: Record<string, string> = {}): FakeSocket {
-  const ev = makeEventBuffer(silentLogger() as never);
-  let sentCount = 0;
-  const socket: FakeSocket = {
-    ev,
-    user: { id: '15550001111:7@s.whatsapp.net', lid: '99887766:7@lid' },
-    sent: [],
-    presence: [],
-    ended: false,
-    async sendMessage(jid, content, options) {
-      socket.sent.push({ jid, content, options });
-      return { key: { remoteJid: jid, id: `SENT${++sentCount}`, fromMe: true } } as WAMessage;
-    },
-    async sendPresenceUpdate(type, jid) {
-      socket.presence.push({ type, jid });
-    },
-    end() {
-      socket.ended = true;
-    },
-    signalRepository: {
-      lidMapping: { getPNForLID: async (lid) => lidMap[lid.split('@')[0]!.split(':')[0]!] ?? null },
-    },
-    emit(event, data) {
-      (ev.emit as (e: string, d: unknown) => boolean)(event, data);
-    },
-  };
-  return socket;
-}
 
 interface Harness {
   channel: WhatsAppChannel;

@@ -5,9 +5,10 @@
  * API) → the reply handed to the socket's sendMessage, recorded by the seam.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { makeEventBuffer, type AnyMessageContent, type WAMessage } from 'baileys';
+import type { AnyMessageContent, WAMessage } from 'baileys';
 import type { App } from '../../src/app.js';
-import { WhatsAppChannel, type WhatsAppSocket } from '../../src/channels/whatsapp/index.js';
+import { WhatsAppChannel } from '../../src/channels/whatsapp/index.js';
+import { fakeSocket, type FakeSocket } from '../fakes/fake-whatsapp.js';
 import { silentLogger } from '../../src/observability/logger.js';
 import { text, toolUse } from '../fakes/fake-anthropic.js';
 import { createE2eWorld, startE2eApp, type E2eWorld } from './helpers.js';
@@ -16,36 +17,6 @@ import { until } from '../helpers/host.js';
 const BOT = '15550001111@s.whatsapp.net';
 const ALICE = '4915112345678@s.whatsapp.net';
 const GROUP = '120363000000000001@g.us';
-
-interface RecordingSocket extends WhatsAppSocket {
-  sent: { jid: string; content: AnyMessageContent; quoted?: string }[];
-  presence: { type: string; jid?: string }[];
-  emit(event: string, data: unknown): void;
-}
-
-function recordingSocket(): RecordingSocket {
-  const ev = makeEventBuffer(silentLogger() as never);
-  let count = 0;
-  const socket: RecordingSocket = {
-    ev,
-    user: { id: '15550001111:7@s.whatsapp.net', lid: '99887766:7@lid' },
-    sent: [],
-    presence: [],
-    async sendMessage(jid, content, options) {
-      socket.sent.push({ jid, content, quoted: options?.quoted?.key.id ?? undefined });
-      return { key: { remoteJid: jid, id: `SENT${++count}`, fromMe: true } } as WAMessage;
-    },
-    async sendPresenceUpdate(type, jid) {
-      socket.presence.push({ type, jid });
-    },
-    end() {},
-    signalRepository: { lidMapping: { getPNForLID: async () => null } },
-    emit(event, data) {
-      (ev.emit as (e: string, d: unknown) => boolean)(event, data);
-    },
-  };
-  return socket;
-}
 
 let ids = 0;
 const waMessage = (chat: string, message: Record<string, unknown>, participant?: string): WAMessage =>
@@ -61,7 +32,7 @@ const textOf = (content: AnyMessageContent): string => (content as { text?: stri
 describe('WhatsApp end to end', () => {
   let world: E2eWorld;
   let app: App;
-  let socket: RecordingSocket;
+  let socket: FakeSocket;
 
   beforeAll(async () => {
     world = await createE2eWorld(['main']);
@@ -71,7 +42,7 @@ describe('WhatsApp end to end', () => {
       inboxFor: () => undefined,
       limits: { typingRefreshMs: 200 },
       socketFactory: () => {
-        socket = recordingSocket();
+        socket = fakeSocket();
         // The adapter subscribes right after the factory returns; then WhatsApp "opens".
         setTimeout(() => socket.emit('connection.update', { connection: 'open' }), 20);
         return socket;
@@ -133,7 +104,7 @@ describe('WhatsApp end to end', () => {
     );
     const toGroup = socket.sent.filter((s) => s.jid === GROUP);
     expect(toGroup.map((s) => textOf(s.content))).toEqual(['On it, one moment.', 'Here is the answer.']);
-    expect(toGroup[1]!.quoted).toBe(mention.key.id); // the answer quotes the message that asked
+    expect(toGroup[1]!.options?.quoted?.key.id).toBe(mention.key.id); // the answer quotes the message that asked
 
     const requests = world.model.modelRequests().slice(before);
     const toolResult = JSON.stringify(requests.at(-1)?.messages);

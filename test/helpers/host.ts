@@ -10,6 +10,7 @@ import { CHAT_PREFIXES } from '../../src/config/chat-ids.js';
 import { silentLogger } from '../../src/observability/logger.js';
 import { NoSandbox } from '../../src/sandbox/none.js';
 import { MemoryChannel } from './memory-channel.js';
+import type { Channel } from '../../src/domain/channel.js';
 
 export const ECHO_RUNNER = fileURLToPath(new URL('../fixtures/echo-runner.mjs', import.meta.url));
 export const FIXTURES = fileURLToPath(new URL('../fixtures/', import.meta.url));
@@ -30,7 +31,12 @@ queue: { retry: { baseDelayMs: 20, maxDelayMs: 100, maxAttempts: 3 } }
 
 export async function startTestHost(
   yaml: string,
-  options: Partial<AppOptions> & { home?: string; withoutModels?: boolean } = {},
+  options: Partial<AppOptions> & {
+    home?: string;
+    withoutModels?: boolean;
+    /** Channels beside the memory channel (a WhatsApp channel on a fake socket). */
+    moreChannels?: Channel[];
+  } = {},
 ): Promise<TestHost> {
   const home = options.home ?? mkdtempSync(join(tmpdir(), 'omniclaw-test-'));
   const base = parse(BASE_CONFIG) as Record<string, unknown>;
@@ -48,7 +54,7 @@ export async function startTestHost(
     backendFor: async () => new NoSandbox(),
     gateway: false,
     ...options,
-    extraChannels: [channel],
+    extraChannels: [channel, ...(options.moreChannels ?? [])],
   });
   return {
     app,

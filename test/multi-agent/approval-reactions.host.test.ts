@@ -1,10 +1,17 @@
 /**
- * Approval by reaction through the real host and the real Telegram, Discord and Slack
- * adapters, each against its fake server on 127.0.0.1: 👍 on the host's approval request in
+ * Approval by reaction through the real host and the real Telegram, Discord, Slack and
+ * WhatsApp adapters, each against its fake server on 127.0.0.1 (WhatsApp: its socket): 👍 on the host's approval request in
  * the main chat approves it, 👎 denies it; a reaction on another message, in another chat,
  * or with another emoji does nothing.
  */
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
+import { WhatsAppChannel } from '../../src/channels/whatsapp/index.js';
+import type { Channel } from '../../src/domain/channel.js';
+import { silentLogger } from '../../src/observability/logger.js';
+import { fakeSocket, type FakeSocket } from '../fakes/fake-whatsapp.js';
 import { startFakeDiscord } from '../fakes/fake-discord.js';
 import { startFakeSlack } from '../fakes/fake-slack.js';
 import { privateChat, startFakeTelegram, user } from '../fakes/fake-telegram.js';
@@ -13,8 +20,9 @@ import { ask, seenIn, tool, toolAnswer, writeIn } from './agents.js';
 
 /** One platform as the scenario below drives it. */
 interface Platform {
-  /** The `channels:` entry and the main agent's chat id. */
+  /** The `channels:` entry (or the channel itself, for WhatsApp) and the main agent's chat id. */
   channels: string;
+  channel?: Channel;
   mainChat: string;
   /** The platform id of the host's message in the main chat that contains `what`. */
   hostMessage(what: string): Promise<string>;
@@ -98,6 +106,47 @@ async function slack(): Promise<Platform> {
   };
 }
 
+/** WhatsApp has no server to fake: the real adapter on baileys' event buffer (fakes/fake-whatsapp.ts). */
+async function whatsapp(): Promise<Platform> {
+  const operator = '4915112345678@s.whatsapp.net';
+  const authDir = mkdtempSync(join(tmpdir(), 'omniclaw-wa-reactions-'));
+  let socket: FakeSocket | undefined;
+  const channel = new WhatsAppChannel({
+    authDir,
+    logger: silentLogger(),
+    inboxFor: () => undefined,
+    socketFactory: () => (socket = fakeSocket()),
+  });
+  // The adapter connects once its socket says "open", as baileys' does after the handshake.
+  void until(() => socket, 10_000, 'the WhatsApp socket').then((s) =>
+    s.emit('connection.update', { connection: 'open' }),
+  );
+  let reactions = 0;
+  const own = () => socket?.sent.filter((m) => m.jid === operator) ?? [];
+  const textOf = (m: FakeSocket['sent'][number]) => String((m.content as { text?: string }).text);
+  return {
+    channels: '',
+    channel,
+    mainChat: operator,
+    hostMessage: (what) => until(() => own().find((m) => textOf(m).includes(what))?.id, 20_000, what),
+    react: (id, emoji, where = 'main') => {
+      const chat = where === 'main' ? operator : '4915199999999@s.whatsapp.net';
+      socket!.emit('messages.upsert', {
+        type: 'notify',
+        messages: [
+          {
+            key: { remoteJid: chat, fromMe: false, id: `REACTION${++reactions}` },
+            message: { reactionMessage: { key: { remoteJid: chat, fromMe: true, id }, text: emoji } },
+            messageTimestamp: Math.floor(Date.now() / 1000),
+          },
+        ],
+      });
+    },
+    sentTexts: () => own().map(textOf),
+    close: async () => rmSync(authDir, { recursive: true, force: true }),
+  };
+}
+
 let host: TestHost | undefined;
 let platform: Platform | undefined;
 afterEach(async () => {
@@ -112,10 +161,12 @@ describe.each([
   ['Telegram', telegram],
   ['Discord', discord],
   ['Slack', slack],
+  ['WhatsApp', whatsapp],
 ])('approval by reaction on %s', (_name, start) => {
   it('👍 on a delegation request approves it; 👎 on a share request denies it; other reactions are ignored', async () => {
     const p = (platform = await start());
-    host = await startTestHost(`
+    host = await startTestHost(
+      `
 channels: { ${p.channels} }
 agents:
   - { id: main, main: true, sandbox: none }
@@ -123,7 +174,9 @@ agents:
 routes:
   - { chat: "${p.mainChat}", agent: main }
   - { chat: "mem:other-chat", agent: other, requiresTrigger: false }
-`);
+`,
+      { moreChannels: p.channel ? [p.channel] : [] },
+    );
     const asked = await ask(
       host,
       'mem:other-chat',
