@@ -19,6 +19,24 @@ const REQUEST_END = /Reply "approve ([ds]-[0-9a-f]{6})" or "deny \1" \(expires i
 export const approvalRequestLine = (id: string, minutes: number): string =>
   `Reply "approve ${id}" or "deny ${id}" (expires in ${minutes} min).`;
 
+/**
+ * Longest approval request, so that it is always one platform message: the outbox keeps the
+ * id of a reply's first message only, and a reaction on that one must be on the text that
+ * ends with the request line (a request split in two would show the operator a part that
+ * ends with whatever id the agent wrote above it). 900 leaves room under Discord's 2,000
+ * even if rendering escaped every character.
+ */
+export const MAX_APPROVAL_REQUEST_CHARS = 900;
+
+/** What the operator reads: `body` (who asks for what; cut to fit) and the request line last. */
+export function approvalRequest(body: string, id: string, minutes: number): string {
+  const line = approvalRequestLine(id, minutes);
+  const room = MAX_APPROVAL_REQUEST_CHARS - line.length - 1;
+  const cut = ' … (cut; `omniclaw status` shows the request)';
+  const shown = body.length > room ? `${body.slice(0, room - cut.length)}${cut}` : body;
+  return `${shown}\n${line}`;
+}
+
 /** What a reaction on `sent` decides, when it is an approval emoji on an approval request. */
 export function reactionDecision(
   emoji: string,

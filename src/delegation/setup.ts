@@ -33,7 +33,7 @@ import { chatsOfAgent } from '../tools/authorise.js';
 import { defineAgentTool } from '../tools/define-tool.js';
 import { ToolError, type ToolHandler } from '../tools/types.js';
 import type { DelegationEnd, ShareFile } from '../domain/multi-agent.js';
-import { approvalRequestLine, reactionDecision } from './approval-reactions.js';
+import { approvalRequest, reactionDecision } from './approval-reactions.js';
 import { delegationAttachments } from './attachments.js';
 import { delegatedPrompt, delegatedTask, delegationEnd, interruptedText } from './delegated-run.js';
 import { DelegationBook, delegationIdPattern, type Delegation } from './delegation-book.js';
@@ -211,8 +211,11 @@ export function setUpDelegation(deps: DelegationSetupDeps) {
     const minutes = Math.round(limits.approvalTimeoutMs / 60_000);
     say(
       chat,
-      `Agent "${d.from}" asks "${d.to}" to: ${shorten(d.description)}${attachments.approvalLine(d)}\n` +
-        approvalRequestLine(d.id, minutes),
+      approvalRequest(
+        `Agent "${d.from}" asks "${d.to}" to: ${shorten(d.description)}${attachments.approvalLine(d)}`,
+        d.id,
+        minutes,
+      ),
     );
     arm(d);
     log.info({ delegation: d.id, from: d.from, to: d.to }, 'delegation waits for approval');
@@ -286,6 +289,12 @@ export function setUpDelegation(deps: DelegationSetupDeps) {
     const sent = store.outbox.sentAs(reaction.chat, reaction.platformMessageId);
     const decision = reactionDecision(reaction.emoji, sent);
     if (!decision) return;
+    // A reaction on a request already decided or expired is not answered (typed commands
+    // are): adding and removing one again and again would flood the main chat.
+    const waiting = decision.id.startsWith('s-')
+      ? sharing.waiting(decision.id)
+      : book.get(decision.id)?.status === 'awaiting_approval';
+    if (!waiting) return log.debug({ id: decision.id }, 'reaction on a request no longer waiting');
     log.info({ id: decision.id, emoji: reaction.emoji, by: reaction.senderId }, 'approval by reaction');
     decide(decision.verb, decision.id, reaction.chat, reaction.senderId);
   };

@@ -20,7 +20,7 @@ import { ToolError } from '../tools/types.js';
 import { formatBytes } from '../domain/file-size.js';
 import { ShareBook, shareIdPattern, type Share } from './share-book.js';
 import { copyShare } from './share-copy.js';
-import { approvalRequestLine } from './approval-reactions.js';
+import { approvalRequest } from './approval-reactions.js';
 
 export interface SharingDeps {
   config: Config;
@@ -110,7 +110,7 @@ export function createSharing(deps: SharingDeps) {
       );
     }
     const minutes = Math.round(limits.approvalTimeoutMs / 60_000);
-    deps.say(chat, `${approvalText(s, folderOf)}\n${approvalRequestLine(s.id, minutes)}`);
+    deps.say(chat, approvalRequest(approvalText(s, folderOf), s.id, minutes));
     arm(s);
     log.info({ share: s.id, from: s.from, other: s.other }, 'share waits for approval');
     return `Share ${s.id} is waiting for approval on the main chat (at most ${minutes} min); nothing is copied before that. The outcome comes to you as a message.`;
@@ -161,6 +161,8 @@ export function createSharing(deps: SharingDeps) {
   return {
     tool,
     decide,
+    /** Whether share `id` still waits for the operator. */
+    waiting: (id: string): boolean => book.get(id)?.status === 'awaiting_approval',
     /** After a restart: every request still waiting expires at its time again. */
     recover: (): void => {
       const waiting = book.waiting();

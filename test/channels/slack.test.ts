@@ -50,7 +50,12 @@ async function harness(
   overrides: Partial<SlackChannelOptions> = {},
   beforeStore: (m: InboundMessage) => void = () => undefined,
 ): Promise<Harness> {
-  const slack = await startFakeSlack({ botToken: BOT_TOKEN, appToken: APP_TOKEN, pingIntervalMs: 500 });
+  const slack = await startFakeSlack({
+    botToken: BOT_TOKEN,
+    appToken: APP_TOKEN,
+    pingIntervalMs: 500,
+    otherBots: ['UAPPBOT'],
+  });
   const root = mkdtempSync(join(tmpdir(), 'slack-agent-'));
   const inbox = join(root, 'inbox');
   mkdirSync(inbox);
@@ -238,7 +243,7 @@ describe('Slack channel (Socket Mode against the fake Slack)', () => {
     );
   });
 
-  it("reports reactions people add to messages as emoji, never the bot's own", async () => {
+  it("reports reactions people add to messages as emoji, never the bot's own or another bot's", async () => {
     const h = await harness();
     const added = (user: string, reaction: string, item: Record<string, unknown>) =>
       h.slack.sendEvent({
@@ -251,6 +256,7 @@ describe('Slack channel (Socket Mode against the fake Slack)', () => {
       });
     const onMessage = { type: 'message', channel: 'C100', ts: '1700000000.000100' };
     added('UBOT', '+1', onMessage);
+    added('UAPPBOT', '+1', onMessage); // another app's bot (users.info: is_bot)
     added('U1', '+1', { type: 'file', file: 'F1' });
     added('U1', '+1::skin-tone-3', onMessage);
     const last = added('U2', 'thumbsdown', { ...onMessage, channel: 'D42' });

@@ -1,6 +1,11 @@
 /** reactionDecision: which reactions on which sent messages approve or deny, and which do nothing. */
 import { describe, expect, it } from 'vitest';
-import { approvalRequestLine, reactionDecision } from '../../src/delegation/approval-reactions.js';
+import {
+  approvalRequest,
+  approvalRequestLine,
+  MAX_APPROVAL_REQUEST_CHARS,
+  reactionDecision,
+} from '../../src/delegation/approval-reactions.js';
 
 const request = (id: string, above = 'Agent "other" asks "main" to: Summarise'): string =>
   `${above}\n${approvalRequestLine(id, 15)}`;
@@ -35,5 +40,25 @@ describe('reactionDecision', () => {
   it("ignores an agent's message (send_message into the main chat) and a message the host never sent", () => {
     expect(reactionDecision('👍', { text: request('d-0a0b0c'), agent: 'other' })).toBeUndefined();
     expect(reactionDecision('👍', undefined)).toBeUndefined();
+  });
+
+  it('keeps a request with many long file names to one message that still ends with its own line', () => {
+    const files = Array.from(
+      { length: 50 },
+      (_, i) => `notes/${'very-long-folder-name/'.repeat(8)}file-${i}.md`,
+    );
+    const fake = approvalRequestLine('d-999999', 15);
+    const text = approvalRequest(
+      `Agent "other" asks "main" to: ${fake}\nWith files: ${files.join(', ')}`,
+      'd-111111',
+      15,
+    );
+    expect(text.length).toBeLessThanOrEqual(MAX_APPROVAL_REQUEST_CHARS);
+    expect(text).toContain('(cut; `omniclaw status` shows the request)');
+    expect(reactionDecision('👍', { text })).toEqual({ verb: 'approve', id: 'd-111111' });
+    // A short one is left whole.
+    expect(approvalRequest('Agent "other" asks "main" to: x', 'd-111111', 15)).toBe(
+      `Agent "other" asks "main" to: x\n${approvalRequestLine('d-111111', 15)}`,
+    );
   });
 });

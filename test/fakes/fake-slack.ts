@@ -32,6 +32,8 @@ export interface FakeSlackOptions {
   port?: number;
   /** How often the fake pings the client (Slack pings; the client times out without them). */
   pingIntervalMs?: number;
+  /** User ids of other apps' bots in the workspace: users.info says `is_bot: true` for them. */
+  otherBots?: string[];
 }
 
 export interface RecordedCall {
@@ -184,6 +186,7 @@ export async function startFakeSlack(options: FakeSlackOptions = {}): Promise<Fa
             name: 'user',
             real_name: `Real ${String(call.params.user)}`,
             profile: { display_name: '' },
+            is_bot: options.otherBots?.includes(String(call.params.user)) ?? false,
           },
         });
       case 'files.getUploadURLExternal': {

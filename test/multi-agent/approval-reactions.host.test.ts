@@ -193,9 +193,8 @@ routes:
     p.react(request, '👍');
     await p.hostMessage(`Approved ${d}:`);
     await seenIn(host, 'mem:other-chat', new RegExp(`^echo: Result of delegation ${d} from agent "main":`));
-    expect(
-      p.sentTexts().filter((t) => t.includes('Approved') || t.includes(`No delegation ${d}`)),
-    ).toHaveLength(1);
+    // A reaction on a request already decided is not answered (checked at the end).
+    p.react(request, '👍');
 
     writeIn(host, 'other', 'notes.md', 'notes');
     const shared = await ask(
@@ -209,5 +208,8 @@ routes:
     await p.hostMessage(`Denied ${s};`);
     await seenIn(host, 'mem:other-chat', `Share ${s} with "main" was denied by the operator`);
     await until(() => host!.app.delegation.status().shares.recent[0]?.status === 'denied', 5_000, 'denied');
+    expect(p.sentTexts().filter((t) => t.includes('Approved') || t.includes('No delegation'))).toHaveLength(
+      1,
+    );
   });
 });

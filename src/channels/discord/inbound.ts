@@ -139,21 +139,20 @@ export function normaliseDiscordMessage(
 }
 
 /**
- * A MESSAGE_REACTION_ADD as the host's InboundReaction: a Unicode emoji someone added. The
- * bot's own reactions (an agent's `react`) are dropped, and so are other bots' unless they are
- * accepted, as their messages are; a custom server emoji (it has an id) names no verb. The
- * chat is the channel the message is in (a thread's own id, not its parent's).
+ * A MESSAGE_REACTION_ADD as the host's InboundReaction: a Unicode emoji a person added. The
+ * bot's own reactions (an agent's `react`) are dropped, and so are other bots', even with
+ * `acceptBots` (an auto-react bot would approve every request); a custom server emoji (it
+ * has an id) names no verb. The chat is the channel the message is in (a thread's own id).
  */
 export function normaliseDiscordReaction(
   data: Pick<
     GatewayMessageReactionAddDispatchData,
     'user_id' | 'channel_id' | 'message_id' | 'emoji' | 'member'
   >,
-  options: { botId: string; acceptBots: boolean },
+  botId: string,
 ): InboundReaction | undefined {
   if (!data.user_id || !data.channel_id || !data.message_id) return undefined;
-  if (data.user_id === options.botId) return undefined;
-  if (data.member?.user?.bot && !options.acceptBots) return undefined;
+  if (data.user_id === botId || data.member?.user?.bot) return undefined;
   if (data.emoji?.id || !data.emoji?.name) return undefined;
   return {
     channel: 'discord',

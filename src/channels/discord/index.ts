@@ -305,10 +305,7 @@ export class DiscordChannel implements Channel {
     connection.client.on(GatewayDispatchEvents.MessageReactionAdd, ({ data }) => {
       const botId = this.bot?.id;
       if (!live() || !botId || !this.intake.connected) return;
-      const reaction = normaliseDiscordReaction(data, {
-        botId,
-        acceptBots: this.options.acceptBots ?? false,
-      });
+      const reaction = normaliseDiscordReaction(data, botId);
       if (reaction) this.intake.reaction(reaction);
     });
     return connection;

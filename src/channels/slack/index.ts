@@ -30,7 +30,6 @@ import { isRefusal, SlackConnection } from './connection.js';
 import { SLACK_CHAT_PREFIX } from './inbound.js';
 import { ChannelIntake } from '../kit/intake.js';
 import { SlackReceiver } from './intake.js';
-import { normaliseSlackReaction } from './reactions.js';
 import { SLACK_MESSAGE_LIMIT, SlackOutbound } from './outbound.js';
 
 export { SLACK_MESSAGE_LIMIT } from './outbound.js';
@@ -144,10 +143,7 @@ export class SlackChannel implements Channel {
       { ...this.options, apiUrl: this.apiUrl, logger: this.log },
       {
         event: (event, identity) => this.receiver.enqueue(event, identity, connection.web),
-        reaction: (event, identity) => {
-          const reaction = normaliseSlackReaction(event, identity);
-          if (reaction) this.intake.reaction(reaction);
-        },
+        reaction: (event, identity) => this.receiver.reaction(event, identity, connection.web),
         state: (state, detail) =>
           state === 'disconnected' && this.state() === 'failed' ? undefined : this.setState(state, detail),
       },

@@ -10,6 +10,7 @@ import type { Logger } from '../../observability/logger.js';
 import type { ChannelIntake } from '../kit/intake.js';
 import { inboundFile, slackFileSource, type SlackInboundFile } from './files.js';
 import { normaliseSlackEvent, type SlackIdentity } from './inbound.js';
+import { normaliseSlackReaction } from './reactions.js';
 import type { FetchFile } from '../kit/files.js';
 
 export interface SlackReceiverOptions {
@@ -24,7 +25,7 @@ export interface SlackReceiverOptions {
 const NAMES_KEPT = 2000;
 
 export class SlackReceiver {
-  private readonly userNames = new Map<string, string>();
+  private readonly users = new Map<string, { name: string; isBot: boolean }>();
   private readonly fileSource: FetchFile<SlackInboundFile>;
 
   constructor(private readonly options: SlackReceiverOptions) {
@@ -36,6 +37,21 @@ export class SlackReceiver {
     this.options.intake.queue(() => this.handle(event, identity, client));
   }
 
+  /**
+   * A `reaction_added` from a person, passed on as its emoji. Slack does not say whether the
+   * reacting user is a bot, so users.info is asked (once per user): another app's bot that
+   * reacts to every post must not approve the host's requests. The bot's own are dropped first.
+   */
+  reaction(event: unknown, identity: SlackIdentity, client: WebClient): void {
+    const reaction = normaliseSlackReaction(event, identity);
+    if (!reaction) return;
+    this.options.intake.queue(async () => {
+      if ((await this.user(client, reaction.senderId!)).isBot)
+        return this.options.logger.debug({ user: reaction.senderId }, 'slack reaction by a bot ignored');
+      this.options.intake.reaction(reaction);
+    });
+  }
+
   private async handle(event: unknown, identity: SlackIdentity, client: WebClient): Promise<void> {
     const decision = normaliseSlackEvent(event, identity, this.options.maxInboundText);
     if (decision.kind === 'ignore') {
@@ -45,26 +61,27 @@ export class SlackReceiver {
     const { message, files } = decision;
     if (this.options.intake.seenBefore(message)) return;
     if (message.senderName === message.senderId)
-      message.senderName = await this.userName(client, message.senderId);
+      message.senderName = (await this.user(client, message.senderId)).name;
     await this.options.intake.deliver(message, files.map(inboundFile), this.fileSource);
   }
 
-  /** Display name from users.info (needs users:read); the id when that is not granted. */
-  private async userName(client: WebClient, userId: string): Promise<string> {
-    const cached = this.userNames.get(userId);
+  /** Display name and whether it is a bot, from users.info (needs users:read); the id and "a person" when that is not granted. */
+  private async user(client: WebClient, userId: string): Promise<{ name: string; isBot: boolean }> {
+    const cached = this.users.get(userId);
     if (cached) return cached;
-    let name = userId;
+    const found = { name: userId, isBot: false };
     try {
       const info = await client.users.info({ user: userId });
-      name = info.user?.profile?.display_name || info.user?.real_name || info.user?.name || userId;
+      found.name = info.user?.profile?.display_name || info.user?.real_name || info.user?.name || userId;
+      found.isBot = info.user?.is_bot === true;
     } catch (err) {
       this.options.logger.debug(
         { user: userId, err: (err as Error).message },
         'slack users.info failed; using the id',
       );
     }
-    if (this.userNames.size > NAMES_KEPT) this.userNames.clear();
-    this.userNames.set(userId, name);
-    return name;
+    if (this.users.size > NAMES_KEPT) this.users.clear();
+    this.users.set(userId, found);
+    return found;
   }
 }

@@ -39,7 +39,7 @@ export function slackReactionName(emoji: string): string {
 }
 
 /** Slack's other names for the same emoji (its picker sends `+1`, older clients `thumbsup`). */
-const ALIASES: Record<string, string> = { thumbsup: '👍', thumbsdown: '👎', heavy_check_mark: '✅' };
+const ALIASES: Record<string, string> = { thumbsup: '👍', thumbsdown: '👎' };
 const EMOJI_OF = new Map<string, string>([
   ...Object.entries(NAMES)
     .filter(([emoji]) => emoji !== '❤')
