@@ -32,9 +32,9 @@ export const MAX_APPROVAL_REQUEST_CHARS = 900;
 export function approvalRequest(body: string, id: string, minutes: number): string {
   const line = approvalRequestLine(id, minutes);
   const room = MAX_APPROVAL_REQUEST_CHARS - line.length - 1;
-  const cut = ' … (cut; `omniclaw status` shows the request)';
-  const shown = body.length > room ? `${body.slice(0, room - cut.length)}${cut}` : body;
-  return `${shown}\n${line}`;
+  if (body.length <= room) return `${body}\n${line}`;
+  const keep = room - 40; // room for the note below
+  return `${body.slice(0, keep)} … (${body.length - keep} more characters not shown)\n${line}`;
 }
 
 /** What a reaction on `sent` decides, when it is an approval emoji on an approval request. */

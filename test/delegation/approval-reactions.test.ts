@@ -54,7 +54,7 @@ describe('reactionDecision', () => {
       15,
     );
     expect(text.length).toBeLessThanOrEqual(MAX_APPROVAL_REQUEST_CHARS);
-    expect(text).toContain('(cut; `omniclaw status` shows the request)');
+    expect(text).toMatch(/ … \(\d+ more characters not shown\)\nReply "approve d-111111"/);
     expect(reactionDecision('👍', { text })).toEqual({ verb: 'approve', id: 'd-111111' });
     // A short one is left whole.
     expect(approvalRequest('Agent "other" asks "main" to: x', 'd-111111', 15)).toBe(
