@@ -120,7 +120,11 @@ async function idleDaemon(
     // Where it goes: code and module files mapped from disk, or memory the process wrote.
     const anon = statusField(daemon.pid!, 'RssAnon');
     const file = statusField(daemon.pid!, 'RssFile');
-    const heap = (await metric(port, 'omniclaw_nodejs_heap_size_used_bytes')) / 1024 / 1024;
+    const mb = async (name: string): Promise<number> => (await metric(port, name)) / 1024 / 1024;
+    const heap = await mb('omniclaw_nodejs_heap_size_used_bytes');
+    const heapTotal = await mb('omniclaw_nodejs_heap_size_total_bytes');
+    // Buffers and other memory V8 is told about but does not keep in its heap.
+    const external = await mb('omniclaw_nodejs_external_memory_bytes');
     return [
       {
         name: `idle RSS, ${label}`,
@@ -128,7 +132,7 @@ async function idleDaemon(
         unit: 'MB',
         // Issue 12's targets: 80 MB with every channel connected, 65 MB with the terminal chat alone.
         target: channels === 'terminal chat only' ? '≤ 65 MB' : '≤ 80 MB',
-        note: `VmRSS after ${IDLE_MS / 1000} s idle (anonymous ${round(anon, 1)} MB, file-backed ${round(file, 1)} MB); JS heap used ${round(heap, 1)} MB`,
+        note: `VmRSS after ${IDLE_MS / 1000} s idle (anonymous ${round(anon, 1)} MB, file-backed ${round(file, 1)} MB); JS heap used ${round(heap, 1)} MB of ${round(heapTotal, 1)}, external ${round(external, 1)} MB`,
       },
       { name: `daemon spawn → channels connected (/readyz), ${label}`, value: readyMs, unit: 'ms' },
     ];
