@@ -30,10 +30,6 @@ export class LocalChannel implements Channel {
   readonly name = 'local';
   readonly capabilities: ChannelCapabilities = {
     maxMessageLength: 1_000_000,
-    threads: false,
-    reactions: false,
-    edit: true,
-    typing: true,
     files: true,
     maxFileBytes: 1024 * 1024 * 1024, // the file stays on this machine
     keepsSentFiles: true,

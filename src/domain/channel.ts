@@ -99,12 +99,12 @@ export interface NoticeContext {
 
 export type ChannelState = 'connecting' | 'connected' | 'disconnected' | 'failed';
 
+/**
+ * What the host asks of a channel before it acts. Threads, reactions, edits and typing are
+ * not listed: a channel has them when it has the method (`react`, `stream`, `notify`).
+ */
 export interface ChannelCapabilities {
   maxMessageLength: number;
-  threads: boolean;
-  reactions: boolean;
-  edit: boolean;
-  typing: boolean;
   files: boolean;
   /** The largest file the bot may send (send_file refuses bigger ones before anything is queued). */
   maxFileBytes: number;

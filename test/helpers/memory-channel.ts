@@ -18,10 +18,6 @@ export class MemoryChannel implements Channel {
   readonly name = 'memory';
   readonly capabilities = {
     maxMessageLength: 4000,
-    threads: false,
-    reactions: true,
-    edit: false,
-    typing: true,
     files: true,
     maxFileBytes: 1024 * 1024,
   };

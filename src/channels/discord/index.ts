@@ -90,10 +90,6 @@ export class DiscordChannel implements Channel {
   readonly name = 'discord';
   readonly capabilities: ChannelCapabilities = {
     maxMessageLength: DISCORD_MESSAGE_LIMIT,
-    threads: true,
-    reactions: true,
-    edit: true,
-    typing: true,
     files: true,
     maxFileBytes: 10 * 1024 * 1024, // the default upload limit of a server without boosts
   };

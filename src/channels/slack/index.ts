@@ -70,10 +70,6 @@ export class SlackChannel implements Channel {
   readonly name = 'slack';
   readonly capabilities: ChannelCapabilities = {
     maxMessageLength: SLACK_MESSAGE_LIMIT,
-    threads: true,
-    reactions: true,
-    edit: true,
-    typing: false,
     files: true,
     maxFileBytes: 1024 * 1024 * 1024, // files.uploadV2 limit
   };

@@ -84,10 +84,6 @@ export class TelegramChannel implements Channel {
   readonly name = 'telegram';
   readonly capabilities: ChannelCapabilities = {
     maxMessageLength: TELEGRAM_MESSAGE_LIMIT,
-    threads: true,
-    reactions: true,
-    edit: true,
-    typing: true,
     files: true,
     maxFileBytes: 50 * 1024 * 1024, // Bot API upload limit
   };

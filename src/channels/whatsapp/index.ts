@@ -77,10 +77,6 @@ export class WhatsAppChannel implements Channel {
   readonly name = 'whatsapp';
   readonly capabilities: ChannelCapabilities = {
     maxMessageLength: WHATSAPP_MESSAGE_LIMIT,
-    threads: false,
-    reactions: true,
-    edit: false,
-    typing: true,
     files: true,
     maxFileBytes: 100 * 1024 * 1024, // document limit
   };
