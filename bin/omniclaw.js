@@ -7,6 +7,7 @@
 // recovered only a third of it.
 // Thin launcher: the CLI is compiled to dist/ by `npm install` (prepare) or `npm run build`.
 import { existsSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
 import { setFlagsFromString } from 'node:v8';
 // WebAssembly compiled by Liftoff only, never tiered up to TurboFan: the one WebAssembly here
 // is undici's HTTP parser (Node's fetch, and the copy @discordjs/rest brings), and its
@@ -14,7 +15,6 @@ import { setFlagsFromString } from 'node:v8';
 // (docs/performance.md). Set at run time, before anything compiles WebAssembly; unlike the
 // heap flag above it takes effect that way, and a V8 without the flag would only warn.
 setFlagsFromString('--liftoff-only');
-import { fileURLToPath } from 'node:url';
 const entry = new URL('../dist/cli/main.js', import.meta.url);
 if (!existsSync(fileURLToPath(entry))) {
   console.error(

@@ -154,8 +154,6 @@ export const sentence = (text: string): string => {
 };
 
 /** What auto-detection found, what it chose and why, and per-agent overrides. */
-const capitalised = (s: string): string => s.charAt(0).toUpperCase() + s.slice(1);
-
 export function sandboxChecks(config: Config, choice: SandboxChoice): Check[] {
   // A sandbox this machine lacks is worth a warning only when nothing else can run agents;
   // an agent pinned to it fails below. Otherwise a new user would be told to install Podman
@@ -172,7 +170,7 @@ export function sandboxChecks(config: Config, choice: SandboxChoice): Check[] {
       : {
           name: `sandbox ${c.kind}`,
           status: 'ok',
-          detail: sentence(`${capitalised(c.kind)} is not needed while ${spare} works (${c.why})`),
+          detail: sentence(`${c.kind} is not needed while ${spare} works (${c.why})`),
         },
   );
   const autoAgents = config.agents.filter((a) => a.sandbox === 'auto').map((a) => a.id);

@@ -125,8 +125,8 @@ export interface InboundResult {
 }
 
 /**
- * An emoji someone added to a message (Telegram, Discord, Slack, WhatsApp): the host reads 👍 / 👎 on its own approval
- * requests as approve / deny (issue 11); other reactions are ignored.
+ * An emoji someone added to a message (Telegram, Discord, Slack, WhatsApp): the host reads
+ * 👍 / 👎 on its own approval requests as approve / deny (issue 11); other reactions are ignored.
  */
 export interface InboundReaction {
   channel: string;

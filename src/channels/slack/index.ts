@@ -6,8 +6,8 @@
  * ~4000 characters (outbound.ts). Slack has no typing indicator for bots, so "working" is
  * shown as a reaction (default :eyes:) on the triggering message, removed when the work
  * ends. A `reaction_added` event is passed to the host as its emoji (reactions.ts), which
- * reads 👍 / 👎 on its approval requests. Thread streaming posts intermediate output, rate-limited, in the thread of the
- * triggering message.
+ * reads 👍 / 👎 on its approval requests. Thread streaming posts intermediate output,
+ * rate-limited, in the thread of the triggering message.
  */
 import type { WebClient } from '@slack/web-api';
 import { ChannelRejectedError } from '../../domain/channel-rejected.js';
@@ -93,7 +93,10 @@ export class SlackChannel implements Channel {
       platform: 'Slack',
       logger: this.log,
       inboxFor: options.inboxFor,
-      attachmentLimits: { maxBytes: options.limits?.maxFileBytes ?? 20 * 1024 * 1024 },
+      // The kit's default (20 MB) unless the options set one.
+      ...(options.limits?.maxFileBytes !== undefined && {
+        attachmentLimits: { maxBytes: options.limits.maxFileBytes },
+      }),
       maxFilesPerMessage: options.limits?.maxFilesPerMessage ?? 10,
       // Acked events are not delivered again: hold a message the store refused.
       holdWhileStorageDown: true,
