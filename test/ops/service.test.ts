@@ -92,6 +92,7 @@ describe('the generated service files', () => {
       ProgramArguments: [
         process.execPath,
         '--max-semi-space-size=1',
+        '--single-threaded',
         join(ROOT, 'bin', 'omniclaw.js'),
         'start',
       ],
@@ -109,7 +110,9 @@ describe('the daemon Node flags', () => {
     const execStart = systemdUnit(spec)
       .split('\n')
       .find((l) => l.startsWith('ExecStart='));
-    expect(execStart).toBe(`ExecStart=${process.execPath} --max-semi-space-size=1 ${spec.bin} start`);
+    expect(execStart).toBe(
+      `ExecStart=${process.execPath} --max-semi-space-size=1 --single-threaded ${spec.bin} start`,
+    );
   });
 });
 

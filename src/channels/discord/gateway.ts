@@ -7,10 +7,16 @@
  * events into the channel's states.
  */
 import { Client, GatewayCloseCodes, GatewayIntentBits, type GatewayReadyDispatchData } from '@discordjs/core';
-import { REST } from '@discordjs/rest';
+import { REST, type RESTOptions } from '@discordjs/rest';
 import { WebSocketManager, WebSocketShardEvents, type SessionInfo } from '@discordjs/ws';
 import type { Logger } from '../../observability/logger.js';
 import { describeError } from '../kit/errors.js';
+
+/**
+ * The REST client's `makeRequest`. Node's fetch returns the Response it expects; only the
+ * typings differ (Node's bundled undici-types against the undici package's).
+ */
+const globalFetch = fetch as unknown as NonNullable<RESTOptions['makeRequest']>;
 
 // Reactions: 👍 / 👎 on the host's approval requests (issue 11); neither is privileged.
 const INTENTS =
@@ -52,9 +58,16 @@ export function openDiscord(options: {
   logger: Logger;
   events: GatewayEvents;
 }): DiscordConnection {
-  const rest = new REST({ api: options.api, retries: options.restRetries, version: '10' }).setToken(
-    options.token,
-  );
+  // Node's own fetch, not the library's default of undici's `request`: the daemon loads Node's
+  // fetch anyway (Slack, Telegram, the model clients), and npm `overrides` hands this library the
+  // undici Slack's socket-mode needs, so no second undici is held (3.9 MB of JS heap). That
+  // undici's `request` cannot send Node's FormData, Node's fetch can.
+  const rest = new REST({
+    api: options.api,
+    retries: options.restRetries,
+    version: '10',
+    makeRequest: globalFetch,
+  }).setToken(options.token);
   // The library's default session store is one Map for the whole process, keyed by shard id:
   // two connections at once (two channels in one process, as in the tests) would resume each
   // other's sessions.

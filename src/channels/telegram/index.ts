@@ -3,8 +3,12 @@
  * normalisation (inbound.ts) and outbound messages rendered as Telegram HTML, with
  * a plain-text retry when Telegram rejects the entities. Chat ids are `tg:<chat id>`.
  * Thread streaming on Telegram is one status message, edited as progress arrives.
+ *
+ * grammY's `web` build, not its Node one: the same Api on Node's global fetch, where the Node
+ * build loads node-fetch 2 with whatwg-url and tr46's Unicode table (2.6 MB more JS heap,
+ * held for the life of the daemon; docs/performance.md).
  */
-import { Api, GrammyError } from 'grammy';
+import { Api, GrammyError } from 'grammy/web';
 import { ChannelRejectedError } from '../../domain/channel-rejected.js';
 import type { ReactionTypeEmoji, Update } from 'grammy/types';
 import type { Logger } from '../../observability/logger.js';

@@ -4,8 +4,9 @@
  * streamed preview, documents, and plain status text. Errors are typed for the outbox
  * (ChannelSendError: retry after a 429's retry_after, retry 5xx and network errors).
  */
+import { readFile } from 'node:fs/promises';
 import { basename } from 'node:path';
-import { GrammyError, HttpError, InputFile, type Api } from 'grammy';
+import { GrammyError, HttpError, InputFile, type Api } from 'grammy/web';
 import type { Logger } from '../../observability/logger.js';
 import { ChannelSendError, kindForStatus } from '../../domain/send-error.js';
 import { markdownToPlainText, renderMarkdown } from '../markdown.js';
@@ -130,10 +131,14 @@ export class TelegramOutbound {
   ): Promise<string> {
     await checkUpload('Telegram', `tg:${chatId}`, path, this.options.maxUploadBytes);
     try {
-      const sent = await this.options.api.sendDocument(chatId, new InputFile(path, basename(path)), {
-        ...replyParameters(replyTo),
-        ...extra,
-      });
+      const sent = await this.options.api.sendDocument(
+        chatId,
+        new InputFile(await readFile(path), basename(path)),
+        {
+          ...replyParameters(replyTo),
+          ...extra,
+        },
+      );
       return String(sent.message_id);
     } catch (error) {
       throw sendError(chatId, error);

@@ -6,7 +6,7 @@
  * with a higher offset, so a crash, a dropped connection or a database that cannot store the
  * update (disk full) loses nothing: the offset moves only past updates that were stored.
  */
-import { GrammyError, type Api } from 'grammy';
+import { GrammyError, type Api } from 'grammy/web';
 import type { Update } from 'grammy/types';
 import type { Logger } from '../../observability/logger.js';
 import type { ChannelState } from '../../domain/channel.js';

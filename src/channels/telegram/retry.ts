@@ -5,7 +5,7 @@
  * repeat: a sendMessage that timed out may have been delivered, and the outbox, not this
  * layer, decides whether to send again.
  */
-import { HttpError, type Transformer } from 'grammy';
+import { HttpError, type Transformer } from 'grammy/web';
 import { backoffDelay, sleep } from '../../protocol/backoff.js';
 
 export interface RetryPolicy {
