@@ -7,10 +7,12 @@
  * Readiness comes from /readyz; then the daemon idles 20 s and VmRSS is read from /proc.
  * OMNICLAW_BENCH_NODE_FLAGS (e.g. "--max-semi-space-size=1") is passed to node, to measure
  * one V8 setting at a time; OMNICLAW_BENCH_RSS_ONLY=daemon skips the per-platform host runs.
+ * The terminal-only daemon runs a second time with its stderr on a terminal (util-linux
+ * `script` gives it one), as when a person types `omniclaw start`: logs are pretty there.
  * Needs a build (`npm run build`).
  */
 import { spawn, type ChildProcess } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -74,21 +76,57 @@ const PROGRAMS = {
   bare: { script: 'bench/fixtures/bare-daemon.mjs', args: [], what: 'startApp alone, no CLI' },
 } as const;
 
+/** The Node process under `root` (itself included) running `needle`, not the shell that started it. */
+function processUnder(root: number, needle: string): number | undefined {
+  const parent = new Map<number, number>();
+  for (const entry of readdirSync('/proc').filter((e) => /^\d+$/.test(e))) {
+    try {
+      const stat = readFileSync(`/proc/${entry}/stat`, 'utf8');
+      parent.set(Number(entry), Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1]));
+    } catch {
+      // exited meanwhile
+    }
+  }
+  const isUnder = (pid: number): boolean => {
+    for (let p: number | undefined = pid; p && p > 1; p = parent.get(p)) if (p === root) return true;
+    return false;
+  };
+  return [...parent.keys()].find((pid) => {
+    if (!isUnder(pid)) return false;
+    try {
+      const argv = readFileSync(`/proc/${pid}/cmdline`, 'utf8').split('\0');
+      return argv[0] === process.execPath && argv.includes(needle);
+    } catch {
+      return false;
+    }
+  });
+}
+
 /** Starts the daemon with `yaml`, waits for channels connected + 5 s idle, measures, stops it. */
 async function idleDaemon(
   program: keyof typeof PROGRAMS,
   channels: string,
   yaml: (port: number) => string,
+  options: { onTerminal?: boolean } = {},
 ): Promise<BenchResult[]> {
   const { script, args, what } = PROGRAMS[program];
-  const label = `${channels}, ${what}${NODE_FLAGS.length ? ` (${NODE_FLAGS.join(' ')})` : ''}`;
+  const where = options.onTerminal ? ', stderr a terminal' : '';
+  const label = `${channels}, ${what}${where}${NODE_FLAGS.length ? ` (${NODE_FLAGS.join(' ')})` : ''}`;
   const home = mkdtempSync(join(tmpdir(), 'omniclaw-bench-rss-'));
   const port = await freePort();
   writeFileSync(join(home, 'omniclaw.yaml'), yaml(port), { mode: 0o600 });
   let stderr = '';
-  const daemon: ChildProcess = spawn(
+  const command = [
     process.execPath,
-    [...shebangFlags(script), ...NODE_FLAGS, join(PROJECT_ROOT, script), ...args],
+    ...shebangFlags(script),
+    ...NODE_FLAGS,
+    join(PROJECT_ROOT, script),
+    ...args,
+  ];
+  const quoted = command.map((a) => `'${a.replaceAll("'", "'\\''")}'`).join(' ');
+  const daemon: ChildProcess = spawn(
+    options.onTerminal ? 'script' : command[0]!,
+    options.onTerminal ? ['-qfec', quoted, '/dev/null'] : command.slice(1),
     {
       env: {
         PATH: process.env.PATH,
@@ -116,10 +154,12 @@ async function idleDaemon(
     }
     const readyMs = Date.now() - began;
     await new Promise((r) => setTimeout(r, IDLE_MS));
-    const rss = statusField(daemon.pid!, 'VmRSS');
+    const pid = options.onTerminal ? processUnder(daemon.pid!, join(PROJECT_ROOT, script)) : daemon.pid;
+    if (!pid) throw new Error(`${label}: no daemon process under script(1)`);
+    const rss = statusField(pid, 'VmRSS');
     // Where it goes: code and module files mapped from disk, or memory the process wrote.
-    const anon = statusField(daemon.pid!, 'RssAnon');
-    const file = statusField(daemon.pid!, 'RssFile');
+    const anon = statusField(pid, 'RssAnon');
+    const file = statusField(pid, 'RssFile');
     const mb = async (name: string): Promise<number> => (await metric(port, name)) / 1024 / 1024;
     const heap = await mb('omniclaw_nodejs_heap_size_used_bytes');
     const heapTotal = await mb('omniclaw_nodejs_heap_size_total_bytes');
@@ -137,6 +177,11 @@ async function idleDaemon(
       { name: `daemon spawn → channels connected (/readyz), ${label}`, value: readyMs, unit: 'ms' },
     ];
   } finally {
+    // script(1) would leave its child to the terminal's hangup: stop the daemon itself first.
+    const underScript = options.onTerminal
+      ? processUnder(daemon.pid!, join(PROJECT_ROOT, script))
+      : undefined;
+    if (underScript) process.kill(underScript, 'SIGTERM');
     daemon.kill('SIGTERM');
     const deadline = setTimeout(() => daemon.kill('SIGKILL'), 10_000);
     await exited;
@@ -181,6 +226,7 @@ export default async function idleRssBench(): Promise<BenchResult[]> {
       );
       results.push(...(await idleDaemon(program, 'terminal chat only', withChannels())));
     }
+    results.push(...(await idleDaemon('daemon', 'terminal chat only', withChannels(), { onTerminal: true })));
     // What each platform library adds, on the host alone.
     for (const name of only === 'daemon' ? [] : Object.keys(sections)) {
       results.push(...(await idleDaemon('bare', `terminal + ${name}`, withChannels(name))));

@@ -14,11 +14,12 @@
 import { existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { setFlagsFromString } from 'node:v8';
-// WebAssembly compiled by Liftoff only, never tiered up to TurboFan: the one WebAssembly here
-// is undici's HTTP parser (Node's fetch, and the copy @discordjs/rest brings), and its
+// WebAssembly compiled by Liftoff only, never tiered up to TurboFan: the WebAssembly here is
+// undici's HTTP parser (Node's fetch, and the undici the Discord and Slack clients use), and its
 // optimised code held 8-10 MB of the daemon's idle RSS for a parser of a few REST calls
-// (docs/performance.md). Set at run time, before anything compiles WebAssembly; unlike the
-// heap flag above it takes effect that way, and a V8 without the flag would only warn.
+// (docs/performance.md); with WhatsApp configured, Baileys' bridge module is compiled so too.
+// Set at run time, before anything compiles WebAssembly; unlike the heap flag above it takes
+// effect that way, and a V8 without the flag would only warn.
 setFlagsFromString('--liftoff-only');
 const entry = new URL('../dist/cli/main.js', import.meta.url);
 if (!existsSync(fileURLToPath(entry))) {

@@ -4,7 +4,9 @@
  * scrubbed wherever they appear.
  */
 import { mkdirSync } from 'node:fs';
+import { createRequire } from 'node:module';
 import { join } from 'node:path';
+import type PinoPretty from 'pino-pretty';
 import pino, { type Logger, type DestinationStream, type Level, type LevelWithSilent } from 'pino';
 
 export type { Logger };
@@ -52,12 +54,7 @@ export function createLogger(options: LoggerOptions = {}): Logger {
     });
   }
   if (options.console !== false && !options.destination) {
-    const stream = options.pretty
-      ? (pino.transport({
-          target: 'pino-pretty',
-          options: { destination: 2, translateTime: 'SYS:HH:MM:ss' },
-        }) as DestinationStream)
-      : pino.destination(2);
+    const stream = options.pretty ? prettyStderr() : pino.destination(2);
     streams.push({ level: streamLevel, stream });
   }
   return pino(
@@ -76,6 +73,17 @@ export function createLogger(options: LoggerOptions = {}): Logger {
     },
     streams.length ? pino.multistream(streams) : pino.destination('/dev/null'),
   );
+}
+
+/**
+ * pino-pretty in this thread, not as a pino.transport: a transport is a worker thread, a second
+ * V8 heap that held 10 MB of the idle daemon's RSS whenever stderr was a terminal (74 against
+ * 64 MB; docs/performance.md). Required only here, so JSON logging never loads it.
+ */
+function prettyStderr(): DestinationStream {
+  const pretty = createRequire(import.meta.url)('pino-pretty') as typeof PinoPretty;
+  // sync: a line is on the terminal before a crash or exit can lose it (a few lines a minute).
+  return pretty({ destination: 2, sync: true, translateTime: 'SYS:HH:MM:ss' });
 }
 
 /** A logger that discards everything (unit tests, benchmarks). */

@@ -267,6 +267,20 @@ describe('Telegram channel against a fake Bot API', () => {
     expect(String(doc!.document_content)).toBe('numbers');
   });
 
+  it('sends a 3 MB document again, whole, after a 429', async () => {
+    const path = join(dir, 'large.bin');
+    const content = Buffer.alloc(3 * 1024 * 1024, 'a');
+    content.write('first bytes', 0);
+    await writeFile(path, content);
+    tg.failNext('sendDocument', { code: 429, retryAfter: 1 });
+    await channel.send('tg:42', { text: 'the data', files: [path] });
+    const calls = tg.callsOf('sendDocument');
+    expect(calls).toHaveLength(2);
+    const sent = Buffer.from(calls[1]!.document_content as Buffer);
+    expect(sent.length).toBe(content.length);
+    expect(sent.subarray(0, 11).toString()).toBe('first bytes');
+  });
+
   it('send_file: the agent’s file reaches Telegram through the outbox, with its caption', async () => {
     const rig = sendFileRig(channel);
     try {

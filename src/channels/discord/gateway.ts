@@ -12,11 +12,23 @@ import { WebSocketManager, WebSocketShardEvents, type SessionInfo } from '@disco
 import type { Logger } from '../../observability/logger.js';
 import { describeError } from '../kit/errors.js';
 
+type MakeRequest = NonNullable<RESTOptions['makeRequest']>;
+
 /**
- * The REST client's `makeRequest`. Node's fetch returns the Response it expects; only the
- * typings differ (Node's bundled undici-types against the undici package's).
+ * The REST client's `makeRequest`: Node's fetch (only the typings differ, Node's bundled
+ * undici-types against the undici package's). A network failure comes out of it as
+ * TypeError('fetch failed') with the reason as its cause; the reason is what is thrown on, so
+ * @discordjs/rest still retries an ECONNRESET (it reads the error's code and message) and the
+ * errors we log say ECONNREFUSED or ENOTFOUND, not "fetch failed".
  */
-const globalFetch = fetch as unknown as NonNullable<RESTOptions['makeRequest']>;
+export const discordFetch: MakeRequest = async (url, init) => {
+  try {
+    return (await fetch(url, init as RequestInit)) as unknown as Awaited<ReturnType<MakeRequest>>;
+  } catch (error) {
+    if (error instanceof TypeError && error.cause instanceof Error) throw error.cause;
+    throw error;
+  }
+};
 
 // Reactions: 👍 / 👎 on the host's approval requests (issue 11); neither is privileged.
 const INTENTS =
@@ -66,7 +78,7 @@ export function openDiscord(options: {
     api: options.api,
     retries: options.restRetries,
     version: '10',
-    makeRequest: globalFetch,
+    makeRequest: discordFetch,
   }).setToken(options.token);
   // The library's default session store is one Map for the whole process, keyed by shard id:
   // two connections at once (two channels in one process, as in the tests) would resume each

@@ -4,7 +4,7 @@
  * streamed preview, documents, and plain status text. Errors are typed for the outbox
  * (ChannelSendError: retry after a 429's retry_after, retry 5xx and network errors).
  */
-import { readFile } from 'node:fs/promises';
+import { openAsBlob } from 'node:fs';
 import { basename } from 'node:path';
 import { GrammyError, HttpError, InputFile, type Api } from 'grammy/web';
 import type { Logger } from '../../observability/logger.js';
@@ -133,7 +133,7 @@ export class TelegramOutbound {
     try {
       const sent = await this.options.api.sendDocument(
         chatId,
-        new InputFile(await readFile(path), basename(path)),
+        new InputFile(await fileFromDisk(path), basename(path)),
         {
           ...replyParameters(replyTo),
           ...extra,
@@ -144,6 +144,15 @@ export class TelegramOutbound {
       throw sendError(chatId, error);
     }
   }
+}
+
+/**
+ * A file to upload, read from disk as it is sent (and again after a 429), never held whole in
+ * memory. grammY's web build takes a Blob (it sends `blob.stream()`); its typings are the Node
+ * build's, which list no Blob.
+ */
+async function fileFromDisk(path: string): Promise<ConstructorParameters<typeof InputFile>[0]> {
+  return (await openAsBlob(path)) as unknown as ConstructorParameters<typeof InputFile>[0];
 }
 
 /** Telegram ids are integers; anything else is a caller's mistake, reported as such. */
