@@ -7,7 +7,7 @@
 // recovered only a third of it.
 // --single-threaded: no V8 helper threads. Their optimising compiles and GC work allocate
 // through glibc arenas of their own, which kept 4-9 MB after start-up, differently in every
-// run: with every channel 80.0-80.3 MB idle against 83-89 MB, throughput and warm p50 the
+// run: with every channel 80.0-80.8 MB idle against 83-89 MB, throughput and warm p50 the
 // same, warm p99 about 3 ms higher (optimising now pauses the event loop; performance.md).
 // Also a command-line flag: V8 starts its helper threads before any script runs.
 // Thin launcher: the CLI is compiled to dist/ by `npm install` (prepare) or `npm run build`.

@@ -78,7 +78,7 @@ export function createLogger(options: LoggerOptions = {}): Logger {
 /**
  * pino-pretty in this thread, not as a pino.transport: a transport is a worker thread, a second
  * V8 heap that held 10 MB of the idle daemon's RSS whenever stderr was a terminal (74 against
- * 64 MB; docs/performance.md). Required only here, so JSON logging never loads it.
+ * 65 MB; docs/performance.md). Required only here, so JSON logging never loads it.
  */
 function prettyStderr(): DestinationStream {
   const pretty = createRequire(import.meta.url)('pino-pretty') as typeof PinoPretty;
