@@ -71,9 +71,9 @@ export function openDiscord(options: {
   events: GatewayEvents;
 }): DiscordConnection {
   // Node's own fetch, not the library's default of undici's `request`: the daemon loads Node's
-  // fetch anyway (Slack's and Telegram's clients, received files), and npm `overrides` hands this library the
-  // undici Slack's socket-mode needs, so no second undici is held (3.9 MB of JS heap). That
-  // undici's `request` cannot send Node's FormData, Node's fetch can.
+  // fetch anyway (Slack's and Telegram's clients, received files), and npm `overrides` hands
+  // this library the undici Slack's socket-mode needs, so no second undici is held (3.9 MB of
+  // JS heap). That undici's `request` cannot send Node's FormData, Node's fetch can.
   const rest = new REST({
     api: options.api,
     retries: options.restRetries,
