@@ -104,9 +104,14 @@ describe('the generated service files', () => {
 });
 
 describe('the daemon Node flags', () => {
-  it('are the same in the launcher shebang and in the units that call Node directly', () => {
+  it('are the same in the launcher shebang, `npm start` and the units that call Node directly', () => {
     const shebang = readFileSync(join(ROOT, 'bin', 'omniclaw.js'), 'utf8').split('\n')[0];
     expect(shebang).toBe(`#!/usr/bin/env -S node ${DAEMON_NODE_FLAGS.join(' ')}`);
+    // `npm start`, the README's way to run it, calls Node directly too.
+    const scripts = (
+      JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8')) as { scripts: Record<string, string> }
+    ).scripts;
+    expect(scripts.start).toBe(`node ${DAEMON_NODE_FLAGS.join(' ')} bin/omniclaw.js start`);
     const execStart = systemdUnit(spec)
       .split('\n')
       .find((l) => l.startsWith('ExecStart='));
