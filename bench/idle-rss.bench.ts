@@ -21,6 +21,7 @@ import { startFakeDiscord } from '../test/fakes/fake-discord.js';
 import { startFakeSlack } from '../test/fakes/fake-slack.js';
 import { startFakeTelegram } from '../test/fakes/fake-telegram.js';
 import { round, type BenchResult } from './types.js';
+import { bundle } from '../scripts/bundle.js';
 
 const IDLE_MS = 20_000;
 const NODE_FLAGS = (process.env.OMNICLAW_BENCH_NODE_FLAGS ?? '').split(' ').filter(Boolean);
@@ -70,10 +71,23 @@ async function metric(port: number, name: string): Promise<number> {
   return Number(line?.split(' ').pop() ?? NaN);
 }
 
-/** The real daemon, and the host alone (startApp without the CLI's other commands). */
+/**
+ * The real daemon, and the host alone (startApp without the CLI's other commands), bundled
+ * as `npm run build` bundles the daemon (scripts/bundle.mjs); node flags from `shebang`.
+ */
 const PROGRAMS = {
-  daemon: { script: 'bin/omniclaw.js', args: ['start'], what: '`omniclaw start`' },
-  bare: { script: 'bench/fixtures/bare-daemon.mjs', args: [], what: 'startApp alone, no CLI' },
+  daemon: {
+    script: 'bin/omniclaw.js',
+    shebang: 'bin/omniclaw.js',
+    args: ['start'],
+    what: '`omniclaw start`',
+  },
+  bare: {
+    script: 'dist/bench/bare-daemon.js',
+    shebang: 'bench/fixtures/bare-daemon.mjs',
+    args: [],
+    what: 'startApp alone, no CLI',
+  },
 } as const;
 
 /** The Node process under `root` (itself included) running `needle`, not the shell that started it. */
@@ -109,7 +123,7 @@ async function idleDaemon(
   yaml: (port: number) => string,
   options: { onTerminal?: boolean } = {},
 ): Promise<BenchResult[]> {
-  const { script, args, what } = PROGRAMS[program];
+  const { script, shebang, args, what } = PROGRAMS[program];
   const where = options.onTerminal ? ', stderr a terminal' : '';
   const label = `${channels}, ${what}${where}${NODE_FLAGS.length ? ` (${NODE_FLAGS.join(' ')})` : ''}`;
   const home = mkdtempSync(join(tmpdir(), 'omniclaw-bench-rss-'));
@@ -118,7 +132,7 @@ async function idleDaemon(
   let stderr = '';
   const command = [
     process.execPath,
-    ...shebangFlags(script),
+    ...shebangFlags(shebang),
     ...NODE_FLAGS,
     join(PROJECT_ROOT, script),
     ...args,
@@ -191,6 +205,8 @@ async function idleDaemon(
 }
 
 export default async function idleRssBench(): Promise<BenchResult[]> {
+  if (process.env.OMNICLAW_BENCH_RSS_ONLY !== 'daemon')
+    await bundle(['bench/fixtures/bare-daemon.mjs'], 'dist/bench');
   const tg = await startFakeTelegram();
   const dc = await startFakeDiscord();
   const slack = await startFakeSlack();

@@ -10,7 +10,9 @@
 // run: with every channel 80.0-80.8 MB idle against 83-89 MB, throughput and warm p50 the
 // same, warm p99 about 3 ms higher (optimising now pauses the event loop; performance.md).
 // Also a command-line flag: V8 starts its helper threads before any script runs.
-// Thin launcher: the CLI is compiled to dist/ by `npm install` (prepare) or `npm run build`.
+// Thin launcher: the CLI is compiled to dist/ and bundled into dist/bundle/ (scripts/bundle.ts:
+// minified, which holds 3-5 MB less source text in the heap) by `npm install` (prepare) or
+// `npm run build`.
 import { existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { setFlagsFromString } from 'node:v8';
@@ -21,7 +23,7 @@ import { setFlagsFromString } from 'node:v8';
 // Set at run time, before anything compiles WebAssembly; unlike the heap flag above it takes
 // effect that way, and a V8 without the flag would only warn.
 setFlagsFromString('--liftoff-only');
-const entry = new URL('../dist/cli/main.js', import.meta.url);
+const entry = new URL('../dist/bundle/main.js', import.meta.url);
 if (!existsSync(fileURLToPath(entry))) {
   console.error(
     'omniclaw: not built yet. Run `npm install` (or `npm run build`) in the project folder first.',

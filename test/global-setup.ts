@@ -1,13 +1,14 @@
 /**
- * Sandboxed runners and the daemon run compiled JavaScript (dist/), exactly as users run
- * it, so the tests build it once before anything starts.
+ * Sandboxed runners and the daemon run compiled JavaScript (dist/, the daemon bundled into
+ * dist/bundle/), exactly as users run it, so the tests build it once before anything starts.
  */
 import { execFileSync } from 'node:child_process';
 import { writeFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { BUILD_STAMP } from '../src/cli/doctor-build.js';
+import { bundleDaemon } from '../scripts/bundle.js';
 
-export default function setup(): void {
+export default async function setup(): Promise<void> {
   const root = fileURLToPath(new URL('..', import.meta.url));
   for (const project of ['tsconfig.build.json', 'runner/tsconfig.json']) {
     execFileSync(process.execPath, [`${root}node_modules/typescript/bin/tsc`, '-p', project], {
@@ -15,6 +16,7 @@ export default function setup(): void {
       stdio: 'inherit',
     });
   }
+  await bundleDaemon();
   // As `npm run build` does: doctor compares the sources with this build time.
   writeFileSync(`${root}dist/${BUILD_STAMP}`, new Date().toISOString());
 }
