@@ -17,7 +17,7 @@ import type {
   WorkNotice,
 } from '../../domain/channel.js';
 import { ThrottledPreview, type PreviewActions } from '../reply-preview.js';
-import { showWorkNotice, TypingLoops } from '../work-feedback.js';
+import { TypingLoops } from '../work-feedback.js';
 import { describeError } from './errors.js';
 import { ChannelIntake, type IntakeOptions } from './intake.js';
 import { ProgressStreams, type ProgressStream } from './progress.js';
@@ -84,20 +84,41 @@ export abstract class KitChannel implements Channel {
     this.setState('disconnected');
   }
 
-  /** Typing while the work lasts, and its progress in the platform's stream when the route asks. */
-  notify(chat: string, notice: WorkNotice, context: NoticeContext): Promise<void> {
+  /**
+   * The notice switch every platform shares: working → typing (or the platform's own sign),
+   * progress → the platform's stream when the route asks, idle/failed → typing stops, the
+   * stream delivers what is left, and the platform's sign is taken down.
+   */
+  async notify(chat: string, notice: WorkNotice, context: NoticeContext): Promise<void> {
+    const key = `${chat}#${context.triggerPlatformId ?? ''}`;
+    switch (notice.kind) {
+      case 'working':
+        return this.workStarted(chat, key, context);
+      case 'progress':
+        if (context.streamThread)
+          this.progress.push(key, notice.text, () => this.progressStream(chat, context));
+        return;
+      case 'idle':
+      case 'failed':
+        this.typing.stop(chat);
+        await this.progress.close(key);
+        return this.workEnded(chat, key, context);
+    }
+  }
+
+  /** Work began on `key` (chat and trigger): the typing indicator, refreshed until it ends. */
+  protected async workStarted(chat: string, _key: string, _context: NoticeContext): Promise<void> {
     const { platform, typing = { intervalMs: 5_000, maxMs: 30 * 60_000 } } = this.kit;
-    return showWorkNotice(this.typing, chat, notice, context, {
-      typing: {
-        send: async () => this.sendTyping?.(chat),
-        ...typing,
-        onError: (error) =>
-          this.logger.debug({ chat, err: this.describe(error) }, `${platform} typing indicator failed`),
-      },
-      progress: (key, text) => this.progress.push(key, text, () => this.progressStream(chat, context)),
-      close: (key) => this.progress.close(key),
+    this.typing.start(chat, {
+      send: async () => this.sendTyping?.(chat),
+      ...typing,
+      onError: (error) =>
+        this.logger.debug({ chat, err: this.describe(error) }, `${platform} typing indicator failed`),
     });
   }
+
+  /** The work on `key` ended, its typing stopped and its progress delivered: what else the platform shows goes. */
+  protected async workEnded(_chat: string, _key: string, _context: NoticeContext): Promise<void> {}
 
   protected setState(state: ChannelState, detail?: string): void {
     this.intake.setState(state, detail);

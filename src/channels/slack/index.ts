@@ -18,13 +18,13 @@ import type {
   ReplyPreview,
   SentMessage,
   StreamTarget,
-  WorkNotice,
 } from '../../domain/channel.js';
 import type { Logger } from '../../observability/logger.js';
 import { backoffDelay } from '../../protocol/backoff.js';
 import { isRefusal, SlackConnection } from './connection.js';
 import { SLACK_CHAT_PREFIX } from './inbound.js';
 import { KitChannel } from '../kit/channel.js';
+import type { ProgressStream } from '../kit/progress.js';
 import { SlackReceiver } from './intake.js';
 import { SLACK_MESSAGE_LIMIT, SlackOutbound } from './outbound.js';
 import { slackReactionName } from './reactions.js';
@@ -174,41 +174,32 @@ export class SlackChannel extends KitChannel {
     );
   }
 
-  /**
-   * Slack has no typing indicator for bots: "working" is a reaction on the trigger, once per
-   * piece of work and taken off when it ends; progress is posted in the trigger's thread.
-   */
-  override async notify(chat: string, notice: WorkNotice, context: NoticeContext): Promise<void> {
+  /** Slack has no typing indicator for bots: "working" is a reaction on the trigger, once per piece of work. */
+  protected override async workStarted(chat: string, key: string, context: NoticeContext): Promise<void> {
     const trigger = context.triggerPlatformId;
-    if (!trigger) return;
-    const key = `${chat}|${trigger}`;
-    switch (notice.kind) {
-      case 'working':
-        if (this.options.workingReaction !== '' && !this.reacted.has(key)) {
-          const name = this.options.workingReaction ?? 'eyes';
-          this.reacted.set(key, name);
-          await this.react(chat, trigger, name, false);
-        }
-        return;
-      case 'progress':
-        if (context.streamThread)
-          this.progress.push(key, notice.text, () => ({
-            deliver: async (batch) => {
-              await this.send(chat, { text: batch.join('\n\n'), thread: trigger });
-            },
-            onError: (err) =>
-              this.logger.warn({ chat, err: this.describe(err) }, 'slack thread progress post failed'),
-          }));
-        return;
-      case 'idle':
-      case 'failed': {
-        await this.progress.close(key);
-        const name = this.reacted.get(key);
-        this.reacted.delete(key);
-        if (name) await this.react(chat, trigger, name, true);
-        return;
-      }
-    }
+    const name = this.options.workingReaction ?? 'eyes';
+    if (!trigger || !name || this.reacted.has(key)) return;
+    this.reacted.set(key, name);
+    await this.react(chat, trigger, name, false);
+  }
+
+  protected override async workEnded(chat: string, key: string, context: NoticeContext): Promise<void> {
+    const name = this.reacted.get(key);
+    this.reacted.delete(key);
+    if (name && context.triggerPlatformId) await this.react(chat, context.triggerPlatformId, name, true);
+  }
+
+  /** Progress is posted in the trigger's thread (none without a trigger). */
+  protected override progressStream(chat: string, context: NoticeContext): ProgressStream | undefined {
+    const thread = context.triggerPlatformId;
+    if (!thread) return undefined;
+    return {
+      deliver: async (batch) => {
+        await this.send(chat, { text: batch.join('\n\n'), thread });
+      },
+      onError: (err) =>
+        this.logger.warn({ chat, err: this.describe(err) }, 'slack thread progress post failed'),
+    };
   }
 
   formatMention(userId: string): string {
