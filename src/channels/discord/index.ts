@@ -170,17 +170,12 @@ export class DiscordChannel extends KitChannel {
   }
 
   async send(chat: string, message: OutboundMessage): Promise<SentMessage> {
-    const target = message.thread
-      ? discordChannelId(`${DISCORD_CHAT_PREFIX}${message.thread}`)
-      : discordChannelId(chat);
-    return sendInParts(chat, message, this.outbound.sender(target));
+    return sendInParts(chat, message, this.outbound.sender(discordChannelId(chat, message.thread)));
   }
 
   /** The reply as it is written, edited at most once per streamEditIntervalMs (Discord allows 5 edits / 5 s). */
   stream(chat: string, target: StreamTarget): ReplyPreview {
-    const channelId = target.thread
-      ? discordChannelId(`${DISCORD_CHAT_PREFIX}${target.thread}`)
-      : discordChannelId(chat);
+    const channelId = discordChannelId(chat, target.thread);
     return this.preview(chat, {
       intervalMs: this.limits.streamEditIntervalMs,
       post: (text) => this.outbound.post(channelId, { content: text, ...reference(target.replyTo) }),
