@@ -27,7 +27,7 @@ export interface KitChannelOptions extends IntakeOptions {
   owns: string | RegExp;
   /** Least time between two deliveries of one piece of work's progress. */
   progressIntervalMs?: number;
-  /** How often `sendTyping` is repeated while an agent works, and for how long at most. */
+  /** How often `sendTyping` is repeated while an agent works, and for how long at most (none: no typing). */
   typing?: { intervalMs: number; maxMs: number };
 }
 
@@ -108,9 +108,12 @@ export abstract class KitChannel implements Channel {
 
   /** Work began on `key` (chat and trigger): the typing indicator, refreshed until it ends. */
   protected async workStarted(chat: string, _key: string, _context: NoticeContext): Promise<void> {
-    const { platform, typing = { intervalMs: 5_000, maxMs: 30 * 60_000 } } = this.kit;
+    const { platform, typing } = this.kit;
+    const send = this.sendTyping?.bind(this, chat);
+    if (!typing || !send) return;
     this.typing.start(chat, {
-      send: async () => this.sendTyping?.(chat),
+      // async: a chat id refused synchronously is a failed send, logged, not a throw from a timer.
+      send: async () => send(),
       ...typing,
       onError: (error) =>
         this.logger.debug({ chat, err: this.describe(error) }, `${platform} typing indicator failed`),
