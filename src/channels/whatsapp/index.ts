@@ -155,7 +155,12 @@ export class WhatsAppChannel extends KitChannel {
   override async notify(chat: string, notice: WorkNotice, context: NoticeContext): Promise<void> {
     const wasTyping = this.typing.active(chat);
     await super.notify(chat, notice, context);
-    if (wasTyping && !this.typing.active(chat)) await this.presence('paused', chat);
+    if (!wasTyping || this.typing.active(chat)) return;
+    try {
+      await this.socket?.sendPresenceUpdate('paused', chat);
+    } catch (err) {
+      this.logger.debug({ chat, err: this.describe(err) }, 'whatsapp presence update failed');
+    }
   }
 
   protected override async sendTyping(chat: string): Promise<void> {
@@ -347,14 +352,6 @@ export class WhatsAppChannel extends KitChannel {
     const id = sent?.key?.id ?? undefined;
     if (id) this.sentIds.remember(id);
     return id;
-  }
-
-  private async presence(type: 'composing' | 'paused', chat: string): Promise<void> {
-    try {
-      await this.socket?.sendPresenceUpdate(type, chat);
-    } catch (err) {
-      this.logger.debug({ chat, err: (err as Error).message }, 'whatsapp presence update failed');
-    }
   }
 
   private requireSocket(chat: string): WhatsAppSocket {
