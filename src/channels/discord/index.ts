@@ -16,7 +16,7 @@ import { KitChannel } from '../kit/channel.js';
 import { sendInParts } from '../kit/outbound.js';
 import type { ProgressStream } from '../kit/progress.js';
 import { discordChannelId, DISCORD_CHAT_PREFIX, normaliseDiscordReaction } from './inbound.js';
-import { threadStream, type ThreadStreamOptions } from './threads.js';
+import { threadStream } from './threads.js';
 import { DiscordBackfill } from './backfill.js';
 import { DiscordChannelCache } from './channel-cache.js';
 import {
@@ -89,7 +89,6 @@ export class DiscordChannel extends KitChannel {
   };
   private readonly api: string;
   private readonly limits: DiscordLimits;
-  private readonly threads: ThreadStreamOptions;
   private readonly outbound: DiscordOutbound;
   private readonly backfill: DiscordBackfill;
   private readonly receiver: DiscordReceiver;
@@ -127,11 +126,6 @@ export class DiscordChannel extends KitChannel {
       maxUploadBytes: this.limits.maxUploadBytes,
       sent: (id) => this.receiver.remember(id),
     });
-    this.threads = {
-      logger: this.logger,
-      openThread: (channelId, messageId, name) => this.outbound.openThread(channelId, messageId, name),
-      post: (channelId, text) => this.outbound.postChunks(channelId, text, undefined).then(() => undefined),
-    };
   }
 
   /** The bot's user id, known after connect(). */
@@ -192,7 +186,7 @@ export class DiscordChannel extends KitChannel {
     const channelId = discordChannelId(chat);
     const trigger = context.triggerPlatformId;
     if (!trigger || this.receiver.dmChannels.has(channelId)) return undefined;
-    return threadStream(channelId, trigger, this.threads);
+    return threadStream(channelId, trigger, this.outbound, this.logger);
   }
 
   async react(chat: string, platformMessageId: string, emoji: string, remove: boolean): Promise<void> {

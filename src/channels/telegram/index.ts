@@ -185,8 +185,7 @@ export class TelegramChannel extends KitChannel {
       chat,
       replyTo: context.triggerPlatformId,
       logger: this.logger,
-      post: (...args) => this.outbound.postPlain(...args),
-      edit: (...args) => this.outbound.editPlain(...args),
+      outbound: this.outbound,
     });
   }
 
