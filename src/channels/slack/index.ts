@@ -144,6 +144,8 @@ export class SlackChannel extends KitChannel {
       this.scheduleRetry(err);
       return;
     }
+    // disconnect() ran while this connection was opening (a retry, say): it was closed then.
+    if (this.connection !== connection) return;
     this.connected = true;
     this.startAttempt = 0;
     this.setState('connected');
