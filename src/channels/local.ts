@@ -58,16 +58,14 @@ export class LocalChannel implements Channel {
   async send(chat: string, message: OutboundMessage): Promise<SentMessage> {
     const platformId = `local-${randomUUID()}`;
     // With nobody watching, the reply is still delivered: it stays in the outbox history.
-    for (const client of this.subscribers.get(chat) ?? []) {
-      client.send({
-        type: 'reply',
-        chat,
-        text: message.text,
-        files: message.files ?? [],
-        platformId: message.edit ?? platformId,
-        ...(message.edit ? { edit: message.edit } : {}),
-      });
-    }
+    this.tell(chat, {
+      type: 'reply',
+      chat,
+      text: message.text,
+      files: message.files ?? [],
+      platformId: message.edit ?? platformId,
+      ...(message.edit ? { edit: message.edit } : {}),
+    });
     return { platformId: message.edit ?? platformId };
   }
 
@@ -82,22 +80,21 @@ export class LocalChannel implements Channel {
       intervalMs: 50,
       maxLength: this.capabilities.maxMessageLength,
       post: async (text) => {
-        this.sendPartial(chat, platformId, text);
+        this.tell(chat, { type: 'partial', chat, text, platformId });
         return platformId;
       },
-      edit: async (_id, text) => this.sendPartial(chat, platformId, text),
+      edit: async (_id, text) => this.tell(chat, { type: 'partial', chat, text, platformId }),
       onError: () => undefined,
     });
   }
 
-  private sendPartial(chat: string, platformId: string, text: string): void {
-    for (const client of this.subscribers.get(chat) ?? [])
-      client.send({ type: 'partial', chat, text, platformId });
+  async notify(chat: string, notice: WorkNotice, _context: NoticeContext): Promise<void> {
+    this.tell(chat, { ...notice, type: notice.kind, chat });
   }
 
-  async notify(chat: string, notice: WorkNotice, _context: NoticeContext): Promise<void> {
-    for (const client of this.subscribers.get(chat) ?? [])
-      client.send({ ...notice, type: notice.kind, chat });
+  /** Every terminal watching the chat. */
+  private tell(chat: string, message: Parameters<ControlClient['send']>[0]): void {
+    for (const client of this.subscribers.get(chat) ?? []) client.send(message);
   }
 
   state(): ChannelState {

@@ -3,9 +3,8 @@
  * that is refreshed until the work ends, and intermediate output delivered at a bounded
  * rate (one status edit or thread post at a time, never a burst that trips rate limits).
  * The platform action is passed in; failures are logged by the caller, never thrown here.
+ * The notice switch that drives them is KitChannel.notify (kit/channel.ts).
  */
-import type { NoticeContext, WorkNotice } from '../domain/channel.js';
-
 export interface TypingLoopOptions {
   /** Sends one typing indicator; platforms show it for ~5 s (Telegram) or ~10 s (Discord). */
   send: () => Promise<void>;
@@ -13,42 +12,6 @@ export interface TypingLoopOptions {
   /** Stops by itself after this long, in case the end of the work is never signalled. */
   maxMs: number;
   onError: (error: unknown) => void;
-}
-
-/** How one platform shows work: its typing call, and its progress stream (status message or thread). */
-export interface NoticeActions {
-  typing: TypingLoopOptions;
-  /** Intermediate output, keyed by chat and trigger (only when the route streams). */
-  progress(key: string, text: string): void;
-  /** The work ended: the stream is finished (what is left is delivered). */
-  close(key: string): Promise<void>;
-}
-
-/**
- * The notice switch every platform shares: working → typing, progress → the platform's
- * stream, idle/failed → stop typing and close the stream.
- */
-export async function showWorkNotice(
-  loops: TypingLoops,
-  chat: string,
-  notice: WorkNotice,
-  context: NoticeContext,
-  actions: NoticeActions,
-): Promise<void> {
-  const key = `${chat}#${context.triggerPlatformId ?? ''}`;
-  switch (notice.kind) {
-    case 'working':
-      loops.start(chat, actions.typing);
-      return;
-    case 'progress':
-      if (context.streamThread) actions.progress(key, notice.text);
-      return;
-    case 'idle':
-    case 'failed':
-      loops.stop(chat);
-      await actions.close(key);
-      return;
-  }
 }
 
 /** Typing indicators per chat: start is idempotent, stop ends the refresh. */

@@ -7,6 +7,7 @@
  */
 import type { APIMessage, GatewayMessageCreateDispatchData } from '@discordjs/core';
 import type { Logger } from '../../observability/logger.js';
+import { Recent } from '../kit/recent.js';
 
 /** GET /channels/:id/messages?after=&limit= (newest first, as Discord answers). */
 export type FetchMessagesAfter = (channelId: string, after: string, limit: number) => Promise<APIMessage[]>;
@@ -21,24 +22,19 @@ const compareIds = (a: string, b: string): number =>
   BigInt(a) < BigInt(b) ? -1 : BigInt(a) > BigInt(b) ? 1 : 0;
 
 export class DiscordBackfill {
-  private readonly lastSeen = new Map<string, string>();
-  /** The guild of each guild channel: messages fetched over REST do not say (the gateway's do). */
-  private readonly guildOf = new Map<string, string>();
+  /**
+   * The last message seen in each channel, and the guild of a guild channel: messages fetched
+   * over REST do not say (the gateway's do).
+   */
+  private readonly lastSeen = new Recent<{ messageId: string; guildId?: string }>(MAX_CHANNELS);
 
   constructor(private readonly logger: Logger) {}
 
   seen(channelId: string, messageId: string, guildId: string | undefined): void {
     if (!isSnowflake(channelId) || !isSnowflake(messageId)) return;
     const previous = this.lastSeen.get(channelId);
-    if (previous && compareIds(previous, messageId) >= 0) return;
-    this.lastSeen.delete(channelId);
-    this.lastSeen.set(channelId, messageId);
-    if (guildId) this.guildOf.set(channelId, guildId);
-    if (this.lastSeen.size > MAX_CHANNELS) {
-      const oldest = this.lastSeen.keys().next().value as string;
-      this.lastSeen.delete(oldest);
-      this.guildOf.delete(oldest);
-    }
+    if (previous && compareIds(previous.messageId, messageId) >= 0) return;
+    this.lastSeen.remember(channelId, { messageId, guildId: guildId ?? previous?.guildId });
   }
 
   /** Fetches and delivers the messages missed since the last one seen, oldest first. */
@@ -47,7 +43,7 @@ export class DiscordBackfill {
     deliver: (message: GatewayMessageCreateDispatchData) => Promise<void>,
   ): Promise<number> {
     let delivered = 0;
-    for (const [channelId, after] of [...this.lastSeen]) {
+    for (const [channelId, { messageId: after, guildId }] of [...this.lastSeen]) {
       try {
         const page = await fetchAfter(channelId, after, PAGE);
         const missed = page.filter((m) => isSnowflake(m.id)).sort((a, b) => compareIds(a.id, b.id));
@@ -57,7 +53,6 @@ export class DiscordBackfill {
             'Discord: more than 100 messages missed; older ones skipped',
           );
         }
-        const guildId = this.guildOf.get(channelId);
         for (const message of missed) {
           // Without its guild a server message would pass for a DM (which needs no trigger).
           await deliver(guildId ? { ...message, guild_id: guildId } : message);

@@ -12,6 +12,7 @@ import {
   type Client,
   type GatewayGuildCreateDispatchData,
 } from '@discordjs/core';
+import { Recent } from '../kit/recent.js';
 
 export interface ChannelInfo {
   name?: string;
@@ -42,7 +43,7 @@ export function channelInfo(channel: ChannelLike): ChannelInfo {
 }
 
 export class DiscordChannelCache {
-  private readonly known = new Map<string, ChannelInfo>();
+  private readonly known = new Recent<ChannelInfo>(MAX_CHANNELS);
   private readonly pending = new Map<string, Promise<ChannelInfo>>();
 
   constructor(private readonly fetchChannel: (id: string) => Promise<ChannelLike>) {}
@@ -55,8 +56,8 @@ export class DiscordChannelCache {
     client.on(GatewayDispatchEvents.ThreadCreate, ({ data }) => this.put(data));
     client.on(GatewayDispatchEvents.ThreadUpdate, ({ data }) => this.put(data));
     client.on(GatewayDispatchEvents.ThreadListSync, ({ data }) => data?.threads?.forEach((t) => this.put(t)));
-    client.on(GatewayDispatchEvents.ChannelDelete, ({ data }) => data?.id && this.known.delete(data.id));
-    client.on(GatewayDispatchEvents.ThreadDelete, ({ data }) => data?.id && this.known.delete(data.id));
+    client.on(GatewayDispatchEvents.ChannelDelete, ({ data }) => data?.id && this.known.forget(data.id));
+    client.on(GatewayDispatchEvents.ThreadDelete, ({ data }) => data?.id && this.known.forget(data.id));
   }
 
   /**
@@ -85,9 +86,7 @@ export class DiscordChannelCache {
   private put(channel: ChannelLike | null | undefined): ChannelInfo {
     if (!channel?.id) return {};
     const info = channelInfo(channel);
-    this.known.delete(channel.id);
-    this.known.set(channel.id, info);
-    if (this.known.size > MAX_CHANNELS) this.known.delete(this.known.keys().next().value as string);
+    this.known.remember(channel.id, info);
     return info;
   }
 }

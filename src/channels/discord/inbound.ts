@@ -95,7 +95,9 @@ export function factsOf(
   };
 }
 
-export function discordChannelId(chat: string): string {
+/** The channel id in a chat id, or of the thread named instead (a message in a thread). */
+export function discordChannelId(chat: string, thread?: string): string {
+  if (thread) return discordChannelId(`${DISCORD_CHAT_PREFIX}${thread}`);
   const id = chat.slice(DISCORD_CHAT_PREFIX.length);
   if (!chat.startsWith(DISCORD_CHAT_PREFIX) || !/^\d{1,25}$/.test(id)) {
     throw new Error(

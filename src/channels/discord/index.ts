@@ -12,12 +12,11 @@ import type { REST } from '@discordjs/rest';
 import type { Logger } from '../../observability/logger.js';
 import { ChannelRejectedError } from '../../domain/channel-rejected.js';
 import { DEFAULT_ATTACHMENT_LIMITS, type AttachmentLimits } from '../attachments.js';
-import { describeError } from '../kit/errors.js';
-import { ChannelIntake } from '../kit/intake.js';
+import { KitChannel } from '../kit/channel.js';
 import { sendInParts } from '../kit/outbound.js';
-import { ProgressStreams } from '../kit/progress.js';
+import type { ProgressStream } from '../kit/progress.js';
 import { discordChannelId, DISCORD_CHAT_PREFIX, normaliseDiscordReaction } from './inbound.js';
-import { threadStream, type ThreadStreamOptions } from './threads.js';
+import { threadStream } from './threads.js';
 import { DiscordBackfill } from './backfill.js';
 import { DiscordChannelCache } from './channel-cache.js';
 import {
@@ -30,19 +29,14 @@ import {
 import { DiscordOutbound, DISCORD_MESSAGE_LIMIT, reference } from './outbound.js';
 import { DiscordReceiver } from './receive.js';
 import type {
-  Channel,
   ChannelCapabilities,
-  ChannelSink,
   ChannelState,
   NoticeContext,
   OutboundMessage,
   ReplyPreview,
   SentMessage,
   StreamTarget,
-  WorkNotice,
 } from '../../domain/channel.js';
-import { ThrottledPreview } from '../reply-preview.js';
-import { showWorkNotice, TypingLoops } from '../work-feedback.js';
 
 export interface DiscordLimits {
   attachment: AttachmentLimits;
@@ -86,41 +80,39 @@ export function createDiscordChannel(options: DiscordChannelOptions): DiscordCha
   return new DiscordChannel(options);
 }
 
-export class DiscordChannel implements Channel {
+export class DiscordChannel extends KitChannel {
   readonly name = 'discord';
   readonly capabilities: ChannelCapabilities = {
     maxMessageLength: DISCORD_MESSAGE_LIMIT,
     files: true,
-    maxFileBytes: 10 * 1024 * 1024, // the default upload limit of a server without boosts
+    maxFileBytes: DEFAULT_DISCORD_LIMITS.maxUploadBytes,
   };
   private readonly api: string;
   private readonly limits: DiscordLimits;
-  private readonly logger: Logger;
-  private readonly typing = new TypingLoops();
-  private readonly progress: ProgressStreams;
-  private readonly threads: ThreadStreamOptions;
   private readonly outbound: DiscordOutbound;
   private readonly backfill: DiscordBackfill;
   private readonly receiver: DiscordReceiver;
-  private readonly intake: ChannelIntake;
   private readonly cache = new DiscordChannelCache((id) => this.client().api.channels.get(id));
   private connection: DiscordConnection | undefined;
   private bot: GatewayReadyDispatchData['user'] | undefined;
 
   constructor(private readonly options: DiscordChannelOptions) {
-    this.api = (options.api ?? 'https://discord.com/api').replace(/\/+$/, '');
-    this.limits = { ...DEFAULT_DISCORD_LIMITS, ...options.limits };
-    this.logger = options.logger.child({ channel: 'discord' });
-    // Discord hands each message over once (the gateway does not redeliver after we read it).
-    this.intake = new ChannelIntake({
+    const limits = { ...DEFAULT_DISCORD_LIMITS, ...options.limits };
+    super({
       platform: 'Discord',
-      logger: this.logger,
+      owns: DISCORD_CHAT_PREFIX,
+      logger: options.logger.child({ channel: 'discord' }),
       inboxFor: options.inboxFor,
-      attachmentLimits: this.limits.attachment,
+      attachmentLimits: limits.attachment,
+      // Discord hands each message over once (the gateway does not redeliver after we read it).
       holdWhileStorageDown: true,
       // A resumed session's replay and a backfill's overlap can repeat a message.
       dedupe: 2_000,
+      progressIntervalMs: limits.threadPostIntervalMs,
+      typing: { intervalMs: limits.typingIntervalMs, maxMs: limits.typingMaxMs },
     });
+    this.limits = limits;
+    this.api = (options.api ?? 'https://discord.com/api').replace(/\/+$/, '');
     this.backfill = new DiscordBackfill(this.logger);
     this.receiver = new DiscordReceiver({
       logger: this.logger,
@@ -134,20 +126,6 @@ export class DiscordChannel implements Channel {
       maxUploadBytes: this.limits.maxUploadBytes,
       sent: (id) => this.receiver.remember(id),
     });
-    this.progress = new ProgressStreams(this.limits.threadPostIntervalMs);
-    this.threads = {
-      logger: this.logger,
-      openThread: (channelId, messageId, name) => this.outbound.openThread(channelId, messageId, name),
-      post: (channelId, text) => this.outbound.postChunks(channelId, text, undefined).then(() => undefined),
-    };
-  }
-
-  ownsChat(chat: string): boolean {
-    return chat.startsWith(DISCORD_CHAT_PREFIX);
-  }
-
-  state(): ChannelState {
-    return this.intake.state();
   }
 
   /** The bot's user id, known after connect(). */
@@ -155,16 +133,15 @@ export class DiscordChannel implements Channel {
     return this.bot?.id;
   }
 
-  async connect(sink: ChannelSink): Promise<void> {
-    this.intake.connect(sink);
+  protected async open(): Promise<void> {
     this.setState('connecting');
-    const connection = this.open();
+    const connection = this.openGateway();
     this.connection = connection;
     try {
       await connectWithin(connection, this.limits.connectTimeoutMs);
       if (!this.bot) throw new Error('READY without the bot user');
     } catch (error) {
-      const reason = describeError(error);
+      const reason = this.describe(error);
       this.setState('failed', reason);
       this.connection = undefined;
       await closeDiscord(connection).catch(() => undefined);
@@ -180,71 +157,44 @@ export class DiscordChannel implements Channel {
     this.setState('connected');
   }
 
-  async disconnect(): Promise<void> {
-    this.typing.stopAll();
-    await this.progress.closeAll();
+  protected async close(): Promise<void> {
     const connection = this.connection;
     this.connection = undefined;
     if (connection) await closeDiscord(connection);
-    await this.intake.stop();
-    this.setState('disconnected');
   }
 
   async send(chat: string, message: OutboundMessage): Promise<SentMessage> {
-    const target = message.thread
-      ? discordChannelId(`${DISCORD_CHAT_PREFIX}${message.thread}`)
-      : discordChannelId(chat);
-    return sendInParts(chat, message, this.outbound.sender(target));
+    return sendInParts(chat, message, this.outbound.sender(discordChannelId(chat, message.thread)));
   }
 
   /** The reply as it is written, edited at most once per streamEditIntervalMs (Discord allows 5 edits / 5 s). */
   stream(chat: string, target: StreamTarget): ReplyPreview {
-    const channelId = target.thread
-      ? discordChannelId(`${DISCORD_CHAT_PREFIX}${target.thread}`)
-      : discordChannelId(chat);
-    return new ThrottledPreview({
+    const channelId = discordChannelId(chat, target.thread);
+    return this.preview(chat, {
       intervalMs: this.limits.streamEditIntervalMs,
-      maxLength: DISCORD_MESSAGE_LIMIT,
       post: (text) => this.outbound.post(channelId, { content: text, ...reference(target.replyTo) }),
       edit: (messageId, text) => this.outbound.editMessage(channelId, messageId, text),
-      onError: (error) =>
-        this.logger.warn(
-          { chat, err: describeError(error) },
-          'Discord reply preview stopped; the reply is still sent',
-        ),
     });
   }
 
-  notify(chat: string, notice: WorkNotice, context: NoticeContext): Promise<void> {
+  protected override sendTyping(chat: string): Promise<void> {
+    return this.outbound.typing(discordChannelId(chat));
+  }
+
+  /** Progress in a thread on the trigger; none in DMs (typing only), nor without a trigger to hang it off. */
+  protected override progressStream(chat: string, context: NoticeContext): ProgressStream | undefined {
     const channelId = discordChannelId(chat);
-    return showWorkNotice(this.typing, chat, notice, context, {
-      typing: {
-        send: () => this.outbound.typing(channelId),
-        intervalMs: this.limits.typingIntervalMs,
-        maxMs: this.limits.typingMaxMs,
-        onError: (error) =>
-          this.logger.debug({ chat, err: describeError(error) }, 'Discord typing indicator failed'),
-      },
-      progress: (key, text) => {
-        // No threads in DMs (typing only), and a thread needs the message it hangs off.
-        if (!context.triggerPlatformId || this.receiver.dmChannels.has(channelId)) return;
-        const trigger = context.triggerPlatformId;
-        this.progress.push(key, text, () => threadStream(channelId, trigger, this.threads));
-      },
-      close: (key) => this.progress.close(key),
-    });
+    const trigger = context.triggerPlatformId;
+    if (!trigger || this.receiver.dmChannels.has(channelId)) return undefined;
+    return threadStream(channelId, trigger, this.outbound, this.logger);
   }
 
   async react(chat: string, platformMessageId: string, emoji: string, remove: boolean): Promise<void> {
     if (!/^\d{1,25}$/.test(platformMessageId))
       throw new Error(`Discord: "${platformMessageId}" is not a message id`);
-    try {
-      await this.outbound.react(discordChannelId(chat), platformMessageId, emoji, remove);
-    } catch (error) {
-      throw new Error(
-        `Discord: could not ${remove ? 'remove' : 'add'} reaction ${emoji} on ${chat}/${platformMessageId}: ${describeError(error)}`,
-      );
-    }
+    await this.reacting(chat, platformMessageId, emoji, remove, () =>
+      this.outbound.react(discordChannelId(chat), platformMessageId, emoji, remove),
+    );
   }
 
   formatMention(userIdOrName: string): string {
@@ -260,13 +210,13 @@ export class DiscordChannel implements Channel {
     return this.client().rest;
   }
 
-  private setState(state: ChannelState, detail?: string): void {
-    if (state === this.intake.state() && !detail) return;
-    this.intake.setState(state, detail);
+  /** The gateway repeats itself (READY, RESUMED after connected): the same state is said once. */
+  protected override setState(state: ChannelState, detail?: string): void {
+    if (state !== this.state() || detail) super.setState(state, detail);
   }
 
   /** The connection, with its events wired to this channel's state and inbound path. */
-  private open(): DiscordConnection {
+  private openGateway(): DiscordConnection {
     const live = (): boolean => this.connection === connection;
     const connection = openDiscord({
       token: this.options.token,

@@ -6,12 +6,7 @@
  */
 import type { Logger } from '../../observability/logger.js';
 import type { ProgressStream } from '../kit/progress.js';
-
-export interface ThreadStreamOptions {
-  logger: Logger;
-  openThread: (channelId: string, messageId: string, name: string) => Promise<string>;
-  post: (threadId: string, text: string) => Promise<void>;
-}
+import type { DiscordOutbound } from './outbound.js';
 
 /** Discord thread names are 1–100 characters. */
 export function threadName(firstProgress: string): string {
@@ -29,19 +24,17 @@ export function threadName(firstProgress: string): string {
 export function threadStream(
   channelId: string,
   triggerId: string,
-  options: ThreadStreamOptions,
+  outbound: Pick<DiscordOutbound, 'openThread' | 'postChunks'>,
+  logger: Logger,
 ): ProgressStream {
   let threadId: Promise<string> | undefined;
   return {
     deliver: async (batch) => {
-      threadId ??= options.openThread(channelId, triggerId, threadName(batch[0] ?? ''));
-      await options.post(await threadId, batch.join('\n'));
+      threadId ??= outbound.openThread(channelId, triggerId, threadName(batch[0] ?? ''));
+      await outbound.postChunks(await threadId, batch.join('\n'), undefined);
     },
     onError: (error) => {
-      options.logger.warn(
-        { chat: `dc:${channelId}`, err: String(error) },
-        'Discord progress not posted to thread',
-      );
+      logger.warn({ chat: `dc:${channelId}`, err: String(error) }, 'Discord progress not posted to thread');
       // Retry opening the thread on the next batch instead of posting into a failed promise forever.
       threadId = undefined;
     },

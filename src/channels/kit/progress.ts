@@ -18,12 +18,13 @@ export class ProgressStreams {
 
   constructor(private readonly intervalMs: number) {}
 
-  /** Adds progress to the work's stream, opening it with `open` on the first piece. */
-  push(key: string, text: string, open: () => ProgressStream): void {
+  /** Adds progress to the work's stream, opening it with `open` on the first piece (none: dropped). */
+  push(key: string, text: string, open: () => ProgressStream | undefined): void {
     let stream = this.streams.get(key);
     if (!stream) {
-      const { deliver, onError } = open();
-      stream = new ProgressThrottle(deliver, this.intervalMs, onError);
+      const opened = open();
+      if (!opened) return;
+      stream = new ProgressThrottle(opened.deliver, this.intervalMs, opened.onError);
       this.streams.set(key, stream);
     }
     stream.push(text);

@@ -17,6 +17,15 @@ export class Recent<V = true> {
     return this.entries.get(key);
   }
 
+  forget(key: string): void {
+    this.entries.delete(key);
+  }
+
+  /** Oldest first. */
+  [Symbol.iterator](): IterableIterator<[string, V]> {
+    return this.entries[Symbol.iterator]();
+  }
+
   remember(key: string, value: V = true as V): void {
     this.entries.delete(key);
     this.entries.set(key, value);

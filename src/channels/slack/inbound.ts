@@ -4,8 +4,8 @@
  * hostile payloads) is tested with a table.
  */
 import type { InboundMessage } from '../../domain/channel.js';
-import { cleanInboundText } from '../../domain/inbound-text.js';
 import { CHAT_PREFIXES } from '../../domain/chat-id.js';
+import { inboundMessage } from '../kit/message.js';
 
 export interface SlackFile {
   id?: string;
@@ -58,10 +58,9 @@ export function normaliseSlackEvent(
   const original = str(event.text) ?? '';
   const mentionPattern = new RegExp(`<@${escapeRegExp(identity.botUserId)}(?:\\|[^>]*)?>`, 'g');
   const mentionsBot = type === 'app_mention' || mentionPattern.test(original);
-  const stripped = decodeEntities(original.replace(mentionPattern, ' '))
+  const text = decodeEntities(original.replace(mentionPattern, ' '))
     .replace(/[ \t]+/g, ' ')
     .trim();
-  const text = cleanInboundText(stripped, maxTextLength);
 
   const threadTs = str(event.thread_ts);
   const inThread = threadTs !== undefined && threadTs !== ts;
@@ -71,22 +70,23 @@ export function normaliseSlackEvent(
   const profile = isObject(event.user_profile) ? event.user_profile : undefined;
   const senderName = str(profile?.display_name) || str(profile?.real_name) || str(event.username) || senderId;
 
-  const message: InboundMessage = {
-    channel: 'slack',
-    chat: SLACK_CHAT_PREFIX + channel,
-    platformId: ts,
-    senderId,
-    senderName,
-    text,
-    timestamp: Math.round(Number(ts) * 1000),
-    mentionsBot,
-    replyToBot: inThread && str(event.parent_user_id) === identity.botUserId,
-    isGroup: !isDirect,
-  };
-  if (inThread) {
-    message.threadId = threadTs;
-    message.replyToPlatformId = threadTs;
-  }
+  const message = inboundMessage(
+    {
+      channel: 'slack',
+      chat: SLACK_CHAT_PREFIX + channel,
+      platformId: ts,
+      senderId,
+      senderName,
+      text,
+      timestamp: Math.round(Number(ts) * 1000),
+      mentionsBot,
+      replyToBot: inThread && str(event.parent_user_id) === identity.botUserId,
+      isGroup: !isDirect,
+      threadId: inThread ? threadTs : undefined,
+      replyToPlatformId: inThread ? threadTs : undefined,
+    },
+    maxTextLength,
+  );
   return { kind: 'message', message, files };
 }
 

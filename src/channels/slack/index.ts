@@ -12,25 +12,22 @@
 import type { WebClient } from '@slack/web-api';
 import { ChannelRejectedError } from '../../domain/channel-rejected.js';
 import type {
-  Channel,
   ChannelCapabilities,
-  ChannelSink,
-  ChannelState,
   NoticeContext,
   OutboundMessage,
   ReplyPreview,
   SentMessage,
   StreamTarget,
-  WorkNotice,
 } from '../../domain/channel.js';
 import type { Logger } from '../../observability/logger.js';
 import { backoffDelay } from '../../protocol/backoff.js';
-import { ProgressThrottle } from '../work-feedback.js';
 import { isRefusal, SlackConnection } from './connection.js';
 import { SLACK_CHAT_PREFIX } from './inbound.js';
-import { ChannelIntake } from '../kit/intake.js';
+import { KitChannel } from '../kit/channel.js';
+import type { ProgressStream } from '../kit/progress.js';
 import { SlackReceiver } from './intake.js';
 import { SLACK_MESSAGE_LIMIT, SlackOutbound } from './outbound.js';
+import { slackReactionName } from './reactions.js';
 
 export { SLACK_MESSAGE_LIMIT } from './outbound.js';
 
@@ -66,7 +63,7 @@ export interface SlackChannelOptions {
 
 const DEFAULT_API_URL = 'https://slack.com/api/';
 
-export class SlackChannel implements Channel {
+export class SlackChannel extends KitChannel {
   readonly name = 'slack';
   readonly capabilities: ChannelCapabilities = {
     maxMessageLength: SLACK_MESSAGE_LIMIT,
@@ -75,23 +72,20 @@ export class SlackChannel implements Channel {
   };
   private connection: SlackConnection | undefined;
   private connected = false;
-  private readonly intake: ChannelIntake;
   private readonly receiver: SlackReceiver;
   private readonly outbound: SlackOutbound;
-  private readonly progress = new Map<string, ProgressThrottle>();
+  /** The working reaction shown on each trigger, to take off when its work ends. */
   private readonly reacted = new Map<string, string>();
   private stopped = false;
   private startAttempt = 0;
   private retryTimer: NodeJS.Timeout | undefined;
-  private readonly log: Logger;
   private readonly apiUrl: string;
 
   constructor(private readonly options: SlackChannelOptions) {
-    this.log = options.logger.child({ channel: 'slack' });
-    this.apiUrl = withSlash(options.apiUrl ?? DEFAULT_API_URL);
-    this.intake = new ChannelIntake({
+    super({
       platform: 'Slack',
-      logger: this.log,
+      owns: SLACK_CHAT_PREFIX,
+      logger: options.logger.child({ channel: 'slack' }),
       inboxFor: options.inboxFor,
       // The kit's default (20 MB) unless the options set one.
       ...(options.limits?.maxFileBytes !== undefined && {
@@ -102,27 +96,17 @@ export class SlackChannel implements Channel {
       holdWhileStorageDown: true,
       // The same post as `message` and `app_mention`, and redeliveries after a drop.
       dedupe: 2_000,
+      progressIntervalMs: options.limits?.progressIntervalMs,
     });
+    this.apiUrl = withSlash(options.apiUrl ?? DEFAULT_API_URL);
     this.receiver = new SlackReceiver({
       intake: this.intake,
       botToken: options.botToken,
-      logger: this.log,
+      logger: this.logger,
       fileHosts: new Set(options.fileHosts ?? ['files.slack.com', new URL(this.apiUrl).host]),
       maxInboundText: options.limits?.maxInboundText,
     });
-    this.outbound = new SlackOutbound({
-      client: (chat) => this.client(chat),
-      logger: this.log,
-      streamEditIntervalMs: options.limits?.streamEditIntervalMs,
-    });
-  }
-
-  ownsChat(chat: string): boolean {
-    return chat.startsWith(SLACK_CHAT_PREFIX);
-  }
-
-  state(): ChannelState {
-    return this.intake.state();
+    this.outbound = new SlackOutbound({ client: (chat) => this.client(chat) });
   }
 
   /**
@@ -130,8 +114,7 @@ export class SlackChannel implements Channel {
    * with backoff in the background, state 'connecting'). Rejects when Slack refuses the
    * tokens: retrying cannot fix that.
    */
-  async connect(sink: ChannelSink): Promise<void> {
-    this.intake.connect(sink);
+  protected async open(): Promise<void> {
     this.stopped = false;
     await this.start();
   }
@@ -139,7 +122,7 @@ export class SlackChannel implements Channel {
   private async start(): Promise<void> {
     this.setState('connecting');
     const connection = new SlackConnection(
-      { ...this.options, apiUrl: this.apiUrl, logger: this.log },
+      { ...this.options, apiUrl: this.apiUrl, logger: this.logger },
       {
         event: (event, identity) => this.receiver.enqueue(event, identity, connection.web),
         reaction: (event, identity) => this.receiver.reaction(event, identity, connection.web),
@@ -161,10 +144,12 @@ export class SlackChannel implements Channel {
       this.scheduleRetry(err);
       return;
     }
+    // disconnect() ran while this connection was opening (a retry, say): it was closed then.
+    if (this.connection !== connection) return;
     this.connected = true;
     this.startAttempt = 0;
     this.setState('connected');
-    this.log.info({ botUserId }, 'slack connected');
+    this.logger.info({ botUserId }, 'slack connected');
   }
 
   send(chat: string, message: OutboundMessage): Promise<SentMessage> {
@@ -175,54 +160,58 @@ export class SlackChannel implements Channel {
     return this.outbound.edit(chat, platformMessageId, text);
   }
 
+  /** The reply as it is written, in the thread it answers; chat.update at most once per second (tier 3). */
   stream(chat: string, target: StreamTarget): ReplyPreview {
-    return this.outbound.stream(chat, target);
+    return this.preview(chat, {
+      intervalMs: this.options.limits?.streamEditIntervalMs ?? 1_000,
+      post: (text) => this.outbound.postPlain(chat, text, target.thread),
+      edit: (ts, text) => this.outbound.update(chat, ts, text),
+    });
   }
 
-  react(chat: string, platformMessageId: string, emoji: string, remove: boolean): Promise<void> {
-    return this.outbound.react(chat, platformMessageId, emoji, remove);
+  async react(chat: string, platformMessageId: string, emoji: string, remove: boolean): Promise<void> {
+    const name = slackReactionName(emoji);
+    await this.reacting(chat, platformMessageId, name, remove, () =>
+      this.outbound.react(chat, platformMessageId, name, remove),
+    );
   }
 
-  async notify(chat: string, notice: WorkNotice, context: NoticeContext): Promise<void> {
+  /** Slack has no typing indicator for bots: "working" is a reaction on the trigger, once per piece of work. */
+  protected override async workStarted(chat: string, key: string, context: NoticeContext): Promise<void> {
     const trigger = context.triggerPlatformId;
-    if (!trigger) return;
-    const key = `${chat}|${trigger}`;
-    switch (notice.kind) {
-      case 'working':
-        if (this.options.workingReaction !== '' && !this.reacted.has(key)) {
-          const name = this.options.workingReaction ?? 'eyes';
-          this.reacted.set(key, name);
-          await this.react(chat, trigger, name, false);
-        }
-        return;
-      case 'progress':
-        if (context.streamThread) this.progressFor(chat, trigger, key).push(notice.text);
-        return;
-      case 'idle':
-      case 'failed': {
-        const throttle = this.progress.get(key);
-        this.progress.delete(key);
-        await throttle?.close();
-        const name = this.reacted.get(key);
-        this.reacted.delete(key);
-        if (name) await this.react(chat, trigger, name, true);
-        return;
-      }
-    }
+    const name = this.options.workingReaction ?? 'eyes';
+    if (!trigger || !name || this.reacted.has(key)) return;
+    this.reacted.set(key, name);
+    await this.react(chat, trigger, name, false);
+  }
+
+  protected override async workEnded(chat: string, key: string, context: NoticeContext): Promise<void> {
+    const name = this.reacted.get(key);
+    this.reacted.delete(key);
+    if (name && context.triggerPlatformId) await this.react(chat, context.triggerPlatformId, name, true);
+  }
+
+  /** Progress is posted in the trigger's thread (none without a trigger). */
+  protected override progressStream(chat: string, context: NoticeContext): ProgressStream | undefined {
+    const thread = context.triggerPlatformId;
+    if (!thread) return undefined;
+    return {
+      deliver: async (batch) => {
+        await this.send(chat, { text: batch.join('\n\n'), thread });
+      },
+      onError: (err) =>
+        this.logger.warn({ chat, err: this.describe(err) }, 'slack thread progress post failed'),
+    };
   }
 
   formatMention(userId: string): string {
     return `<@${userId}>`;
   }
 
-  async disconnect(): Promise<void> {
+  protected async close(): Promise<void> {
     this.stopped = true;
     clearTimeout(this.retryTimer);
-    for (const throttle of this.progress.values()) await throttle.close();
-    this.progress.clear();
     await this.stopQuietly();
-    await this.intake.stop();
-    this.setState('disconnected');
   }
 
   /** Slack unreachable (network, 5xx): try again later rather than give up for good. */
@@ -231,38 +220,18 @@ export class SlackChannel implements Channel {
     const initial = this.options.retryDelayMs ?? 2_000;
     const delay = backoffDelay(++this.startAttempt, { baseMs: initial, maxMs: 5 * 60_000 });
     const detail = `Slack unreachable (${(err as Error).message}); retrying in ${delay} ms`;
-    this.log.warn(detail);
+    this.logger.warn(detail);
     this.setState('connecting', detail);
     this.retryTimer = setTimeout(() => {
       this.start().catch((error: unknown) =>
-        this.log.error({ err: (error as Error).message }, 'slack gave up'),
+        this.logger.error({ err: (error as Error).message }, 'slack gave up'),
       );
     }, delay);
-  }
-
-  /** Intermediate output for one trigger, posted in its thread at a bounded rate. */
-  private progressFor(chat: string, trigger: string, key: string): ProgressThrottle {
-    let throttle = this.progress.get(key);
-    if (!throttle) {
-      throttle = new ProgressThrottle(
-        async (batch) => {
-          await this.send(chat, { text: batch.join('\n\n'), thread: trigger });
-        },
-        this.options.limits?.progressIntervalMs ?? 1_500,
-        (err) => this.log.warn({ chat, err: (err as Error).message }, 'slack thread progress post failed'),
-      );
-      this.progress.set(key, throttle);
-    }
-    return throttle;
   }
 
   private client(chat: string): WebClient {
     if (!this.connection || !this.connected) throw new Error(`slack: not connected; cannot act on ${chat}`);
     return this.connection.web;
-  }
-
-  private setState(state: ChannelState, detail?: string): void {
-    this.intake.setState(state, detail);
   }
 
   private async stopQuietly(): Promise<void> {

@@ -12,6 +12,7 @@ import { inboundFile, slackFileSource, type SlackInboundFile } from './files.js'
 import { normaliseSlackEvent, type SlackIdentity } from './inbound.js';
 import { normaliseSlackReaction } from './reactions.js';
 import type { FetchFile } from '../kit/files.js';
+import { Recent } from '../kit/recent.js';
 
 export interface SlackReceiverOptions {
   intake: ChannelIntake;
@@ -25,7 +26,7 @@ export interface SlackReceiverOptions {
 const NAMES_KEPT = 2000;
 
 export class SlackReceiver {
-  private readonly users = new Map<string, { name: string; isBot: boolean }>();
+  private readonly users = new Recent<{ name: string; isBot: boolean }>(NAMES_KEPT);
   private readonly fileSource: FetchFile<SlackInboundFile>;
 
   constructor(private readonly options: SlackReceiverOptions) {
@@ -80,8 +81,7 @@ export class SlackReceiver {
         'slack users.info failed; using the id',
       );
     }
-    if (this.users.size > NAMES_KEPT) this.users.clear();
-    this.users.set(userId, found);
+    this.users.remember(userId, found);
     return found;
   }
 }

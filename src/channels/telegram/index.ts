@@ -13,8 +13,7 @@ import { ChannelRejectedError } from '../../domain/channel-rejected.js';
 import type { ReactionTypeEmoji, Update } from 'grammy/types';
 import type { Logger } from '../../observability/logger.js';
 import { DEFAULT_ATTACHMENT_LIMITS, type AttachmentLimits } from '../attachments.js';
-import { ThrottledPreview } from '../reply-preview.js';
-import { ChannelIntake } from '../kit/intake.js';
+import { KitChannel } from '../kit/channel.js';
 import type { FileSource } from '../kit/files.js';
 import { sendInParts } from '../kit/outbound.js';
 import {
@@ -29,20 +28,15 @@ import { messageNumber, TelegramOutbound, TELEGRAM_MESSAGE_LIMIT } from './outbo
 import { describe, TelegramPoller } from './polling.js';
 import { DEFAULT_RETRY_POLICY, telegramRetry, type RetryPolicy } from './retry.js';
 import { statusMessage } from './status.js';
-import { ProgressStreams } from '../kit/progress.js';
+import type { ProgressStream } from '../kit/progress.js';
 import type {
-  Channel,
   ChannelCapabilities,
-  ChannelSink,
-  ChannelState,
   NoticeContext,
   OutboundMessage,
   SentMessage,
-  WorkNotice,
   ReplyPreview,
   StreamTarget,
 } from '../../domain/channel.js';
-import { showWorkNotice, TypingLoops } from '../work-feedback.js';
 
 export { TELEGRAM_MESSAGE_LIMIT };
 /** Bot API upload limit for documents (the cloud API; a self-hosted server allows more). */
@@ -84,58 +78,47 @@ export function createTelegramChannel(options: TelegramChannelOptions): Telegram
   return new TelegramChannel(options);
 }
 
-export class TelegramChannel implements Channel {
+export class TelegramChannel extends KitChannel {
   readonly name = 'telegram';
   readonly capabilities: ChannelCapabilities = {
     maxMessageLength: TELEGRAM_MESSAGE_LIMIT,
     files: true,
-    maxFileBytes: 50 * 1024 * 1024, // Bot API upload limit
+    maxFileBytes: DEFAULT_MAX_UPLOAD_BYTES,
   };
   private readonly api: Api;
   private readonly apiRoot: string;
   private readonly limits: TelegramLimits;
-  private readonly logger: Logger;
-  private readonly typing = new TypingLoops();
-  /** Progress while an agent works: one status message per piece of work (status.ts). */
-  private readonly progress: ProgressStreams;
   private readonly outbound: TelegramOutbound;
-  private readonly intake: ChannelIntake;
   private poller: TelegramPoller | undefined;
   private identity: TelegramIdentity | undefined;
 
   constructor(private readonly options: TelegramChannelOptions) {
+    const limits = { ...DEFAULT_TELEGRAM_LIMITS, ...options.limits };
+    super({
+      platform: 'Telegram',
+      owns: TELEGRAM_CHAT_PREFIX,
+      logger: options.logger.child({ channel: 'telegram' }),
+      inboxFor: options.inboxFor,
+      attachmentLimits: limits.attachment,
+      // Telegram keeps an update until the poller confirms it: nothing is held here.
+      holdWhileStorageDown: false,
+      describe,
+      progressIntervalMs: limits.statusEditIntervalMs,
+      typing: { intervalMs: limits.typingIntervalMs, maxMs: limits.typingMaxMs },
+    });
+    this.limits = limits;
     this.apiRoot = (options.apiRoot ?? 'https://api.telegram.org').replace(/\/+$/, '');
-    this.limits = { ...DEFAULT_TELEGRAM_LIMITS, ...options.limits };
-    this.logger = options.logger.child({ channel: 'telegram' });
     // The poll is held open for pollTimeoutSeconds: the client must wait longer than that.
     this.api = new Api(options.token, {
       apiRoot: this.apiRoot,
       timeoutSeconds: this.limits.pollTimeoutSeconds + 30,
     });
     this.api.config.use(telegramRetry(this.limits.retry));
-    // Telegram keeps an update until the poller confirms it: nothing is held here.
-    this.intake = new ChannelIntake({
-      platform: 'Telegram',
-      logger: this.logger,
-      inboxFor: options.inboxFor,
-      attachmentLimits: this.limits.attachment,
-      holdWhileStorageDown: false,
-      describe,
-    });
     this.outbound = new TelegramOutbound({
       api: this.api,
       logger: this.logger,
       maxUploadBytes: this.limits.maxUploadBytes,
     });
-    this.progress = new ProgressStreams(this.limits.statusEditIntervalMs);
-  }
-
-  ownsChat(chat: string): boolean {
-    return chat.startsWith(TELEGRAM_CHAT_PREFIX);
-  }
-
-  state(): ChannelState {
-    return this.intake.state();
   }
 
   /** The bot's id and username, known after connect(). */
@@ -143,9 +126,8 @@ export class TelegramChannel implements Channel {
     return this.identity;
   }
 
-  async connect(sink: ChannelSink): Promise<void> {
-    this.intake.connect(sink);
-    this.intake.setState('connecting');
+  protected async open(): Promise<void> {
+    this.setState('connecting');
     try {
       const me = await this.api.getMe();
       this.identity = { id: me.id, username: me.username };
@@ -153,7 +135,7 @@ export class TelegramChannel implements Channel {
       await this.api.deleteWebhook({ drop_pending_updates: false });
     } catch (error) {
       const reason = describe(error);
-      this.intake.setState('failed', reason);
+      this.setState('failed', reason);
       if (error instanceof GrammyError && (error.error_code === 401 || error.error_code === 404))
         throw new ChannelRejectedError(
           `Telegram rejected the bot token (${reason}); check channels.telegram.token with @BotFather`,
@@ -169,19 +151,15 @@ export class TelegramChannel implements Channel {
       pollTimeoutSeconds: this.limits.pollTimeoutSeconds,
       backoff: this.limits.backoff,
       handle: (update) => this.handleUpdate(update),
-      state: (state, detail) => this.intake.setState(state, detail),
+      state: (state, detail) => this.setState(state, detail),
     });
     this.poller.start();
-    this.intake.setState('connected');
+    this.setState('connected');
   }
 
-  async disconnect(): Promise<void> {
-    this.typing.stopAll();
-    await this.progress.closeAll();
+  protected async close(): Promise<void> {
     await this.poller?.stop();
     this.poller = undefined;
-    await this.intake.stop();
-    this.intake.setState('disconnected');
   }
 
   async send(chat: string, message: OutboundMessage): Promise<SentMessage> {
@@ -190,55 +168,36 @@ export class TelegramChannel implements Channel {
 
   /** The reply as it is written: plain text, edited at most once per statusEditIntervalMs. */
   stream(chat: string, target: StreamTarget): ReplyPreview {
-    return new ThrottledPreview({
+    return this.preview(chat, {
       intervalMs: this.limits.statusEditIntervalMs,
-      maxLength: TELEGRAM_MESSAGE_LIMIT,
       post: (text) => this.outbound.postPlain(chat, text, target.replyTo, target.thread),
       edit: (messageId, text) => this.outbound.editPlain(chat, messageId, text),
-      onError: (error) =>
-        this.logger.warn(
-          { chat, err: describe(error) },
-          'Telegram reply preview stopped; the reply is still sent',
-        ),
     });
   }
 
-  notify(chat: string, notice: WorkNotice, context: NoticeContext): Promise<void> {
-    return showWorkNotice(this.typing, chat, notice, context, {
-      typing: {
-        send: () => this.api.sendChatAction(telegramChatId(chat), 'typing').then(() => undefined),
-        intervalMs: this.limits.typingIntervalMs,
-        maxMs: this.limits.typingMaxMs,
-        onError: (error) =>
-          this.logger.debug({ chat, err: describe(error) }, 'Telegram typing indicator failed'),
-      },
-      progress: (key, text) =>
-        this.progress.push(key, text, () =>
-          statusMessage({
-            chat,
-            replyTo: context.triggerPlatformId,
-            logger: this.logger,
-            post: (...args) => this.outbound.postPlain(...args),
-            edit: (...args) => this.outbound.editPlain(...args),
-          }),
-        ),
-      close: (key) => this.progress.close(key),
+  protected override async sendTyping(chat: string): Promise<void> {
+    await this.api.sendChatAction(telegramChatId(chat), 'typing');
+  }
+
+  /** Progress while an agent works: one status message per piece of work (status.ts). */
+  protected override progressStream(chat: string, context: NoticeContext): ProgressStream {
+    return statusMessage({
+      chat,
+      replyTo: context.triggerPlatformId,
+      logger: this.logger,
+      outbound: this.outbound,
     });
   }
 
   async react(chat: string, platformMessageId: string, emoji: string, remove: boolean): Promise<void> {
     const reaction = remove ? [] : [{ type: 'emoji', emoji } as ReactionTypeEmoji];
-    try {
-      await this.api.setMessageReaction(
+    await this.reacting(chat, platformMessageId, emoji, remove, () =>
+      this.api.setMessageReaction(
         telegramChatId(chat),
         messageNumber(platformMessageId, 'message'),
         reaction,
-      );
-    } catch (error) {
-      throw new Error(
-        `Telegram: could not ${remove ? 'remove' : 'add'} reaction ${emoji} on ${chat}/${platformMessageId}: ${describe(error)}`,
-      );
-    }
+      ),
+    );
   }
 
   /** A numeric user id becomes a link that notifies the user; a username becomes @username. */

@@ -12,6 +12,7 @@ import type { Logger } from '../../observability/logger.js';
 import type { ChannelState } from '../../domain/channel.js';
 import { backoffDelay, sleep } from '../../protocol/backoff.js';
 import { StorageUnavailableError } from '../../domain/storage-fault.js';
+import { describeError } from '../kit/errors.js';
 
 export interface PollerOptions {
   api: Api;
@@ -145,9 +146,6 @@ export function retryDelay(
   return backoffDelay(failures, { baseMs: backoff.initialMs, maxMs: backoff.maxMs, jitter: 0.25 });
 }
 
-/** Error text without URLs: grammY's messages omit them, but causes may not. */
-export function describe(error: unknown): string {
-  if (error instanceof GrammyError) return `${error.error_code} ${error.description}`;
-  if (error instanceof Error) return error.message.replace(/https?:\/\/\S+/g, '[url]');
-  return String(error);
-}
+/** An API error by its code and description; anything else as the kit says it (no URLs, the network reason under it). */
+export const describe = (error: unknown): string =>
+  error instanceof GrammyError ? `${error.error_code} ${error.description}` : describeError(error);

@@ -8,17 +8,15 @@ import type { Logger } from '../../observability/logger.js';
 import { markdownToPlainText } from '../markdown.js';
 import { describe } from './polling.js';
 import type { ProgressStream } from '../kit/progress.js';
-
-const LIMIT = 4096;
+import { TELEGRAM_MESSAGE_LIMIT as LIMIT, type TelegramOutbound } from './outbound.js';
 
 export interface StatusMessageOptions {
   chat: string;
   /** The message that started the work: the status message replies to it. */
   replyTo: string | undefined;
   logger: Logger;
-  /** Posts the status message; returns its id. */
-  post: (chat: string, text: string, replyTo: string | undefined) => Promise<string>;
-  edit: (chat: string, messageId: string, text: string) => Promise<void>;
+  /** Posts the status message as plain text, then edits it. */
+  outbound: Pick<TelegramOutbound, 'postPlain' | 'editPlain'>;
 }
 
 /** One piece of work's status message, for ProgressStreams: posted by the first batch, edited by the rest. */
@@ -29,8 +27,8 @@ export function statusMessage(options: StatusMessageOptions): ProgressStream {
   return {
     deliver: async (batch) => {
       shown = tail([shown, ...batch.map(markdownToPlainText)].filter(Boolean).join('\n'));
-      if (messageId) await options.edit(chat, messageId, shown);
-      else messageId = await options.post(chat, shown, replyTo);
+      if (messageId) await options.outbound.editPlain(chat, messageId, shown);
+      else messageId = await options.outbound.postPlain(chat, shown, replyTo);
     },
     onError: (error) =>
       options.logger.warn({ chat, err: describe(error) }, 'Telegram status message not updated'),

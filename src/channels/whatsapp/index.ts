@@ -20,23 +20,20 @@ import {
 import type { Logger } from '../../observability/logger.js';
 import { backoffDelay } from '../../protocol/backoff.js';
 import type {
-  Channel,
   ChannelCapabilities,
-  ChannelSink,
   ChannelState,
   NoticeContext,
   OutboundMessage,
   SentMessage,
   WorkNotice,
 } from '../../domain/channel.js';
-import { ChannelIntake } from '../kit/intake.js';
+import { KitChannel } from '../kit/channel.js';
 import type { FileSource } from '../kit/files.js';
 import { checkUpload, sendInParts } from '../kit/outbound.js';
 import { Recent } from '../kit/recent.js';
 import { normaliseWhatsAppMessage, type WhatsAppIdentity } from './inbound.js';
 import { closeStatusCode, decideOnClose, DEFAULT_BACKOFF, type BackoffOptions } from './reconnect.js';
 import { printQr } from './qr.js';
-import { showWorkNotice, TypingLoops } from '../work-feedback.js';
 import {
   defaultSocketFactory,
   mediaDownloaderWith,
@@ -73,15 +70,13 @@ export interface WhatsAppChannelOptions {
 export const WHATSAPP_MESSAGE_LIMIT = 4000;
 const RECENT_LIMIT = 500;
 
-export class WhatsAppChannel implements Channel {
+export class WhatsAppChannel extends KitChannel {
   readonly name = 'whatsapp';
   readonly capabilities: ChannelCapabilities = {
     maxMessageLength: WHATSAPP_MESSAGE_LIMIT,
     files: true,
     maxFileBytes: 100 * 1024 * 1024, // document limit
   };
-  /** WhatsApp hands each message over once: held while the database is down, redeliveries dropped. */
-  private readonly intake: ChannelIntake;
   private socket: WhatsAppSocket | undefined;
   private unsubscribe: (() => void) | undefined;
   private auth: { state: AuthenticationState; saveCreds: () => Promise<void> } | undefined;
@@ -93,33 +88,28 @@ export class WhatsAppChannel implements Channel {
   private readonly sentIds = new Recent(RECENT_LIMIT);
   /** Recent inbound messages, to quote or react to. */
   private readonly recent = new Recent<WAMessage>(RECENT_LIMIT);
-  private readonly typing = new TypingLoops();
   private credsSaving: Promise<void> = Promise.resolve();
-  private readonly log: Logger;
 
   constructor(private readonly options: WhatsAppChannelOptions) {
-    this.log = options.logger.child({ channel: 'whatsapp' });
-    this.intake = new ChannelIntake({
+    super({
       platform: 'WhatsApp',
-      logger: this.log,
+      owns: WHATSAPP_JID,
+      logger: options.logger.child({ channel: 'whatsapp' }),
       inboxFor: options.inboxFor,
       attachmentLimits: { maxBytes: options.limits?.maxFileBytes ?? 20 * 1024 * 1024 },
+      // WhatsApp hands each message over once: held while the database is down, redeliveries dropped.
       holdWhileStorageDown: true,
       dedupe: RECENT_LIMIT,
+      // WhatsApp drops "typing…" after ~10 s; it is refreshed while the agent works.
+      typing: {
+        intervalMs: options.limits?.typingRefreshMs ?? 8_000,
+        maxMs: options.limits?.typingMaxMs ?? 15 * 60_000,
+      },
     });
   }
 
-  ownsChat(chat: string): boolean {
-    return WHATSAPP_JID.test(chat);
-  }
-
-  state(): ChannelState {
-    return this.intake.state();
-  }
-
   /** Resolves when the connection is open; rejects when it can never open (logged out, not paired). */
-  async connect(sink: ChannelSink): Promise<void> {
-    this.intake.connect(sink);
+  protected async open(): Promise<void> {
     this.stopped = false;
     await mkdir(this.options.authDir, { recursive: true, mode: 0o700 });
     await chmod(this.options.authDir, 0o700);
@@ -133,7 +123,7 @@ export class WhatsAppChannel implements Channel {
     let timer: NodeJS.Timeout | undefined;
     const stillTrying = new Promise<void>((resolve) => {
       timer = setTimeout(() => {
-        this.log.warn(`whatsapp: not connected after ${waitMs} ms; still trying in the background`);
+        this.logger.warn(`whatsapp: not connected after ${waitMs} ms; still trying in the background`);
         resolve();
       }, waitMs);
     });
@@ -161,23 +151,20 @@ export class WhatsAppChannel implements Channel {
     });
   }
 
-  notify(chat: string, notice: WorkNotice, context: NoticeContext): Promise<void> {
+  /** Typing is "composing"; when the work ends it is "paused". No threads: progress is not shown. */
+  override async notify(chat: string, notice: WorkNotice, context: NoticeContext): Promise<void> {
     const wasTyping = this.typing.active(chat);
-    return showWorkNotice(this.typing, chat, notice, context, {
-      // WhatsApp drops "typing…" after ~10 s; it is refreshed while the agent works.
-      typing: {
-        send: () => this.requireSocket(chat).sendPresenceUpdate('composing', chat),
-        intervalMs: this.options.limits?.typingRefreshMs ?? 8_000,
-        maxMs: this.options.limits?.typingMaxMs ?? 15 * 60_000,
-        onError: (err) =>
-          this.log.debug({ chat, err: (err as Error).message }, 'whatsapp presence update failed'),
-      },
-      // WhatsApp has no threads to stream into; the final answer is sent as usual.
-      progress: () => undefined,
-      close: async () => {
-        if (wasTyping) await this.presence('paused', chat);
-      },
-    });
+    await super.notify(chat, notice, context);
+    if (!wasTyping || this.typing.active(chat)) return;
+    try {
+      await this.socket?.sendPresenceUpdate('paused', chat);
+    } catch (err) {
+      this.logger.debug({ chat, err: this.describe(err) }, 'whatsapp presence update failed');
+    }
+  }
+
+  protected override async sendTyping(chat: string): Promise<void> {
+    await this.requireSocket(chat).sendPresenceUpdate('composing', chat);
   }
 
   async react(chat: string, platformMessageId: string, emoji: string, remove: boolean): Promise<void> {
@@ -191,16 +178,13 @@ export class WhatsAppChannel implements Channel {
     return `@${jidOrNumber.split('@')[0]!.split(':')[0]}`;
   }
 
-  async disconnect(): Promise<void> {
+  protected async close(): Promise<void> {
     this.stopped = true;
     clearTimeout(this.reconnectTimer);
-    this.typing.stopAll();
     this.closeSocket();
     this.firstOpen?.reject(new Error('whatsapp: disconnected before the connection opened'));
     this.firstOpen = undefined;
-    await this.intake.stop();
     await this.credsSaving;
-    if (this.state() !== 'failed') this.setState('disconnected');
   }
 
   private openSocket(): void {
@@ -240,7 +224,7 @@ export class WhatsAppChannel implements Channel {
     this.credsSaving = this.credsSaving
       .then(() => this.auth?.saveCreds())
       .catch((err: unknown) =>
-        this.log.error(
+        this.logger.error(
           { err: (err as Error).message, dir: this.options.authDir },
           'whatsapp: saving credentials failed',
         ),
@@ -262,7 +246,7 @@ export class WhatsAppChannel implements Channel {
   private onOpen(socket: WhatsAppSocket): void {
     this.attempt = 0;
     this.setState('connected');
-    this.log.info(
+    this.logger.info(
       { user: socket.user?.id ? jidNormalizedUser(socket.user.id) : undefined },
       'whatsapp connected',
     );
@@ -284,7 +268,7 @@ export class WhatsAppChannel implements Channel {
           factor: backoff.factor,
           jitter: 0.2,
         });
-    this.log.warn({ code: statusCode, delayMs: delay }, `whatsapp: ${decision.why}; reconnecting`);
+    this.logger.warn({ code: statusCode, delayMs: delay }, `whatsapp: ${decision.why}; reconnecting`);
     this.setState('connecting', `${decision.why}; reconnecting in ${delay} ms`);
     this.reconnectTimer = setTimeout(() => {
       if (!this.stopped) this.openSocket();
@@ -294,7 +278,7 @@ export class WhatsAppChannel implements Channel {
   private fail(why: string): void {
     this.stopped = true;
     this.closeSocket();
-    this.log.error(`whatsapp: ${why}`);
+    this.logger.error(`whatsapp: ${why}`);
     this.setState('failed', why);
     this.firstOpen?.reject(new Error(`whatsapp: ${why}`));
     this.firstOpen = undefined;
@@ -325,7 +309,7 @@ export class WhatsAppChannel implements Channel {
       this.options.limits?.maxInboundText,
     );
     if (decision.kind === 'ignore') {
-      this.log.trace({ reason: decision.reason }, 'whatsapp message ignored');
+      this.logger.trace({ reason: decision.reason }, 'whatsapp message ignored');
       return;
     }
     if (decision.kind === 'reaction') return this.intake.reaction(decision.reaction);
@@ -338,7 +322,7 @@ export class WhatsAppChannel implements Channel {
 
   /** Media is downloaded and decrypted by baileys: no URL of ours is fetched. */
   private async mediaSource(socket: WhatsAppSocket, msg: WAMessage): Promise<FileSource> {
-    const download = this.options.mediaDownloader ?? mediaDownloaderWith(this.log);
+    const download = this.options.mediaDownloader ?? mediaDownloaderWith(this.logger);
     return {
       url: 'whatsapp-media:',
       fetch: async () => {
@@ -370,14 +354,6 @@ export class WhatsAppChannel implements Channel {
     return id;
   }
 
-  private async presence(type: 'composing' | 'paused', chat: string): Promise<void> {
-    try {
-      await this.socket?.sendPresenceUpdate(type, chat);
-    } catch (err) {
-      this.log.debug({ chat, err: (err as Error).message }, 'whatsapp presence update failed');
-    }
-  }
-
   private requireSocket(chat: string): WhatsAppSocket {
     if (!this.ownsChat(chat))
       throw new Error(`whatsapp: ${chat} is not a WhatsApp chat id (…@s.whatsapp.net or …@g.us)`);
@@ -387,8 +363,9 @@ export class WhatsAppChannel implements Channel {
     return this.socket;
   }
 
-  private setState(state: ChannelState, detail?: string): void {
-    this.intake.setState(state, detail);
+  /** Logged out or replaced: 'failed' stays, with what to do, after the channel is stopped. */
+  protected override setState(state: ChannelState, detail?: string): void {
+    if (state !== 'disconnected' || this.state() !== 'failed') super.setState(state, detail);
   }
 }
 
