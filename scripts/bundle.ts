@@ -11,6 +11,10 @@
 // still finds it. Left outside the bundle: native addons (better-sqlite3), Baileys (loaded
 // only for WhatsApp, with its own WebAssembly and protobuf files) and what the code loads
 // with createRequire at run time (pino-pretty, qrcode-terminal, luxon).
+// What a bundle cannot do: start a worker thread from a file beside a package's own code
+// (pino's transports, @discordjs/ws's worker sharding look for it next to the bundle, by
+// __dirname or import.meta.url). OmniClaw uses neither: the logger writes in its own thread
+// (src/observability/logger.ts) and Discord runs one shard in the process.
 // Source maps point back into dist/ and src/: `NODE_OPTIONS=--enable-source-maps` shows
 // stack traces in the TypeScript sources (docs/operations.md).
 import { build } from 'esbuild';
