@@ -613,6 +613,38 @@ describe('Slack channel failures', () => {
     await vi.waitFor(() => expect(channel.state()).toBe('connected'));
   });
 
+  it('stops a connection still opening when disconnect() comes: no socket, no acked envelope, not connected', async () => {
+    const slack = await startFakeSlack({ botToken: BOT_TOKEN, appToken: APP_TOKEN });
+    cleanups.push(() => slack.close());
+    const states: ChannelState[] = [];
+    const inbound: InboundMessage[] = [];
+    const channel = new SlackChannel({
+      botToken: BOT_TOKEN,
+      appToken: APP_TOKEN,
+      apiUrl: slack.apiUrl,
+      logger: silentLogger(),
+      inboxFor: () => undefined,
+      apiRetries: 2,
+    });
+    // auth.test answers 429 with Retry-After 1 s: the WebClient waits, and disconnect() comes meanwhile.
+    slack.rateLimitNext('auth.test', 1);
+    const connecting = channel.connect({
+      inbound: (message) => {
+        inbound.push(message);
+        return { accepted: true };
+      },
+      state: (state) => void states.push(state),
+    });
+    await new Promise((resolve) => setTimeout(resolve, 300));
+    await channel.disconnect();
+    await connecting;
+    await new Promise((resolve) => setTimeout(resolve, 1_500));
+    expect(slack.connections).toBe(0);
+    expect(channel.state()).toBe('disconnected');
+    expect(states).not.toContain('connected');
+    expect(inbound).toEqual([]);
+  });
+
   it('rejects chat ids that are not Slack’s', async () => {
     const h = await harness();
     await expect(h.channel.send('tg:1', { text: 'x' })).rejects.toThrow(/not a Slack chat id/);

@@ -47,6 +47,12 @@ export class SlackConnection {
   private readonly log: Logger;
   /** Known before the socket opens, so the first event already knows its own echoes. */
   private identity: SlackIdentity | undefined;
+  /**
+   * Set by close(). A disconnect can come while open() waits on auth.test (retries after a
+   * 429 or 5xx last seconds): the socket must not open after it, and an envelope on a closed
+   * connection is not acked, so Slack delivers it again to the live one.
+   */
+  private closed = false;
 
   constructor(options: SlackConnectionOptions, handlers: SlackConnectionHandlers) {
     this.log = options.logger;
@@ -74,11 +80,13 @@ export class SlackConnection {
     const auth = await this.web.auth.test();
     if (!auth.user_id) throw new Error('auth.test returned no user_id');
     this.identity = { botUserId: auth.user_id, botId: auth.bot_id };
+    if (this.closed) throw new Error('the connection was closed while it was opening');
     await this.socket.start();
     return this.identity;
   }
 
   async close(): Promise<void> {
+    this.closed = true;
     try {
       await this.socket.disconnect();
     } catch (err) {
@@ -87,6 +95,7 @@ export class SlackConnection {
   }
 
   private async receive(envelope: SocketEnvelope, handlers: SlackConnectionHandlers): Promise<void> {
+    if (this.closed) return;
     try {
       await envelope.ack();
     } catch (err) {

@@ -121,13 +121,17 @@ export class SlackChannel extends KitChannel {
 
   private async start(): Promise<void> {
     this.setState('connecting');
-    const connection = new SlackConnection(
+    const live = (): boolean => this.connection === connection;
+    const connection: SlackConnection = new SlackConnection(
       { ...this.options, apiUrl: this.apiUrl, logger: this.logger },
       {
         event: (event, identity) => this.receiver.enqueue(event, identity, connection.web),
         reaction: (event, identity) => this.receiver.reaction(event, identity, connection.web),
+        // A connection replaced or closed by disconnect() no longer speaks for the channel.
         state: (state, detail) =>
-          state === 'disconnected' && this.state() === 'failed' ? undefined : this.setState(state, detail),
+          !live() || (state === 'disconnected' && this.state() === 'failed')
+            ? undefined
+            : this.setState(state, detail),
       },
     );
     this.connection = connection;
@@ -135,6 +139,8 @@ export class SlackChannel extends KitChannel {
     try {
       ({ botUserId } = await connection.open());
     } catch (err) {
+      // disconnect() came while it was opening: it has closed the connection already.
+      if (!live()) return;
       await this.stopQuietly();
       if (isRefusal(err)) {
         const detail = `Slack did not connect: ${(err as Error).message}. Check SLACK_BOT_TOKEN (xoxb-…), SLACK_APP_TOKEN (xapp-…, connections:write) and that Socket Mode is on for the app.`;
@@ -144,8 +150,11 @@ export class SlackChannel extends KitChannel {
       this.scheduleRetry(err);
       return;
     }
-    // disconnect() ran while this connection was opening (a retry, say): it was closed then.
-    if (this.connection !== connection) return;
+    if (!live()) {
+      // disconnect() came while the socket was opening: close what opened after all.
+      await connection.close();
+      return;
+    }
     this.connected = true;
     this.startAttempt = 0;
     this.setState('connected');
