@@ -18,7 +18,8 @@
 // Source maps point back into dist/ and src/: `NODE_OPTIONS=--enable-source-maps` shows
 // stack traces in the TypeScript sources (docs/operations.md).
 import { build } from 'esbuild';
-import { rmSync } from 'node:fs';
+import { existsSync, realpathSync, renameSync, rmSync } from 'node:fs';
+import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 const ROOT = fileURLToPath(new URL('..', import.meta.url));
@@ -38,13 +39,19 @@ export const EXTERNAL: string[] = [
 /**
  * Bundles `entryPoints` (paths from the project root) into `outdir`, which must also be two
  * folders below the root (see above). Returns the output size in bytes.
+ *
+ * Built beside it first and then swapped in, so a failed build leaves the last good bundle,
+ * and a command that starts meanwhile finds either the old bundle or the new one, whole.
  */
 export async function bundle(entryPoints: string[], outdir: string): Promise<number> {
-  rmSync(`${ROOT}${outdir}`, { recursive: true, force: true });
+  const next = `${outdir}.next`;
+  rmSync(join(ROOT, next), { recursive: true, force: true });
   const result = await build({
     absWorkingDir: ROOT,
     entryPoints,
-    outdir,
+    outdir: next,
+    // Every file directly in the folder: a second entry point must not move main.js a folder deeper.
+    entryNames: '[name]',
     bundle: true,
     splitting: true,
     format: 'esm',
@@ -63,10 +70,21 @@ export async function bundle(entryPoints: string[], outdir: string): Promise<num
     metafile: true,
     logLevel: 'warning',
   });
-  return Object.values(result.metafile.outputs).reduce((sum, output) => sum + output.bytes, 0);
+  const outputs = Object.entries(result.metafile.outputs);
+  const deeper = outputs.map(([path]) => path).filter((path) => dirname(path) !== next);
+  if (deeper.length)
+    throw new Error(`bundle: outputs below ${next}/ would miss the project root: ${deeper.join(', ')}`);
+  const old = `${outdir}.old`;
+  rmSync(join(ROOT, old), { recursive: true, force: true });
+  if (existsSync(join(ROOT, outdir))) renameSync(join(ROOT, outdir), join(ROOT, old));
+  renameSync(join(ROOT, next), join(ROOT, outdir));
+  rmSync(join(ROOT, old), { recursive: true, force: true });
+  return outputs.reduce((sum, [, output]) => sum + output.bytes, 0);
 }
 
 /** What `npm run build` and the tests' global set-up bundle: the CLI, daemon included. */
 export const bundleDaemon = (): Promise<number> => bundle(['dist/cli/main.js'], 'dist/bundle');
 
-if (process.argv[1] === fileURLToPath(import.meta.url)) await bundleDaemon();
+// Run as a script (`tsx scripts/bundle.ts`, also through a symlinked checkout), not imported.
+const invoked = process.argv[1] && realpathSync(process.argv[1]);
+if (invoked === realpathSync(fileURLToPath(import.meta.url))) await bundleDaemon();

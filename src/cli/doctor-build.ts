@@ -1,7 +1,9 @@
 /**
- * `doctor`: is the compiled code as new as the sources? `npm start` runs `dist/` and every
- * sandbox runs `runner/dist/`; after a `git pull` without `npm install` (which builds through
- * `prepare`), both are the old code — and agents are shown the old tool descriptions.
+ * `doctor`: is the compiled code as new as the sources and the installed packages? `npm start`
+ * runs `dist/bundle/` and every sandbox runs `runner/dist/`; after a `git pull` without
+ * `npm install` (which builds through `prepare`), both are the old code — and agents are shown
+ * the old tool descriptions. After `npm install <package>` or `npm update`, which do not build,
+ * the daemon's bundle still holds the packages' old code.
  */
 import { existsSync, readdirSync, statSync } from 'node:fs';
 import { join } from 'node:path';
@@ -21,6 +23,8 @@ function newestSource(dir: string): number {
   return newest;
 }
 
+const mtimeOf = (path: string): number => (existsSync(path) ? statSync(path).mtimeMs : 0);
+
 export function buildFreshCheck(projectRoot: string): Check {
   const name = 'build';
   const sources = [join(projectRoot, 'src'), join(projectRoot, 'runner', 'src')];
@@ -37,6 +41,21 @@ export function buildFreshCheck(projectRoot: string): Check {
     return { name, status: 'warn', detail: 'There is no record of when the code was last built.', fix };
   const built = statSync(stamp).mtimeMs;
   const newest = Math.max(...sources.map(newestSource));
+  // The daemon runs a bundle (scripts/bundle.ts) holding its own copies of the packages, and
+  // `npm install <package>` or `npm update` do not build: the daemon keeps the old copies.
+  const packagesChanged = Math.max(
+    ...[join('node_modules', '.package-lock.json'), join('scripts', 'bundle.ts')].map((file) =>
+      mtimeOf(join(projectRoot, file)),
+    ),
+  );
+  if (packagesChanged > built) {
+    return {
+      name,
+      status: 'warn',
+      detail: `The installed packages or the bundler changed after the last build (${new Date(packagesChanged).toISOString()}), so OmniClaw runs the code it bundled before.`,
+      fix,
+    };
+  }
   if (newest > built) {
     return {
       name,

@@ -1,6 +1,6 @@
 /**
- * doctor's build check on a made-up project folder: sources newer than the last build are
- * a warning with the command that fixes it; a missing runner build fails.
+ * doctor's build check on a made-up project folder: sources or installed packages newer than
+ * the last build are a warning with the command that fixes it; a missing runner build fails.
  */
 import { mkdirSync, mkdtempSync, rmSync, utimesSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -46,6 +46,19 @@ describe('doctor build check', () => {
     const check = buildFreshCheck(root);
     expect(check.status).toBe('warn');
     expect(check.detail).toMatch(/changed after the last build/);
+    expect(check.fix).toMatch(/npm run build/);
+  });
+
+  it('warns when the installed packages changed after the build (the bundle holds their old code)', () => {
+    const root = project(now - 2 * hour, now - hour);
+    mkdirSync(join(root, 'node_modules'));
+    writeFileSync(join(root, 'node_modules', '.package-lock.json'), '{}');
+    at(join(root, 'node_modules', '.package-lock.json'), now - 2 * hour);
+    expect(buildFreshCheck(root).status).toBe('ok');
+    at(join(root, 'node_modules', '.package-lock.json'), now);
+    const check = buildFreshCheck(root);
+    expect(check.status).toBe('warn');
+    expect(check.detail).toMatch(/installed packages or the bundler changed after the last build/);
     expect(check.fix).toMatch(/npm run build/);
   });
 
