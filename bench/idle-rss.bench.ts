@@ -73,7 +73,7 @@ async function metric(port: number, name: string): Promise<number> {
 
 /**
  * The real daemon, and the host alone (startApp without the CLI's other commands), bundled
- * as `npm run build` bundles the daemon (scripts/bundle.mjs); node flags from `shebang`.
+ * as `npm run build` bundles the daemon (scripts/bundle.ts); node flags from `shebang`.
  */
 const PROGRAMS = {
   daemon: {

@@ -1,6 +1,6 @@
 /**
  * Intermediate output while an agent works, one stream per piece of work (keyed by chat and
- * trigger, as showWorkNotice passes it), each delivered in batches at a bounded rate by a
+ * trigger, as KitChannel.notify passes it), each delivered in batches at a bounded rate by a
  * ProgressThrottle. The platform says only how one stream delivers a batch: Telegram edits
  * one status message, Discord posts in a thread it opens on the trigger, Slack posts in the
  * trigger's thread. Closing a stream delivers what is left.
