@@ -172,7 +172,14 @@ routes:
     host.channel.receive('mem:x', '!slow:300 first');
     await until(() => host!.app.queue.activeRuns()[0]?.state === 'busy', 10_000, 'a busy run');
     const second = host.channel.receive('mem:x', '!slow:1500 second');
-    await until(() => host!.channel.sentTo('mem:x').length === 1, 10_000, 'first reply (budget now spent)');
+    await until(() => host!.channel.sentTo('mem:x').length === 1, 10_000, 'first reply');
+    // The turn's usage is recorded when its `done` arrives, after the reply: from then on the
+    // budget is spent (before it, "third" would be answered as a turn of its own).
+    const used = (): number => {
+      const totals = host!.app.store.runs.usageSince('main', 0);
+      return totals.inputTokens + totals.outputTokens;
+    };
+    await until(() => used() >= 10, 10_000, 'budget now spent');
     host.channel.receive('mem:x', 'third');
     await new Promise((r) => setTimeout(r, 300));
     // "second" is still being answered: the cursor must not pass it before its reply is stored.
