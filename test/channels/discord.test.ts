@@ -463,6 +463,12 @@ describe('Discord channel against a fake REST API and gateway', () => {
 });
 
 describe('Discord channel when the platform is unreachable', () => {
+  it('offers send_file the upload limit in effect, not the default', () => {
+    const limits = { ...FAST, maxUploadBytes: 4096 };
+    const channel = createDiscordChannel({ token: 'x.y.z', logger: capturedLogger().logger, limits });
+    expect(channel.capabilities.maxFileBytes).toBe(4096);
+  });
+
   it('fails to connect with a clear error and state "failed"', async () => {
     const sink = recordingSink();
     const channel = createDiscordChannel({

@@ -462,6 +462,12 @@ describe('Telegram channel against a fake Bot API', () => {
 });
 
 describe('Telegram channel when the platform is unreachable', () => {
+  it('offers send_file the upload limit in effect, not the default', () => {
+    const limits = { ...FAST, maxUploadBytes: 4096 };
+    const channel = createTelegramChannel({ token: '1:x', logger: capturedLogger().logger, limits });
+    expect(channel.capabilities.maxFileBytes).toBe(4096);
+  });
+
   it('fails to connect with a clear error and state "failed"', async () => {
     const sink = recordingSink();
     const channel = createTelegramChannel({

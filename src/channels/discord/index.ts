@@ -82,11 +82,7 @@ export function createDiscordChannel(options: DiscordChannelOptions): DiscordCha
 
 export class DiscordChannel extends KitChannel {
   readonly name = 'discord';
-  readonly capabilities: ChannelCapabilities = {
-    maxMessageLength: DISCORD_MESSAGE_LIMIT,
-    files: true,
-    maxFileBytes: DEFAULT_DISCORD_LIMITS.maxUploadBytes,
-  };
+  readonly capabilities: ChannelCapabilities;
   private readonly api: string;
   private readonly limits: DiscordLimits;
   private readonly outbound: DiscordOutbound;
@@ -112,6 +108,12 @@ export class DiscordChannel extends KitChannel {
       typing: { intervalMs: limits.typingIntervalMs, maxMs: limits.typingMaxMs },
     });
     this.limits = limits;
+    // send_file refuses what the upload would: the limit in effect, not the default.
+    this.capabilities = {
+      maxMessageLength: DISCORD_MESSAGE_LIMIT,
+      files: true,
+      maxFileBytes: limits.maxUploadBytes,
+    };
     this.api = (options.api ?? 'https://discord.com/api').replace(/\/+$/, '');
     this.backfill = new DiscordBackfill(this.logger);
     this.receiver = new DiscordReceiver({

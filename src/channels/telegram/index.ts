@@ -80,11 +80,7 @@ export function createTelegramChannel(options: TelegramChannelOptions): Telegram
 
 export class TelegramChannel extends KitChannel {
   readonly name = 'telegram';
-  readonly capabilities: ChannelCapabilities = {
-    maxMessageLength: TELEGRAM_MESSAGE_LIMIT,
-    files: true,
-    maxFileBytes: DEFAULT_MAX_UPLOAD_BYTES,
-  };
+  readonly capabilities: ChannelCapabilities;
   private readonly api: Api;
   private readonly apiRoot: string;
   private readonly limits: TelegramLimits;
@@ -107,6 +103,12 @@ export class TelegramChannel extends KitChannel {
       typing: { intervalMs: limits.typingIntervalMs, maxMs: limits.typingMaxMs },
     });
     this.limits = limits;
+    // send_file refuses what the upload would: the limit in effect, not the default.
+    this.capabilities = {
+      maxMessageLength: TELEGRAM_MESSAGE_LIMIT,
+      files: true,
+      maxFileBytes: limits.maxUploadBytes,
+    };
     this.apiRoot = (options.apiRoot ?? 'https://api.telegram.org').replace(/\/+$/, '');
     // The poll is held open for pollTimeoutSeconds: the client must wait longer than that.
     this.api = new Api(options.token, {
