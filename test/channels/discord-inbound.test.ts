@@ -1,166 +1,143 @@
 import { describe, expect, it } from 'vitest';
 import {
   discordChannelId,
-  factsOf,
+  isAnswerable,
   normaliseDiscordMessage,
-  type DiscordMessageFacts,
+  type DiscordMessage,
 } from '../../src/channels/discord/inbound.js';
+import type { ChannelInfo } from '../../src/channels/discord/channel-cache.js';
 import { threadName } from '../../src/channels/discord/threads.js';
 
 const BOT = '900';
-const base: DiscordMessageFacts = {
+/** A gateway MESSAGE_CREATE payload, as @discordjs/core hands it over. */
+const base = {
   id: '1',
-  channelId: '10',
-  guildId: '5',
-  channelName: 'general',
+  channel_id: '10',
+  guild_id: '5',
+  type: 0,
   content: 'hi',
-  createdTimestamp: 1_700_000_000_000,
-  author: { id: '42', username: 'ada', globalName: 'Ada', bot: false },
-  mentionedUserIds: [],
+  timestamp: '2023-11-14T22:13:20.000Z',
+  author: { id: '42', username: 'ada', global_name: 'Ada' as string | null, bot: false },
+  mentions: [] as { id: string }[],
   attachments: [],
 };
+const general: ChannelInfo = { name: 'general' };
 const context = { botId: BOT, sentByBot: (id: string) => id === '77', acceptBots: false };
-const normalise = (facts: Partial<DiscordMessageFacts>, ctx = context) =>
-  normaliseDiscordMessage({ ...base, ...facts }, ctx)?.message;
+const normalise = (extra: Partial<typeof base> & DiscordMessage, channel = general, ctx = context) =>
+  normaliseDiscordMessage({ ...base, ...extra } as never, channel, ctx)?.message;
 
 describe('normaliseDiscordMessage', () => {
   it.each([
     {
       name: 'guild message',
-      facts: {},
+      extra: {},
       expected: {
         chat: 'dc:10',
+        platformId: '1',
+        senderId: '42',
         isGroup: true,
         text: 'hi',
         senderName: 'Ada',
         mentionsBot: false,
         replyToBot: false,
         chatName: 'general',
+        timestamp: 1_700_000_000_000,
       },
     },
-    { name: 'DM', facts: { guildId: undefined, channelName: undefined }, expected: { isGroup: false } },
+    { name: 'DM', extra: { guild_id: undefined }, expected: { isGroup: false } },
     {
       name: 'member nickname wins',
-      facts: { memberDisplayName: 'Countess' },
+      extra: { member: { nick: 'Countess' } },
       expected: { senderName: 'Countess' },
     },
     {
       name: 'username when no global name',
-      facts: { author: { id: '42', username: 'ada', globalName: null, bot: false } },
+      extra: { author: { id: '42', username: 'ada', global_name: null, bot: false } },
       expected: { senderName: 'ada' },
     },
     {
       name: 'mention via mentions list',
-      facts: { content: `<@${BOT}> hi`, mentionedUserIds: [BOT] },
+      extra: { content: `<@${BOT}> hi`, mentions: [{ id: BOT }] },
       expected: { mentionsBot: true, text: 'hi' },
     },
     {
       name: 'nickname mention form',
-      facts: { content: `hi <@!${BOT}> there` },
+      extra: { content: `hi <@!${BOT}> there` },
       expected: { mentionsBot: true, text: 'hi there' },
     },
     {
       name: 'someone else mentioned',
-      facts: { content: '<@123> hi', mentionedUserIds: ['123'] },
+      extra: { content: '<@123> hi', mentions: [{ id: '123' }] },
       expected: { mentionsBot: false, text: '<@123> hi' },
     },
     {
       name: 'reply resolved by Discord',
-      facts: { referenceMessageId: '55', repliedUserId: BOT },
+      extra: {
+        type: 19,
+        message_reference: { message_id: '55' },
+        referenced_message: { author: { id: BOT } },
+      },
       expected: { replyToBot: true, replyToPlatformId: '55' },
     },
     {
       name: 'reply to a message we sent',
-      facts: { referenceMessageId: '77' },
+      extra: { message_reference: { message_id: '77' } },
       expected: { replyToBot: true },
     },
     {
       name: 'reply to someone else',
-      facts: { referenceMessageId: '56', repliedUserId: '3' },
+      extra: { message_reference: { message_id: '56' }, referenced_message: { author: { id: '3' } } },
       expected: { replyToBot: false },
     },
-    {
-      name: 'thread message belongs to the parent chat',
-      facts: { channelId: '11', threadParentId: '10' },
-      expected: { chat: 'dc:10', threadId: '11' },
-    },
-    { name: 'bad timestamp', facts: { createdTimestamp: NaN }, expected: { chat: 'dc:10' } },
-  ])('$name', ({ facts, expected }) => {
-    expect(normalise(facts)).toMatchObject(expected);
+    { name: 'bad timestamp', extra: { timestamp: 'never' }, expected: { chat: 'dc:10' } },
+  ])('$name', ({ extra, expected }) => {
+    expect(normalise(extra as never)).toMatchObject(expected);
   });
 
-  it.each([
-    { name: 'own message', facts: { author: { id: BOT, username: 'omni', bot: true } } },
-    { name: 'another bot', facts: { author: { id: '8', username: 'b', bot: true } } },
-    { name: 'system message', facts: { system: true } },
-  ])('drops $name', ({ facts }) => {
-    expect(normalise(facts)).toBeUndefined();
+  it('gives a DM no chat name', () => {
+    expect(normalise({ guild_id: undefined })?.chatName).toBeUndefined();
   });
 
-  it('accepts other bots when configured', () => {
-    expect(
-      normalise({ author: { id: '8', username: 'b', bot: true } }, { ...context, acceptBots: true }),
-    ).toBeDefined();
-  });
-});
-
-describe('factsOf (a gateway message payload)', () => {
-  const payload = {
-    id: '1',
-    channel_id: '11',
-    guild_id: '5',
-    type: 0,
-    content: 'hi',
-    timestamp: '2026-12-03T10:00:00.000Z',
-    author: { id: '42', username: 'ada', global_name: 'Ada', discriminator: '0', avatar: null },
-    member: { nick: 'Countess' },
-    mentions: [{ id: BOT, username: 'omni' }],
-    attachments: [{ id: '9', filename: 'a.txt', size: 3, url: 'http://x/a', content_type: 'text/plain' }],
-  };
-  const thread = { name: 'a thread', threadParentId: '10' };
-
-  it('keeps what the normaliser needs, with the channel facts from the cache', () => {
-    expect(factsOf(payload as never, thread)).toEqual({
-      id: '1',
-      channelId: '11',
-      threadParentId: '10',
-      guildId: '5',
-      channelName: 'a thread',
-      content: 'hi',
-      createdTimestamp: Date.parse('2026-12-03T10:00:00.000Z'),
-      author: { id: '42', username: 'ada', globalName: 'Ada', bot: false },
-      memberDisplayName: 'Countess',
-      mentionedUserIds: [BOT],
-      repliedUserId: undefined,
-      referenceMessageId: undefined,
-      attachments: [{ id: '9', name: 'a.txt', size: 3, url: 'http://x/a', contentType: 'text/plain' }],
-      system: false,
+  it('puts a thread message in its parent chat, named after the thread', () => {
+    const thread = { name: 'a thread', threadParentId: '10' };
+    expect(normalise({ channel_id: '11' }, thread)).toMatchObject({
+      chat: 'dc:10',
+      threadId: '11',
+      chatName: 'a thread',
     });
   });
 
-  it.each([
-    { name: 'a reply', extra: { type: 19 }, expected: { system: false } },
-    { name: 'a member joining', extra: { type: 7 }, expected: { system: true } },
-    {
-      name: 'the replied-to author and message',
-      extra: { message_reference: { message_id: '55' }, referenced_message: { author: { id: BOT } } },
-      expected: { referenceMessageId: '55', repliedUserId: BOT },
-    },
-    {
-      name: 'a DM has no channel name',
-      extra: { guild_id: undefined },
-      expected: { channelName: undefined },
-    },
-  ])('$name', ({ extra, expected }) => {
-    expect(factsOf({ ...payload, ...extra } as never, thread)).toMatchObject(expected);
+  it('hands over the files the message carries', () => {
+    const attachments = [
+      { id: '9', filename: 'a.txt', size: 3, url: 'http://x/a', content_type: 'text/plain' },
+    ];
+    const normalised = normaliseDiscordMessage({ ...base, attachments } as never, general, context);
+    expect(normalised?.files).toEqual([{ name: 'a.txt', size: 3, mime: 'text/plain', url: 'http://x/a' }]);
   });
 
+  it.each([
+    { name: 'own message', extra: { author: { id: BOT, username: 'omni', bot: true } } },
+    { name: 'another bot', extra: { author: { id: '8', username: 'b', bot: true } } },
+    { name: 'a member joining (a system message)', extra: { type: 7 } },
+  ])('drops $name', ({ extra }) => {
+    expect(normalise(extra as never)).toBeUndefined();
+  });
+
+  it('accepts other bots when configured', () => {
+    const author = { id: '8', username: 'b', global_name: null, bot: true };
+    expect(normalise({ author } as never, general, { ...context, acceptBots: true })).toBeDefined();
+  });
+});
+
+describe('isAnswerable', () => {
+  it('takes a payload with an id, a channel and an author', () =>
+    expect(isAnswerable(base as never)).toBe(true));
   it.each([
     ['no payload', null],
     ['no author', { id: '1', channel_id: '11' }],
     ['no id', { channel_id: '11', author: { id: '42' } }],
   ])('nothing to answer: %s', (_name, data) => {
-    expect(factsOf(data as never, {})).toBeUndefined();
+    expect(isAnswerable(data as never)).toBe(false);
   });
 });
 

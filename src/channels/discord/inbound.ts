@@ -1,42 +1,25 @@
 /**
- * Turns a Discord message into OmniClaw's InboundMessage. Pure: the gateway's message payload
- * is first reduced to the plain DiscordMessageFacts below (factsOf), so the rules — own and
- * bot messages, mentions (stripped from the text), replies to the bot, threads, DMs — are
- * rows in a test table.
+ * Turns a Discord message payload (the gateway's, or one fetched over REST after a gap) into
+ * OmniClaw's InboundMessage. Pure: the rules — own and bot messages, mentions (stripped from
+ * the text), replies to the bot, threads, DMs — are rows in a test table of payloads.
  */
 import { MessageType, type APIMessage, type GatewayMessageReactionAddDispatchData } from '@discordjs/core';
 import type { InboundMessage, InboundReaction } from '../../domain/channel.js';
 import { CHAT_PREFIXES } from '../../domain/chat-id.js';
 import { inboundMessage } from '../kit/message.js';
+import type { PlatformFile } from '../kit/files.js';
 import type { ChannelInfo } from './channel-cache.js';
 
 export const DISCORD_CHAT_PREFIX = CHAT_PREFIXES.discord;
 
-export interface DiscordAttachmentFacts {
-  id: string;
-  name: string;
-  size: number;
-  url: string;
-  contentType?: string;
-}
+/** A message payload with the two fields only gateway payloads carry. */
+export type DiscordMessage = Partial<APIMessage> & {
+  guild_id?: string;
+  member?: { nick?: string | null };
+};
 
-export interface DiscordMessageFacts {
-  id: string;
-  channelId: string;
-  /** Set when the message was posted in a thread: the channel the thread hangs off. */
-  threadParentId?: string;
-  guildId?: string;
-  channelName?: string;
-  content: string;
-  createdTimestamp: number;
-  author: { id: string; username: string; globalName?: string | null; bot: boolean };
-  memberDisplayName?: string;
-  mentionedUserIds: string[];
-  repliedUserId?: string;
-  referenceMessageId?: string;
-  attachments: DiscordAttachmentFacts[];
-  system?: boolean;
-}
+/** A Discord attachment: its URL is public (signed), fetched without credentials. */
+export type DiscordFile = PlatformFile & { url: string };
 
 export interface NormaliseContext {
   botId: string;
@@ -54,45 +37,11 @@ const NON_SYSTEM_TYPES: ReadonlySet<number> = new Set([
   MessageType.ContextMenuCommand,
 ]);
 
-/**
- * The facts of a gateway (or REST) message payload, with what the channel cache knows of its
- * channel. Undefined for a payload without an id, channel or author (nothing to answer).
- */
-export function factsOf(
-  data: Partial<APIMessage> | null | undefined,
-  channel: ChannelInfo,
-): DiscordMessageFacts | undefined {
-  const author = data?.author;
-  if (!data?.id || !data.channel_id || typeof author?.id !== 'string') return undefined;
-  const guildId = (data as { guild_id?: string }).guild_id;
-  const member = (data as { member?: { nick?: string | null } }).member;
-  return {
-    id: data.id,
-    channelId: data.channel_id,
-    threadParentId: channel.threadParentId,
-    guildId: guildId ?? undefined,
-    channelName: guildId ? channel.name : undefined,
-    content: typeof data.content === 'string' ? data.content : '',
-    createdTimestamp: Date.parse(data.timestamp ?? ''),
-    author: {
-      id: author.id,
-      username: String(author.username ?? ''),
-      globalName: author.global_name,
-      bot: author.bot === true,
-    },
-    memberDisplayName: member?.nick ?? undefined,
-    mentionedUserIds: (data.mentions ?? []).map((user) => user.id),
-    repliedUserId: data.referenced_message?.author?.id,
-    referenceMessageId: data.message_reference?.message_id,
-    attachments: (data.attachments ?? []).map((a) => ({
-      id: a.id,
-      name: a.filename,
-      size: a.size,
-      url: a.url,
-      contentType: a.content_type,
-    })),
-    system: data.type !== undefined && !NON_SYSTEM_TYPES.has(data.type),
-  };
+/** A payload with an id, a channel and an author: something that can be answered. */
+export function isAnswerable(
+  data: DiscordMessage | null | undefined,
+): data is DiscordMessage & Pick<APIMessage, 'id' | 'channel_id' | 'author'> {
+  return Boolean(data?.id && data.channel_id && typeof data.author?.id === 'string');
 }
 
 /** The channel id in a chat id, or of the thread named instead (a message in a thread). */
@@ -107,37 +56,49 @@ export function discordChannelId(chat: string, thread?: string): string {
   return id;
 }
 
+/** The message for the intake, with its files; undefined for a message that is not input. */
 export function normaliseDiscordMessage(
-  facts: DiscordMessageFacts,
+  data: DiscordMessage & Pick<APIMessage, 'id' | 'channel_id' | 'author'>,
+  channel: ChannelInfo,
   context: NormaliseContext,
-): { message: InboundMessage; attachments: DiscordAttachmentFacts[] } | undefined {
-  if (facts.system || facts.author.id === context.botId) return undefined;
-  if (facts.author.bot && !context.acceptBots) return undefined;
+): { message: InboundMessage; files: DiscordFile[] } | undefined {
+  const { author } = data;
+  if (data.type !== undefined && !NON_SYSTEM_TYPES.has(data.type)) return undefined;
+  if (author.id === context.botId || (author.bot && !context.acceptBots)) return undefined;
+  const content = typeof data.content === 'string' ? data.content : '';
   const mentionPattern = new RegExp(`<@!?${context.botId}>`, 'g');
-  const mentionsBot = facts.mentionedUserIds.includes(context.botId) || mentionPattern.test(facts.content);
+  const mentionsBot =
+    (data.mentions ?? []).some((user) => user.id === context.botId) || mentionPattern.test(content);
+  const referenceId = data.message_reference?.message_id;
   const replyToBot =
-    facts.repliedUserId === context.botId ||
-    (facts.referenceMessageId !== undefined && context.sentByBot(facts.referenceMessageId));
-  const channel = facts.threadParentId ?? facts.channelId;
+    data.referenced_message?.author?.id === context.botId ||
+    (referenceId !== undefined && context.sentByBot(referenceId));
+  const timestamp = Date.parse(data.timestamp ?? '');
   const message = inboundMessage({
     channel: 'discord',
-    chat: `${DISCORD_CHAT_PREFIX}${channel}`,
-    platformId: facts.id,
-    senderId: facts.author.id,
-    senderName: facts.memberDisplayName || facts.author.globalName || facts.author.username,
-    text: facts.content
+    chat: `${DISCORD_CHAT_PREFIX}${channel.threadParentId ?? data.channel_id}`,
+    platformId: data.id,
+    senderId: author.id,
+    senderName: data.member?.nick || author.global_name || String(author.username ?? ''),
+    text: content
       .replace(mentionPattern, ' ')
       .replace(/[ \t]{2,}/g, ' ')
       .trim(),
-    timestamp: Number.isFinite(facts.createdTimestamp) ? facts.createdTimestamp : Date.now(),
-    isGroup: facts.guildId !== undefined,
+    timestamp: Number.isFinite(timestamp) ? timestamp : Date.now(),
+    isGroup: data.guild_id !== undefined,
     mentionsBot,
     replyToBot,
-    threadId: facts.threadParentId ? facts.channelId : undefined,
-    chatName: facts.channelName,
-    replyToPlatformId: facts.referenceMessageId,
+    threadId: channel.threadParentId ? data.channel_id : undefined,
+    chatName: data.guild_id ? channel.name : undefined,
+    replyToPlatformId: referenceId,
   });
-  return { message, attachments: facts.attachments };
+  const files = (data.attachments ?? []).map((a) => ({
+    name: a.filename,
+    size: a.size,
+    mime: a.content_type,
+    url: a.url,
+  }));
+  return { message, files };
 }
 
 /**

@@ -8,11 +8,10 @@
 import type { GatewayMessageCreateDispatchData } from '@discordjs/core';
 import type { Logger } from '../../observability/logger.js';
 import type { ChannelIntake } from '../kit/intake.js';
-import type { PlatformFile } from '../kit/files.js';
 import { Recent } from '../kit/recent.js';
 import type { DiscordBackfill } from './backfill.js';
 import type { DiscordChannelCache } from './channel-cache.js';
-import { factsOf, normaliseDiscordMessage } from './inbound.js';
+import { isAnswerable, normaliseDiscordMessage, type DiscordMessage } from './inbound.js';
 
 /** Ids of the bot's own recent messages kept, to recognise replies Discord did not resolve. */
 const SENT_MEMORY = 2_000;
@@ -24,9 +23,6 @@ export interface DiscordReceiverOptions {
   acceptBots: boolean;
   intake: ChannelIntake;
 }
-
-/** A Discord attachment: its URL is public (signed), fetched without credentials. */
-type DiscordFile = PlatformFile & { url: string };
 
 export class DiscordReceiver {
   /** Channels seen to be DMs, where threads cannot be opened. */
@@ -47,34 +43,27 @@ export class DiscordReceiver {
     );
   }
 
-  private async handle(
-    data: GatewayMessageCreateDispatchData | null | undefined,
-    botId: string,
-  ): Promise<void> {
-    const guildId = data?.guild_id;
-    const channel = guildId && data.channel_id ? await this.options.cache.get(data.channel_id) : {};
-    const facts = factsOf(data, channel);
-    if (!facts) {
+  /** Typed loosely: a payload is checked here, not trusted to match its type. */
+  private async handle(data: DiscordMessage | null | undefined, botId: string): Promise<void> {
+    if (!isAnswerable(data)) {
       this.options.logger.debug(
         { message: data?.id },
         'Discord message without id, channel or author ignored',
       );
       return;
     }
-    this.options.backfill.seen(facts.channelId, facts.id, facts.guildId);
-    if (!facts.guildId) this.dmChannels.add(facts.channelId);
-    const normalised = normaliseDiscordMessage(facts, {
+    const guildId = data.guild_id;
+    const channel = guildId ? await this.options.cache.get(data.channel_id) : {};
+    this.options.backfill.seen(data.channel_id, data.id, guildId);
+    if (!guildId) this.dmChannels.add(data.channel_id);
+    const normalised = normaliseDiscordMessage(data, channel, {
       botId,
       sentByBot: (id) => this.sent.has(id),
       acceptBots: this.options.acceptBots,
     });
     if (!normalised) return;
-    const files: DiscordFile[] = normalised.attachments.map((a) => ({
-      name: a.name,
-      size: a.size,
-      mime: a.contentType,
-      url: a.url,
+    await this.options.intake.deliver(normalised.message, normalised.files, async (file) => ({
+      url: file.url,
     }));
-    await this.options.intake.deliver(normalised.message, files, async (file) => ({ url: file.url }));
   }
 }
