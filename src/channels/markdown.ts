@@ -123,10 +123,12 @@ function renderList(list: Tokens.List, style: Style, indent: number, depth: numb
   const lines: string[] = [];
   for (const item of list.items) {
     const marker = /^\s*([-*+]|\d{1,9}[.)])/.exec(item.raw)?.[1] ?? '-';
-    const [first, ...rest] = item.tokens;
+    // A tight task item ("- [ ] x") starts with a checkbox token: written as the agent wrote it.
+    const checkbox = item.tokens[0]?.type === 'checkbox' ? style.text(item.tokens[0].raw) : '';
+    const [first, ...rest] = checkbox ? item.tokens.slice(1) : item.tokens;
     const lead = first?.type === 'text' || first?.type === 'paragraph' ? first : undefined;
     const text = lead ? inlineOf(lead, style, depth) : '';
-    lines.push(' '.repeat(Math.min(indent, 12)) + style.bullet(marker) + text);
+    lines.push(' '.repeat(Math.min(indent, 12)) + style.bullet(marker) + checkbox + text);
     for (const token of lead ? rest : item.tokens) {
       if (token.type === 'list' && depth < MAX_DEPTH)
         lines.push(renderList(token as Tokens.List, style, indent + 2, depth + 1));

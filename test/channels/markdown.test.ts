@@ -103,6 +103,15 @@ const cases: { name: string; md: string; out: Partial<Record<Dialect, string>> }
     },
   },
   {
+    name: 'task lists keep their boxes, tight or loose',
+    md: '- [ ] todo\n- [x] done\n\n1. [ ] loose\n\n2. [x] list',
+    out: {
+      'telegram-html': '• [ ] todo\n• [x] done\n\n1. [ ] loose\n2. [x] list',
+      'telegram-markdownv2': '• \\[ \\] todo\n• \\[x\\] done\n\n1\\. \\[ \\] loose\n2\\. \\[x\\] list',
+      discord: '- [ ] todo\n- [x] done\n\n1. [ ] loose\n2. [x] list',
+    },
+  },
+  {
     name: 'quotes',
     md: '> quoted *text*\n> more',
     out: {
