@@ -1,10 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import {
-  markdownToPlainText,
-  parseInline,
-  renderMarkdown,
-  type Dialect,
-} from '../../src/channels/markdown.js';
+import { markdownToPlainText, renderMarkdown, type Dialect } from '../../src/channels/markdown.js';
 
 const cases: { name: string; md: string; out: Partial<Record<Dialect, string>> }[] = [
   {
@@ -108,6 +103,15 @@ const cases: { name: string; md: string; out: Partial<Record<Dialect, string>> }
     },
   },
   {
+    name: 'task lists keep their boxes, tight or loose',
+    md: '- [ ] todo\n- [x] done\n\n1. [ ] loose\n\n2. [x] list',
+    out: {
+      'telegram-html': '• [ ] todo\n• [x] done\n\n1. [ ] loose\n2. [x] list',
+      'telegram-markdownv2': '• \\[ \\] todo\n• \\[x\\] done\n\n1\\. \\[ \\] loose\n2\\. \\[x\\] list',
+      discord: '- [ ] todo\n- [x] done\n\n1. [ ] loose\n2. [x] list',
+    },
+  },
+  {
     name: 'quotes',
     md: '> quoted *text*\n> more',
     out: {
@@ -135,6 +139,17 @@ const cases: { name: string; md: string; out: Partial<Record<Dialect, string>> }
     out: { 'telegram-html': '*not italic*', 'telegram-markdownv2': '\\*not italic\\*' },
   },
   {
+    name: 'nested emphasis',
+    md: '**a *b* c**',
+    out: {
+      'telegram-html': '<b>a <i>b</i> c</b>',
+      'telegram-markdownv2': '*a _b_ c*',
+      discord: '**a *b* c**',
+      slack: '*a _b_ c*',
+      whatsapp: '*a _b_ c*',
+    },
+  },
+  {
     name: 'nested same style is rendered once',
     md: '*a _b_ c*',
     out: { 'telegram-markdownv2': '_a b c_', 'telegram-html': '<i>a b c</i>' },
@@ -156,6 +171,29 @@ const cases: { name: string; md: string; out: Partial<Record<Dialect, string>> }
     name: 'paragraph breaks are kept',
     md: 'one\n\ntwo',
     out: { 'telegram-html': 'one\n\ntwo', slack: 'one\n\ntwo' },
+  },
+  {
+    name: 'several blank lines are kept',
+    md: 'one\n\n\n\ntwo\n\n\nthree',
+    out: { 'telegram-html': 'one\n\n\n\ntwo\n\n\nthree', discord: 'one\n\n\n\ntwo\n\n\nthree' },
+  },
+  {
+    name: 'nested quotes (Telegram HTML rejects them: flattened)',
+    md: '> - in quote\n>\n> > nested',
+    out: {
+      'telegram-html': '<blockquote>• in quote\n\nnested</blockquote>',
+      discord: '> - in quote\n> \n> > nested',
+    },
+  },
+  {
+    name: 'only the first word of a fence info string is the language',
+    md: '```ts extra words\nx\n```',
+    out: { 'telegram-html': '<pre><code class="language-ts">x</code></pre>', discord: '```ts\nx\n```' },
+  },
+  {
+    name: 'a linked image is labelled by its alt text',
+    md: '[![badge](https://b.svg)](https://ci)',
+    out: { slack: '<https://ci|badge>' },
   },
 ];
 
@@ -199,21 +237,6 @@ describe('renderMarkdown', () => {
     const specials = '_*[]()~`>#+-=|{}.!';
     const rendered = renderMarkdown(`x ${specials.split('').join(' ')} x`, 'telegram-markdownv2');
     for (const c of specials) expect(rendered).toContain(`\\${c}`);
-  });
-});
-
-describe('parseInline', () => {
-  it('parses nested emphasis', () => {
-    expect(parseInline('**a *b* c**')).toEqual([
-      {
-        kind: 'bold',
-        children: [
-          { kind: 'text', text: 'a ' },
-          { kind: 'italic', children: [{ kind: 'text', text: 'b' }] },
-          { kind: 'text', text: ' c' },
-        ],
-      },
-    ]);
   });
 });
 
