@@ -4,11 +4,10 @@
  * time with the latest text — updates in between are coalesced, never queued. One post or
  * edit is on the wire at a time, and `end()` waits for it, so the final edit (the outbox's)
  * can never be overtaken by a stale preview. A failed post or edit is logged and streaming
- * stops; the final reply still goes out through the outbox.
- * Hand-written (~60 lines): a throttle library (lodash.throttle, p-throttle) delays calls
- * but neither keeps one async call on the wire at a time nor lets `end()` wait for it.
+ * stops; the final reply still goes out through the outbox. The pacing is Paced's.
  */
 import type { ReplyPreview } from '../domain/channel.js';
+import { Paced } from './work-feedback.js';
 
 export interface PreviewActions {
   /** Posts the first text; returns the message's platform id. */
@@ -19,21 +18,18 @@ export interface PreviewActions {
   /** The platform's message length: a longer preview shows its start and an ellipsis. */
   maxLength: number;
   onError(error: unknown): void;
-  now?: () => number;
 }
 
 export class ThrottledPreview implements ReplyPreview {
+  /** The newest text handed to the pacer: shown, or waiting to be. */
   private latest = '';
-  private shown = '';
   private id: string | undefined;
-  private lastAt = -Infinity;
-  private timer: NodeJS.Timeout | undefined;
-  private inFlight: Promise<void> | undefined;
-  private ended = false;
-  private readonly now: () => number;
+  private readonly paced: Paced<string>;
 
   constructor(private readonly actions: PreviewActions) {
-    this.now = actions.now ?? Date.now;
+    // Eager: the first words (or an edit after a quiet spell) go out at once, so a reply that
+    // follows its deltas in the same tick still edits a posted preview.
+    this.paced = new Paced({ intervalMs: actions.intervalMs, eager: true, send: (text) => this.show(text) });
   }
 
   get platformId(): string | undefined {
@@ -41,48 +37,25 @@ export class ThrottledPreview implements ReplyPreview {
   }
 
   update(text: string): void {
-    if (this.ended) return;
-    this.latest = clip(text, this.actions.maxLength);
-    this.schedule();
+    const clipped = clip(text, this.actions.maxLength);
+    // Nothing to show yet, or nothing new (past maxLength, every update clips to the same text).
+    if (!clipped.trim() || clipped === this.latest) return;
+    this.latest = clipped;
+    this.paced.update(() => clipped);
   }
 
   async end(): Promise<string | undefined> {
-    this.ended = true;
-    if (this.timer) clearTimeout(this.timer);
-    this.timer = undefined;
-    await this.inFlight;
+    // What still waits is dropped: the final text goes out through the outbox.
+    await this.paced.end('drop');
     return this.id;
   }
 
-  private schedule(): void {
-    if (this.timer || this.inFlight || this.ended || !this.latest.trim() || this.latest === this.shown)
-      return;
-    const wait = Math.max(0, this.lastAt + this.actions.intervalMs - this.now());
-    // Nothing to wait for (the first words, or an edit after a quiet spell): go now, so a
-    // reply that follows its deltas in the same tick still edits a posted preview.
-    if (wait === 0) return this.start();
-    this.timer = setTimeout(() => {
-      this.timer = undefined;
-      this.start();
-    }, wait);
-  }
-
-  private start(): void {
-    this.inFlight = this.push().finally(() => {
-      this.inFlight = undefined;
-      this.schedule();
-    });
-  }
-
-  private async push(): Promise<void> {
-    const text = this.latest;
-    this.lastAt = this.now();
+  private async show(text: string): Promise<void> {
     try {
       if (this.id === undefined) this.id = await this.actions.post(text);
       else await this.actions.edit(this.id, text);
-      this.shown = text;
     } catch (error) {
-      this.ended = true;
+      void this.paced.end('drop');
       this.actions.onError(error);
     }
   }

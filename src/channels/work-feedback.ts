@@ -1,7 +1,8 @@
 /**
  * What a user sees while an agent works, independent of the platform: a typing indicator
- * that is refreshed until the work ends, and intermediate output delivered at a bounded
- * rate (one status edit or thread post at a time, never a burst that trips rate limits).
+ * that is refreshed until the work ends, and Paced, the one-call-at-a-time sender at a
+ * bounded rate that both the streamed reply preview (reply-preview.ts, latest text wins) and
+ * the progress streams (kit/progress.ts, pieces batched) run on.
  * The platform action is passed in; failures are logged by the caller, never thrown here.
  * The notice switch that drives them is KitChannel.notify (kit/channel.ts).
  */
@@ -55,55 +56,74 @@ export class TypingLoops {
   }
 }
 
+export interface PacedOptions<T> {
+  /** Least time between the starts of two sends (ms): the platform's rate limit. */
+  intervalMs: number;
+  /** One send; it must not reject (the caller logs its own failures). */
+  send: (value: T) => Promise<void>;
+  /**
+   * With no interval to wait out, send at once (a reply preview: its end may follow in the same
+   * tick). Otherwise the send waits for the next timer tick, so what arrives together goes together.
+   */
+  eager?: boolean;
+}
+
 /**
- * Collects pieces of progress and delivers them in batches, at most one delivery per
- * interval and never two at once. `close()` delivers what is left and waits for it.
+ * Sends what waits at most once per interval and never two at once: what arrives while a send
+ * is on the wire or the interval runs is merged into what waits (the caller says how), and goes
+ * in one send when both are over. `end()` waits for the send on the wire, then sends or drops the rest.
+ * Hand-written (~40 lines): a throttle library (lodash.throttle, p-throttle) delays calls but
+ * neither keeps one async call on the wire at a time nor lets its end wait for it.
  */
-export class ProgressThrottle {
-  private pending: string[] = [];
-  private lastDelivery = 0;
+export class Paced<T> {
+  private pending: T | undefined;
+  private lastAt = -Infinity;
   private timer: NodeJS.Timeout | undefined;
-  private running: Promise<void> = Promise.resolve();
-  private closed = false;
+  private inFlight: Promise<void> | undefined;
+  private ended = false;
 
-  constructor(
-    private readonly deliver: (batch: string[]) => Promise<void>,
-    private readonly intervalMs: number,
-    private readonly onError: (error: unknown) => void,
-  ) {}
+  constructor(private readonly options: PacedOptions<T>) {}
 
-  push(text: string): void {
-    if (this.closed || !text) return;
-    this.pending.push(text);
-    if (this.timer) return;
-    const wait = Math.max(0, this.lastDelivery + this.intervalMs - Date.now());
+  /** Changes what waits to be sent (`pending`: what waits already, if anything); ignored once ended. */
+  update(change: (pending: T | undefined) => T): void {
+    if (this.ended) return;
+    this.pending = change(this.pending);
+    this.schedule();
+  }
+
+  /**
+   * No more sends once the one on the wire (if any) has finished: what still waits is then
+   * sent in one last send, or dropped. Resolves when all of that is done.
+   */
+  async end(rest: 'send' | 'drop'): Promise<void> {
+    this.ended = true;
+    clearTimeout(this.timer);
+    this.timer = undefined;
+    await this.inFlight;
+    const left = this.pending;
+    this.pending = undefined;
+    if (rest === 'send' && left !== undefined) await this.options.send(left);
+  }
+
+  private schedule(): void {
+    if (this.ended || this.timer || this.inFlight || this.pending === undefined) return;
+    const wait = Math.max(0, this.lastAt + this.options.intervalMs - Date.now());
+    if (wait === 0 && this.options.eager) return this.start();
     this.timer = setTimeout(() => {
       this.timer = undefined;
-      this.flush();
+      this.start();
     }, wait);
     this.timer.unref();
   }
 
-  async close(): Promise<void> {
-    this.closed = true;
-    if (this.timer) clearTimeout(this.timer);
-    this.timer = undefined;
-    this.flush();
-    await this.running;
-  }
-
-  private flush(): void {
-    if (!this.pending.length) return;
-    const batch = this.pending;
-    this.pending = [];
-    this.running = this.running.then(async () => {
-      this.lastDelivery = Date.now();
-      try {
-        await this.deliver(batch);
-      } catch (error) {
-        this.onError(error);
-      }
-      this.lastDelivery = Date.now();
+  private start(): void {
+    const value = this.pending;
+    if (value === undefined) return;
+    this.pending = undefined;
+    this.lastAt = Date.now();
+    this.inFlight = this.options.send(value).finally(() => {
+      this.inFlight = undefined;
+      this.schedule();
     });
   }
 }

@@ -36,4 +36,36 @@ describe('ThrottledPreview', () => {
     expect(await preview.end()).toBe('m1');
     expect(calls).toEqual(['post one', 'edit m1 one two three']);
   });
+
+  it('stops at a failed post, logs it once, and sends nothing after', async () => {
+    const errors: unknown[] = [];
+    let posts = 0;
+    const preview = new ThrottledPreview({
+      post: async () => {
+        posts++;
+        throw new Error('rate limited');
+      },
+      edit: async () => undefined,
+      intervalMs: 10,
+      maxLength: 100,
+      onError: (error) => errors.push(error),
+    });
+    preview.update('one');
+    await new Promise((resolve) => setTimeout(resolve, 30));
+    preview.update('one two');
+    await new Promise((resolve) => setTimeout(resolve, 30));
+    expect(await preview.end()).toBeUndefined();
+    expect(posts).toBe(1);
+    expect(errors).toHaveLength(1);
+  });
+
+  it('shows the start of a long text, and edits no more once the clipped text stops changing', async () => {
+    const { preview, calls } = recordingPreview(10);
+    preview.update('x'.repeat(150));
+    await new Promise((resolve) => setTimeout(resolve, 30));
+    preview.update('x'.repeat(200));
+    await new Promise((resolve) => setTimeout(resolve, 30));
+    await preview.end();
+    expect(calls).toEqual([`post ${'x'.repeat(99)}…`]);
+  });
 });

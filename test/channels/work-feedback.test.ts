@@ -1,55 +1,58 @@
 import { describe, expect, it } from 'vitest';
-import { ProgressThrottle, TypingLoops } from '../../src/channels/work-feedback.js';
+import { Paced, TypingLoops } from '../../src/channels/work-feedback.js';
 import { sleep } from './channel-test-kit.js';
 
-describe('ProgressThrottle', () => {
-  it('delivers the first piece at once and coalesces the rest, one delivery at a time', async () => {
-    const batches: string[][] = [];
-    let concurrent = 0;
-    let maxConcurrent = 0;
-    const throttle = new ProgressThrottle(
-      async (batch) => {
-        concurrent++;
-        maxConcurrent = Math.max(maxConcurrent, concurrent);
-        await sleep(30);
-        batches.push(batch);
-        concurrent--;
-      },
-      100,
-      () => undefined,
-    );
-    throttle.push('a');
-    await sleep(10);
-    throttle.push('b');
-    throttle.push('c');
-    await throttle.close();
-    expect(batches).toEqual([['a'], ['b', 'c']]);
-    expect(maxConcurrent).toBe(1);
+describe('Paced', () => {
+  it('sends at once when eager, merges what arrives meanwhile, and waits out the interval', async () => {
+    const sent: { value: string; at: number }[] = [];
+    const paced = new Paced<string>({
+      intervalMs: 40,
+      eager: true,
+      send: async (value) => void sent.push({ value, at: Date.now() }),
+    });
+    paced.update(() => 'a');
+    expect(sent.map((s) => s.value)).toEqual(['a']);
+    paced.update(() => 'b');
+    paced.update((pending) => `${pending}c`);
+    await sleep(100);
+    expect(sent.map((s) => s.value)).toEqual(['a', 'bc']);
+    expect(sent[1]!.at - sent[0]!.at).toBeGreaterThanOrEqual(39);
+    await paced.end('send');
+    expect(sent).toHaveLength(2);
+    paced.update(() => 'late');
+    await sleep(60);
+    expect(sent).toHaveLength(2);
   });
 
-  it('keeps going after a failed delivery and ignores pushes after close', async () => {
-    const errors: unknown[] = [];
-    const delivered: string[][] = [];
-    let fail = true;
-    const throttle = new ProgressThrottle(
-      async (batch) => {
-        if (fail) {
-          fail = false;
-          throw new Error('platform down');
-        }
-        delivered.push(batch);
-      },
-      10,
-      (e) => errors.push(e),
-    );
-    throttle.push('lost');
-    await sleep(30);
-    throttle.push('kept');
-    await throttle.close();
-    throttle.push('late');
-    await sleep(30);
-    expect(errors).toHaveLength(1);
-    expect(delivered).toEqual([['kept']]);
+  it('gathers what arrives in the same tick when not eager; end sends or drops what waits, after the send on the wire', async () => {
+    const slowRecorder = () => {
+      const sent: string[][] = [];
+      let concurrent = 0;
+      let maxConcurrent = 0;
+      const paced = new Paced<string[]>({
+        intervalMs: 60_000,
+        send: async (batch) => {
+          concurrent++;
+          maxConcurrent = Math.max(maxConcurrent, concurrent);
+          await sleep(30);
+          sent.push(batch);
+          concurrent--;
+        },
+      });
+      const add = (piece: string) => paced.update((batch = []) => [...batch, piece]);
+      return { paced, add, sent, maxConcurrent: () => maxConcurrent };
+    };
+    for (const rest of ['send', 'drop'] as const) {
+      const { paced, add, sent, maxConcurrent } = slowRecorder();
+      add('a');
+      add('b');
+      expect(sent).toEqual([]);
+      await sleep(10);
+      add('c');
+      await paced.end(rest);
+      expect(sent).toEqual(rest === 'send' ? [['a', 'b'], ['c']] : [['a', 'b']]);
+      expect(maxConcurrent()).toBe(1);
+    }
   });
 });
 

@@ -188,7 +188,7 @@ export class DiscordChannel extends KitChannel {
     const channelId = discordChannelId(chat);
     const trigger = context.triggerPlatformId;
     if (!trigger || this.receiver.dmChannels.has(channelId)) return undefined;
-    return threadStream(channelId, trigger, this.outbound, this.logger);
+    return threadStream(channelId, trigger, this.outbound);
   }
 
   async react(chat: string, platformMessageId: string, emoji: string, remove: boolean): Promise<void> {

@@ -4,7 +4,6 @@
  * ProgressStreams bounds the rate, so a chatty agent cannot trip Discord's rate limits).
  * The final answer goes to the channel itself (the core sends it).
  */
-import type { Logger } from '../../observability/logger.js';
 import type { ProgressStream } from '../kit/progress.js';
 import type { DiscordOutbound } from './outbound.js';
 
@@ -25,18 +24,17 @@ export function threadStream(
   channelId: string,
   triggerId: string,
   outbound: Pick<DiscordOutbound, 'openThread' | 'postChunks'>,
-  logger: Logger,
 ): ProgressStream {
   let threadId: Promise<string> | undefined;
-  return {
-    deliver: async (batch) => {
-      threadId ??= outbound.openThread(channelId, triggerId, threadName(batch[0] ?? ''));
+  return async (batch) => {
+    threadId ??= outbound.openThread(channelId, triggerId, threadName(batch[0] ?? ''));
+    try {
       await outbound.postChunks(await threadId, batch.join('\n'), undefined);
-    },
-    onError: (error) => {
-      logger.warn({ chat: `dc:${channelId}`, err: String(error) }, 'Discord progress not posted to thread');
-      // Retry opening the thread on the next batch instead of posting into a failed promise forever.
+    } catch (error) {
+      // Open the thread again with the next batch instead of posting into a failed promise
+      // forever (on a thread that exists, openThread returns it).
       threadId = undefined;
-    },
+      throw error;
+    }
   };
 }

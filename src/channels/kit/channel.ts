@@ -45,7 +45,12 @@ export abstract class KitChannel implements Channel {
     this.logger = kit.logger;
     this.describe = kit.describe ?? describeError;
     this.intake = new ChannelIntake(kit);
-    this.progress = new ProgressStreams(kit.progressIntervalMs ?? 1_500);
+    this.progress = new ProgressStreams(kit.progressIntervalMs ?? 1_500, (work, error) =>
+      this.logger.warn(
+        { work, err: this.describe(error) },
+        `${kit.platform} progress not shown; the next batch tries again`,
+      ),
+    );
   }
 
   abstract send(chat: string, message: OutboundMessage): Promise<SentMessage>;
@@ -56,7 +61,10 @@ export abstract class KitChannel implements Channel {
   /** Sends one typing indicator, on platforms that have one. */
   protected sendTyping?(chat: string): Promise<void>;
 
-  /** Where one piece of work's progress is shown; undefined: not shown here (WhatsApp, a Discord DM). */
+  /**
+   * Where one piece of work's progress is shown (a failed batch is logged by the kit);
+   * undefined: not shown here (WhatsApp, a Discord DM).
+   */
   protected progressStream(_chat: string, _context: NoticeContext): ProgressStream | undefined {
     return undefined;
   }

@@ -1,33 +1,39 @@
 /**
  * Intermediate output while an agent works, one stream per piece of work (keyed by chat and
- * trigger, as KitChannel.notify passes it), each delivered in batches at a bounded rate by a
- * ProgressThrottle. The platform says only how one stream delivers a batch: Telegram edits
- * one status message, Discord posts in a thread it opens on the trigger, Slack posts in the
- * trigger's thread. Closing a stream delivers what is left.
+ * trigger, as KitChannel.notify passes it), each delivered in batches at a bounded rate and
+ * one batch at a time (Paced). The platform says only how one stream delivers a batch:
+ * Telegram edits one status message, Discord posts in a thread it opens on the trigger, Slack
+ * posts in the trigger's thread. A failed batch is reported and the next one tries again;
+ * closing a stream delivers what is left.
  */
-import { ProgressThrottle } from '../work-feedback.js';
+import { Paced } from '../work-feedback.js';
 
-export interface ProgressStream {
-  deliver(batch: string[]): Promise<void>;
-  /** A batch that could not be delivered (logged by the platform; the next batch tries again). */
-  onError(error: unknown): void;
-}
+/** Delivers one batch of progress, in the order it arrived. */
+export type ProgressStream = (batch: string[]) => Promise<void>;
 
 export class ProgressStreams {
-  private readonly streams = new Map<string, ProgressThrottle>();
+  private readonly streams = new Map<string, Paced<string[]>>();
 
-  constructor(private readonly intervalMs: number) {}
+  /** `onError`: a batch of the work `key` could not be delivered. */
+  constructor(
+    private readonly intervalMs: number,
+    private readonly onError: (key: string, error: unknown) => void,
+  ) {}
 
   /** Adds progress to the work's stream, opening it with `open` on the first piece (none: dropped). */
   push(key: string, text: string, open: () => ProgressStream | undefined): void {
+    if (!text) return;
     let stream = this.streams.get(key);
     if (!stream) {
       const opened = open();
       if (!opened) return;
-      stream = new ProgressThrottle(opened.deliver, this.intervalMs, opened.onError);
+      stream = new Paced({
+        intervalMs: this.intervalMs,
+        send: (batch) => opened(batch).catch((error: unknown) => this.onError(key, error)),
+      });
       this.streams.set(key, stream);
     }
-    stream.push(text);
+    stream.update((batch = []) => [...batch, text]);
   }
 
   /** The work ended: what is left is delivered, and the stream forgotten. */
@@ -35,7 +41,7 @@ export class ProgressStreams {
     const stream = this.streams.get(key);
     if (!stream) return;
     this.streams.delete(key);
-    await stream.close();
+    await stream.end('send');
   }
 
   async closeAll(): Promise<void> {

@@ -204,12 +204,8 @@ export class SlackChannel extends KitChannel {
   protected override progressStream(chat: string, context: NoticeContext): ProgressStream | undefined {
     const thread = context.triggerPlatformId;
     if (!thread) return undefined;
-    return {
-      deliver: async (batch) => {
-        await this.send(chat, { text: batch.join('\n\n'), thread });
-      },
-      onError: (err) =>
-        this.logger.warn({ chat, err: this.describe(err) }, 'slack thread progress post failed'),
+    return async (batch) => {
+      await this.send(chat, { text: batch.join('\n\n'), thread });
     };
   }
 

@@ -183,12 +183,7 @@ export class TelegramChannel extends KitChannel {
 
   /** Progress while an agent works: one status message per piece of work (status.ts). */
   protected override progressStream(chat: string, context: NoticeContext): ProgressStream {
-    return statusMessage({
-      chat,
-      replyTo: context.triggerPlatformId,
-      logger: this.logger,
-      outbound: this.outbound,
-    });
+    return statusMessage(this.outbound, chat, context.triggerPlatformId);
   }
 
   async react(chat: string, platformMessageId: string, emoji: string, remove: boolean): Promise<void> {

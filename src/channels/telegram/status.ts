@@ -4,34 +4,25 @@
  * arrives, at most once per interval (Telegram limits edits). The final answer is sent as a
  * normal message by the core; the status message keeps the last progress shown.
  */
-import type { Logger } from '../../observability/logger.js';
 import { markdownToPlainText } from '../markdown.js';
-import { describe } from './polling.js';
 import type { ProgressStream } from '../kit/progress.js';
 import { TELEGRAM_MESSAGE_LIMIT as LIMIT, type TelegramOutbound } from './outbound.js';
 
-export interface StatusMessageOptions {
-  chat: string;
-  /** The message that started the work: the status message replies to it. */
-  replyTo: string | undefined;
-  logger: Logger;
-  /** Posts the status message as plain text, then edits it. */
-  outbound: Pick<TelegramOutbound, 'postPlain' | 'editPlain'>;
-}
-
-/** One piece of work's status message, for ProgressStreams: posted by the first batch, edited by the rest. */
-export function statusMessage(options: StatusMessageOptions): ProgressStream {
-  const { chat, replyTo } = options;
+/**
+ * One piece of work's status message, for ProgressStreams: posted by the first batch (as plain
+ * text, replying to `replyTo`, the message that started the work), edited by the rest.
+ */
+export function statusMessage(
+  outbound: Pick<TelegramOutbound, 'postPlain' | 'editPlain'>,
+  chat: string,
+  replyTo: string | undefined,
+): ProgressStream {
   let messageId: string | undefined;
   let shown = '';
-  return {
-    deliver: async (batch) => {
-      shown = tail([shown, ...batch.map(markdownToPlainText)].filter(Boolean).join('\n'));
-      if (messageId) await options.outbound.editPlain(chat, messageId, shown);
-      else messageId = await options.outbound.postPlain(chat, shown, replyTo);
-    },
-    onError: (error) =>
-      options.logger.warn({ chat, err: describe(error) }, 'Telegram status message not updated'),
+  return async (batch) => {
+    shown = tail([shown, ...batch.map(markdownToPlainText)].filter(Boolean).join('\n'));
+    if (messageId) await outbound.editPlain(chat, messageId, shown);
+    else messageId = await outbound.postPlain(chat, shown, replyTo);
   };
 }
 
