@@ -45,9 +45,9 @@ export abstract class KitChannel implements Channel {
     this.logger = kit.logger;
     this.describe = kit.describe ?? describeError;
     this.intake = new ChannelIntake(kit);
-    this.progress = new ProgressStreams(kit.progressIntervalMs ?? 1_500, (work, error) =>
+    this.progress = new ProgressStreams(kit.progressIntervalMs ?? 1_500, (chat, error) =>
       this.logger.warn(
-        { work, err: this.describe(error) },
+        { chat, err: this.describe(error) },
         `${kit.platform} progress not shown; the next batch tries again`,
       ),
     );
@@ -104,7 +104,7 @@ export abstract class KitChannel implements Channel {
         return this.workStarted(chat, key, context);
       case 'progress':
         if (context.streamThread)
-          this.progress.push(key, notice.text, () => this.progressStream(chat, context));
+          this.progress.push(chat, key, notice.text, () => this.progressStream(chat, context));
         return;
       case 'idle':
       case 'failed':

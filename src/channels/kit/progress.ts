@@ -14,14 +14,17 @@ export type ProgressStream = (batch: string[]) => Promise<void>;
 export class ProgressStreams {
   private readonly streams = new Map<string, Paced<string[]>>();
 
-  /** `onError`: a batch of the work `key` could not be delivered. */
+  /** `onError`: a batch of work in `chat` could not be delivered. */
   constructor(
     private readonly intervalMs: number,
-    private readonly onError: (key: string, error: unknown) => void,
+    private readonly onError: (chat: string, error: unknown) => void,
   ) {}
 
-  /** Adds progress to the work's stream, opening it with `open` on the first piece (none: dropped). */
-  push(key: string, text: string, open: () => ProgressStream | undefined): void {
+  /**
+   * Adds progress to the work's stream (`key`: the chat and its trigger), opening it with
+   * `open` on the first piece (none: dropped).
+   */
+  push(chat: string, key: string, text: string, open: () => ProgressStream | undefined): void {
     if (!text) return;
     let stream = this.streams.get(key);
     if (!stream) {
@@ -29,7 +32,7 @@ export class ProgressStreams {
       if (!opened) return;
       stream = new Paced({
         intervalMs: this.intervalMs,
-        send: (batch) => opened(batch).catch((error: unknown) => this.onError(key, error)),
+        send: (batch) => opened(batch).catch((error: unknown) => this.onError(chat, error)),
       });
       this.streams.set(key, stream);
     }

@@ -15,9 +15,9 @@ it('opens one stream per piece of work, batches what arrives together, and deliv
     opened.push(key);
     return async (batch: string[]) => void delivered.push([key, ...batch]);
   };
-  streams.push('a', 'one', open('a'));
-  streams.push('a', 'two', open('a'));
-  streams.push('b', 'other', open('b'));
+  streams.push('a', 'a', 'one', open('a'));
+  streams.push('a', 'a', 'two', open('a'));
+  streams.push('b', 'b', 'other', open('b'));
   await streams.close('a');
   expect(delivered).toEqual([['a', 'one', 'two']]);
   await streams.closeAll();
@@ -26,7 +26,7 @@ it('opens one stream per piece of work, batches what arrives together, and deliv
     ['a', 'one', 'two'],
     ['b', 'other'],
   ]);
-  streams.push('a', 'again', open('a'));
+  streams.push('a', 'a', 'again', open('a'));
   await streams.closeAll();
   expect(opened).toEqual(['a', 'b', 'a']);
 });
@@ -43,10 +43,10 @@ it('delivers the first piece at once and coalesces the rest, one delivery at a t
     batches.push(batch);
     concurrent--;
   };
-  streams.push('w', 'a', () => stream);
+  streams.push('w', 'w', 'a', () => stream);
   await sleep(10);
-  streams.push('w', 'b', () => stream);
-  streams.push('w', 'c', () => stream);
+  streams.push('w', 'w', 'b', () => stream);
+  streams.push('w', 'w', 'c', () => stream);
   await streams.close('w');
   expect(batches).toEqual([['a'], ['b', 'c']]);
   expect(maxConcurrent).toBe(1);
@@ -64,9 +64,9 @@ it('reports a failed delivery with its work and keeps going', async () => {
     }
     delivered.push(batch);
   };
-  streams.push('w', 'lost', () => stream);
+  streams.push('w', 'w', 'lost', () => stream);
   await sleep(30);
-  streams.push('w', 'kept', () => stream);
+  streams.push('w', 'w', 'kept', () => stream);
   await streams.close('w');
   expect(errors).toEqual(['w: platform down']);
   expect(delivered).toEqual([['kept']]);
