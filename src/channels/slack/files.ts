@@ -7,17 +7,9 @@
  */
 import { AttachmentError } from '../attachments.js';
 import type { FetchFile, PlatformFile } from '../kit/files.js';
-import type { SlackFile } from './inbound.js';
 
 /** A file on a Slack message, as the kit receives it: where it is, if Slack said. */
 export type SlackInboundFile = PlatformFile & { url?: string };
-
-export const inboundFile = (file: SlackFile): SlackInboundFile => ({
-  name: file.name ?? file.id ?? 'file',
-  size: file.size,
-  mime: file.mimetype,
-  url: file.url_private_download ?? file.url_private,
-});
 
 /** Fetches with the bot token, from the allowed hosts only. */
 export function slackFileSource(

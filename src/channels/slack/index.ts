@@ -29,8 +29,6 @@ import { SlackReceiver } from './intake.js';
 import { SLACK_MESSAGE_LIMIT, SlackOutbound } from './outbound.js';
 import { slackReactionName } from './reactions.js';
 
-export { SLACK_MESSAGE_LIMIT } from './outbound.js';
-
 export interface SlackChannelOptions {
   /** Bot token (xoxb-…): Web API calls and file downloads. */
   botToken: string;
@@ -61,8 +59,6 @@ export interface SlackChannelOptions {
   retryDelayMs?: number;
 }
 
-const DEFAULT_API_URL = 'https://slack.com/api/';
-
 export class SlackChannel extends KitChannel {
   readonly name = 'slack';
   readonly capabilities: ChannelCapabilities = {
@@ -79,7 +75,6 @@ export class SlackChannel extends KitChannel {
   private stopped = false;
   private startAttempt = 0;
   private retryTimer: NodeJS.Timeout | undefined;
-  private readonly apiUrl: string;
 
   constructor(private readonly options: SlackChannelOptions) {
     super({
@@ -98,15 +93,15 @@ export class SlackChannel extends KitChannel {
       dedupe: 2_000,
       progressIntervalMs: options.limits?.progressIntervalMs,
     });
-    this.apiUrl = withSlash(options.apiUrl ?? DEFAULT_API_URL);
+    const apiHost = new URL(options.apiUrl ?? 'https://slack.com/api/').host;
     this.receiver = new SlackReceiver({
       intake: this.intake,
       botToken: options.botToken,
       logger: this.logger,
-      fileHosts: new Set(options.fileHosts ?? ['files.slack.com', new URL(this.apiUrl).host]),
+      fileHosts: new Set(options.fileHosts ?? ['files.slack.com', apiHost]),
       maxInboundText: options.limits?.maxInboundText,
     });
-    this.outbound = new SlackOutbound({ client: (chat) => this.client(chat) });
+    this.outbound = new SlackOutbound((chat) => this.client(chat));
   }
 
   /**
@@ -123,15 +118,14 @@ export class SlackChannel extends KitChannel {
     this.setState('connecting');
     const live = (): boolean => this.connection === connection;
     const connection: SlackConnection = new SlackConnection(
-      { ...this.options, apiUrl: this.apiUrl, logger: this.logger },
+      { ...this.options, logger: this.logger },
       {
-        event: (event, identity) => this.receiver.enqueue(event, identity, connection.web),
-        reaction: (event, identity) => this.receiver.reaction(event, identity, connection.web),
-        // A connection replaced or closed by disconnect() no longer speaks for the channel.
-        state: (state, detail) =>
-          !live() || (state === 'disconnected' && this.state() === 'failed')
-            ? undefined
-            : this.setState(state, detail),
+        event: (event, identity) => this.receiver.receive(event, identity, connection.web),
+        // A connection replaced or closed by disconnect() no longer speaks for the channel; the
+        // live one reports 'connected' (Slack's hello) before open() resolves.
+        state: (state, detail) => {
+          if (live()) this.setState(state, detail);
+        },
       },
     );
     this.connection = connection;
@@ -157,7 +151,6 @@ export class SlackChannel extends KitChannel {
     }
     this.connected = true;
     this.startAttempt = 0;
-    this.setState('connected');
     this.logger.info({ botUserId }, 'slack connected');
   }
 
@@ -173,7 +166,7 @@ export class SlackChannel extends KitChannel {
   stream(chat: string, target: StreamTarget): ReplyPreview {
     return this.preview(chat, {
       intervalMs: this.options.limits?.streamEditIntervalMs ?? 1_000,
-      post: (text) => this.outbound.postPlain(chat, text, target.thread),
+      post: (text) => this.outbound.post(chat, text, target.thread),
       edit: (ts, text) => this.outbound.update(chat, ts, text),
     });
   }
@@ -252,5 +245,3 @@ export class SlackChannel extends KitChannel {
 }
 
 export const createSlackChannel = (options: SlackChannelOptions): SlackChannel => new SlackChannel(options);
-
-const withSlash = (url: string): string => (url.endsWith('/') ? url : `${url}/`);
