@@ -14,12 +14,14 @@ import type { SlackIdentity } from './inbound.js';
 import { slackLoggerFor } from './logger.js';
 
 export interface SlackConnectionOptions {
+  /** Bot token (xoxb-…): Web API calls and file downloads. */
   botToken: string;
+  /** App-level token (xapp-…, scope connections:write): opens the Socket Mode connection. */
   appToken: string;
-  /** Web API base URL; the WebClient's default (https://slack.com/api/) when not set. */
+  /** Web API base URL; WebClient `slackApiUrl`. Default https://slack.com/api/. */
   apiUrl?: string;
   logger: Logger;
-  /** WebClient retries for failed calls (network errors, 5xx, 429 after Retry-After). */
+  /** WebClient retries for failed calls (network errors, 5xx, 429 after Retry-After); tests set 0. */
   apiRetries?: number;
   socket?: { clientPingTimeoutMs?: number; serverPingTimeoutMs?: number };
 }

@@ -19,24 +19,17 @@ import type {
   SentMessage,
   StreamTarget,
 } from '../../domain/channel.js';
-import type { Logger } from '../../observability/logger.js';
 import { backoffDelay } from '../../protocol/backoff.js';
-import { isRefusal, SlackConnection } from './connection.js';
+import { isRefusal, SlackConnection, type SlackConnectionOptions } from './connection.js';
 import { SLACK_CHAT_PREFIX } from './inbound.js';
 import { KitChannel } from '../kit/channel.js';
 import type { ProgressStream } from '../kit/progress.js';
+import { slackFileSource } from './files.js';
 import { SlackReceiver } from './intake.js';
 import { SLACK_MESSAGE_LIMIT, SlackOutbound } from './outbound.js';
 import { slackReactionName } from './reactions.js';
 
-export interface SlackChannelOptions {
-  /** Bot token (xoxb-…): Web API calls and file downloads. */
-  botToken: string;
-  /** App-level token (xapp-…, scope connections:write): opens the Socket Mode connection. */
-  appToken: string;
-  /** Web API base URL; WebClient `slackApiUrl`. Default https://slack.com/api/. */
-  apiUrl?: string;
-  logger: Logger;
+export interface SlackChannelOptions extends SlackConnectionOptions {
   /** Absolute inbox folder for a chat's attachments, or undefined (not routed: no download). */
   inboxFor(chat: string): string | undefined;
   limits?: {
@@ -52,9 +45,6 @@ export interface SlackChannelOptions {
   workingReaction?: string;
   /** Hosts the bot token may be sent to for downloads; defaults to files.slack.com and the API host. */
   fileHosts?: string[];
-  /** WebClient retries for failed calls (network errors, 5xx, 429 after Retry-After); tests set 0. */
-  apiRetries?: number;
-  socket?: { clientPingTimeoutMs?: number; serverPingTimeoutMs?: number };
   /** First wait before connecting again when Slack was unreachable at start; doubles, max 5 min. */
   retryDelayMs?: number;
 }
@@ -72,7 +62,6 @@ export class SlackChannel extends KitChannel {
   private readonly outbound: SlackOutbound;
   /** The working reaction shown on each trigger, to take off when its work ends. */
   private readonly reacted = new Map<string, string>();
-  private stopped = false;
   private startAttempt = 0;
   private retryTimer: NodeJS.Timeout | undefined;
 
@@ -94,11 +83,11 @@ export class SlackChannel extends KitChannel {
       progressIntervalMs: options.limits?.progressIntervalMs,
     });
     const apiHost = new URL(options.apiUrl ?? 'https://slack.com/api/').host;
+    const fileHosts = new Set(options.fileHosts ?? ['files.slack.com', apiHost]);
     this.receiver = new SlackReceiver({
       intake: this.intake,
-      botToken: options.botToken,
       logger: this.logger,
-      fileHosts: new Set(options.fileHosts ?? ['files.slack.com', apiHost]),
+      fileSource: slackFileSource(options.botToken, fileHosts),
       maxInboundText: options.limits?.maxInboundText,
     });
     this.outbound = new SlackOutbound((chat) => this.client(chat));
@@ -110,11 +99,6 @@ export class SlackChannel extends KitChannel {
    * tokens: retrying cannot fix that.
    */
   protected async open(): Promise<void> {
-    this.stopped = false;
-    await this.start();
-  }
-
-  private async start(): Promise<void> {
     this.setState('connecting');
     const live = (): boolean => this.connection === connection;
     const connection: SlackConnection = new SlackConnection(
@@ -135,13 +119,15 @@ export class SlackChannel extends KitChannel {
     } catch (err) {
       // disconnect() came while it was opening: it has closed the connection already.
       if (!live()) return;
-      await this.stopQuietly();
       if (isRefusal(err)) {
+        await this.stopQuietly();
         const detail = `Slack did not connect: ${(err as Error).message}. Check SLACK_BOT_TOKEN (xoxb-…), SLACK_APP_TOKEN (xapp-…, connections:write) and that Socket Mode is on for the app.`;
         this.setState('failed', detail);
         throw new ChannelRejectedError(detail, { cause: err });
       }
+      // The retry is set before the close is awaited: a disconnect() meanwhile clears it.
       this.scheduleRetry(err);
+      await this.stopQuietly();
       return;
     }
     if (!live()) {
@@ -211,21 +197,19 @@ export class SlackChannel extends KitChannel {
   }
 
   protected async close(): Promise<void> {
-    this.stopped = true;
     clearTimeout(this.retryTimer);
     await this.stopQuietly();
   }
 
   /** Slack unreachable (network, 5xx): try again later rather than give up for good. */
   private scheduleRetry(err: unknown): void {
-    if (this.stopped) return;
     const initial = this.options.retryDelayMs ?? 2_000;
     const delay = backoffDelay(++this.startAttempt, { baseMs: initial, maxMs: 5 * 60_000 });
     const detail = `Slack unreachable (${(err as Error).message}); retrying in ${delay} ms`;
     this.logger.warn(detail);
     this.setState('connecting', detail);
     this.retryTimer = setTimeout(() => {
-      this.start().catch((error: unknown) =>
+      this.open().catch((error: unknown) =>
         this.logger.error({ err: (error as Error).message }, 'slack gave up'),
       );
     }, delay);

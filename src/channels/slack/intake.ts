@@ -9,7 +9,7 @@ import type { WebClient } from '@slack/web-api';
 import type { SlackEvent } from './connection.js';
 import type { Logger } from '../../observability/logger.js';
 import type { ChannelIntake } from '../kit/intake.js';
-import { slackFileSource, type SlackInboundFile } from './files.js';
+import type { SlackInboundFile } from './files.js';
 import { normaliseSlackEvent, type SlackIdentity } from './inbound.js';
 import { normaliseSlackReaction } from './reactions.js';
 import type { FetchFile } from '../kit/files.js';
@@ -17,10 +17,9 @@ import { Recent } from '../kit/recent.js';
 
 export interface SlackReceiverOptions {
   intake: ChannelIntake;
-  botToken: string;
   logger: Logger;
-  /** Hosts (host[:port]) the bot token may be sent to. */
-  fileHosts: Set<string>;
+  /** Where a file's bytes are: with the bot token, from Slack's file hosts only (files.ts). */
+  fileSource: FetchFile<SlackInboundFile>;
   maxInboundText?: number;
 }
 
@@ -28,11 +27,8 @@ const NAMES_KEPT = 2000;
 
 export class SlackReceiver {
   private readonly users = new Recent<{ name: string; isBot: boolean }>(NAMES_KEPT);
-  private readonly fileSource: FetchFile<SlackInboundFile>;
 
-  constructor(private readonly options: SlackReceiverOptions) {
-    this.fileSource = slackFileSource(options.botToken, options.fileHosts);
-  }
+  constructor(private readonly options: SlackReceiverOptions) {}
 
   /** Queues an event; `identity` and `client` are those of the connection it came on. */
   receive(event: SlackEvent, identity: SlackIdentity, client: WebClient): void {
@@ -67,7 +63,7 @@ export class SlackReceiver {
     if (this.options.intake.seenBefore(message)) return;
     if (message.senderName === message.senderId)
       message.senderName = (await this.user(client, message.senderId)).name;
-    await this.options.intake.deliver(message, files, this.fileSource);
+    await this.options.intake.deliver(message, files, this.options.fileSource);
   }
 
   /** Display name and whether it is a bot, from users.info (needs users:read); the id and "a person" when that is not granted. */
