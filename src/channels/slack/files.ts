@@ -12,13 +12,9 @@ import type { FetchFile, PlatformFile } from '../kit/files.js';
 export type SlackInboundFile = PlatformFile & { url?: string };
 
 /** Fetches with the bot token, from the allowed hosts only. */
-export function slackFileSource(
-  botToken: string,
-  allowedHosts: Set<string>,
-  baseFetch: typeof fetch = fetch,
-): FetchFile<SlackInboundFile> {
+export function slackFileSource(botToken: string, allowedHosts: Set<string>): FetchFile<SlackInboundFile> {
   const authorisedFetch: typeof fetch = (url, init) =>
-    baseFetch(url, { ...init, headers: { Authorization: `Bearer ${botToken}` }, redirect: 'error' });
+    fetch(url, { ...init, headers: { Authorization: `Bearer ${botToken}` }, redirect: 'error' });
   return async (file) => {
     if (!file.url || !isAllowedUrl(file.url, allowedHosts))
       throw new AttachmentError('file URL is missing or not on a Slack file host', 'download-failed');
