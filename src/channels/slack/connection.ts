@@ -65,8 +65,9 @@ export class SlackConnection {
     this.socket = new SocketModeClient({
       appToken: options.appToken,
       logger,
-      clientPingTimeout: options.socket?.clientPingTimeoutMs ?? 5_000,
-      serverPingTimeout: options.socket?.serverPingTimeoutMs ?? 30_000,
+      // Unset: the SDK's own (5 s for a pong, 30 s between Slack's pings).
+      clientPingTimeout: options.socket?.clientPingTimeoutMs,
+      serverPingTimeout: options.socket?.serverPingTimeoutMs,
       clientOptions,
     });
     this.socket.on('connected', () => handlers.state('connected'));
