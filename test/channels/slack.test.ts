@@ -613,6 +613,28 @@ describe('Slack channel failures', () => {
     await vi.waitFor(() => expect(channel.state()).toBe('connected'));
   });
 
+  it('stops retrying when disconnect() comes while Slack is unreachable', async () => {
+    const port = await closedPort();
+    const channel = new SlackChannel({
+      botToken: BOT_TOKEN,
+      appToken: APP_TOKEN,
+      apiUrl: `http://127.0.0.1:${port}/api/`,
+      logger: silentLogger(),
+      inboxFor: () => undefined,
+      apiRetries: 0,
+      retryDelayMs: 50,
+    });
+    await channel.connect({ inbound: () => ({ accepted: true }), state: () => undefined });
+    expect(channel.state()).toBe('connecting');
+    await channel.disconnect();
+    const slack = await startFakeSlack({ botToken: BOT_TOKEN, appToken: APP_TOKEN, port });
+    cleanups.push(() => slack.close());
+    // Several retry delays later: no attempt reached the now reachable Slack.
+    await new Promise((resolve) => setTimeout(resolve, 300));
+    expect(slack.callsTo('auth.test')).toHaveLength(0);
+    expect(channel.state()).toBe('disconnected');
+  });
+
   it('stops a connection still opening when disconnect() comes: no socket, no acked envelope, not connected', async () => {
     const slack = await startFakeSlack({ botToken: BOT_TOKEN, appToken: APP_TOKEN });
     cleanups.push(() => slack.close());

@@ -7,30 +7,32 @@
  * ack did not go out is left for Slack to deliver again.
  */
 import { SocketModeClient } from '@slack/socket-mode';
-import { WebClient, type WebClientOptions } from '@slack/web-api';
+import { ErrorCode, WebClient, type WebClientOptions } from '@slack/web-api';
 import type { ChannelState } from '../../domain/channel.js';
 import type { Logger } from '../../observability/logger.js';
 import type { SlackIdentity } from './inbound.js';
 import { slackLoggerFor } from './logger.js';
 
 export interface SlackConnectionOptions {
+  /** Bot token (xoxb-…): Web API calls and file downloads. */
   botToken: string;
+  /** App-level token (xapp-…, scope connections:write): opens the Socket Mode connection. */
   appToken: string;
-  /** Web API base URL, ending with '/'. */
-  apiUrl: string;
+  /** Web API base URL; WebClient `slackApiUrl`. Default https://slack.com/api/. */
+  apiUrl?: string;
   logger: Logger;
-  /** WebClient retries for failed calls (network errors, 5xx, 429 after Retry-After). */
+  /** WebClient retries for failed calls (network errors, 5xx, 429 after Retry-After); tests set 0. */
   apiRetries?: number;
   socket?: { clientPingTimeoutMs?: number; serverPingTimeoutMs?: number };
 }
 
 export interface SlackConnectionHandlers {
-  /** A `message` or `app_mention` event, already acked, and who the bot is on this connection. */
-  event(event: unknown, identity: SlackIdentity): void;
-  /** A `reaction_added` event (👍 / 👎 on the host's approval requests), already acked. */
-  reaction(event: unknown, identity: SlackIdentity): void;
+  /** An Events API event (`message`, `app_mention`, `reaction_added`…), already acked, and who the bot is on this connection. */
+  event(event: SlackEvent, identity: SlackIdentity): void;
   state(state: ChannelState, detail?: string): void;
 }
+
+export type SlackEvent = { type: string } & Record<string, unknown>;
 
 /** What SocketModeClient emits as `slack_event` for every envelope but hello/disconnect. */
 interface SocketEnvelope {
@@ -39,7 +41,7 @@ interface SocketEnvelope {
   body?: { event?: { type?: unknown } };
 }
 
-const INBOUND_EVENTS = new Set(['message', 'app_mention']);
+const NO_USER_ID = 'auth.test returned no user_id';
 
 export class SlackConnection {
   readonly web: WebClient;
@@ -63,8 +65,9 @@ export class SlackConnection {
     this.socket = new SocketModeClient({
       appToken: options.appToken,
       logger,
-      clientPingTimeout: options.socket?.clientPingTimeoutMs ?? 5_000,
-      serverPingTimeout: options.socket?.serverPingTimeoutMs ?? 30_000,
+      // Unset: the SDK's own (5 s for a pong, 30 s between Slack's pings).
+      clientPingTimeout: options.socket?.clientPingTimeoutMs,
+      serverPingTimeout: options.socket?.serverPingTimeoutMs,
       clientOptions,
     });
     this.socket.on('connected', () => handlers.state('connected'));
@@ -78,7 +81,7 @@ export class SlackConnection {
   /** auth.test with the bot token (who we are), then the Socket Mode connection; rejects as the SDK does. */
   async open(): Promise<SlackIdentity> {
     const auth = await this.web.auth.test();
-    if (!auth.user_id) throw new Error('auth.test returned no user_id');
+    if (!auth.user_id) throw new Error(NO_USER_ID);
     this.identity = { botUserId: auth.user_id, botId: auth.bot_id };
     if (this.closed) throw new Error('the connection was closed while it was opening');
     await this.socket.start();
@@ -106,14 +109,13 @@ export class SlackConnection {
       return;
     }
     const event = envelope.body?.event;
-    if (envelope.type !== 'events_api' || typeof event?.type !== 'string' || !this.identity) return;
-    if (INBOUND_EVENTS.has(event.type)) handlers.event(event, this.identity);
-    else if (event.type === 'reaction_added') handlers.reaction(event, this.identity);
+    if (envelope.type === 'events_api' && typeof event?.type === 'string' && this.identity)
+      handlers.event(event as SlackEvent, this.identity);
   }
 }
 
 /** Slack answered and said no (bad token, app uninstalled): unlike a network error, final. */
 export function isRefusal(err: unknown): boolean {
   const code = (err as { code?: string }).code;
-  return code === 'slack_webapi_platform_error' || (err as Error).message === 'auth.test returned no user_id';
+  return code === ErrorCode.PlatformError || (err as Error).message === NO_USER_ID;
 }

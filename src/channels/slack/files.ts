@@ -7,26 +7,14 @@
  */
 import { AttachmentError } from '../attachments.js';
 import type { FetchFile, PlatformFile } from '../kit/files.js';
-import type { SlackFile } from './inbound.js';
 
 /** A file on a Slack message, as the kit receives it: where it is, if Slack said. */
 export type SlackInboundFile = PlatformFile & { url?: string };
 
-export const inboundFile = (file: SlackFile): SlackInboundFile => ({
-  name: file.name ?? file.id ?? 'file',
-  size: file.size,
-  mime: file.mimetype,
-  url: file.url_private_download ?? file.url_private,
-});
-
 /** Fetches with the bot token, from the allowed hosts only. */
-export function slackFileSource(
-  botToken: string,
-  allowedHosts: Set<string>,
-  baseFetch: typeof fetch = fetch,
-): FetchFile<SlackInboundFile> {
+export function slackFileSource(botToken: string, allowedHosts: Set<string>): FetchFile<SlackInboundFile> {
   const authorisedFetch: typeof fetch = (url, init) =>
-    baseFetch(url, { ...init, headers: { Authorization: `Bearer ${botToken}` }, redirect: 'error' });
+    fetch(url, { ...init, headers: { Authorization: `Bearer ${botToken}` }, redirect: 'error' });
   return async (file) => {
     if (!file.url || !isAllowedUrl(file.url, allowedHosts))
       throw new AttachmentError('file URL is missing or not on a Slack file host', 'download-failed');

@@ -6,15 +6,7 @@
 import type { InboundMessage } from '../../domain/channel.js';
 import { CHAT_PREFIXES } from '../../domain/chat-id.js';
 import { inboundMessage } from '../kit/message.js';
-
-export interface SlackFile {
-  id?: string;
-  name?: string;
-  mimetype?: string;
-  size?: number;
-  url_private?: string;
-  url_private_download?: string;
-}
+import type { SlackInboundFile } from './files.js';
 
 export interface SlackIdentity {
   /** The bot's user id (auth.test `user_id`): what `<@…>` mentions name. */
@@ -24,7 +16,8 @@ export interface SlackIdentity {
 }
 
 export type SlackDecision =
-  { kind: 'ignore'; reason: string } | { kind: 'message'; message: InboundMessage; files: SlackFile[] };
+  | { kind: 'ignore'; reason: string }
+  | { kind: 'message'; message: InboundMessage; files: SlackInboundFile[] };
 
 /** Subtypes that carry a new message from a person; the rest are edits, joins, deletions… */
 const MESSAGE_SUBTYPES = new Set([undefined, 'file_share', 'thread_broadcast', 'me_message']);
@@ -97,14 +90,13 @@ const isObject = (value: unknown): value is Record<string, unknown> =>
   typeof value === 'object' && value !== null;
 const escapeRegExp = (s: string): string => s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
 
-function toFile(file: Record<string, unknown>): SlackFile {
+/** A file on the event as the kit receives it: its name (or id), announced size and type, and where it is. */
+function toFile(file: Record<string, unknown>): SlackInboundFile {
   return {
-    id: str(file.id),
-    name: str(file.name),
-    mimetype: str(file.mimetype),
+    name: str(file.name) ?? str(file.id) ?? 'file',
     size: typeof file.size === 'number' ? file.size : undefined,
-    url_private: str(file.url_private),
-    url_private_download: str(file.url_private_download),
+    mime: str(file.mimetype),
+    url: str(file.url_private_download) ?? str(file.url_private),
   };
 }
 

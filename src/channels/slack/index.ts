@@ -19,26 +19,17 @@ import type {
   SentMessage,
   StreamTarget,
 } from '../../domain/channel.js';
-import type { Logger } from '../../observability/logger.js';
 import { backoffDelay } from '../../protocol/backoff.js';
-import { isRefusal, SlackConnection } from './connection.js';
+import { isRefusal, SlackConnection, type SlackConnectionOptions } from './connection.js';
 import { SLACK_CHAT_PREFIX } from './inbound.js';
 import { KitChannel } from '../kit/channel.js';
 import type { ProgressStream } from '../kit/progress.js';
+import { slackFileSource } from './files.js';
 import { SlackReceiver } from './intake.js';
 import { SLACK_MESSAGE_LIMIT, SlackOutbound } from './outbound.js';
 import { slackReactionName } from './reactions.js';
 
-export { SLACK_MESSAGE_LIMIT } from './outbound.js';
-
-export interface SlackChannelOptions {
-  /** Bot token (xoxb-…): Web API calls and file downloads. */
-  botToken: string;
-  /** App-level token (xapp-…, scope connections:write): opens the Socket Mode connection. */
-  appToken: string;
-  /** Web API base URL; WebClient `slackApiUrl`. Default https://slack.com/api/. */
-  apiUrl?: string;
-  logger: Logger;
+export interface SlackChannelOptions extends SlackConnectionOptions {
   /** Absolute inbox folder for a chat's attachments, or undefined (not routed: no download). */
   inboxFor(chat: string): string | undefined;
   limits?: {
@@ -54,14 +45,9 @@ export interface SlackChannelOptions {
   workingReaction?: string;
   /** Hosts the bot token may be sent to for downloads; defaults to files.slack.com and the API host. */
   fileHosts?: string[];
-  /** WebClient retries for failed calls (network errors, 5xx, 429 after Retry-After); tests set 0. */
-  apiRetries?: number;
-  socket?: { clientPingTimeoutMs?: number; serverPingTimeoutMs?: number };
   /** First wait before connecting again when Slack was unreachable at start; doubles, max 5 min. */
   retryDelayMs?: number;
 }
-
-const DEFAULT_API_URL = 'https://slack.com/api/';
 
 export class SlackChannel extends KitChannel {
   readonly name = 'slack';
@@ -76,10 +62,8 @@ export class SlackChannel extends KitChannel {
   private readonly outbound: SlackOutbound;
   /** The working reaction shown on each trigger, to take off when its work ends. */
   private readonly reacted = new Map<string, string>();
-  private stopped = false;
   private startAttempt = 0;
   private retryTimer: NodeJS.Timeout | undefined;
-  private readonly apiUrl: string;
 
   constructor(private readonly options: SlackChannelOptions) {
     super({
@@ -98,15 +82,15 @@ export class SlackChannel extends KitChannel {
       dedupe: 2_000,
       progressIntervalMs: options.limits?.progressIntervalMs,
     });
-    this.apiUrl = withSlash(options.apiUrl ?? DEFAULT_API_URL);
+    const apiHost = new URL(options.apiUrl ?? 'https://slack.com/api/').host;
+    const fileHosts = new Set(options.fileHosts ?? ['files.slack.com', apiHost]);
     this.receiver = new SlackReceiver({
       intake: this.intake,
-      botToken: options.botToken,
       logger: this.logger,
-      fileHosts: new Set(options.fileHosts ?? ['files.slack.com', new URL(this.apiUrl).host]),
+      fileSource: slackFileSource(options.botToken, fileHosts),
       maxInboundText: options.limits?.maxInboundText,
     });
-    this.outbound = new SlackOutbound({ client: (chat) => this.client(chat) });
+    this.outbound = new SlackOutbound((chat) => this.client(chat));
   }
 
   /**
@@ -115,23 +99,17 @@ export class SlackChannel extends KitChannel {
    * tokens: retrying cannot fix that.
    */
   protected async open(): Promise<void> {
-    this.stopped = false;
-    await this.start();
-  }
-
-  private async start(): Promise<void> {
     this.setState('connecting');
     const live = (): boolean => this.connection === connection;
     const connection: SlackConnection = new SlackConnection(
-      { ...this.options, apiUrl: this.apiUrl, logger: this.logger },
+      { ...this.options, logger: this.logger },
       {
-        event: (event, identity) => this.receiver.enqueue(event, identity, connection.web),
-        reaction: (event, identity) => this.receiver.reaction(event, identity, connection.web),
-        // A connection replaced or closed by disconnect() no longer speaks for the channel.
-        state: (state, detail) =>
-          !live() || (state === 'disconnected' && this.state() === 'failed')
-            ? undefined
-            : this.setState(state, detail),
+        event: (event, identity) => this.receiver.receive(event, identity, connection.web),
+        // A connection replaced or closed by disconnect() no longer speaks for the channel; the
+        // live one reports 'connected' (Slack's hello) before open() resolves.
+        state: (state, detail) => {
+          if (live()) this.setState(state, detail);
+        },
       },
     );
     this.connection = connection;
@@ -141,13 +119,15 @@ export class SlackChannel extends KitChannel {
     } catch (err) {
       // disconnect() came while it was opening: it has closed the connection already.
       if (!live()) return;
-      await this.stopQuietly();
       if (isRefusal(err)) {
+        await this.stopQuietly();
         const detail = `Slack did not connect: ${(err as Error).message}. Check SLACK_BOT_TOKEN (xoxb-…), SLACK_APP_TOKEN (xapp-…, connections:write) and that Socket Mode is on for the app.`;
         this.setState('failed', detail);
         throw new ChannelRejectedError(detail, { cause: err });
       }
+      // The retry is set before the close is awaited: a disconnect() meanwhile clears it.
       this.scheduleRetry(err);
+      await this.stopQuietly();
       return;
     }
     if (!live()) {
@@ -157,7 +137,6 @@ export class SlackChannel extends KitChannel {
     }
     this.connected = true;
     this.startAttempt = 0;
-    this.setState('connected');
     this.logger.info({ botUserId }, 'slack connected');
   }
 
@@ -173,7 +152,7 @@ export class SlackChannel extends KitChannel {
   stream(chat: string, target: StreamTarget): ReplyPreview {
     return this.preview(chat, {
       intervalMs: this.options.limits?.streamEditIntervalMs ?? 1_000,
-      post: (text) => this.outbound.postPlain(chat, text, target.thread),
+      post: (text) => this.outbound.post(chat, text, target.thread),
       edit: (ts, text) => this.outbound.update(chat, ts, text),
     });
   }
@@ -214,21 +193,19 @@ export class SlackChannel extends KitChannel {
   }
 
   protected async close(): Promise<void> {
-    this.stopped = true;
     clearTimeout(this.retryTimer);
     await this.stopQuietly();
   }
 
   /** Slack unreachable (network, 5xx): try again later rather than give up for good. */
   private scheduleRetry(err: unknown): void {
-    if (this.stopped) return;
     const initial = this.options.retryDelayMs ?? 2_000;
     const delay = backoffDelay(++this.startAttempt, { baseMs: initial, maxMs: 5 * 60_000 });
     const detail = `Slack unreachable (${(err as Error).message}); retrying in ${delay} ms`;
     this.logger.warn(detail);
     this.setState('connecting', detail);
     this.retryTimer = setTimeout(() => {
-      this.start().catch((error: unknown) =>
+      this.open().catch((error: unknown) =>
         this.logger.error({ err: (error as Error).message }, 'slack gave up'),
       );
     }, delay);
@@ -248,5 +225,3 @@ export class SlackChannel extends KitChannel {
 }
 
 export const createSlackChannel = (options: SlackChannelOptions): SlackChannel => new SlackChannel(options);
-
-const withSlash = (url: string): string => (url.endsWith('/') ? url : `${url}/`);

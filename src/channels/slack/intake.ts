@@ -6,9 +6,10 @@
  * files are.
  */
 import type { WebClient } from '@slack/web-api';
+import type { SlackEvent } from './connection.js';
 import type { Logger } from '../../observability/logger.js';
 import type { ChannelIntake } from '../kit/intake.js';
-import { inboundFile, slackFileSource, type SlackInboundFile } from './files.js';
+import type { SlackInboundFile } from './files.js';
 import { normaliseSlackEvent, type SlackIdentity } from './inbound.js';
 import { normaliseSlackReaction } from './reactions.js';
 import type { FetchFile } from '../kit/files.js';
@@ -16,10 +17,9 @@ import { Recent } from '../kit/recent.js';
 
 export interface SlackReceiverOptions {
   intake: ChannelIntake;
-  botToken: string;
   logger: Logger;
-  /** Hosts (host[:port]) the bot token may be sent to. */
-  fileHosts: Set<string>;
+  /** Where a file's bytes are: with the bot token, from Slack's file hosts only (files.ts). */
+  fileSource: FetchFile<SlackInboundFile>;
   maxInboundText?: number;
 }
 
@@ -27,15 +27,16 @@ const NAMES_KEPT = 2000;
 
 export class SlackReceiver {
   private readonly users = new Recent<{ name: string; isBot: boolean }>(NAMES_KEPT);
-  private readonly fileSource: FetchFile<SlackInboundFile>;
 
-  constructor(private readonly options: SlackReceiverOptions) {
-    this.fileSource = slackFileSource(options.botToken, options.fileHosts);
-  }
+  constructor(private readonly options: SlackReceiverOptions) {}
 
   /** Queues an event; `identity` and `client` are those of the connection it came on. */
-  enqueue(event: unknown, identity: SlackIdentity, client: WebClient): void {
-    this.options.intake.queue(() => this.handle(event, identity, client));
+  receive(event: SlackEvent, identity: SlackIdentity, client: WebClient): void {
+    this.options.intake.queue(() =>
+      event.type === 'reaction_added'
+        ? this.reaction(event, identity, client)
+        : this.message(event, identity, client),
+    );
   }
 
   /**
@@ -43,17 +44,16 @@ export class SlackReceiver {
    * reacting user is a bot, so users.info is asked (once per user): another app's bot that
    * reacts to every post must not approve the host's requests. The bot's own are dropped first.
    */
-  reaction(event: unknown, identity: SlackIdentity, client: WebClient): void {
+  private async reaction(event: SlackEvent, identity: SlackIdentity, client: WebClient): Promise<void> {
     const reaction = normaliseSlackReaction(event, identity);
     if (!reaction) return;
-    this.options.intake.queue(async () => {
-      if ((await this.user(client, reaction.senderId!)).isBot)
-        return this.options.logger.debug({ user: reaction.senderId }, 'slack reaction by a bot ignored');
-      this.options.intake.reaction(reaction);
-    });
+    if ((await this.user(client, reaction.senderId!)).isBot)
+      return this.options.logger.debug({ user: reaction.senderId }, 'slack reaction by a bot ignored');
+    this.options.intake.reaction(reaction);
   }
 
-  private async handle(event: unknown, identity: SlackIdentity, client: WebClient): Promise<void> {
+  /** A `message` or `app_mention` (anything else is ignored by normaliseSlackEvent). */
+  private async message(event: SlackEvent, identity: SlackIdentity, client: WebClient): Promise<void> {
     const decision = normaliseSlackEvent(event, identity, this.options.maxInboundText);
     if (decision.kind === 'ignore') {
       this.options.logger.trace({ reason: decision.reason }, 'slack event ignored');
@@ -63,7 +63,7 @@ export class SlackReceiver {
     if (this.options.intake.seenBefore(message)) return;
     if (message.senderName === message.senderId)
       message.senderName = (await this.user(client, message.senderId)).name;
-    await this.options.intake.deliver(message, files.map(inboundFile), this.fileSource);
+    await this.options.intake.deliver(message, files, this.options.fileSource);
   }
 
   /** Display name and whether it is a bot, from users.info (needs users:read); the id and "a person" when that is not granted. */
