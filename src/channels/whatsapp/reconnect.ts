@@ -3,6 +3,7 @@
  * long to wait before trying again. Pure, so the rules are tested with a table.
  */
 import { DisconnectReason } from 'baileys';
+import type { Backoff } from '../../protocol/backoff.js';
 
 export type CloseDecision =
   { action: 'reconnect'; immediate: boolean; why: string } | { action: 'stop'; why: string };
@@ -44,13 +45,8 @@ export function decideOnClose(statusCode: number | undefined): CloseDecision {
   }
 }
 
-export interface BackoffOptions {
-  initialMs: number;
-  maxMs: number;
-  factor: number;
-}
-
-export const DEFAULT_BACKOFF: BackoffOptions = { initialMs: 1_000, maxMs: 60_000, factor: 2 };
+/** 1 s, doubling up to a minute, spread ±20 % so several instances do not retry in lockstep. */
+export const RECONNECT_BACKOFF: Backoff = { baseMs: 1_000, maxMs: 60_000, factor: 2, jitter: 0.2 };
 
 /** The status code baileys puts on lastDisconnect.error (a Boom). */
 export function closeStatusCode(error: unknown): number | undefined {
