@@ -343,6 +343,16 @@ describe('WhatsApp channel (through baileys’ event buffer)', () => {
     expect(reacts[0]?.key).toMatchObject({ id: 'R1', participant: ALICE });
   });
 
+  it('says which reaction on which message failed', async () => {
+    const h = await harness();
+    h.socket().sendMessage = async () => {
+      throw new Error('socket closed');
+    };
+    await expect(h.channel.react(ALICE, 'R2', '👍', false)).rejects.toThrow(
+      `WhatsApp: could not add reaction 👍 on ${ALICE}/R2: socket closed`,
+    );
+  });
+
   it('shows typing while working, refreshes it, and pauses when done; progress is not streamed', async () => {
     const h = await harness();
     const ctx = { triggerPlatformId: 'X', streamThread: true };

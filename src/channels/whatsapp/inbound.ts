@@ -141,16 +141,14 @@ function extensionFor(mime: string | undefined): string {
   return sub && /^[a-z0-9.+-]{1,10}$/.test(sub) ? `.${sub.replace('jpeg', 'jpg')}` : '';
 }
 
+/** An @lid id becomes the phone JID the message names beside it, or the one baileys has stored. */
 async function toPhoneJid(jid: string, alt: string | undefined, resolveLid: LidResolver): Promise<string> {
-  if (!isLidUser(jid)) return jidNormalizedUser(jid) || jid;
-  if (alt && !isLidUser(alt)) return jidNormalizedUser(alt) || jid;
-  try {
-    const phone = await resolveLid(jid);
-    if (phone) return jidNormalizedUser(phone) || jid;
-  } catch {
-    // An unknown mapping is normal for new contacts: keep the @lid id.
+  let phone: string | undefined = jid;
+  if (isLidUser(jid)) {
+    // An unknown mapping is normal for new contacts: the @lid id is kept.
+    phone = alt && !isLidUser(alt) ? alt : await resolveLid(jid).catch(() => undefined);
   }
-  return jidNormalizedUser(jid) || jid;
+  return jidNormalizedUser(phone ?? jid) || jid;
 }
 
 function isSelf(jid: string, own: OwnAccount): boolean {

@@ -167,7 +167,9 @@ export class WhatsAppChannel extends KitChannel {
   async react(chat: string, platformMessageId: string, emoji: string, remove: boolean): Promise<void> {
     const socket = this.requireSocket(chat);
     const key = this.quotable(chat, platformMessageId).key;
-    await socket.sendMessage(chat, { react: { text: remove ? '' : emoji, key } });
+    await this.reacting(chat, platformMessageId, emoji, remove, () =>
+      socket.sendMessage(chat, { react: { text: remove ? '' : emoji, key } }),
+    );
   }
 
   /** WhatsApp mentions are "@<number>" in the text; send() turns them into real mentions. */

@@ -10,39 +10,30 @@ export type CloseDecision =
 
 const PAIR_AGAIN = 'pair again with `omniclaw channels add whatsapp`';
 
+/** The codes after which reconnecting cannot help, with what to do. */
+const STOP_REASONS: Partial<Record<number, string>> = {
+  [DisconnectReason.loggedOut]: `WhatsApp logged this device out (it was removed from Linked devices); ${PAIR_AGAIN}`,
+  [DisconnectReason.connectionReplaced]:
+    'another session with the same WhatsApp pairing took over (a second OmniClaw running?); stop it, then restart',
+  [DisconnectReason.multideviceMismatch]: `WhatsApp refused this linked device (multi-device mismatch); ${PAIR_AGAIN}`,
+  [DisconnectReason.forbidden]: 'WhatsApp refused the connection (403: the account may be restricted)',
+};
+
 export function decideOnClose(statusCode: number | undefined): CloseDecision {
-  switch (statusCode) {
-    case DisconnectReason.loggedOut:
-      return {
-        action: 'stop',
-        why: `WhatsApp logged this device out (it was removed from Linked devices); ${PAIR_AGAIN}`,
-      };
-    case DisconnectReason.connectionReplaced:
-      return {
-        action: 'stop',
-        why: 'another session with the same WhatsApp pairing took over (a second OmniClaw running?); stop it, then restart',
-      };
-    case DisconnectReason.multideviceMismatch:
-      return {
-        action: 'stop',
-        why: `WhatsApp refused this linked device (multi-device mismatch); ${PAIR_AGAIN}`,
-      };
-    case DisconnectReason.forbidden:
-      return { action: 'stop', why: 'WhatsApp refused the connection (403: the account may be restricted)' };
-    case DisconnectReason.restartRequired:
-      // Sent right after pairing: WhatsApp wants a fresh connection with the new credentials.
-      return {
-        action: 'reconnect',
-        immediate: true,
-        why: 'WhatsApp asked for a restart (normal after pairing)',
-      };
-    default:
-      return {
-        action: 'reconnect',
-        immediate: false,
-        why: `connection closed (code ${statusCode ?? 'unknown'})`,
-      };
-  }
+  const stop = statusCode === undefined ? undefined : STOP_REASONS[statusCode];
+  if (stop) return { action: 'stop', why: stop };
+  // Sent right after pairing: WhatsApp wants a fresh connection with the new credentials.
+  if (statusCode === DisconnectReason.restartRequired)
+    return {
+      action: 'reconnect',
+      immediate: true,
+      why: 'WhatsApp asked for a restart (normal after pairing)',
+    };
+  return {
+    action: 'reconnect',
+    immediate: false,
+    why: `connection closed (code ${statusCode ?? 'unknown'})`,
+  };
 }
 
 /** 1 s, doubling up to a minute, spread ±20 % so several instances do not retry in lockstep. */
