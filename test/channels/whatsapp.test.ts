@@ -4,7 +4,7 @@
  * `ev` is the real baileys emitter and whose send calls are recorded. Auth state is the real
  * useMultiFileAuthState in a temp dir.
  */
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { sendAs, sendFileRig } from './send-file-kit.js';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -56,7 +56,7 @@ async function harness(overrides: Partial<WhatsAppChannelOptions> = {}, open = t
     authDir,
     logger: silentLogger(),
     inboxFor: () => inbox,
-    backoff: { initialMs: 5, maxMs: 20 },
+    backoff: { baseMs: 5, maxMs: 20 },
     limits: { maxFileBytes: 1024, typingRefreshMs: 20 },
     socketFactory: () => {
       const socket = fakeSocket({ '55443322': ALICE });
@@ -274,9 +274,14 @@ describe('WhatsApp channel (through baileys’ event buffer)', () => {
       waMessage({ message: { imageMessage: { caption: 'a caption', mimetype: 'image/jpeg' } } }),
       waMessage({ message: { ephemeralMessage: { message: { conversation: 'ephemeral' } } } }),
       waMessage({ message: { viewOnceMessageV2: { message: { videoMessage: { caption: 'once' } } } } }),
+      waMessage({
+        message: {
+          documentWithCaptionMessage: { message: { documentMessage: { caption: 'doc', fileName: 'a.pdf' } } },
+        },
+      }),
     );
-    await h.waitFor(() => h.inbound.length === 4, 'four messages');
-    expect(h.inbound.map((m) => m.text)).toEqual(['extended', 'a caption', 'ephemeral', 'once']);
+    await h.waitFor(() => h.inbound.length === 5, 'five messages');
+    expect(h.inbound.map((m) => m.text)).toEqual(['extended', 'a caption', 'ephemeral', 'once', 'doc']);
   });
 
   it('sends replies split at 4000, in WhatsApp formatting, quoting the message replied to, with real mentions', async () => {
@@ -336,6 +341,16 @@ describe('WhatsApp channel (through baileys’ event buffer)', () => {
       );
     expect(reacts.map((r) => r.text)).toEqual(['👍', '']);
     expect(reacts[0]?.key).toMatchObject({ id: 'R1', participant: ALICE });
+  });
+
+  it('says which reaction on which message failed', async () => {
+    const h = await harness();
+    h.socket().sendMessage = async () => {
+      throw new Error('socket closed');
+    };
+    await expect(h.channel.react(ALICE, 'R2', '👍', false)).rejects.toThrow(
+      `WhatsApp: could not add reaction 👍 on ${ALICE}/R2: socket closed`,
+    );
   });
 
   it('shows typing while working, refreshes it, and pauses when done; progress is not streamed', async () => {
@@ -421,10 +436,11 @@ describe('WhatsApp channel (through baileys’ event buffer)', () => {
     expect(h.channel.state()).toBe('connected');
   });
 
-  it('saves credentials on creds.update into a 0700 auth folder', async () => {
+  it('saves credentials on creds.update into a 0700 auth folder, and disconnect() waits for the save', async () => {
     const h = await harness();
     h.socket().emit('creds.update', { me: { id: BOT } });
-    await h.waitFor(() => existsSync(join(h.authDir, 'creds.json')), 'creds.json');
+    // Right away: disconnect() returns only once the save it started has been written.
+    await h.channel.disconnect();
     expect(statSync(h.authDir).mode & 0o777).toBe(0o700);
     expect(JSON.parse(readFileSync(join(h.authDir, 'creds.json'), 'utf8'))).toHaveProperty('noiseKey');
   });
@@ -460,7 +476,7 @@ describe('WhatsApp reconnect rules', () => {
   });
 
   it('backs off further on each failed attempt', async () => {
-    const h = await harness({ backoff: { initialMs: 20, maxMs: 1_000, factor: 3 } });
+    const h = await harness({ backoff: { baseMs: 20, maxMs: 1_000, factor: 3 } });
     const delays: number[] = [];
     for (let i = 0; i < 3; i++) {
       const before = h.sockets.length;
@@ -493,6 +509,19 @@ describe('WhatsApp reconnect rules', () => {
     upsert(h, waMessage({ text: 'after', id: 'A2' }));
     await h.waitFor(() => h.inbound.length === 3, 'all three');
     expect(h.inbound.map((m) => m.text)).toEqual(['before', 'while away', 'after']);
+  });
+
+  it('stays disconnected after disconnect(): the close baileys emits on the ended socket reconnects nothing', async () => {
+    const h = await harness();
+    const old = h.socket();
+    await h.channel.disconnect();
+    expect(old.ended).toBe(true);
+    // baileys' end() emits connection.update { connection: 'close' } on the socket it ends.
+    closeWith(h, DisconnectReason.connectionLost);
+    old.emit('connection.update', { connection: 'open' });
+    await new Promise((r) => setTimeout(r, 60));
+    expect(h.sockets).toHaveLength(1);
+    expect(h.channel.state()).toBe('disconnected');
   });
 
   it('does not hold up start-up while WhatsApp is unreachable: connect returns and the channel keeps trying', async () => {

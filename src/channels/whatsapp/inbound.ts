@@ -5,36 +5,34 @@
  * when baileys knows it, so the same person always has the same chat id.
  */
 import {
+  getContentType,
+  normalizeMessageContent,
   isJidBroadcast,
   isJidGroup,
   isJidNewsletter,
   isLidUser,
+  jidDecode,
   jidNormalizedUser,
   type WAMessage,
+  type WAMessageKey,
 } from 'baileys';
 import type { InboundMessage, InboundReaction } from '../../domain/channel.js';
 import { MAX_INBOUND_TEXT } from '../../domain/inbound-text.js';
+import type { PlatformFile } from '../kit/files.js';
 import { inboundMessage } from '../kit/message.js';
 
-export interface WhatsAppIdentity {
-  /** The bot's own phone JID (…@s.whatsapp.net), device suffix removed. */
-  phoneJid: string;
-  /** The bot's own @lid JID, when WhatsApp gave one. */
-  lidJid?: string;
+/** The bot's own account as baileys reports it (socket.user): its phone JID and @lid JID, with device suffixes. */
+export interface OwnAccount {
+  id?: string;
+  lid?: string;
 }
 
 export type LidResolver = (lid: string) => Promise<string | undefined>;
 
-export interface MediaInfo {
-  kind: 'image' | 'video' | 'audio' | 'document' | 'sticker';
-  name?: string;
-  mime?: string;
-  size?: number;
-}
-
 export type WhatsAppDecision =
   | { kind: 'ignore'; reason: string }
-  | { kind: 'message'; message: InboundMessage; media?: MediaInfo }
+  /** `file`: the message's image, video, audio, document or sticker, named even when the sender gave no name. */
+  | { kind: 'message'; message: InboundMessage; file?: PlatformFile }
   /** An emoji someone added to a message (the host reads 👍 / 👎 on its approval requests). */
   | { kind: 'reaction'; reaction: InboundReaction };
 
@@ -42,41 +40,53 @@ type Content = Record<string, unknown>;
 
 export async function normaliseWhatsAppMessage(
   msg: WAMessage,
-  identity: WhatsAppIdentity,
+  own: OwnAccount,
   resolveLid: LidResolver,
   maxTextLength = MAX_INBOUND_TEXT,
 ): Promise<WhatsAppDecision> {
-  const key = msg.key as (typeof msg.key & { remoteJidAlt?: string; participantAlt?: string }) | undefined;
+  const key: WAMessageKey | undefined = msg.key;
   if (!key || typeof key.remoteJid !== 'string' || !key.remoteJid) return ignore('no remoteJid');
   if (typeof key.id !== 'string' || !key.id || key.id.length > 128) return ignore('missing or malformed id');
   if (key.fromMe) return ignore('own message');
   const remote = key.remoteJid;
   if (isJidBroadcast(remote) || isJidNewsletter(remote)) return ignore('status, broadcast or newsletter');
-  const content = unwrap(msg.message as Content | null | undefined);
-  if (!content) return ignore('no message content');
+  // Ephemeral, view-once and captioned-document messages wrap the real content.
+  const content = normalizeMessageContent(msg.message);
+  const type = getContentType(content);
+  if (!content || !type) return ignore('no message content');
+  const inner = content[type];
+  const body: Content = isObject(inner) ? inner : {};
 
   const isGroup = isJidGroup(remote) === true;
   const chat = isGroup ? remote : await toPhoneJid(remote, key.remoteJidAlt, resolveLid);
   const senderRaw = isGroup ? key.participant : remote;
   if (!senderRaw) return ignore('group message without participant');
   const sender = await toPhoneJid(senderRaw, isGroup ? key.participantAlt : key.remoteJidAlt, resolveLid);
-  if (isSelf(sender, identity) || isSelf(senderRaw, identity)) return ignore('own message (another device)');
-  if (isObject(content.reactionMessage)) return reactionOf(content.reactionMessage, chat, sender);
+  if (isSelf(sender, own) || isSelf(senderRaw, own)) return ignore('own message (another device)');
+  if (type === 'reactionMessage') return reactionOf(body, chat, sender);
 
-  const media = mediaOf(content);
-  let text = textOf(content);
-  if (text === undefined && !media)
+  const mediaKind = MEDIA_KINDS[type];
+  const mime = typeof body.mimetype === 'string' ? body.mimetype : undefined;
+  const file: PlatformFile | undefined = mediaKind
+    ? {
+        name: nonEmpty(body.fileName) ?? `${mediaKind}-${key.id}${extensionFor(mime)}`,
+        mime,
+        size: toNumber(body.fileLength),
+      }
+    : undefined;
+  let text = nonEmpty(type === 'conversation' ? inner : (body.text ?? body.caption));
+  if (text === undefined && !file)
     return ignore('no text or media (reaction, protocol or unsupported message)');
   text ??= '';
 
-  const context = contextOf(content);
+  const context = isObject(body.contextInfo) ? body.contextInfo : undefined;
   const mentioned = Array.isArray(context?.mentionedJid) ? (context.mentionedJid as unknown[]) : [];
-  const mentionsBot = mentioned.some((jid) => typeof jid === 'string' && isSelf(jid, identity));
+  const mentionsBot = mentioned.some((jid) => typeof jid === 'string' && isSelf(jid, own));
   // The router sees "help", not "@15550001111 help" (as on the other platforms).
-  if (mentionsBot) text = stripSelfMentions(text, identity);
+  if (mentionsBot) text = stripSelfMentions(text, own);
   const quotedId = typeof context?.stanzaId === 'string' ? context.stanzaId : undefined;
   const quotedAuthor = typeof context?.participant === 'string' ? context.participant : undefined;
-  const replyToBot = quotedId !== undefined && quotedAuthor !== undefined && isSelf(quotedAuthor, identity);
+  const replyToBot = quotedId !== undefined && quotedAuthor !== undefined && isSelf(quotedAuthor, own);
 
   const message = inboundMessage(
     {
@@ -94,7 +104,7 @@ export async function normaliseWhatsAppMessage(
     },
     maxTextLength,
   );
-  return media ? { kind: 'message', message, media } : { kind: 'message', message };
+  return file ? { kind: 'message', message, file } : { kind: 'message', message };
 }
 
 /** A reaction names the message it is on by its key; an empty text is a reaction taken back. */
@@ -116,82 +126,39 @@ function reactionOf(reaction: Content, chat: string, sender: string): WhatsAppDe
   };
 }
 
-/** Ephemeral, view-once and captioned-document messages wrap the real content. */
-function unwrap(content: Content | null | undefined): Content | undefined {
-  let current = content ?? undefined;
-  for (let depth = 0; depth < 5 && current; depth++) {
-    const wrapper = [
-      'ephemeralMessage',
-      'viewOnceMessage',
-      'viewOnceMessageV2',
-      'documentWithCaptionMessage',
-    ].find((name) => isObject(current![name]) && isObject((current![name] as Content).message));
-    if (!wrapper) return current;
-    current = (current[wrapper] as Content).message as Content;
-  }
-  return current;
-}
-
-function textOf(content: Content): string | undefined {
-  if (typeof content.conversation === 'string' && content.conversation) return content.conversation;
-  for (const field of ['extendedTextMessage', 'imageMessage', 'videoMessage', 'documentMessage'] as const) {
-    const inner = content[field];
-    if (!isObject(inner)) continue;
-    const value = field === 'extendedTextMessage' ? inner.text : inner.caption;
-    if (typeof value === 'string' && value) return value;
-  }
-  return undefined;
-}
-
-const MEDIA_FIELDS = {
+/** The message types whose file is offered to the agent, by baileys' content type. */
+const MEDIA_KINDS: Partial<Record<string, string>> = {
   imageMessage: 'image',
   videoMessage: 'video',
   audioMessage: 'audio',
   documentMessage: 'document',
   stickerMessage: 'sticker',
-} as const;
+};
 
-function mediaOf(content: Content): MediaInfo | undefined {
-  for (const [field, kind] of Object.entries(MEDIA_FIELDS)) {
-    const inner = content[field];
-    if (!isObject(inner)) continue;
-    return {
-      kind,
-      name: typeof inner.fileName === 'string' ? inner.fileName : undefined,
-      mime: typeof inner.mimetype === 'string' ? inner.mimetype : undefined,
-      size: toNumber(inner.fileLength),
-    };
-  }
-  return undefined;
+/** ".jpg" for image/jpeg; nothing for a type that does not look like one. */
+function extensionFor(mime: string | undefined): string {
+  const sub = mime?.split(';')[0]?.split('/')[1];
+  return sub && /^[a-z0-9.+-]{1,10}$/.test(sub) ? `.${sub.replace('jpeg', 'jpg')}` : '';
 }
 
-function contextOf(content: Content): Content | undefined {
-  for (const value of Object.values(content)) {
-    if (isObject(value) && isObject(value.contextInfo)) return value.contextInfo;
-  }
-  return undefined;
-}
-
+/** An @lid id becomes the phone JID the message names beside it, or the one baileys has stored. */
 async function toPhoneJid(jid: string, alt: string | undefined, resolveLid: LidResolver): Promise<string> {
-  if (!isLidUser(jid)) return jidNormalizedUser(jid) || jid;
-  if (alt && !isLidUser(alt)) return jidNormalizedUser(alt) || jid;
-  try {
-    const phone = await resolveLid(jid);
-    if (phone) return jidNormalizedUser(phone) || jid;
-  } catch {
-    // An unknown mapping is normal for new contacts: keep the @lid id.
+  let phone: string | undefined = jid;
+  if (isLidUser(jid)) {
+    // An unknown mapping is normal for new contacts: the @lid id is kept.
+    phone = alt && !isLidUser(alt) ? alt : await resolveLid(jid).catch(() => undefined);
   }
-  return jidNormalizedUser(jid) || jid;
+  return jidNormalizedUser(phone ?? jid) || jid;
 }
 
-function isSelf(jid: string, identity: WhatsAppIdentity): boolean {
+function isSelf(jid: string, own: OwnAccount): boolean {
   const normal = jidNormalizedUser(jid);
-  return normal === identity.phoneJid || (identity.lidJid !== undefined && normal === identity.lidJid);
+  return !!normal && [own.id, own.lid].some((ownJid) => ownJid && jidNormalizedUser(ownJid) === normal);
 }
 
-function stripSelfMentions(text: string, identity: WhatsAppIdentity): string {
-  const users = [identity.phoneJid, identity.lidJid]
-    .map((jid) => jid?.split('@')[0])
+function stripSelfMentions(text: string, own: OwnAccount): string {
+  const users = [own.id, own.lid]
+    .map((jid) => jidDecode(jid)?.user)
     .filter((user): user is string => !!user && /^\d+$/.test(user));
   if (!users.length) return text;
   const pattern = new RegExp(`(^|\\s)@(?:${users.join('|')})\\b`, 'g');
@@ -223,5 +190,7 @@ const toMillis = (seconds: unknown): number => {
   return n !== undefined && n > 0 ? n * 1000 : Date.now();
 };
 
+const nonEmpty = (value: unknown): string | undefined =>
+  typeof value === 'string' && value ? value : undefined;
 const ignore = (reason: string): WhatsAppDecision => ({ kind: 'ignore', reason });
 const isObject = (value: unknown): value is Content => typeof value === 'object' && value !== null;

@@ -14,25 +14,24 @@ import {
   useMultiFileAuthState,
   jidNormalizedUser,
   type AuthenticationState,
+  type BaileysEventMap,
   type WAMessage,
   type WAMessageKey,
 } from 'baileys';
 import type { Logger } from '../../observability/logger.js';
-import { backoffDelay } from '../../protocol/backoff.js';
+import { backoffDelay, type Backoff } from '../../protocol/backoff.js';
 import type {
   ChannelCapabilities,
   ChannelState,
-  NoticeContext,
   OutboundMessage,
   SentMessage,
-  WorkNotice,
 } from '../../domain/channel.js';
 import { KitChannel } from '../kit/channel.js';
 import type { FileSource } from '../kit/files.js';
 import { checkUpload, sendInParts } from '../kit/outbound.js';
 import { Recent } from '../kit/recent.js';
-import { normaliseWhatsAppMessage, type WhatsAppIdentity } from './inbound.js';
-import { closeStatusCode, decideOnClose, DEFAULT_BACKOFF, type BackoffOptions } from './reconnect.js';
+import { normaliseWhatsAppMessage } from './inbound.js';
+import { closeStatusCode, decideOnClose, RECONNECT_BACKOFF } from './reconnect.js';
 import { printQr } from './qr.js';
 import {
   defaultSocketFactory,
@@ -41,7 +40,7 @@ import {
   type WhatsAppSocket,
   type WhatsAppSocketFactory,
 } from './socket.js';
-import { extensionFor, fileContent, textContent } from './outbound.js';
+import { fileContent, textContent } from './outbound.js';
 import { WHATSAPP_JID } from '../../domain/chat-id.js';
 
 export type { MediaDownloader, WhatsAppSocket, WhatsAppSocketFactory } from './socket.js';
@@ -62,7 +61,8 @@ export interface WhatsAppChannelOptions {
   /** Show QR codes and wait for pairing (the `channels add` command); the daemon refuses to pair. */
   allowPairing?: boolean;
   onQr?: (qr: string) => void | Promise<void>;
-  backoff?: Partial<BackoffOptions>;
+  /** Reconnect waits; RECONNECT_BACKOFF by default. */
+  backoff?: Partial<Backoff>;
   socketFactory?: WhatsAppSocketFactory;
   mediaDownloader?: MediaDownloader;
 }
@@ -77,13 +77,13 @@ export class WhatsAppChannel extends KitChannel {
     files: true,
     maxFileBytes: 100 * 1024 * 1024, // document limit
   };
+  /** The live socket; undefined while closed or waiting to reconnect. Others' events are ignored. */
   private socket: WhatsAppSocket | undefined;
-  private unsubscribe: (() => void) | undefined;
   private auth: { state: AuthenticationState; saveCreds: () => Promise<void> } | undefined;
   private attempt = 0;
   private reconnectTimer: NodeJS.Timeout | undefined;
-  private stopped = false;
-  private firstOpen: { resolve: () => void; reject: (err: Error) => void } | undefined;
+  /** Ends the connect() still waiting for the first open: resolved, or with why it can never open. */
+  private settleFirstOpen: ((error?: Error) => void) | undefined;
   /** Our sent ids, so their echoes (from this or another device) are never taken as input. */
   private readonly sentIds = new Recent(RECENT_LIMIT);
   /** Recent inbound messages, to quote or react to. */
@@ -110,28 +110,27 @@ export class WhatsAppChannel extends KitChannel {
 
   /** Resolves when the connection is open; rejects when it can never open (logged out, not paired). */
   protected async open(): Promise<void> {
-    this.stopped = false;
     await mkdir(this.options.authDir, { recursive: true, mode: 0o700 });
     await chmod(this.options.authDir, 0o700);
     this.auth = await useMultiFileAuthState(this.options.authDir);
-    const opened = new Promise<void>((resolve, reject) => (this.firstOpen = { resolve, reject }));
-    // Once connect() has returned on the timeout, a later failure is reported through state().
-    opened.catch(() => undefined);
+    // No event can arrive before the promise below is waiting: baileys emits only from I/O callbacks.
     this.openSocket();
     const waitMs = this.options.connectWaitMs ?? 30_000;
-    if (!Number.isFinite(waitMs)) return opened;
-    let timer: NodeJS.Timeout | undefined;
-    const stillTrying = new Promise<void>((resolve) => {
-      timer = setTimeout(() => {
-        this.logger.warn(`whatsapp: not connected after ${waitMs} ms; still trying in the background`);
-        resolve();
-      }, waitMs);
+    return new Promise<void>((resolve, reject) => {
+      // Once connect() has returned on the timeout, a later failure is reported through state() only.
+      const timer = Number.isFinite(waitMs)
+        ? setTimeout(() => {
+            this.logger.warn(`whatsapp: not connected after ${waitMs} ms; still trying in the background`);
+            this.settleFirstOpen?.();
+          }, waitMs)
+        : undefined;
+      this.settleFirstOpen = (error) => {
+        clearTimeout(timer);
+        this.settleFirstOpen = undefined;
+        if (error) reject(error);
+        else resolve();
+      };
     });
-    try {
-      await Promise.race([opened, stillTrying]);
-    } finally {
-      clearTimeout(timer);
-    }
   }
 
   async send(chat: string, message: OutboundMessage): Promise<SentMessage> {
@@ -151,11 +150,13 @@ export class WhatsAppChannel extends KitChannel {
     });
   }
 
-  /** Typing is "composing"; when the work ends it is "paused". No threads: progress is not shown. */
-  override async notify(chat: string, notice: WorkNotice, context: NoticeContext): Promise<void> {
-    const wasTyping = this.typing.active(chat);
-    await super.notify(chat, notice, context);
-    if (!wasTyping || this.typing.active(chat)) return;
+  /** Typing is "composing", refreshed by the kit while the work runs. No threads: progress is not shown. */
+  protected override async sendTyping(chat: string): Promise<void> {
+    await this.requireSocket(chat).sendPresenceUpdate('composing', chat);
+  }
+
+  /** When the work ends, "paused" takes "typing…" down at once rather than after WhatsApp's ~10 s. */
+  protected override async workEnded(chat: string): Promise<void> {
     try {
       await this.socket?.sendPresenceUpdate('paused', chat);
     } catch (err) {
@@ -163,14 +164,12 @@ export class WhatsAppChannel extends KitChannel {
     }
   }
 
-  protected override async sendTyping(chat: string): Promise<void> {
-    await this.requireSocket(chat).sendPresenceUpdate('composing', chat);
-  }
-
   async react(chat: string, platformMessageId: string, emoji: string, remove: boolean): Promise<void> {
     const socket = this.requireSocket(chat);
     const key = this.quotable(chat, platformMessageId).key;
-    await socket.sendMessage(chat, { react: { text: remove ? '' : emoji, key } });
+    await this.reacting(chat, platformMessageId, emoji, remove, () =>
+      socket.sendMessage(chat, { react: { text: remove ? '' : emoji, key } }),
+    );
   }
 
   /** WhatsApp mentions are "@<number>" in the text; send() turns them into real mentions. */
@@ -179,11 +178,8 @@ export class WhatsAppChannel extends KitChannel {
   }
 
   protected async close(): Promise<void> {
-    this.stopped = true;
-    clearTimeout(this.reconnectTimer);
     this.closeSocket();
-    this.firstOpen?.reject(new Error('whatsapp: disconnected before the connection opened'));
-    this.firstOpen = undefined;
+    this.settleFirstOpen?.(new Error('whatsapp: disconnected before the connection opened'));
     await this.credsSaving;
   }
 
@@ -192,30 +188,25 @@ export class WhatsAppChannel extends KitChannel {
     const socket = factory({ auth: this.auth!.state, logger: this.options.logger });
     this.socket = socket;
     this.setState('connecting');
-    const handler = (events: Record<string, unknown>): Promise<void> => this.onEvents(socket, events);
-    if (socket.ev.process) {
-      this.unsubscribe = socket.ev.process(handler);
-    } else {
-      const names = ['connection.update', 'creds.update', 'messages.upsert'] as const;
-      const listeners = names.map(
-        (name) => [name, (data: unknown) => void handler({ [name]: data })] as const,
-      );
-      for (const [name, listener] of listeners) socket.ev.on(name, listener);
-      this.unsubscribe = () => listeners.forEach(([name, listener]) => socket.ev.off(name, listener));
-    }
+    socket.ev.process((events) => this.onEvents(socket, events));
   }
 
-  private async onEvents(socket: WhatsAppSocket, events: Record<string, unknown>): Promise<void> {
-    if (socket !== this.socket) return;
+  /**
+   * One batch of baileys events. Those of a socket already closed or replaced are ignored (baileys'
+   * end() still emits a close on it); that is asked again after each await, since a save or a QR
+   * code can outlast a disconnect. Messages already in the batch are still taken.
+   */
+  private async onEvents(socket: WhatsAppSocket, events: Partial<BaileysEventMap>): Promise<void> {
+    const live = (): boolean => socket === this.socket;
+    if (!live()) return;
     if (events['creds.update']) await this.saveCreds();
-    const update = events['connection.update'] as
-      { connection?: string; qr?: string; lastDisconnect?: { error?: unknown } } | undefined;
-    if (update?.qr) await this.onQr(update.qr);
-    if (update?.connection === 'open') this.onOpen(socket);
-    if (update?.connection === 'close') this.onClose(closeStatusCode(update.lastDisconnect?.error));
-    const upsert = events['messages.upsert'] as { messages?: WAMessage[]; type?: string } | undefined;
-    if (upsert && Array.isArray(upsert.messages)) {
-      for (const msg of upsert.messages) this.enqueue(socket, msg);
+    const update = events['connection.update'];
+    if (update?.qr && live()) await this.onQr(update.qr);
+    if (update?.connection === 'open' && live()) this.onOpen(socket);
+    if (update?.connection === 'close' && live()) this.onClose(closeStatusCode(update.lastDisconnect?.error));
+    const messages = events['messages.upsert']?.messages;
+    if (Array.isArray(messages)) {
+      for (const msg of messages) this.intake.queue(() => this.handleMessage(socket, msg));
     }
   }
 
@@ -225,7 +216,7 @@ export class WhatsAppChannel extends KitChannel {
       .then(() => this.auth?.saveCreds())
       .catch((err: unknown) =>
         this.logger.error(
-          { err: (err as Error).message, dir: this.options.authDir },
+          { err: this.describe(err), dir: this.options.authDir },
           'whatsapp: saving credentials failed',
         ),
       );
@@ -250,61 +241,46 @@ export class WhatsAppChannel extends KitChannel {
       { user: socket.user?.id ? jidNormalizedUser(socket.user.id) : undefined },
       'whatsapp connected',
     );
-    this.firstOpen?.resolve();
-    this.firstOpen = undefined;
+    this.settleFirstOpen?.();
   }
 
   private onClose(statusCode: number | undefined): void {
     this.closeSocket();
-    if (this.stopped) return;
     const decision = decideOnClose(statusCode);
     if (decision.action === 'stop') return this.fail(decision.why);
-    const backoff = { ...DEFAULT_BACKOFF, ...this.options.backoff };
     const delay = decision.immediate
       ? 0
-      : backoffDelay(++this.attempt, {
-          baseMs: backoff.initialMs,
-          maxMs: backoff.maxMs,
-          factor: backoff.factor,
-          jitter: 0.2,
-        });
+      : backoffDelay(++this.attempt, { ...RECONNECT_BACKOFF, ...this.options.backoff });
     this.logger.warn({ code: statusCode, delayMs: delay }, `whatsapp: ${decision.why}; reconnecting`);
     this.setState('connecting', `${decision.why}; reconnecting in ${delay} ms`);
-    this.reconnectTimer = setTimeout(() => {
-      if (!this.stopped) this.openSocket();
-    }, delay);
+    this.reconnectTimer = setTimeout(() => this.openSocket(), delay);
   }
 
   private fail(why: string): void {
-    this.stopped = true;
     this.closeSocket();
     this.logger.error(`whatsapp: ${why}`);
     this.setState('failed', why);
-    this.firstOpen?.reject(new Error(`whatsapp: ${why}`));
-    this.firstOpen = undefined;
+    this.settleFirstOpen?.(new Error(`whatsapp: ${why}`));
   }
 
+  /** Stops the socket, or the reconnect waiting for its turn; the old socket's events are then ignored. */
   private closeSocket(): void {
+    clearTimeout(this.reconnectTimer);
     const socket = this.socket;
-    this.unsubscribe?.();
-    this.unsubscribe = undefined;
     this.socket = undefined;
-    try {
-      socket?.end(undefined);
-    } catch {
-      // Already closed.
-    }
-  }
-
-  private enqueue(socket: WhatsAppSocket, msg: WAMessage): void {
-    this.intake.queue(() => this.handleMessage(socket, msg));
+    // baileys' end() is idempotent and async: a failure while closing leaves nothing to undo.
+    Promise.resolve()
+      .then(() => socket?.end(undefined))
+      .catch((err: unknown) =>
+        this.logger.debug({ err: this.describe(err) }, 'whatsapp: closing the socket failed'),
+      );
   }
 
   private async handleMessage(socket: WhatsAppSocket, msg: WAMessage): Promise<void> {
     if (!this.intake.connected || (msg.key?.id && this.sentIds.has(msg.key.id))) return;
     const decision = await normaliseWhatsAppMessage(
       msg,
-      this.identity(socket),
+      socket.user ?? {},
       async (lid) => (await socket.signalRepository?.lidMapping?.getPNForLID(lid)) ?? undefined,
       this.options.limits?.maxInboundText,
     );
@@ -313,11 +289,9 @@ export class WhatsAppChannel extends KitChannel {
       return;
     }
     if (decision.kind === 'reaction') return this.intake.reaction(decision.reaction);
-    const { message, media } = decision;
+    const { message, file } = decision;
     this.recent.remember(`${message.chat}|${msg.key.id}`, msg);
-    const name = media && (media.name ?? `${media.kind}-${message.platformId}${extensionFor(media.mime)}`);
-    const files = media && name ? [{ name, size: media.size, mime: media.mime }] : [];
-    await this.intake.deliver(message, files, () => this.mediaSource(socket, msg));
+    await this.intake.deliver(message, file ? [file] : [], () => this.mediaSource(socket, msg));
   }
 
   /** Media is downloaded and decrypted by baileys: no URL of ours is fetched. */
@@ -329,14 +303,6 @@ export class WhatsAppChannel extends KitChannel {
         const body = await download(msg, socket);
         return new Response(Buffer.isBuffer(body) ? body : (Readable.toWeb(body) as ReadableStream));
       },
-    };
-  }
-
-  private identity(socket: WhatsAppSocket): WhatsAppIdentity {
-    const id = socket.user?.id;
-    return {
-      phoneJid: id ? jidNormalizedUser(id) : '',
-      lidJid: socket.user?.lid ? jidNormalizedUser(socket.user.lid) : undefined,
     };
   }
 

@@ -24,8 +24,3 @@ export function mentionedJids(text: string): string[] {
   for (const match of text.matchAll(/(?:^|[^\w@])@(\d{6,15})\b/g)) found.add(`${match[1]}@s.whatsapp.net`);
   return [...found];
 }
-
-export function extensionFor(mime: string | undefined): string {
-  const sub = mime?.split(';')[0]?.split('/')[1];
-  return sub && /^[a-z0-9.+-]{1,10}$/.test(sub) ? `.${sub.replace('jpeg', 'jpg')}` : '';
-}

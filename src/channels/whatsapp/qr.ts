@@ -10,14 +10,10 @@ interface QrCodeTerminal {
 
 const require = createRequire(import.meta.url);
 
-export function renderQr(qr: string): Promise<string> {
-  const qrcode = require('qrcode-terminal') as QrCodeTerminal;
-  return new Promise((resolve) => qrcode.generate(qr, { small: true }, resolve));
-}
-
 /** Prints the code with instructions to the given stream (stderr by default: stdout may be piped). */
 export async function printQr(qr: string, out: NodeJS.WritableStream = process.stderr): Promise<void> {
-  const rendered = await renderQr(qr);
+  const qrcode = require('qrcode-terminal') as QrCodeTerminal;
+  const rendered = await new Promise<string>((resolve) => qrcode.generate(qr, { small: true }, resolve));
   out.write(
     `\nScan this with WhatsApp on your phone: Settings → Linked devices → Link a device.\n${rendered}\n` +
       'The code changes every ~20 seconds; a new one is printed when it does.\n',

@@ -9,16 +9,15 @@ import {
   downloadMediaMessage,
   type AnyMessageContent,
   type AuthenticationState,
-  type BaileysEventEmitter,
   type WAMessage,
+  type WASocket,
 } from 'baileys';
 import type { Logger } from '../../observability/logger.js';
 
 /** The part of baileys' WASocket this adapter uses; tests pass an object with a real event buffer. */
 export interface WhatsAppSocket {
-  ev: BaileysEventEmitter & {
-    process?(handler: (events: Record<string, unknown>) => void | Promise<void>): () => void;
-  };
+  /** baileys' event buffer (makeEventBuffer): the real socket's, or a test's own. */
+  ev: WASocket['ev'];
   user?: { id: string; lid?: string } | undefined;
   sendMessage(
     jid: string,
@@ -26,7 +25,7 @@ export interface WhatsAppSocket {
     options?: { quoted?: WAMessage },
   ): Promise<WAMessage | undefined>;
   sendPresenceUpdate(type: 'composing' | 'paused' | 'available' | 'unavailable', jid?: string): Promise<void>;
-  end(error: Error | undefined): void;
+  end(error: Error | undefined): void | Promise<void>;
   signalRepository?: { lidMapping?: { getPNForLID(lid: string): Promise<string | null> } };
   updateMediaMessage?: (message: WAMessage) => Promise<WAMessage>;
 }
@@ -42,7 +41,7 @@ export const defaultSocketFactory: WhatsAppSocketFactory = ({ auth, logger }) =>
     printQRInTerminal: false,
     markOnlineOnConnect: false,
     syncFullHistory: false,
-  }) as unknown as WhatsAppSocket;
+  });
 
 /** baileys' download; an expired media URL is refreshed through the phone (reupload request). */
 export const mediaDownloaderWith =
