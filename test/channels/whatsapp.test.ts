@@ -235,6 +235,11 @@ describe('WhatsApp channel (through baileys’ event buffer)', () => {
       waMessage({ id: sent.platformId, text: 'echo by id' }),
       waMessage({ chat: GROUP, participant: '15550001111:3@s.whatsapp.net', text: 'me elsewhere' }),
       waMessage({ chat: 'status@broadcast', participant: ALICE, text: 'a status' }),
+      waMessage({
+        chat: GROUP,
+        participant: ALICE,
+        message: { groupStatusMessageV2: { message: { conversation: 'a status shared into a group' } } },
+      }),
       waMessage({ message: { reactionMessage: { text: '👍' } } }),
       waMessage({ text: 'real' }),
     );

@@ -50,6 +50,8 @@ export async function normaliseWhatsAppMessage(
   if (key.fromMe) return ignore('own message');
   const remote = key.remoteJid;
   if (isJidBroadcast(remote) || isJidNewsletter(remote)) return ignore('status, broadcast or newsletter');
+  // A status shared into a group is not someone writing to the chat.
+  if (msg.message?.groupStatusMessage || msg.message?.groupStatusMessageV2) return ignore('group status');
   // Ephemeral, view-once and captioned-document messages wrap the real content.
   const content = normalizeMessageContent(msg.message);
   const type = getContentType(content);
