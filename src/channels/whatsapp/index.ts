@@ -113,8 +113,6 @@ export class WhatsAppChannel extends KitChannel {
     await mkdir(this.options.authDir, { recursive: true, mode: 0o700 });
     await chmod(this.options.authDir, 0o700);
     this.auth = await useMultiFileAuthState(this.options.authDir);
-    // No event can arrive before the promise below is waiting: baileys emits only from I/O callbacks.
-    this.openSocket();
     const waitMs = this.options.connectWaitMs ?? 30_000;
     return new Promise<void>((resolve, reject) => {
       // Once connect() has returned on the timeout, a later failure is reported through state() only.
@@ -130,6 +128,8 @@ export class WhatsAppChannel extends KitChannel {
         if (error) reject(error);
         else resolve();
       };
+      // Opened once the first open can be settled: a socket that reports at once is not missed.
+      this.openSocket();
     });
   }
 
