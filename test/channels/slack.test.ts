@@ -34,6 +34,8 @@ interface Harness {
   channel: SlackChannel;
   inbound: InboundMessage[];
   states: ChannelState[];
+  /** The detail reported with each state, in the same order as `states`. */
+  details: (string | undefined)[];
   reactions: InboundReaction[];
   inbox: string;
   nextInbound(count?: number): Promise<InboundMessage[]>;
@@ -61,6 +63,7 @@ async function harness(
   mkdirSync(inbox);
   const inbound: InboundMessage[] = [];
   const states: ChannelState[] = [];
+  const details: (string | undefined)[] = [];
   const reactions: InboundReaction[] = [];
   let waiters: { count: number; resolve: () => void }[] = [];
   const channel = new SlackChannel({
@@ -87,7 +90,7 @@ async function harness(
       waiters = waiters.filter((w) => (inbound.length >= w.count ? (w.resolve(), false) : true));
       return { accepted: true };
     },
-    state: (s) => states.push(s),
+    state: (s, detail) => void (states.push(s), details.push(detail)),
     reaction: (r) => void reactions.push(r),
   });
   let consumed = 0;
@@ -106,7 +109,7 @@ async function harness(
     consumed = target;
     return out;
   };
-  return { slack, channel, inbound, states, reactions, inbox, nextInbound };
+  return { slack, channel, inbound, states, details, reactions, inbox, nextInbound };
 }
 
 /** A port nothing listens on: bound, then released. */
@@ -673,5 +676,102 @@ describe('Slack channel failures', () => {
     expect(h.channel.ownsChat('slack:C1')).toBe(true);
     expect(h.channel.ownsChat('dc:1')).toBe(false);
     expect(h.channel.formatMention('U9')).toBe('<@U9>');
+  });
+});
+
+/** Records unhandled promise rejections for the rest of the test (vitest reports them too, after the fact). */
+function watchUnhandledRejections(): unknown[] {
+  const seen: unknown[] = [];
+  const listener = (reason: unknown): void => void seen.push(reason);
+  process.on('unhandledRejection', listener);
+  cleanups.push(() => void process.off('unhandledRejection', listener));
+  return seen;
+}
+
+describe('Slack channel: tokens revoked or Slack down while running', () => {
+  it.each([
+    {
+      token: 'app' as const,
+      error: 'invalid_auth',
+      names: /app token \(invalid_auth\)[\s\S]*channels\.slack\.appToken/,
+    },
+    {
+      token: 'app' as const,
+      error: 'token_revoked',
+      names: /app token \(token_revoked\)[\s\S]*channels\.slack\.appToken/,
+    },
+    {
+      token: 'bot' as const,
+      error: 'account_inactive',
+      names: /bot token \(account_inactive\)[\s\S]*channels\.slack\.botToken/,
+    },
+  ])(
+    'goes failed naming the $token token when Slack answers $error on a reconnect, and stops retrying',
+    async ({ token, error, names }) => {
+      const unhandled = watchUnhandledRejections();
+      const h = await harness({ retryDelayMs: 20 });
+      h.slack.refuse(token, error);
+      h.slack.dropSocket();
+      await vi.waitFor(() => expect(h.channel.state()).toBe('failed'), { timeout: 5_000 });
+      expect(h.details.at(-1)).toMatch(names);
+      const attempts = h.slack.calls.length;
+      // Many retry delays (and the SDK's own reconnect delays) later: nothing more was tried.
+      await new Promise((resolve) => setTimeout(resolve, 1_000));
+      expect(h.slack.calls.length).toBe(attempts);
+      expect(h.channel.state()).toBe('failed');
+      expect(h.slack.connections).toBe(1);
+      expect(unhandled).toEqual([]);
+    },
+  );
+
+  it('keeps reconnecting with backoff while apps.connections.open answers 503, and resumes when Slack is back', async () => {
+    const unhandled = watchUnhandledRejections();
+    const h = await harness({ retryDelayMs: 20 });
+    h.slack.failWith503('apps.connections.open');
+    h.slack.dropSocket();
+    await vi.waitFor(() => expect(h.slack.callsTo('apps.connections.open#503').length).toBeGreaterThan(2), {
+      timeout: 5_000,
+    });
+    expect(h.channel.state()).toBe('connecting');
+    // The first reconnect waits retryDelayMs, each next one twice as long.
+    const delays = h.details.flatMap((d) => /retrying in (\d+) ms/.exec(d ?? '')?.[1] ?? []).map(Number);
+    expect(delays.slice(0, 3)).toEqual([20, 40, 80]);
+    // Web API calls do not need the socket: a reply still goes out while it reconnects.
+    await h.channel.send('slack:C100', { text: 'still here' });
+    h.slack.restore();
+    await h.slack.waitForConnections(2);
+    await vi.waitFor(() => expect(h.channel.state()).toBe('connected'));
+    h.slack.sendEvent(msg({ text: 'after the outage', ts: '9.000001' }));
+    const [m] = await h.nextInbound();
+    expect(m?.text).toBe('after the outage');
+    expect(unhandled).toEqual([]);
+  });
+
+  it('keeps reconnecting while Slack answers an error of its own (service_unavailable), not a refusal', async () => {
+    const unhandled = watchUnhandledRejections();
+    const h = await harness({ retryDelayMs: 20 });
+    h.slack.refuse('app', 'service_unavailable');
+    h.slack.dropSocket();
+    await vi.waitFor(() => expect(h.slack.callsTo('apps.connections.open').length).toBeGreaterThan(3));
+    expect(h.channel.state()).toBe('connecting');
+    expect(h.details.at(-1)).toMatch(/Slack unreachable \(.*service_unavailable\); retrying in \d+ ms/);
+    h.slack.restore();
+    await vi.waitFor(() => expect(h.channel.state()).toBe('connected'));
+    expect(unhandled).toEqual([]);
+  });
+
+  it('keeps reconnecting while Slack cannot be reached at all after a drop, and resumes when it can', async () => {
+    const unhandled = watchUnhandledRejections();
+    const h = await harness({ retryDelayMs: 20 });
+    const port = Number(new URL(h.slack.origin).port);
+    await h.slack.close();
+    await new Promise((resolve) => setTimeout(resolve, 300));
+    expect(h.channel.state()).toBe('connecting');
+    expect(h.details.at(-1)).toMatch(/Slack unreachable .*retrying in \d+ ms/);
+    const back = await startFakeSlack({ botToken: BOT_TOKEN, appToken: APP_TOKEN, port });
+    cleanups.push(() => back.close());
+    await back.waitForConnections(1);
+    await vi.waitFor(() => expect(h.channel.state()).toBe('connected'));
+    expect(unhandled).toEqual([]);
   });
 });

@@ -8,6 +8,7 @@
  *   await slack.waitForAck(envelopeId);
  *   const post = await slack.waitForCall('chat.postMessage');
  *   slack.dropSocket();            // the client reconnects through apps.connections.open
+ *   slack.refuse('app');           // that token is now answered invalid_auth (a token revoked in Slack)
  *   await slack.close();           // disconnect the client first, then close the fake
  *
  * Web API: POST /api/<method> with form or JSON bodies (auth.test, apps.connections.open,
@@ -81,6 +82,12 @@ export interface FakeSlack {
   callsTo(method: string): RecordedCall[];
   /** The next call to `method` answers 429 with Retry-After. */
   rateLimitNext(method: string, retryAfterSeconds: number): void;
+  /** Every call to `method` answers HTTP 503 (Slack having an outage) until `restore()`. */
+  failWith503(method: string): void;
+  /** Calls with the bot or app token answer ok:false with `error` (default invalid_auth: revoked) until `restore()`. */
+  refuse(token: 'bot' | 'app', error?: string): void;
+  /** Ends every refusal and outage set by `refuse` and `failWith503`. */
+  restore(): void;
   dropSocket(): void;
   close(): Promise<void>;
 }
@@ -98,6 +105,8 @@ export async function startFakeSlack(options: FakeSlackOptions = {}): Promise<Fa
   const fileAuthHeaders: (string | undefined)[] = [];
   const pending = new Map<string, Envelope>();
   const rateLimits = new Map<string, number>();
+  const outages = new Set<string>();
+  const refusals = new Map<'bot' | 'app', string>();
   let waiters: Waiter[] = [];
   let ackWaiters: { id: string; resolve: () => void }[] = [];
   let socket: WebSocket | undefined;
@@ -144,13 +153,21 @@ export async function startFakeSlack(options: FakeSlackOptions = {}): Promise<Fa
       res.end(JSON.stringify({ ok: false, error: 'ratelimited' }));
       return;
     }
+    if (outages.has(method)) {
+      calls.push({ ...call, method: `${method}#503` });
+      res.writeHead(503, { 'content-type': 'text/plain' }).end('service unavailable');
+      return;
+    }
     calls.push(call);
     const reply = (payload: Record<string, unknown>): void => {
       call.response = payload;
       res.writeHead(200, { 'content-type': 'application/json; charset=utf-8' }).end(JSON.stringify(payload));
     };
-    const expected = method === 'apps.connections.open' ? appToken : botToken;
+    const kind = method === 'apps.connections.open' ? 'app' : 'bot';
+    const expected = kind === 'app' ? appToken : botToken;
     if (call.authorization !== `Bearer ${expected}`) return reply({ ok: false, error: 'invalid_auth' });
+    const refusal = refusals.get(kind);
+    if (refusal) return reply({ ok: false, error: refusal });
     waiters = waiters.filter((w) => (w.match(call) ? (w.resolve(call), false) : true));
     switch (method) {
       case 'auth.test':
@@ -310,6 +327,16 @@ export async function startFakeSlack(options: FakeSlackOptions = {}): Promise<Fa
     },
     rateLimitNext(method, seconds) {
       rateLimits.set(method, seconds);
+    },
+    failWith503(method) {
+      outages.add(method);
+    },
+    refuse(token, error = 'invalid_auth') {
+      refusals.set(token, error);
+    },
+    restore() {
+      outages.clear();
+      refusals.clear();
     },
     dropSocket() {
       socket?.terminate();

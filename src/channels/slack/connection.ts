@@ -5,10 +5,15 @@
  * app-level token for events. Every envelope is acked the moment it arrives, as Bolt does for Events API
  * envelopes; from then on the message is ours to keep (HeldInbound), and an envelope whose
  * ack did not go out is left for Slack to deliver again.
+ *
+ * The SDK's own reconnect is off: it calls apps.connections.open from a timer whose promise
+ * nobody awaits, so a revoked app token (or a 5xx, or the network being down) became an
+ * unhandled rejection and the socket never came back, while the channel still said
+ * 'connecting'. A drop is reported instead (`dropped`), and the channel opens the socket
+ * again through open(), whose errors it handles: a refused token is final, the rest retried.
  */
 import { SocketModeClient } from '@slack/socket-mode';
-import { ErrorCode, WebClient, type WebClientOptions } from '@slack/web-api';
-import type { ChannelState } from '../../domain/channel.js';
+import { WebAPIPlatformError, WebClient, type WebClientOptions } from '@slack/web-api';
 import type { Logger } from '../../observability/logger.js';
 import type { SlackIdentity } from './inbound.js';
 import { slackLoggerFor } from './logger.js';
@@ -29,7 +34,10 @@ export interface SlackConnectionOptions {
 export interface SlackConnectionHandlers {
   /** An Events API event (`message`, `app_mention`, `reaction_added`…), already acked, and who the bot is on this connection. */
   event(event: SlackEvent, identity: SlackIdentity): void;
-  state(state: ChannelState, detail?: string): void;
+  /** Slack said hello: the socket is up (after open(), or again after a drop). */
+  connected(): void;
+  /** The socket closed after Slack's hello, not by close(): network, a missed ping, Slack's `disconnect`. */
+  dropped(): void;
 }
 
 export type SlackEvent = { type: string } & Record<string, unknown>;
@@ -41,7 +49,37 @@ interface SocketEnvelope {
   body?: { event?: { type?: unknown } };
 }
 
-const NO_USER_ID = 'auth.test returned no user_id';
+/** Which token a refusal is about, and how to get one Slack accepts. */
+const REMEDY = {
+  bot: 'reinstall the app to the workspace and put its bot token (xoxb-…) in channels.slack.botToken (SLACK_BOT_TOKEN)',
+  app: 'create a new app-level token (xapp-…, scope connections:write, Socket Mode on) and put it in channels.slack.appToken (SLACK_APP_TOKEN)',
+};
+
+/** Slack's own trouble, not the token's: retried like a network error or a 5xx. */
+const TRANSIENT_ERRORS = new Set([
+  'internal_error',
+  'fatal_error',
+  'service_unavailable',
+  'request_timeout',
+  'ratelimited',
+]);
+
+/** Slack answered and refused a token (wrong, revoked, app uninstalled): unlike a network error, final. */
+export class SlackRefusal extends Error {
+  constructor(token: keyof typeof REMEDY, reason: string, options?: ErrorOptions) {
+    super(`Slack rejected the ${token} token (${reason}); ${REMEDY[token]}`, options);
+    this.name = 'SlackRefusal';
+  }
+}
+
+/** A refusal of `token` when Slack answered no for a reason of the token's; any other error as it is. */
+const refusalOf =
+  (token: keyof typeof REMEDY) =>
+  (err: unknown): never => {
+    if (err instanceof WebAPIPlatformError && !TRANSIENT_ERRORS.has(err.data.error))
+      throw new SlackRefusal(token, err.data.error, { cause: err });
+    throw err;
+  };
 
 export class SlackConnection {
   readonly web: WebClient;
@@ -55,6 +93,8 @@ export class SlackConnection {
    * connection is not acked, so Slack delivers it again to the live one.
    */
   private closed = false;
+  /** Between Slack's hello and the socket closing: only then is a close a drop. */
+  private socketUp = false;
 
   constructor(options: SlackConnectionOptions, handlers: SlackConnectionHandlers) {
     this.log = options.logger;
@@ -65,26 +105,41 @@ export class SlackConnection {
     this.socket = new SocketModeClient({
       appToken: options.appToken,
       logger,
+      autoReconnectEnabled: false,
       // Unset: the SDK's own (5 s for a pong, 30 s between Slack's pings).
       clientPingTimeout: options.socket?.clientPingTimeoutMs,
       serverPingTimeout: options.socket?.serverPingTimeoutMs,
       clientOptions,
     });
-    this.socket.on('connected', () => handlers.state('connected'));
-    this.socket.on('reconnecting', () =>
-      handlers.state('connecting', 'Socket Mode connection dropped; reconnecting'),
-    );
-    this.socket.on('disconnected', () => handlers.state('disconnected'));
+    this.socket.on('connected', () => {
+      this.socketUp = true;
+      handlers.connected();
+    });
+    // Also emitted when start() fails before the hello (start() rejects then) and after close().
+    this.socket.on('disconnected', () => {
+      if (!this.socketUp || this.closed) return;
+      this.socketUp = false;
+      handlers.dropped();
+    });
     this.socket.on('slack_event', (envelope: SocketEnvelope) => void this.receive(envelope, handlers));
   }
 
-  /** auth.test with the bot token (who we are), then the Socket Mode connection; rejects as the SDK does. */
+  /**
+   * auth.test with the bot token (who we are), then the Socket Mode connection; again after a
+   * drop, so a bot token revoked meanwhile is found too. Rejects with a SlackRefusal when Slack
+   * refuses a token, else with the SDK's error (network, HTTP status, rate limit).
+   */
   async open(): Promise<SlackIdentity> {
-    const auth = await this.web.auth.test();
-    if (!auth.user_id) throw new Error(NO_USER_ID);
+    const auth = await this.web.auth.test().catch(refusalOf('bot'));
+    if (!auth.user_id) throw new SlackRefusal('bot', 'auth.test returned no user_id');
     this.identity = { botUserId: auth.user_id, botId: auth.bot_id };
     if (this.closed) throw new Error('the connection was closed while it was opening');
-    await this.socket.start();
+    // start() rejects with nothing when the websocket closes before Slack's hello.
+    await this.socket
+      .start()
+      .catch((err: unknown) =>
+        refusalOf('app')(err ?? new Error('the Socket Mode websocket closed before Slack said hello')),
+      );
     return this.identity;
   }
 
@@ -112,10 +167,4 @@ export class SlackConnection {
     if (envelope.type === 'events_api' && typeof event?.type === 'string' && this.identity)
       handlers.event(event as SlackEvent, this.identity);
   }
-}
-
-/** Slack answered and said no (bad token, app uninstalled): unlike a network error, final. */
-export function isRefusal(err: unknown): boolean {
-  const code = (err as { code?: string }).code;
-  return code === ErrorCode.PlatformError || (err as Error).message === NO_USER_ID;
 }

@@ -20,7 +20,7 @@ import type {
   StreamTarget,
 } from '../../domain/channel.js';
 import { backoffDelay } from '../../protocol/backoff.js';
-import { isRefusal, SlackConnection, type SlackConnectionOptions } from './connection.js';
+import { SlackConnection, SlackRefusal, type SlackConnectionOptions } from './connection.js';
 import { SLACK_CHAT_PREFIX } from './inbound.js';
 import { KitChannel } from '../kit/channel.js';
 import type { ProgressStream } from '../kit/progress.js';
@@ -45,7 +45,7 @@ export interface SlackChannelOptions extends SlackConnectionOptions {
   workingReaction?: string;
   /** Hosts the bot token may be sent to for downloads; defaults to files.slack.com and the API host. */
   fileHosts?: string[];
-  /** First wait before connecting again when Slack was unreachable at start; doubles, max 5 min. */
+  /** First wait before connecting again when Slack is unreachable or the socket dropped; doubles, max 5 min. */
   retryDelayMs?: number;
 }
 
@@ -93,41 +93,48 @@ export class SlackChannel extends KitChannel {
     this.outbound = new SlackOutbound((chat) => this.client(chat));
   }
 
-  /**
-   * Resolves when connected, or when Slack is unreachable (the channel then keeps retrying
-   * with backoff in the background, state 'connecting'). Rejects when Slack refuses the
-   * tokens: retrying cannot fix that.
-   */
   protected async open(): Promise<void> {
     this.setState('connecting');
-    const live = (): boolean => this.connection === connection;
     const connection: SlackConnection = new SlackConnection(
       { ...this.options, logger: this.logger },
       {
         event: (event, identity) => this.receiver.receive(event, identity, connection.web),
         // A connection replaced or closed by disconnect() no longer speaks for the channel; the
-        // live one reports 'connected' (Slack's hello) before open() resolves.
-        state: (state, detail) => {
-          if (live()) this.setState(state, detail);
+        // live one reports 'connected' (Slack's hello) before its open() resolves.
+        connected: () => {
+          if (this.connection === connection) this.setState('connected');
+        },
+        // Web API calls keep working meanwhile (`connected` stays true): only events wait.
+        dropped: () => {
+          if (this.connection === connection)
+            this.scheduleRetry(connection, 'Socket Mode connection dropped');
         },
       },
     );
     this.connection = connection;
+    await this.attach(connection);
+  }
+
+  /**
+   * Opens the connection, at start and again after a drop. Resolves when connected, or when
+   * Slack is unreachable (the channel then keeps retrying with backoff in the background,
+   * state 'connecting'). Rejects when Slack refuses a token, and the channel is 'failed':
+   * retrying cannot fix that.
+   */
+  private async attach(connection: SlackConnection): Promise<void> {
+    const live = (): boolean => this.connection === connection;
     let botUserId: string;
     try {
       ({ botUserId } = await connection.open());
     } catch (err) {
       // disconnect() came while it was opening: it has closed the connection already.
       if (!live()) return;
-      if (isRefusal(err)) {
+      if (err instanceof SlackRefusal) {
         await this.stopQuietly();
-        const detail = `Slack did not connect: ${(err as Error).message}. Check SLACK_BOT_TOKEN (xoxb-…), SLACK_APP_TOKEN (xapp-…, connections:write) and that Socket Mode is on for the app.`;
-        this.setState('failed', detail);
-        throw new ChannelRejectedError(detail, { cause: err });
+        this.setState('failed', err.message);
+        throw new ChannelRejectedError(err.message, { cause: err });
       }
-      // The retry is set before the close is awaited: a disconnect() meanwhile clears it.
-      this.scheduleRetry(err);
-      await this.stopQuietly();
+      this.scheduleRetry(connection, `Slack unreachable (${(err as Error).message})`);
       return;
     }
     if (!live()) {
@@ -197,15 +204,17 @@ export class SlackChannel extends KitChannel {
     await this.stopQuietly();
   }
 
-  /** Slack unreachable (network, 5xx): try again later rather than give up for good. */
-  private scheduleRetry(err: unknown): void {
+  /** Slack unreachable (network, 5xx) or the socket dropped: open again later rather than give up for good. */
+  private scheduleRetry(connection: SlackConnection, reason: string): void {
     const initial = this.options.retryDelayMs ?? 2_000;
     const delay = backoffDelay(++this.startAttempt, { baseMs: initial, maxMs: 5 * 60_000 });
-    const detail = `Slack unreachable (${(err as Error).message}); retrying in ${delay} ms`;
+    const detail = `${reason}; retrying in ${delay} ms`;
     this.logger.warn(detail);
     this.setState('connecting', detail);
+    clearTimeout(this.retryTimer);
+    // A refusal is already reported as 'failed' by attach(); nothing is left to retry.
     this.retryTimer = setTimeout(() => {
-      this.open().catch((error: unknown) =>
+      this.attach(connection).catch((error: unknown) =>
         this.logger.error({ err: (error as Error).message }, 'slack gave up'),
       );
     }, delay);
