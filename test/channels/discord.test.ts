@@ -250,6 +250,15 @@ describe('Discord channel against a fake REST API and gateway', () => {
     expect(dc.requestsTo('DELETE', /reactions/).map((r) => r.path)).toEqual([path]);
   });
 
+  it('reacts with a custom emoji given as name:id', async () => {
+    const sent = await channel.send(general, { text: 'react to me' });
+    await channel.react(general, sent.platformId, 'partyblob:555', false);
+    const [put] = dc.requestsTo('PUT', /reactions/);
+    expect(put!.path).toBe(
+      `/channels/${dc.channels.general}/messages/${sent.platformId}/reactions/partyblob%3A555/@me`,
+    );
+  });
+
   it('explains a failed reaction', async () => {
     await expect(channel.react(general, '123', '👍', false)).rejects.toThrow(
       /could not add reaction 👍 on dc:\d+\/123/,
@@ -293,6 +302,21 @@ describe('Discord channel against a fake REST API and gateway', () => {
     });
   });
 
+  it('posts a second round of progress on one trigger into the thread it already has', async () => {
+    const trigger = dc.userSends({ channelId: dc.channels.general, content: 'do the thing' });
+    await sink.waitForMessages(1);
+    const context = { streamThread: true, triggerPlatformId: String(trigger.id) };
+    for (const step of ['First round', 'Second round']) {
+      await channel.notify(general, { kind: 'working' }, context);
+      await channel.notify(general, { kind: 'progress', text: step }, context);
+      await channel.notify(general, { kind: 'idle' }, context);
+    }
+    // The second POST .../threads is refused (160004); the thread's id is the trigger's.
+    expect(dc.requestsTo('POST', /\/threads$/)).toHaveLength(2);
+    const threadPosts = dc.requestsTo('POST', new RegExp(`^/channels/${trigger.id}/messages$`));
+    expect(threadPosts.map((p) => p.body.content)).toEqual(['First round', 'Second round']);
+  });
+
   it('streams a reply: one post, coalesced edits of it, and the final text as the last edit', async () => {
     const preview = channel.stream(general, {});
     let text = '';
@@ -311,6 +335,9 @@ describe('Discord channel against a fake REST API and gateway', () => {
     expect(edits.length).toBeGreaterThanOrEqual(2);
     expect(edits.length).toBeLessThanOrEqual(3);
     expect(edits.every((e) => e.path.endsWith(`/${id}`))).toBe(true);
+    // An edit may ping only users, as a post may.
+    for (const edit of edits)
+      expect(edit.body.allowed_mentions).toEqual({ parse: ['users'], replied_user: true });
     expect(edits[edits.length - 1]!.body.content).toBe('the **final** text');
   });
 

@@ -14,7 +14,8 @@
  * REST: GET /gateway/bot (the gateway URL is this server), GET /users/@me,
  * POST /channels/:id/messages (JSON or multipart with files), PATCH .../messages/:id,
  * POST /channels/:id/typing (204), PUT/DELETE .../reactions/:emoji/@me (204, no JSON
- * content type), POST /channels/:id/messages/:id/threads, GET /channels/:id,
+ * content type), POST /channels/:id/messages/:id/threads (the thread takes the message's id;
+ * a second one on that message is refused with code 160004, as Discord does), GET /channels/:id,
  * GET /channels/:id/messages?after= (history, newest first; like Discord's REST API it leaves
  * out the gateway-only guild_id and member).
  * Gateway: HELLO, IDENTIFY (kept in `identifyPayloads`) → READY (user, application, session_id, resume_gateway_url) and
@@ -86,6 +87,8 @@ export async function startFakeDiscord(options: { token?: string } = {}) {
   let identifies = 0;
   const identifyPayloads: Record<string, unknown>[] = [];
   let resumes = 0;
+  /** Messages a thread was started on (the thread's id is the message's). */
+  const threaded = new Set<string>();
   // Real snowflakes: clients may derive a message's time from its id.
   const nextId = (): string =>
     String(((BigInt(Date.now()) - 1_420_070_400_000n) << 22n) + (counter++ % 4096n));
@@ -253,8 +256,14 @@ export async function startFakeDiscord(options: { token?: string } = {}) {
       return noContent(res);
     }
     if (method === 'POST' && (m = /^\/channels\/(\d+)\/messages\/(\d+)\/threads$/.exec(path))) {
+      if (threaded.has(m[2]!))
+        return json(res, 400, {
+          message: 'A thread has already been created for this message',
+          code: 160004,
+        });
+      threaded.add(m[2]!);
       const thread = {
-        id: nextId(),
+        id: m[2],
         type: 11,
         guild_id: guildId,
         parent_id: m[1],

@@ -5,12 +5,9 @@
  * the messages after the last one seen and feeds them to the normal inbound path; the store
  * dedupes on (channel, chat, platform id), so an overlap is harmless.
  */
-import type { APIMessage, GatewayMessageCreateDispatchData } from '@discordjs/core';
+import type { ChannelsAPI, GatewayMessageCreateDispatchData } from '@discordjs/core';
 import type { Logger } from '../../observability/logger.js';
 import { Recent } from '../kit/recent.js';
-
-/** GET /channels/:id/messages?after=&limit= (newest first, as Discord answers). */
-export type FetchMessagesAfter = (channelId: string, after: string, limit: number) => Promise<APIMessage[]>;
 
 /** Channels remembered; beyond this the oldest are forgotten (one operator rarely has more). */
 const MAX_CHANNELS = 5_000;
@@ -39,13 +36,14 @@ export class DiscordBackfill {
 
   /** Fetches and delivers the messages missed since the last one seen, oldest first. */
   async run(
-    fetchAfter: FetchMessagesAfter,
+    channels: ChannelsAPI,
     deliver: (message: GatewayMessageCreateDispatchData) => Promise<void>,
   ): Promise<number> {
     let delivered = 0;
     for (const [channelId, { messageId: after, guildId }] of [...this.lastSeen]) {
       try {
-        const page = await fetchAfter(channelId, after, PAGE);
+        // Newest first, as Discord answers.
+        const page = await channels.getMessages(channelId, { after, limit: PAGE });
         const missed = page.filter((m) => isSnowflake(m.id)).sort((a, b) => compareIds(a.id, b.id));
         if (page.length === PAGE) {
           this.logger.warn(

@@ -34,14 +34,6 @@ type ChannelLike = Partial<Pick<APIChannel, 'id' | 'type'>> & {
   parent_id?: string | null;
 };
 
-export function channelInfo(channel: ChannelLike): ChannelInfo {
-  const info: ChannelInfo = {};
-  if (typeof channel.name === 'string') info.name = channel.name;
-  if (channel.type !== undefined && THREAD_TYPES.has(channel.type) && channel.parent_id)
-    info.threadParentId = channel.parent_id;
-  return info;
-}
-
 export class DiscordChannelCache {
   private readonly known = new Recent<ChannelInfo>(MAX_CHANNELS);
   private readonly pending = new Map<string, Promise<ChannelInfo>>();
@@ -85,7 +77,10 @@ export class DiscordChannelCache {
 
   private put(channel: ChannelLike | null | undefined): ChannelInfo {
     if (!channel?.id) return {};
-    const info = channelInfo(channel);
+    const info: ChannelInfo = {};
+    if (typeof channel.name === 'string') info.name = channel.name;
+    if (channel.type !== undefined && THREAD_TYPES.has(channel.type) && channel.parent_id)
+      info.threadParentId = channel.parent_id;
     this.known.remember(channel.id, info);
     return info;
   }

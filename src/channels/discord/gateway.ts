@@ -3,10 +3,10 @@
  * limits, 429s, retries), @discordjs/ws (the gateway session: heartbeats, reconnect, resume)
  * and @discordjs/core's Client on top of both (typed dispatch events, the REST API wrapper).
  * Unlike discord.js they keep no cache of guilds, users or messages: the few channel facts
- * we need are kept by channel-cache.ts. This file builds the three and turns the gateway's
- * events into the channel's states.
+ * we need are kept by channel-cache.ts. This file builds the three (the channel listens to
+ * their events), connects, and tells a fatal close and a rejected token from the others.
  */
-import { Client, GatewayCloseCodes, GatewayIntentBits, type GatewayReadyDispatchData } from '@discordjs/core';
+import { Client, GatewayCloseCodes, GatewayIntentBits } from '@discordjs/core';
 import { REST, type RESTOptions } from '@discordjs/rest';
 import { WebSocketManager, WebSocketShardEvents, type SessionInfo } from '@discordjs/ws';
 import type { Logger } from '../../observability/logger.js';
@@ -40,7 +40,7 @@ const INTENTS =
   GatewayIntentBits.MessageContent;
 
 /** Close codes after which @discordjs/ws gives up (it reconnects after any other). */
-const FATAL_CLOSE_CODES: ReadonlySet<number> = new Set([
+export const FATAL_CLOSE_CODES: ReadonlySet<number> = new Set([
   GatewayCloseCodes.AuthenticationFailed,
   GatewayCloseCodes.InvalidShard,
   GatewayCloseCodes.ShardingRequired,
@@ -50,17 +50,9 @@ const FATAL_CLOSE_CODES: ReadonlySet<number> = new Set([
 ]);
 
 export interface DiscordConnection {
+  /** The typed dispatch events and REST API wrapper; `client.rest` is the REST client. */
   client: Client;
-  rest: REST;
   gateway: WebSocketManager;
-}
-
-export interface GatewayEvents {
-  /** READY: `first` is the session connect() waits for; a later one is a fresh session after a gap. */
-  ready: (data: GatewayReadyDispatchData, first: boolean) => void;
-  resumed: () => void;
-  /** The socket closed; `fatal` when the library will not reconnect. */
-  closed: (code: number, fatal: boolean) => void;
 }
 
 export function openDiscord(options: {
@@ -68,7 +60,6 @@ export function openDiscord(options: {
   api: string;
   restRetries: number;
   logger: Logger;
-  events: GatewayEvents;
 }): DiscordConnection {
   // Node's own fetch, not the library's default of undici's `request`: the daemon loads Node's
   // fetch anyway (Slack's and Telegram's clients, received files), and npm `overrides` hands
@@ -93,15 +84,11 @@ export function openDiscord(options: {
       session = info;
     },
   });
-  let readies = 0;
-  gateway.on(WebSocketShardEvents.Ready, (data) => options.events.ready(data, readies++ === 0));
-  gateway.on(WebSocketShardEvents.Resumed, () => options.events.resumed());
-  gateway.on(WebSocketShardEvents.Closed, (code) => options.events.closed(code, FATAL_CLOSE_CODES.has(code)));
   // Without an 'error' listener an emitted error would crash the host.
   gateway.on(WebSocketShardEvents.Error, (error) =>
     options.logger.warn({ err: describeError(error) }, 'Discord gateway error'),
   );
-  return { client: new Client({ rest, gateway }), rest, gateway };
+  return { client: new Client({ rest, gateway }), gateway };
 }
 
 /** Connects the gateway (GET /gateway/bot, then IDENTIFY → READY), or throws within timeoutMs. */
@@ -125,7 +112,7 @@ export function tokenRejected(error: unknown): boolean {
 
 /** Closes the gateway and stops the REST client's sweeper timers (one pair per connection). */
 export async function closeDiscord(connection: DiscordConnection): Promise<void> {
-  connection.rest.clearHashSweeper();
-  connection.rest.clearHandlerSweeper();
+  connection.client.rest.clearHashSweeper();
+  connection.client.rest.clearHandlerSweeper();
   await connection.gateway.destroy();
 }

@@ -5,29 +5,42 @@
  * client, which honours Discord's rate limits. Chat ids are `dc:<channel id>`; a message in a
  * thread belongs to its parent channel's chat with `threadId` set. Thread streaming: a
  * thread on the triggering message.
+ *
+ * A message on its way in, live from the gateway or fetched after a gap: the channel's facts
+ * from the cache, the pure normaliser (inbound.ts), then the kit's intake (files into the
+ * routed agent's inbox, dedupe, held while the database cannot store it). Every message goes
+ * through the intake's queue, so one waiting for a file or a channel lookup is never
+ * overtaken by a later one.
  */
-import type { GatewayMessageCreateDispatchData, GatewayReadyDispatchData } from '@discordjs/core';
-import { GatewayDispatchEvents } from '@discordjs/core';
-import type { REST } from '@discordjs/rest';
+import { GatewayDispatchEvents, type GatewayReadyDispatchData } from '@discordjs/core';
+import { WebSocketShardEvents } from '@discordjs/ws';
 import type { Logger } from '../../observability/logger.js';
 import { ChannelRejectedError } from '../../domain/channel-rejected.js';
 import { DEFAULT_ATTACHMENT_LIMITS, type AttachmentLimits } from '../attachments.js';
 import { KitChannel } from '../kit/channel.js';
 import { sendInParts } from '../kit/outbound.js';
 import type { ProgressStream } from '../kit/progress.js';
-import { discordChannelId, DISCORD_CHAT_PREFIX, normaliseDiscordReaction } from './inbound.js';
+import { Recent } from '../kit/recent.js';
+import {
+  discordChannelId,
+  DISCORD_CHAT_PREFIX,
+  isAnswerable,
+  normaliseDiscordMessage,
+  normaliseDiscordReaction,
+  type DiscordMessage,
+} from './inbound.js';
 import { threadStream } from './threads.js';
 import { DiscordBackfill } from './backfill.js';
 import { DiscordChannelCache } from './channel-cache.js';
 import {
   closeDiscord,
   connectWithin,
+  FATAL_CLOSE_CODES,
   openDiscord,
   tokenRejected,
   type DiscordConnection,
 } from './gateway.js';
-import { DiscordOutbound, DISCORD_MESSAGE_LIMIT, reference } from './outbound.js';
-import { DiscordReceiver } from './receive.js';
+import { DiscordOutbound, DISCORD_MESSAGE_LIMIT } from './outbound.js';
 import type {
   ChannelCapabilities,
   ChannelState,
@@ -74,7 +87,8 @@ export interface DiscordChannelOptions {
   acceptBots?: boolean;
 }
 
-export { DISCORD_MESSAGE_LIMIT };
+/** Ids of the bot's own recent messages kept, to recognise replies Discord did not resolve. */
+const SENT_MEMORY = 2_000;
 
 export function createDiscordChannel(options: DiscordChannelOptions): DiscordChannel {
   return new DiscordChannel(options);
@@ -86,9 +100,11 @@ export class DiscordChannel extends KitChannel {
   private readonly api: string;
   private readonly limits: DiscordLimits;
   private readonly outbound: DiscordOutbound;
-  private readonly backfill: DiscordBackfill;
-  private readonly receiver: DiscordReceiver;
+  private readonly backfill = new DiscordBackfill(this.logger);
   private readonly cache = new DiscordChannelCache((id) => this.client().api.channels.get(id));
+  private readonly sentIds = new Recent(SENT_MEMORY);
+  /** Channels seen to be DMs, where threads cannot be opened. */
+  private readonly dmChannels = new Set<string>();
   private connection: DiscordConnection | undefined;
   private bot: GatewayReadyDispatchData['user'] | undefined;
 
@@ -115,19 +131,11 @@ export class DiscordChannel extends KitChannel {
       maxFileBytes: limits.maxUploadBytes,
     };
     this.api = (options.api ?? 'https://discord.com/api').replace(/\/+$/, '');
-    this.backfill = new DiscordBackfill(this.logger);
-    this.receiver = new DiscordReceiver({
-      logger: this.logger,
-      cache: this.cache,
-      backfill: this.backfill,
-      acceptBots: options.acceptBots ?? false,
-      intake: this.intake,
-    });
-    this.outbound = new DiscordOutbound({
-      rest: () => this.rest(),
-      maxUploadBytes: this.limits.maxUploadBytes,
-      sent: (id) => this.receiver.remember(id),
-    });
+    this.outbound = new DiscordOutbound(
+      () => this.client().api.channels,
+      limits.maxUploadBytes,
+      (id) => this.sentIds.remember(id),
+    );
   }
 
   /** The bot's user id, known after connect(). */
@@ -174,7 +182,7 @@ export class DiscordChannel extends KitChannel {
     const channelId = discordChannelId(chat, target.thread);
     return this.preview(chat, {
       intervalMs: this.limits.streamEditIntervalMs,
-      post: (text) => this.outbound.post(channelId, { content: text, ...reference(target.replyTo) }),
+      post: (text) => this.outbound.postText(channelId, text, target.replyTo),
       edit: (messageId, text) => this.outbound.editMessage(channelId, messageId, text),
     });
   }
@@ -187,7 +195,7 @@ export class DiscordChannel extends KitChannel {
   protected override progressStream(chat: string, context: NoticeContext): ProgressStream | undefined {
     const channelId = discordChannelId(chat);
     const trigger = context.triggerPlatformId;
-    if (!trigger || this.receiver.dmChannels.has(channelId)) return undefined;
+    if (!trigger || this.dmChannels.has(channelId)) return undefined;
     return threadStream(channelId, trigger, this.outbound);
   }
 
@@ -208,10 +216,6 @@ export class DiscordChannel extends KitChannel {
     return this.connection.client;
   }
 
-  private rest(): REST {
-    return this.client().rest;
-  }
-
   /** The gateway repeats itself (READY, RESUMED after connected): the same state is said once. */
   protected override setState(state: ChannelState, detail?: string): void {
     if (state !== this.state() || detail) super.setState(state, detail);
@@ -219,38 +223,36 @@ export class DiscordChannel extends KitChannel {
 
   /** The connection, with its events wired to this channel's state and inbound path. */
   private openGateway(): DiscordConnection {
-    const live = (): boolean => this.connection === connection;
     const connection = openDiscord({
       token: this.options.token,
       api: this.api,
       restRetries: this.limits.restRetries,
       logger: this.logger,
-      events: {
-        ready: (data, first) => {
-          this.bot = data.user;
-          if (first || !live()) return;
-          // A fresh session after the first: the gap was not replayed, so fetch it.
-          this.setState('connected');
-          void this.backfill.run(
-            (channelId, after, limit) =>
-              connection.client.api.channels.getMessages(channelId, { after, limit }),
-            (message) => this.handle(message),
-          );
-        },
-        resumed: () => live() && this.setState('connected'),
-        closed: (code, fatal) => {
-          if (!live()) return;
-          if (fatal) this.setState('failed', `gateway closed with code ${code}; not reconnecting`);
-          else if (this.intake.state() === 'connected')
-            this.setState('disconnected', 'gateway connection lost; reconnecting');
-        },
-      },
     });
-    this.cache.listen(connection.client);
-    connection.client.on(GatewayDispatchEvents.MessageCreate, ({ data }) => {
+    const { client, gateway } = connection;
+    const live = (): boolean => this.connection === connection;
+    let sessions = 0;
+    gateway.on(WebSocketShardEvents.Ready, (data) => {
+      this.bot = data.user;
+      // The first READY is the session open() waits for; a later one is a fresh session after a
+      // gap, which Discord did not replay: fetch it.
+      if (sessions++ === 0 || !live()) return;
+      this.setState('connected');
+      void this.backfill.run(client.api.channels, (message) => this.handle(message));
+    });
+    gateway.on(WebSocketShardEvents.Resumed, () => live() && this.setState('connected'));
+    gateway.on(WebSocketShardEvents.Closed, (code) => {
+      if (!live()) return;
+      if (FATAL_CLOSE_CODES.has(code))
+        this.setState('failed', `gateway closed with code ${code}; not reconnecting`);
+      else if (this.intake.state() === 'connected')
+        this.setState('disconnected', 'gateway connection lost; reconnecting');
+    });
+    this.cache.listen(client);
+    client.on(GatewayDispatchEvents.MessageCreate, ({ data }) => {
       if (live()) void this.handle(data);
     });
-    connection.client.on(GatewayDispatchEvents.MessageReactionAdd, ({ data }) => {
+    client.on(GatewayDispatchEvents.MessageReactionAdd, ({ data }) => {
       const botId = this.bot?.id;
       if (!live() || !botId || !this.intake.connected) return;
       const reaction = normaliseDiscordReaction(data, botId);
@@ -259,9 +261,29 @@ export class DiscordChannel extends KitChannel {
     return connection;
   }
 
-  private async handle(data: GatewayMessageCreateDispatchData): Promise<void> {
+  /** Queues a message; resolves once it is handed over (or dropped, logged). */
+  private handle(data: DiscordMessage | null | undefined): Promise<void> {
     const botId = this.bot?.id;
-    if (!botId || !this.intake.connected) return;
-    await this.receiver.receive(data, botId);
+    if (!botId || !this.intake.connected) return Promise.resolve();
+    return new Promise((resolve) => this.intake.queue(() => this.receive(data, botId).finally(resolve)));
+  }
+
+  /** Typed loosely: a payload is checked here, not trusted to match its type. */
+  private async receive(data: DiscordMessage | null | undefined, botId: string): Promise<void> {
+    if (!isAnswerable(data)) {
+      this.logger.debug({ message: data?.id }, 'Discord message without id, channel or author ignored');
+      return;
+    }
+    const guildId = data.guild_id;
+    const channel = guildId ? await this.cache.get(data.channel_id) : {};
+    this.backfill.seen(data.channel_id, data.id, guildId);
+    if (!guildId) this.dmChannels.add(data.channel_id);
+    const normalised = normaliseDiscordMessage(data, channel, {
+      botId,
+      sentByBot: (id) => this.sentIds.has(id),
+      acceptBots: this.options.acceptBots ?? false,
+    });
+    if (!normalised) return;
+    await this.intake.deliver(normalised.message, normalised.files, async (file) => ({ url: file.url }));
   }
 }

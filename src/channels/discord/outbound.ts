@@ -1,28 +1,37 @@
 /**
- * Everything the Discord channel sends, through @discordjs/rest (which handles
- * Discord's rate limits and 429s itself): messages split at 2000 characters with reply
- * threading on the first part, files, threads on a message, typing, reactions. Agents may
- * ping the users they name, never @everyone, @here or roles.
+ * Everything the Discord channel sends, through @discordjs/core's channel API on the
+ * connection's @discordjs/rest client (which handles Discord's rate limits and 429s itself):
+ * messages split at 2000 characters with reply threading on the first part, files, threads on
+ * a message, typing, reactions. Agents may ping the users they name, never @everyone, @here
+ * or roles.
  */
 import { readFile } from 'node:fs/promises';
 import { basename } from 'node:path';
-import { Routes } from '@discordjs/core';
-import type { REST } from '@discordjs/rest';
+import {
+  AllowedMentionsTypes,
+  ThreadAutoArchiveDuration,
+  type ChannelsAPI,
+  type CreateMessageOptions,
+} from '@discordjs/core';
 import { checkUpload, type PartSender } from '../kit/outbound.js';
 import { describeError } from '../kit/errors.js';
 import { splitMessage } from '../split-message.js';
 
 export const DISCORD_MESSAGE_LIMIT = 2000;
 
-export interface DiscordOutboundOptions {
-  rest: () => REST;
-  maxUploadBytes: number;
-  /** Called with the id of every message sent, to recognise replies to the bot later. */
-  sent: (id: string) => void;
-}
+/** Agents cannot ping @everyone, @here or roles; users they name are pinged. */
+const ALLOWED_MENTIONS = { parse: [AllowedMentionsTypes.User], replied_user: true };
 
 export class DiscordOutbound {
-  constructor(private readonly options: DiscordOutboundOptions) {}
+  /**
+   * @param channels the connected client's channel API (throws when not connected)
+   * @param sent called with the id of every message sent, to recognise replies to the bot later
+   */
+  constructor(
+    private readonly channels: () => ChannelsAPI,
+    private readonly maxUploadBytes: number,
+    private readonly sent: (id: string) => void,
+  ) {}
 
   /** The kit's part sender (sendInParts) for one target channel. */
   sender(channelId: string): PartSender {
@@ -37,29 +46,26 @@ export class DiscordOutbound {
   }
 
   async typing(channelId: string): Promise<void> {
-    await this.options.rest().post(Routes.channelTyping(channelId));
+    await this.channels().showTyping(channelId);
   }
 
+  /** `emoji` is a Unicode emoji or a custom one as name:id; the library URL-encodes either. */
   async react(channelId: string, messageId: string, emoji: string, remove: boolean): Promise<void> {
-    // Custom emoji are name:id; unicode emoji are URL-encoded.
-    const encoded = /^\w+:\d+$/.test(emoji) ? emoji : encodeURIComponent(emoji);
-    const route = Routes.channelMessageOwnReaction(channelId, messageId, encoded);
-    await (remove ? this.options.rest().delete(route) : this.options.rest().put(route));
+    if (remove) await this.channels().deleteOwnMessageReaction(channelId, messageId, emoji);
+    else await this.channels().addMessageReaction(channelId, messageId, emoji);
   }
 
-  async postChunks(channelId: string, text: string, replyTo: string | undefined): Promise<string[]> {
-    const ids: string[] = [];
+  /** Raw text (not rendered), in parts of at most 2000 characters. */
+  async postChunks(channelId: string, text: string): Promise<void> {
     for (const chunk of splitMessage(text, DISCORD_MESSAGE_LIMIT))
-      ids.push(await this.postText(channelId, chunk, ids.length === 0 ? replyTo : undefined));
-    return ids;
+      await this.postText(channelId, chunk, undefined);
   }
 
   /** Replaces a message's text (a streamed reply's edits, then its final text). */
   async editMessage(channelId: string, messageId: string, content: string): Promise<void> {
     try {
-      await this.options.rest().patch(Routes.channelMessage(channelId, messageId), {
-        body: { content, allowed_mentions: { parse: ['users'], replied_user: true } },
-      });
+      const body = { content, allowed_mentions: ALLOWED_MENTIONS };
+      await this.channels().editMessage(channelId, messageId, body);
     } catch (error) {
       throw new Error(`Discord: editing ${messageId} in dc:${channelId} failed: ${describeError(error)}`, {
         cause: error,
@@ -76,7 +82,7 @@ export class DiscordOutbound {
    * The first part of a streamed reply's final text, as an edit of its preview. A preview
    * that is gone (deleted) is replaced by a new message; the id returned is the one holding it.
    */
-  async finishPreview(
+  private async finishPreview(
     channelId: string,
     messageId: string,
     text: string,
@@ -91,27 +97,22 @@ export class DiscordOutbound {
     }
   }
 
-  async postFile(channelId: string, path: string, replyTo: string | undefined): Promise<string> {
-    await checkUpload('Discord', `dc:${channelId}`, path, this.options.maxUploadBytes);
+  private async postFile(channelId: string, path: string, replyTo: string | undefined): Promise<string> {
+    await checkUpload('Discord', `dc:${channelId}`, path, this.maxUploadBytes);
     const name = basename(path);
-    return this.post(channelId, { ...reference(replyTo), attachments: [{ id: 0, filename: name }] }, [
-      { name, data: await readFile(path) },
-    ]);
+    return this.post(channelId, {
+      ...reference(replyTo),
+      attachments: [{ id: 0, filename: name }],
+      files: [{ name, data: await readFile(path) }],
+    });
   }
 
-  async post(
-    channelId: string,
-    body: Record<string, unknown>,
-    files?: { name: string; data: Buffer }[],
-  ): Promise<string> {
+  private async post(channelId: string, message: CreateMessageOptions): Promise<string> {
     try {
-      const result = (await this.options.rest().post(Routes.channelMessages(channelId), {
-        // Agents cannot ping @everyone, @here or roles; users they name are pinged.
-        body: { ...body, allowed_mentions: { parse: ['users'], replied_user: true } },
-        files,
-      })) as { id: string };
-      this.options.sent(result.id);
-      return result.id;
+      const body = { ...message, allowed_mentions: ALLOWED_MENTIONS };
+      const { id } = await this.channels().createMessage(channelId, body);
+      this.sent(id);
+      return id;
     } catch (error) {
       throw new Error(`Discord: sending to dc:${channelId} failed: ${describeError(error)}`, {
         cause: error,
@@ -121,10 +122,8 @@ export class DiscordOutbound {
 
   async openThread(channelId: string, messageId: string, name: string): Promise<string> {
     try {
-      const thread = (await this.options.rest().post(Routes.threads(channelId, messageId), {
-        body: { name, auto_archive_duration: 60 },
-      })) as { id: string };
-      return thread.id;
+      const body = { name, auto_archive_duration: ThreadAutoArchiveDuration.OneHour };
+      return (await this.channels().createThread(channelId, body, messageId)).id;
     } catch (error) {
       // 160004: a thread already exists on that message; its id is the message's id.
       if ((error as { code?: number }).code === 160004) return messageId;
@@ -134,6 +133,6 @@ export class DiscordOutbound {
 }
 
 /** Replies to `replyTo`, and still sends when that message is gone. */
-export function reference(replyTo: string | undefined): Record<string, unknown> {
+function reference(replyTo: string | undefined): Pick<CreateMessageOptions, 'message_reference'> {
   return replyTo ? { message_reference: { message_id: replyTo, fail_if_not_exists: false } } : {};
 }

@@ -29,7 +29,7 @@ export function threadStream(
   return async (batch) => {
     threadId ??= outbound.openThread(channelId, triggerId, threadName(batch[0] ?? ''));
     try {
-      await outbound.postChunks(await threadId, batch.join('\n'), undefined);
+      await outbound.postChunks(await threadId, batch.join('\n'));
     } catch (error) {
       // Open the thread again with the next batch instead of posting into a failed promise
       // forever (on a thread that exists, openThread returns it).
