@@ -103,8 +103,8 @@ export class DiscordChannel extends KitChannel {
   private readonly backfill = new DiscordBackfill(this.logger);
   private readonly cache = new DiscordChannelCache((id) => this.client().api.channels.get(id));
   private readonly sentIds = new Recent(SENT_MEMORY);
-  /** Channels seen to be DMs, where threads cannot be opened. */
-  private readonly dmChannels = new Set<string>();
+  /** Channels seen to be DMs, where threads cannot be opened (bounded, like every memory here). */
+  private readonly dmChannels = new Recent(SENT_MEMORY);
   private connection: DiscordConnection | undefined;
   private bot: GatewayReadyDispatchData['user'] | undefined;
 
@@ -277,7 +277,7 @@ export class DiscordChannel extends KitChannel {
     const guildId = data.guild_id;
     const channel = guildId ? await this.cache.get(data.channel_id) : {};
     this.backfill.seen(data.channel_id, data.id, guildId);
-    if (!guildId) this.dmChannels.add(data.channel_id);
+    if (!guildId) this.dmChannels.remember(data.channel_id);
     const normalised = normaliseDiscordMessage(data, channel, {
       botId,
       sentByBot: (id) => this.sentIds.has(id),
