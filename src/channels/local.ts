@@ -34,9 +34,10 @@ export class LocalChannel implements Channel {
     maxFileBytes: 1024 * 1024 * 1024, // the file stays on this machine
     keepsSentFiles: true,
   };
-  private readonly subscribers = new Map<string, Set<ControlClient>>();
+  /** Which chats each connected terminal watches; a terminal is forgotten when it closes. */
+  private readonly watching = new Map<ControlClient, Set<string>>();
+  /** Set while connected. */
   private sink: ChannelSink | undefined;
-  private currentState: ChannelState = 'disconnected';
 
   constructor(
     private readonly control: ControlSocket,
@@ -51,7 +52,6 @@ export class LocalChannel implements Channel {
     this.sink = sink;
     this.control.handle('subscribe', (message, client) => this.subscribe(message, client));
     this.control.handle('message', (message, client) => this.receive(message, client));
-    this.currentState = 'connected';
     sink.state('connected');
   }
 
@@ -94,49 +94,34 @@ export class LocalChannel implements Channel {
 
   /** Every terminal watching the chat. */
   private tell(chat: string, message: Parameters<ControlClient['send']>[0]): void {
-    for (const client of this.subscribers.get(chat) ?? []) client.send(message);
+    for (const [client, chats] of this.watching) if (chats.has(chat)) client.send(message);
   }
 
   state(): ChannelState {
-    return this.currentState;
+    return this.sink ? 'connected' : 'disconnected';
   }
 
   async disconnect(): Promise<void> {
-    this.currentState = 'disconnected';
-    this.subscribers.clear();
+    this.sink = undefined;
+    this.watching.clear();
   }
 
   private subscribe(message: Record<string, unknown>, client: ControlClient): void {
-    const chat = String(message.chat ?? 'local:default');
-    if (!CHAT_PATTERN.test(chat)) {
-      client.send({
-        type: 'error',
-        message: `invalid chat "${chat}": use local:<name> (letters, digits, - and _)`,
-      });
-      return;
+    const chat = validChat(message, client);
+    if (!chat) return;
+    let chats = this.watching.get(client);
+    if (!chats) {
+      this.watching.set(client, (chats = new Set()));
+      client.onClose(() => this.watching.delete(client));
     }
-    let set = this.subscribers.get(chat);
-    if (!set) {
-      set = new Set();
-      this.subscribers.set(chat, set);
-    }
-    if (!set.has(client)) {
-      set.add(client);
-      client.onClose(() => {
-        set.delete(client);
-        if (set.size === 0 && this.subscribers.get(chat) === set) this.subscribers.delete(chat);
-      });
-    }
+    chats.add(chat);
     client.send({ type: 'subscribed', chat });
   }
 
   private receive(message: Record<string, unknown>, client: ControlClient): void {
-    const chat = String(message.chat ?? 'local:default');
+    const chat = validChat(message, client);
     const text = typeof message.text === 'string' ? message.text : '';
-    if (!CHAT_PATTERN.test(chat)) {
-      client.send({ type: 'error', message: `invalid chat "${chat}"` });
-      return;
-    }
+    if (!chat) return;
     if (!text.trim()) {
       client.send({ type: 'error', message: 'empty message' });
       return;
@@ -147,7 +132,10 @@ export class LocalChannel implements Channel {
       return;
     }
     if (!this.sink) {
-      client.send({ type: 'error', message: 'the terminal chat is not connected yet' });
+      client.send({
+        type: 'error',
+        message: 'the terminal chat is not connected (the daemon is starting or stopping); try again',
+      });
       return;
     }
     const platformId = typeof message.id === 'string' && message.id ? message.id.slice(0, 100) : randomUUID();
@@ -179,4 +167,15 @@ export class LocalChannel implements Channel {
         : { type: 'rejected', chat, id: platformId, reason: result.reason ?? 'not accepted' },
     );
   }
+}
+
+/** The request's chat (local:default if it names none), or undefined when it is not a valid one (said to the client). */
+function validChat(message: Record<string, unknown>, client: ControlClient): string | undefined {
+  const chat = String(message.chat ?? 'local:default');
+  if (CHAT_PATTERN.test(chat)) return chat;
+  client.send({
+    type: 'error',
+    message: `invalid chat "${chat}": use local:<name> (letters, digits, - and _)`,
+  });
+  return undefined;
 }
