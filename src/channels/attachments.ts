@@ -86,11 +86,7 @@ const NOTES: Record<AttachmentFailure, string> = {
  */
 export function notReceived(name: string | undefined, error: unknown, size?: number): Attachment {
   const note = error instanceof AttachmentError ? error.note : NOTES['download-failed'];
-  return {
-    name: safeFileName(name, 'attachment'),
-    notReceived: note,
-    ...(size !== undefined ? { size } : {}),
-  };
+  return { name: safeFileName(name, 'attachment'), notReceived: note, size };
 }
 
 /** A file as the platform announced it on a message. */
@@ -155,12 +151,10 @@ export async function downloadToInbox({ file, locate, inbox, label, limits }: Do
   const source = await locate();
   refuseOver(source.size, 'located');
   prepareInbox(inbox, label);
+  const signal = AbortSignal.timeout(timeoutMs);
   let response: Response;
   try {
-    response = await (source.fetch ?? fetch)(source.url, {
-      signal: AbortSignal.timeout(timeoutMs),
-      redirect: 'follow',
-    });
+    response = await (source.fetch ?? fetch)(source.url, { signal, redirect: 'follow' });
   } catch (error) {
     throw failed(error);
   }

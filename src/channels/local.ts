@@ -56,17 +56,12 @@ export class LocalChannel implements Channel {
   }
 
   async send(chat: string, message: OutboundMessage): Promise<SentMessage> {
-    const platformId = `local-${randomUUID()}`;
+    const platformId = message.edit ?? `local-${randomUUID()}`;
+    const { text, files = [], edit } = message;
     // With nobody watching, the reply is still delivered: it stays in the outbox history.
-    this.tell(chat, {
-      type: 'reply',
-      chat,
-      text: message.text,
-      files: message.files ?? [],
-      platformId: message.edit ?? platformId,
-      ...(message.edit ? { edit: message.edit } : {}),
-    });
-    return { platformId: message.edit ?? platformId };
+    // (JSON leaves `edit` out when it is undefined.)
+    this.tell(chat, { type: 'reply', chat, text, files, platformId, edit });
+    return { platformId };
   }
 
   /**
@@ -120,24 +115,13 @@ export class LocalChannel implements Channel {
 
   private receive(message: Record<string, unknown>, client: ControlClient): void {
     const chat = validChat(message, client);
-    const text = typeof message.text === 'string' ? message.text : '';
     if (!chat) return;
-    if (!text.trim()) {
-      client.send({ type: 'error', message: 'empty message' });
-      return;
-    }
+    const text = typeof message.text === 'string' ? message.text : '';
+    if (!text.trim()) return refuse(client, 'empty message');
     // The person is right here: a message over the one inbound limit is refused, not cut.
-    if (Buffer.byteLength(text) > MAX_INBOUND_TEXT) {
-      client.send({ type: 'error', message: `message too long (over ${MAX_INBOUND_TEXT} bytes)` });
-      return;
-    }
-    if (!this.sink) {
-      client.send({
-        type: 'error',
-        message: 'the terminal chat is not connected (the daemon is starting or stopping); try again',
-      });
-      return;
-    }
+    if (Buffer.byteLength(text) > MAX_INBOUND_TEXT)
+      return refuse(client, `message too long (over ${MAX_INBOUND_TEXT} bytes)`);
+    if (!this.sink) return refuse(client, 'the terminal chat is not connected; try again in a moment');
     const platformId = typeof message.id === 'string' && message.id ? message.id.slice(0, 100) : randomUUID();
     let result: InboundResult;
     try {
@@ -169,13 +153,12 @@ export class LocalChannel implements Channel {
   }
 }
 
-/** The request's chat (local:default if it names none), or undefined when it is not a valid one (said to the client). */
+const refuse = (client: ControlClient, message: string): void => client.send({ type: 'error', message });
+
+/** The request's chat (local:default if it names none), or undefined when it is not a valid one (refused). */
 function validChat(message: Record<string, unknown>, client: ControlClient): string | undefined {
   const chat = String(message.chat ?? 'local:default');
   if (CHAT_PATTERN.test(chat)) return chat;
-  client.send({
-    type: 'error',
-    message: `invalid chat "${chat}": use local:<name> (letters, digits, - and _)`,
-  });
+  refuse(client, `invalid chat "${chat}": use local:<name> (letters, digits, - and _)`);
   return undefined;
 }
