@@ -15,6 +15,7 @@ import { extname, isAbsolute, join } from 'node:path';
 import { ensureHostFolder, HOST_FILE_MODE } from '../sandbox/host-folder.js';
 import type { Attachment } from '../domain/channel.js';
 import { formatBytes } from '../domain/file-size.js';
+import { describeError } from './kit/errors.js';
 
 /** Bytes, not characters: file systems limit names to 255 bytes; leave room for "-NN". */
 const MAX_NAME_BYTES = 120;
@@ -59,7 +60,6 @@ export interface AttachmentLimits {
 
 export const DEFAULT_ATTACHMENT_LIMITS: AttachmentLimits = { maxBytes: 20 * 1024 * 1024, timeoutMs: 60_000 };
 
-/** "512 bytes", "12 KB", "3.4 MB", "20 MB": sizes as the agent and the sender read them. */
 type AttachmentFailure = 'too-large' | 'download-failed' | 'unsafe-folder';
 
 export class AttachmentError extends Error {
@@ -80,52 +80,51 @@ const NOTES: Record<AttachmentFailure, string> = {
   'unsafe-folder': 'it could not be saved',
 };
 
-const tooLarge = (message: string, maxBytes: number): AttachmentError =>
-  new AttachmentError(message, 'too-large', `over the ${formatBytes(maxBytes)} limit`);
-
-/** Refuses a file the platform announces as too large, before anything is fetched. */
-export function checkAnnouncedSize(label: string, size: number | undefined, maxBytes: number): void {
-  if (size !== undefined && size > maxBytes) {
-    throw tooLarge(
-      `${label} is ${size} bytes, over the ${maxBytes}-byte attachment limit; not downloaded`,
-      maxBytes,
-    );
-  }
-}
-
 /**
  * The record of a file that did not arrive: stored with the message, so the agent reads
  * "[file photo.jpg (12 MB) not received: over the 10 MB limit]" and can say so.
  */
 export function notReceived(name: string | undefined, error: unknown, size?: number): Attachment {
   const note = error instanceof AttachmentError ? error.note : NOTES['download-failed'];
-  return {
-    name: safeFileName(name, 'attachment'),
-    notReceived: note,
-    ...(size !== undefined ? { size } : {}),
-  };
+  return { name: safeFileName(name, 'attachment'), notReceived: note, size };
 }
 
-export interface DownloadRequest {
+/** A file as the platform announced it on a message. */
+export interface PlatformFile {
+  /** The name the platform gave; made safe here. */
+  name: string;
+  /** The size the platform announced, if any: refused before anything is fetched if too large. */
+  size?: number;
+  mime?: string;
+}
+
+/** Where the bytes are: a URL, and the fetch to use for it (with credentials, or no network at all). */
+export interface FileSource {
+  url: string;
+  fetch?: typeof fetch;
+  /** A size learnt while locating the file (Telegram's getFile), if the message had none. */
+  size?: number;
+}
+
+export interface Download {
+  file: PlatformFile;
+  /**
+   * Where the bytes are: asked only once the announced size is within the limit, since
+   * locating can cost a call (Telegram's getFile) or a decryption (WhatsApp).
+   */
+  locate: () => FileSource | Promise<FileSource>;
   /**
    * Absolute folder to save into: the agent's received-files folder, which the host owns
    * ($OMNICLAW_HOME/inbox/<agent>/). Created if missing; refused if it is a symlink or
    * someone else's.
    */
   inbox: string;
-  /** The name the platform gave; made safe here. */
-  name: string | undefined;
-  url: string;
   /**
    * How to describe the file in errors and logs. The URL is never used for that: Telegram
    * file URLs contain the bot token.
    */
   label: string;
-  /** The size the platform announced, if any: refused before downloading if too large. */
-  announcedSize?: number;
-  mime?: string;
   limits?: Partial<AttachmentLimits>;
-  fetch?: typeof fetch;
 }
 
 /**
@@ -133,63 +132,66 @@ export interface DownloadRequest {
  * O_EXCL|O_NOFOLLOW (a symlink or an existing file at that path is never written through)
  * and made 0644, so every sandbox uid can read it and only the host can change it.
  */
-export async function downloadToInbox(request: DownloadRequest): Promise<Attachment> {
-  const limits = { ...DEFAULT_ATTACHMENT_LIMITS, ...request.limits };
-  const { label } = request;
-  checkAnnouncedSize(label, request.announcedSize, limits.maxBytes);
-  const folder = prepareInbox(request.inbox, label);
-  const signal = AbortSignal.timeout(limits.timeoutMs);
+export async function downloadToInbox({ file, locate, inbox, label, limits }: Download): Promise<Attachment> {
+  const { maxBytes, timeoutMs } = { ...DEFAULT_ATTACHMENT_LIMITS, ...limits };
+  const refuseOver = (size: number | undefined, how: string): void => {
+    if (size !== undefined && size > maxBytes)
+      throw new AttachmentError(
+        `${label} is ${size} bytes (${how}), over the ${maxBytes}-byte attachment limit; not saved`,
+        'too-large',
+        `over the ${formatBytes(maxBytes)} limit`,
+      );
+  };
+  const failed = (error: unknown): AttachmentError =>
+    error instanceof AttachmentError
+      ? error
+      : new AttachmentError(`${label}: download failed (${describe(error)})`, 'download-failed');
+
+  refuseOver(file.size, 'announced');
+  const source = await locate();
+  refuseOver(source.size, 'located');
+  prepareInbox(inbox, label);
+  const signal = AbortSignal.timeout(timeoutMs);
   let response: Response;
   try {
-    response = await (request.fetch ?? fetch)(request.url, { signal, redirect: 'follow' });
+    response = await (source.fetch ?? fetch)(source.url, { signal, redirect: 'follow' });
   } catch (error) {
-    throw new AttachmentError(`${label}: download failed (${describe(error)})`, 'download-failed');
+    throw failed(error);
   }
   if (!response.ok || !response.body) {
     await response.body?.cancel().catch(() => undefined);
     throw new AttachmentError(`${label}: download failed with HTTP ${response.status}`, 'download-failed');
   }
   const declared = Number(response.headers.get('content-length') ?? NaN);
-  if (declared > limits.maxBytes) {
-    await response.body.cancel().catch(() => undefined);
-    throw tooLarge(`${label} is ${declared} bytes, over the ${limits.maxBytes}-byte limit`, limits.maxBytes);
-  }
-  const name = safeFileName(request.name, 'attachment');
-  const { handle, file } = await createUnique(folder, name);
-  const target = join(folder, file);
+  if (declared > maxBytes) await response.body.cancel().catch(() => undefined);
+  refuseOver(declared, 'content-length');
+  const name = safeFileName(file.name, 'attachment');
+  const { handle, saved } = await createUnique(inbox, name);
   let size = 0;
   try {
     for await (const chunk of response.body as unknown as AsyncIterable<Uint8Array>) {
       size += chunk.byteLength;
       // The platform's announced size is not trusted: the limit is enforced on the bytes.
-      if (size > limits.maxBytes) {
-        throw tooLarge(
-          `${label} exceeded the ${limits.maxBytes}-byte limit while downloading`,
-          limits.maxBytes,
-        );
-      }
+      refuseOver(size, 'received so far');
       await handle.write(chunk);
     }
     await handle.close();
   } catch (error) {
     await handle.close().catch(() => undefined);
-    await rm(target, { force: true });
-    if (error instanceof AttachmentError) throw error;
-    throw new AttachmentError(`${label}: download failed (${describe(error)})`, 'download-failed');
+    await rm(join(inbox, saved), { force: true });
+    throw failed(error);
   }
-  return { name, file, mime: request.mime, size };
+  return { name, file: saved, mime: file.mime, size };
 }
 
 /** The inbox must be the host's own plain folder, never a symlink or someone else's folder. */
-function prepareInbox(inbox: string, label: string): string {
-  if (!isAbsolute(inbox))
-    throw new AttachmentError(`${label}: inbox folder must be absolute, got ${inbox}`, 'unsafe-folder');
+function prepareInbox(inbox: string, label: string): void {
   try {
+    if (!isAbsolute(inbox)) throw new Error(`inbox folder must be absolute, got ${inbox}`);
     ensureHostFolder(inbox);
   } catch (error) {
     throw new AttachmentError(`${label}: ${(error as Error).message}`, 'unsafe-folder');
   }
-  return inbox;
 }
 
 const MAX_SUFFIX = 1000;
@@ -197,7 +199,7 @@ const MAX_SUFFIX = 1000;
 async function createUnique(
   folder: string,
   name: string,
-): Promise<{ handle: Awaited<ReturnType<typeof open>>; file: string }> {
+): Promise<{ handle: Awaited<ReturnType<typeof open>>; saved: string }> {
   const ext = extname(name);
   const stem = ext ? name.slice(0, -ext.length) : name;
   for (let n = 0; n < MAX_SUFFIX; n++) {
@@ -207,7 +209,7 @@ async function createUnique(
       const handle = await open(join(folder, candidate), flags, HOST_FILE_MODE);
       // The mode given to open is cut by the umask; the sandbox's uid must be able to read.
       await handle.chmod(HOST_FILE_MODE);
-      return { handle, file: candidate };
+      return { handle, saved: candidate };
     } catch (error) {
       if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw error;
     }
@@ -218,11 +220,6 @@ async function createUnique(
   );
 }
 
-function describe(error: unknown): string {
-  if (!(error instanceof Error)) return String(error);
-  const cause = (error as Error & { cause?: { code?: string; message?: string } }).cause;
-  // Only codes and messages, never the request: it would carry the URL (and its token).
-  return [error.name === 'TimeoutError' ? 'timed out' : error.message, cause?.code]
-    .filter(Boolean)
-    .join(', ');
-}
+/** Codes and messages only, URLs stripped (describeError): never the request, which carries the URL. */
+const describe = (error: unknown): string =>
+  error instanceof Error && error.name === 'TimeoutError' ? 'timed out' : describeError(error);

@@ -9,13 +9,14 @@
 import type { Logger } from 'pino';
 import { StorageUnavailableError } from '../domain/storage-fault.js';
 import type { InboundMessage } from '../domain/channel.js';
-import { backoffDelay } from '../protocol/backoff.js';
+import { backoffDelay, type Backoff } from '../protocol/backoff.js';
 
 export interface HeldInboundOptions {
   logger: Logger;
   /** Stores the message (the sink); throws StorageUnavailableError when it cannot. */
   store: (message: InboundMessage) => void;
-  backoff?: { initialMs: number; maxMs: number };
+  /** The wait before the first retry, doubling up to maxMs. */
+  backoff?: Backoff;
   /** Above this many held messages the oldest is dropped (and logged): memory is bounded. */
   maxHeld?: number;
 }
@@ -24,12 +25,10 @@ export class HeldInbound {
   private readonly held: InboundMessage[] = [];
   private timer: NodeJS.Timeout | undefined;
   private failures = 0;
-  private readonly backoff: { initialMs: number; maxMs: number };
-  private readonly maxHeld: number;
+  private readonly options: Required<HeldInboundOptions>;
 
-  constructor(private readonly options: HeldInboundOptions) {
-    this.backoff = options.backoff ?? { initialMs: 500, maxMs: 30_000 };
-    this.maxHeld = options.maxHeld ?? 10_000;
+  constructor(options: HeldInboundOptions) {
+    this.options = { backoff: { baseMs: 500, maxMs: 30_000 }, maxHeld: 10_000, ...options };
   }
 
   get size(): number {
@@ -61,10 +60,10 @@ export class HeldInbound {
 
   private hold(message: InboundMessage): void {
     this.held.push(message);
-    if (this.held.length > this.maxHeld) {
+    if (this.held.length > this.options.maxHeld) {
       const dropped = this.held.shift()!;
       this.options.logger.error(
-        { chat: dropped.chat, message: dropped.platformId, held: this.maxHeld },
+        { chat: dropped.chat, message: dropped.platformId, held: this.options.maxHeld },
         'too many messages held while the database is down; the oldest was dropped',
       );
     }
@@ -78,10 +77,7 @@ export class HeldInbound {
 
   private schedule(): void {
     if (this.timer) return;
-    const delay = backoffDelay(this.failures + 1, {
-      baseMs: this.backoff.initialMs,
-      maxMs: this.backoff.maxMs,
-    });
+    const delay = backoffDelay(this.failures + 1, this.options.backoff);
     this.timer = setTimeout(() => {
       this.timer = undefined;
       this.flush();
@@ -94,18 +90,15 @@ export class HeldInbound {
       try {
         this.options.store(this.held[0]!);
       } catch (error) {
-        if (!(error instanceof StorageUnavailableError)) {
-          // Not a storage fault: this one message cannot be stored; the rest must not wait on it.
-          this.options.logger.error(
-            { chat: this.held[0]!.chat, err: (error as Error).message },
-            'held message could not be stored; dropped',
-          );
-          this.held.shift();
-          continue;
+        if (error instanceof StorageUnavailableError) {
+          this.failures++;
+          return this.schedule();
         }
-        this.failures++;
-        this.schedule();
-        return;
+        // Not a storage fault: this one message cannot be stored; the rest must not wait on it.
+        this.options.logger.error(
+          { chat: this.held[0]!.chat, err: (error as Error).message },
+          'held message could not be stored; dropped',
+        );
       }
       this.held.shift();
     }

@@ -34,9 +34,10 @@ export class LocalChannel implements Channel {
     maxFileBytes: 1024 * 1024 * 1024, // the file stays on this machine
     keepsSentFiles: true,
   };
-  private readonly subscribers = new Map<string, Set<ControlClient>>();
+  /** Which chats each connected terminal watches; a terminal is forgotten when it closes. */
+  private readonly watching = new Map<ControlClient, Set<string>>();
+  /** Set while connected. */
   private sink: ChannelSink | undefined;
-  private currentState: ChannelState = 'disconnected';
 
   constructor(
     private readonly control: ControlSocket,
@@ -51,22 +52,16 @@ export class LocalChannel implements Channel {
     this.sink = sink;
     this.control.handle('subscribe', (message, client) => this.subscribe(message, client));
     this.control.handle('message', (message, client) => this.receive(message, client));
-    this.currentState = 'connected';
     sink.state('connected');
   }
 
   async send(chat: string, message: OutboundMessage): Promise<SentMessage> {
-    const platformId = `local-${randomUUID()}`;
+    const platformId = message.edit ?? `local-${randomUUID()}`;
+    const { text, files = [], edit } = message;
     // With nobody watching, the reply is still delivered: it stays in the outbox history.
-    this.tell(chat, {
-      type: 'reply',
-      chat,
-      text: message.text,
-      files: message.files ?? [],
-      platformId: message.edit ?? platformId,
-      ...(message.edit ? { edit: message.edit } : {}),
-    });
-    return { platformId: message.edit ?? platformId };
+    // (JSON leaves `edit` out when it is undefined.)
+    this.tell(chat, { type: 'reply', chat, text, files, platformId, edit });
+    return { platformId };
   }
 
   /**
@@ -94,62 +89,39 @@ export class LocalChannel implements Channel {
 
   /** Every terminal watching the chat. */
   private tell(chat: string, message: Parameters<ControlClient['send']>[0]): void {
-    for (const client of this.subscribers.get(chat) ?? []) client.send(message);
+    for (const [client, chats] of this.watching) if (chats.has(chat)) client.send(message);
   }
 
   state(): ChannelState {
-    return this.currentState;
+    return this.sink ? 'connected' : 'disconnected';
   }
 
   async disconnect(): Promise<void> {
-    this.currentState = 'disconnected';
-    this.subscribers.clear();
+    this.sink = undefined;
+    this.watching.clear();
   }
 
   private subscribe(message: Record<string, unknown>, client: ControlClient): void {
-    const chat = String(message.chat ?? 'local:default');
-    if (!CHAT_PATTERN.test(chat)) {
-      client.send({
-        type: 'error',
-        message: `invalid chat "${chat}": use local:<name> (letters, digits, - and _)`,
-      });
-      return;
+    const chat = validChat(message, client);
+    if (!chat) return;
+    let chats = this.watching.get(client);
+    if (!chats) {
+      this.watching.set(client, (chats = new Set()));
+      client.onClose(() => this.watching.delete(client));
     }
-    let set = this.subscribers.get(chat);
-    if (!set) {
-      set = new Set();
-      this.subscribers.set(chat, set);
-    }
-    if (!set.has(client)) {
-      set.add(client);
-      client.onClose(() => {
-        set.delete(client);
-        if (set.size === 0 && this.subscribers.get(chat) === set) this.subscribers.delete(chat);
-      });
-    }
+    chats.add(chat);
     client.send({ type: 'subscribed', chat });
   }
 
   private receive(message: Record<string, unknown>, client: ControlClient): void {
-    const chat = String(message.chat ?? 'local:default');
+    const chat = validChat(message, client);
+    if (!chat) return;
     const text = typeof message.text === 'string' ? message.text : '';
-    if (!CHAT_PATTERN.test(chat)) {
-      client.send({ type: 'error', message: `invalid chat "${chat}"` });
-      return;
-    }
-    if (!text.trim()) {
-      client.send({ type: 'error', message: 'empty message' });
-      return;
-    }
+    if (!text.trim()) return refuse(client, 'empty message');
     // The person is right here: a message over the one inbound limit is refused, not cut.
-    if (Buffer.byteLength(text) > MAX_INBOUND_TEXT) {
-      client.send({ type: 'error', message: `message too long (over ${MAX_INBOUND_TEXT} bytes)` });
-      return;
-    }
-    if (!this.sink) {
-      client.send({ type: 'error', message: 'the terminal chat is not connected yet' });
-      return;
-    }
+    if (Buffer.byteLength(text) > MAX_INBOUND_TEXT)
+      return refuse(client, `message too long (over ${MAX_INBOUND_TEXT} bytes)`);
+    if (!this.sink) return refuse(client, 'the terminal chat is not connected; try again in a moment');
     const platformId = typeof message.id === 'string' && message.id ? message.id.slice(0, 100) : randomUUID();
     let result: InboundResult;
     try {
@@ -179,4 +151,14 @@ export class LocalChannel implements Channel {
         : { type: 'rejected', chat, id: platformId, reason: result.reason ?? 'not accepted' },
     );
   }
+}
+
+const refuse = (client: ControlClient, message: string): void => client.send({ type: 'error', message });
+
+/** The request's chat (local:default if it names none), or undefined when it is not a valid one (refused). */
+function validChat(message: Record<string, unknown>, client: ControlClient): string | undefined {
+  const chat = String(message.chat ?? 'local:default');
+  if (CHAT_PATTERN.test(chat)) return chat;
+  refuse(client, `invalid chat "${chat}": use local:<name> (letters, digits, - and _)`);
+  return undefined;
 }

@@ -84,8 +84,8 @@ describe('downloadToInbox', () => {
     const inbox = join(dir, 'inbox');
     const saved = await downloadToInbox({
       inbox,
-      name: '../../secret.txt',
-      url: `${base}/small`,
+      file: { name: '../../secret.txt' },
+      locate: () => ({ url: `${base}/small` }),
       label: 'test file',
     });
     expect(saved).toEqual({ name: 'secret.txt', file: 'secret.txt', mime: undefined, size: 5 });
@@ -98,21 +98,28 @@ describe('downloadToInbox', () => {
 
   it('gives a second file with the same name a unique name', async () => {
     const inbox = join(dir, 'inbox');
-    const a = await downloadToInbox({ inbox, name: 'photo.jpg', url: `${base}/small`, label: 'a' });
-    const b = await downloadToInbox({ inbox, name: 'photo.jpg', url: `${base}/small`, label: 'b' });
+    const photo = (label: string) =>
+      downloadToInbox({
+        inbox,
+        file: { name: 'photo.jpg' },
+        locate: () => ({ url: `${base}/small` }),
+        label,
+      });
+    const a = await photo('a');
+    const b = await photo('b');
     expect([a.file, b.file]).toEqual(['photo.jpg', 'photo-1.jpg']);
     expect([a.name, b.name]).toEqual(['photo.jpg', 'photo.jpg']);
     await rm(dir, { recursive: true });
   });
 
-  it('refuses a file announced as too large without downloading it', async () => {
+  it('refuses a file announced as too large without locating or downloading it', async () => {
     const inbox = join(dir, 'inbox');
+    const located: string[] = [];
     const attempt = downloadToInbox({
       inbox,
-      name: 'x.bin',
-      url: `${base}/small`,
+      file: { name: 'x.bin', size: 10_000_000 },
+      locate: () => (located.push('x.bin'), { url: `${base}/small` }),
       label: 'huge file',
-      announcedSize: 10_000_000,
       limits: { maxBytes: 1000 },
     });
     await expect(attempt).rejects.toMatchObject({
@@ -120,6 +127,21 @@ describe('downloadToInbox', () => {
       message: /huge file is 10000000 bytes/,
       note: 'over the 1000 bytes limit',
     });
+    expect(located).toEqual([]);
+    await rm(dir, { recursive: true });
+  });
+
+  it('refuses a file whose located size (Telegram getFile) is too large, before downloading it', async () => {
+    const inbox = join(dir, 'inbox');
+    const attempt = downloadToInbox({
+      inbox,
+      file: { name: 'x.bin' },
+      locate: () => ({ url: `${base}/small`, size: 5000 }),
+      label: 'big file',
+      limits: { maxBytes: 1000 },
+    });
+    await expect(attempt).rejects.toMatchObject({ reason: 'too-large', message: /big file is 5000 bytes/ });
+    expect(await readdir(dir)).toEqual([]);
     await rm(dir, { recursive: true });
   });
 
@@ -128,8 +150,8 @@ describe('downloadToInbox', () => {
     for (const path of ['/big', '/lying']) {
       const attempt = downloadToInbox({
         inbox,
-        name: 'x.bin',
-        url: `${base}${path}`,
+        file: { name: 'x.bin' },
+        locate: () => ({ url: `${base}${path}` }),
         label: 'f',
         limits: { maxBytes: 1000 },
       });
@@ -142,8 +164,8 @@ describe('downloadToInbox', () => {
   it('reports an HTTP error without the URL', async () => {
     const attempt = downloadToInbox({
       inbox: join(dir, 'inbox'),
-      name: 'x',
-      url: `${base}/missing?token=SECRET`,
+      file: { name: 'x' },
+      locate: () => ({ url: `${base}/missing?token=SECRET` }),
       label: 'doc',
     });
     await expect(attempt).rejects.toThrow(/doc: download failed with HTTP 404/);
@@ -154,8 +176,8 @@ describe('downloadToInbox', () => {
   it('reports a dead server without the URL', async () => {
     const attempt = downloadToInbox({
       inbox: join(dir, 'inbox'),
-      name: 'x',
-      url: 'http://127.0.0.1:1/bot123:SECRET/x',
+      file: { name: 'x' },
+      locate: () => ({ url: 'http://127.0.0.1:1/bot123:SECRET/x' }),
       label: 'doc',
     });
     await expect(attempt).rejects.toThrow(/doc: download failed/);
@@ -169,8 +191,8 @@ describe('downloadToInbox', () => {
     await symlink(elsewhere, join(dir, 'inbox'));
     const attempt = downloadToInbox({
       inbox: join(dir, 'inbox'),
-      name: 'x',
-      url: `${base}/small`,
+      file: { name: 'x' },
+      locate: () => ({ url: `${base}/small` }),
       label: 'doc',
     });
     await expect(attempt).rejects.toMatchObject({ reason: 'unsafe-folder' });
@@ -183,7 +205,12 @@ describe('downloadToInbox', () => {
     await mkdir(inbox);
     await writeFile(join(dir, 'target'), 'original');
     await symlink(join(dir, 'target'), join(inbox, 'photo.jpg'));
-    const saved = await downloadToInbox({ inbox, name: 'photo.jpg', url: `${base}/small`, label: 'doc' });
+    const saved = await downloadToInbox({
+      inbox,
+      file: { name: 'photo.jpg' },
+      locate: () => ({ url: `${base}/small` }),
+      label: 'doc',
+    });
     expect(saved.file).toBe('photo-1.jpg');
     expect(await readFile(join(dir, 'target'), 'utf8')).toBe('original');
     await rm(dir, { recursive: true });
@@ -195,8 +222,8 @@ describe('downloadToInbox', () => {
     await symlink(elsewhere, join(dir, 'inbox'));
     const attempt = downloadToInbox({
       inbox: join(dir, 'inbox', 'agent'),
-      name: 'x',
-      url: `${base}/small`,
+      file: { name: 'x' },
+      locate: () => ({ url: `${base}/small` }),
       label: 'doc',
     });
     await expect(attempt).rejects.toMatchObject({ reason: 'unsafe-folder', note: 'it could not be saved' });
@@ -208,14 +235,24 @@ describe('downloadToInbox', () => {
     const inbox = join(dir, 'inbox');
     await mkdir(inbox);
     await chmod(inbox, 0o777);
-    await downloadToInbox({ inbox, name: 'a.txt', url: `${base}/small`, label: 'doc' });
+    await downloadToInbox({
+      inbox,
+      file: { name: 'a.txt' },
+      locate: () => ({ url: `${base}/small` }),
+      label: 'doc',
+    });
     expect((await stat(inbox)).mode & 0o777).toBe(0o755);
     await rm(dir, { recursive: true });
   });
 
   it('refuses a relative inbox', async () => {
     await expect(
-      downloadToInbox({ inbox: 'inbox', name: 'x', url: `${base}/small`, label: 'doc' }),
+      downloadToInbox({
+        inbox: 'inbox',
+        file: { name: 'x' },
+        locate: () => ({ url: `${base}/small` }),
+        label: 'doc',
+      }),
     ).rejects.toMatchObject({
       reason: 'unsafe-folder',
     });

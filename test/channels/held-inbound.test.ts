@@ -11,11 +11,12 @@ import { HeldInbound } from '../../src/channels/held-inbound.js';
 import { Intake } from '../../src/core/intake.js';
 import { silentLogger } from '../../src/observability/logger.js';
 import { openStore } from '../../src/store/index.js';
-import { isStorageFault } from '../../src/domain/storage-fault.js';
+import { isStorageFault, StorageUnavailableError } from '../../src/domain/storage-fault.js';
 import type { AgentConfig } from '../../src/config/normalise.js';
 import { fillDatabase, freeDatabase } from '../helpers/storage-fault.js';
 import { until } from '../helpers/host.js';
 import { storeDatabase } from '../../src/store/index.js';
+import { capturedLogger } from './channel-test-kit.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'omniclaw-held-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
@@ -37,7 +38,7 @@ it('stores the messages that arrived while the disk was full, in order, once it 
   const held = new HeldInbound({
     logger: silentLogger(),
     store: (m) => void intake.receive(m),
-    backoff: { initialMs: 20, maxMs: 50 },
+    backoff: { baseMs: 20, maxMs: 50 },
   });
   const message = (n: number) => ({
     channel: 'discord',
@@ -61,4 +62,35 @@ it('stores the messages that arrived while the disk was full, in order, once it 
   expect(woken).toHaveLength(3);
   held.stop();
   store.close();
+});
+
+it('keeps at most maxHeld messages, dropping the oldest (logged), and stores the rest in order', async () => {
+  const { logger, output } = capturedLogger();
+  let full = true;
+  const stored: string[] = [];
+  const held = new HeldInbound({
+    logger,
+    store: (m) => {
+      if (full) throw new StorageUnavailableError('storing a message', new Error('SQLITE_FULL'));
+      stored.push(m.platformId);
+    },
+    backoff: { baseMs: 10, maxMs: 20 },
+    maxHeld: 2,
+  });
+  const message = (n: number) => ({
+    channel: 'discord',
+    chat: 'dc:1',
+    platformId: `m${n}`,
+    senderId: 'u',
+    senderName: 'U',
+    text: `message ${n}`,
+    timestamp: n,
+  });
+  for (const n of [1, 2, 3]) held.offer(message(n));
+  expect(held.size).toBe(2);
+  expect(output()).toMatch(/"message":"m1".*the oldest was dropped/);
+  full = false;
+  await until(() => held.size === 0, 5_000, 'held messages stored');
+  expect(stored).toEqual(['m2', 'm3']);
+  held.stop();
 });

@@ -264,10 +264,12 @@ export function describeIsolation(name: string, makeBackend: (world: World) => S
         for (let i = 0; i < 400; i++) {
           await downloadToInbox({
             inbox,
-            name: `plugin-${i}.mjs`,
-            url: 'http://127.0.0.1/never-fetched',
+            file: { name: `plugin-${i}.mjs` },
+            locate: () => ({
+              url: 'http://127.0.0.1/never-fetched',
+              fetch: async () => new Response(`export default ${i};`),
+            }),
             label: `file ${i}`,
-            fetch: async () => new Response(`export default ${i};`),
           }).catch((err: Error) => failures.push(err.message));
         }
         const [stats] = await session.send([{ op: 'race-stop' }]);

@@ -10,28 +10,19 @@
  * (Telegram's getUpdates offset) gets the error back, so it confirms nothing.
  * An unrouted chat is logged once by the sink's intake, never here.
  */
-import type { Logger } from '../../observability/logger.js';
 import type { ChannelSink, ChannelState, InboundMessage, InboundReaction } from '../../domain/channel.js';
-import type { AttachmentLimits } from '../attachments.js';
 import { HeldInbound } from '../held-inbound.js';
-import { receiveFiles, type FetchFile, type PlatformFile } from './files.js';
+import { receiveFiles, type FetchFile, type FileOptions, type PlatformFile } from './files.js';
 import { Recent } from './recent.js';
 import { describeError } from './errors.js';
 
-export interface IntakeOptions {
-  /** The platform's name in logs ("Telegram"). */
-  platform: string;
-  logger: Logger;
+export interface IntakeOptions extends FileOptions {
   /** The routed agent's received-files folder for a chat; undefined: files are not fetched. */
   inboxFor?: (chat: string) => string | undefined;
-  attachmentLimits?: Partial<AttachmentLimits>;
-  maxFilesPerMessage?: number;
   /** The platform delivers each message once: hold it while the database is down (see above). */
   holdWhileStorageDown: boolean;
   /** Remember this many (chat, message id) pairs and drop a message seen again; 0: no dedupe. */
   dedupe?: number;
-  /** Error text for logs (default: message without URLs). */
-  describe?: (error: unknown) => string;
 }
 
 export class ChannelIntake {
@@ -88,13 +79,9 @@ export class ChannelIntake {
     const inbox = files.length && fetchFile ? this.options.inboxFor?.(message.chat) : undefined;
     if (inbox && fetchFile) {
       message.attachments = await receiveFiles(files, fetchFile, {
-        platform: this.options.platform,
+        ...this.options,
         chat: message.chat,
         inbox,
-        logger: this.options.logger,
-        limits: this.options.attachmentLimits,
-        maxFiles: this.options.maxFilesPerMessage,
-        describe: this.options.describe,
       });
     }
     if (this.held) this.held.offer(message);
