@@ -166,7 +166,11 @@ export async function downloadToInbox({ file, locate, inbox, label, limits }: Do
   if (declared > maxBytes) await response.body.cancel().catch(() => undefined);
   refuseOver(declared, 'content-length');
   const name = safeFileName(file.name, 'attachment');
-  const { handle, saved } = await createUnique(inbox, name);
+  const { handle, saved } = await createUnique(inbox, name).catch(async (error: unknown) => {
+    // Nothing will read the body now: let the connection go rather than wait for the timeout.
+    await response.body?.cancel().catch(() => undefined);
+    throw error;
+  });
   let size = 0;
   try {
     for await (const chunk of response.body as unknown as AsyncIterable<Uint8Array>) {
