@@ -40,8 +40,6 @@ import type {
 } from '../../domain/channel.js';
 
 export { TELEGRAM_MESSAGE_LIMIT };
-/** Bot API upload limit for documents (the cloud API; a self-hosted server allows more). */
-const DEFAULT_MAX_UPLOAD_BYTES = 50 * 1024 * 1024;
 
 export interface TelegramLimits {
   attachment: AttachmentLimits;
@@ -56,7 +54,8 @@ export interface TelegramLimits {
 
 export const DEFAULT_TELEGRAM_LIMITS: TelegramLimits = {
   attachment: DEFAULT_ATTACHMENT_LIMITS,
-  maxUploadBytes: DEFAULT_MAX_UPLOAD_BYTES,
+  /** Bot API upload limit for documents (the cloud API; a self-hosted server allows more). */
+  maxUploadBytes: 50 * 1024 * 1024,
   pollTimeoutSeconds: 30,
   typingIntervalMs: 4_000,
   typingMaxMs: 30 * 60_000,
