@@ -120,6 +120,17 @@ describe('normaliseTelegramUpdate', () => {
       { fileId: 'v', name: 'voice-10.ogg', size: 2, mime: 'audio/ogg' },
     ]);
   });
+
+  it('names a document without a file name, and keeps a message whose file fields are malformed', () => {
+    const named = normaliseTelegramUpdate(update({ video: { file_id: 'm', file_size: 4 } }), bot);
+    expect(named?.files).toEqual([{ fileId: 'm', name: 'file-10', size: 4, mime: undefined }]);
+    const hostile = normaliseTelegramUpdate(
+      update({ text: 'still here', photo: [null], document: 'x', voice: { file_size: 2 } }),
+      bot,
+    );
+    expect(hostile?.message.text).toBe('still here');
+    expect(hostile?.files).toEqual([]);
+  });
 });
 
 describe('telegramChatId', () => {

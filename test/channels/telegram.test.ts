@@ -159,6 +159,22 @@ describe('Telegram channel against a fake Bot API', () => {
     expect(sent.platformId).not.toBe('999999');
   });
 
+  it('finishes a streamed reply as plain text when Telegram rejects its entities; an unchanged edit is done', async () => {
+    const preview = channel.stream('tg:42', {});
+    preview.update('plain words');
+    await vi.waitFor(() => expect(preview.platformId).toBeDefined());
+    const id = await preview.end();
+    tg.failNext('editMessageText', { code: 400, description: "Bad Request: can't parse entities: bad tag" });
+    const sent = await channel.send('tg:42', { text: 'plain words', edit: id });
+    expect(sent.platformId).toBe(id);
+    const [rejected, plain] = tg.callsOf('editMessageText');
+    expect(rejected!.parse_mode).toBe('HTML');
+    expect(plain).toMatchObject({ text: 'plain words', message_id: Number(id) });
+    expect(plain!.parse_mode).toBeUndefined();
+    // The plain text equals the preview ("message is not modified"): nothing more is sent.
+    expect(tg.callsOf('sendMessage')).toHaveLength(1);
+  });
+
   it('renders Markdown as Telegram HTML', async () => {
     await channel.send('tg:42', { text: '**bold** and `a < b`' });
     expect(tg.callsOf('sendMessage')[0]).toMatchObject({

@@ -121,30 +121,22 @@ export function mentionsBot(text: string, entities: MessageEntity[], bot: Telegr
   return false;
 }
 
+/** The largest size of a photo, a document (or video, audio, animation), a voice note. */
 function filesOf(msg: Message): TelegramFileRef[] {
-  const files: TelegramFileRef[] = [];
   const id = msg.message_id;
-  const largestPhoto = Array.isArray(msg.photo) ? msg.photo.at(-1) : undefined;
-  if (largestPhoto?.file_id) {
-    files.push({
-      fileId: largestPhoto.file_id,
-      name: `photo-${id}.jpg`,
-      size: largestPhoto.file_size,
-      mime: 'image/jpeg',
-    });
-  }
+  const photo = Array.isArray(msg.photo) ? msg.photo.at(-1) : undefined;
   const doc = msg.document ?? msg.video ?? msg.audio ?? msg.animation;
-  if (doc?.file_id) {
-    const name = ('file_name' in doc && doc.file_name) || `file-${id}`;
-    files.push({ fileId: doc.file_id, name, size: doc.file_size, mime: doc.mime_type });
-  }
-  if (msg.voice?.file_id) {
-    files.push({
-      fileId: msg.voice.file_id,
-      name: `voice-${id}.ogg`,
-      size: msg.voice.file_size,
-      mime: msg.voice.mime_type,
-    });
-  }
-  return files;
+  // file_id first: a hostile payload's field may be anything, and `in` throws on a non-object.
+  const found = [
+    photo?.file_id && { file: photo, name: `photo-${id}.jpg`, mime: 'image/jpeg' },
+    doc?.file_id && {
+      file: doc,
+      name: ('file_name' in doc && doc.file_name) || `file-${id}`,
+      mime: doc.mime_type,
+    },
+    msg.voice?.file_id && { file: msg.voice, name: `voice-${id}.ogg`, mime: msg.voice.mime_type },
+  ];
+  return found.flatMap((f) =>
+    f ? [{ fileId: f.file.file_id, name: f.name, size: f.file.file_size, mime: f.mime }] : [],
+  );
 }

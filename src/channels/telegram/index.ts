@@ -8,7 +8,7 @@
  * build loads node-fetch 2 with whatwg-url and tr46's Unicode table (2.6 MB more JS heap,
  * held for the life of the daemon; docs/performance.md).
  */
-import { Api, GrammyError } from 'grammy/web';
+import { Api } from 'grammy/web';
 import { ChannelRejectedError } from '../../domain/channel-rejected.js';
 import type { ReactionTypeEmoji, Update } from 'grammy/types';
 import type { Logger } from '../../observability/logger.js';
@@ -25,7 +25,8 @@ import {
   type TelegramIdentity,
 } from './inbound.js';
 import { messageNumber, TelegramOutbound, TELEGRAM_MESSAGE_LIMIT } from './outbound.js';
-import { describe, TelegramPoller } from './polling.js';
+import { describe, fatalReason } from './errors.js';
+import { startPolling } from './polling.js';
 import { DEFAULT_RETRY_POLICY, telegramRetry, type RetryPolicy } from './retry.js';
 import { statusMessage } from './status.js';
 import type { ProgressStream } from '../kit/progress.js';
@@ -39,8 +40,6 @@ import type {
 } from '../../domain/channel.js';
 
 export { TELEGRAM_MESSAGE_LIMIT };
-/** Bot API upload limit for documents (the cloud API; a self-hosted server allows more). */
-const DEFAULT_MAX_UPLOAD_BYTES = 50 * 1024 * 1024;
 
 export interface TelegramLimits {
   attachment: AttachmentLimits;
@@ -55,7 +54,8 @@ export interface TelegramLimits {
 
 export const DEFAULT_TELEGRAM_LIMITS: TelegramLimits = {
   attachment: DEFAULT_ATTACHMENT_LIMITS,
-  maxUploadBytes: DEFAULT_MAX_UPLOAD_BYTES,
+  /** Bot API upload limit for documents (the cloud API; a self-hosted server allows more). */
+  maxUploadBytes: 50 * 1024 * 1024,
   pollTimeoutSeconds: 30,
   typingIntervalMs: 4_000,
   typingMaxMs: 30 * 60_000,
@@ -85,7 +85,7 @@ export class TelegramChannel extends KitChannel {
   private readonly apiRoot: string;
   private readonly limits: TelegramLimits;
   private readonly outbound: TelegramOutbound;
-  private poller: TelegramPoller | undefined;
+  private stopPolling: (() => Promise<void>) | undefined;
   private identity: TelegramIdentity | undefined;
 
   constructor(private readonly options: TelegramChannelOptions) {
@@ -116,11 +116,7 @@ export class TelegramChannel extends KitChannel {
       timeoutSeconds: this.limits.pollTimeoutSeconds + 30,
     });
     this.api.config.use(telegramRetry(this.limits.retry));
-    this.outbound = new TelegramOutbound({
-      api: this.api,
-      logger: this.logger,
-      maxUploadBytes: this.limits.maxUploadBytes,
-    });
+    this.outbound = new TelegramOutbound(this.api, this.logger, this.limits.maxUploadBytes);
   }
 
   /** The bot's id and username, known after connect(). */
@@ -138,16 +134,14 @@ export class TelegramChannel extends KitChannel {
     } catch (error) {
       const reason = describe(error);
       this.setState('failed', reason);
-      if (error instanceof GrammyError && (error.error_code === 401 || error.error_code === 404))
-        throw new ChannelRejectedError(
-          `Telegram rejected the bot token (${reason}); check channels.telegram.token with @BotFather`,
-        );
+      const fatal = fatalReason(error);
+      if (fatal) throw new ChannelRejectedError(fatal);
       throw new Error(
         `Telegram: cannot connect to ${this.apiRoot} (${reason}); check channels.telegram.token and apiRoot, and the network`,
       );
     }
     this.logger.info({ bot: this.identity.username }, 'Telegram connected');
-    this.poller = new TelegramPoller({
+    this.stopPolling = startPolling({
       api: this.api,
       logger: this.logger,
       pollTimeoutSeconds: this.limits.pollTimeoutSeconds,
@@ -155,13 +149,12 @@ export class TelegramChannel extends KitChannel {
       handle: (update) => this.handleUpdate(update),
       state: (state, detail) => this.setState(state, detail),
     });
-    this.poller.start();
     this.setState('connected');
   }
 
   protected async close(): Promise<void> {
-    await this.poller?.stop();
-    this.poller = undefined;
+    await this.stopPolling?.();
+    this.stopPolling = undefined;
   }
 
   async send(chat: string, message: OutboundMessage): Promise<SentMessage> {

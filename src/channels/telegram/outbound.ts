@@ -6,139 +6,118 @@
  */
 import { openAsBlob } from 'node:fs';
 import { basename } from 'node:path';
-import { GrammyError, HttpError, InputFile, type Api } from 'grammy/web';
+import { GrammyError, InputFile, type Api } from 'grammy/web';
+import type { ReplyParameters } from 'grammy/types';
 import type { Logger } from '../../observability/logger.js';
-import { ChannelSendError, kindForStatus } from '../../domain/send-error.js';
 import { markdownToPlainText, renderMarkdown } from '../markdown.js';
 import { checkUpload, type PartSender } from '../kit/outbound.js';
+import { describe, isEntityError, sendError } from './errors.js';
 import { telegramChatId } from './inbound.js';
-import { describe } from './polling.js';
 
 export const TELEGRAM_MESSAGE_LIMIT = 4096;
 
-export interface TelegramOutboundOptions {
-  api: Api;
-  logger: Logger;
-  maxUploadBytes: number;
-}
+/** Where a message goes (placement()). */
+type Placement = { reply_parameters?: ReplyParameters; message_thread_id?: number };
+/** How a text is sent: as Telegram HTML, or (no parse_mode) as it is. */
+type Format = { parse_mode?: 'HTML' };
 
 export class TelegramOutbound {
-  constructor(private readonly options: TelegramOutboundOptions) {}
+  constructor(
+    private readonly api: Api,
+    private readonly logger: Logger,
+    private readonly maxUploadBytes: number,
+  ) {}
 
   /** The calls sendInParts makes for one message to `chat` (in a forum topic when `thread` is set). */
   sender(chat: string, thread: string | undefined): PartSender {
     const chatId = telegramChatId(chat);
-    const extra = threadParameters(thread);
     return {
       platform: 'Telegram',
       limit: TELEGRAM_MESSAGE_LIMIT,
-      sendText: (part, replyTo) => this.sendPart(chatId, part, replyTo, extra),
-      editText: (previewId, part, replyTo) => this.finalEdit(chatId, previewId, part, replyTo, extra),
-      sendFile: (path, replyTo) => this.sendFile(chatId, path, replyTo, extra),
+      sendText: (part, replyTo) => this.sendPart(chatId, part, placement(replyTo, thread)),
+      editText: (previewId, part, replyTo) =>
+        this.finalEdit(chatId, previewId, part, placement(replyTo, thread)),
+      sendFile: (path, replyTo) => this.sendFile(chatId, path, placement(replyTo, thread)),
     };
   }
 
   /** Plain text (status messages, previews); returns its message id. */
   async postPlain(chat: string, text: string, replyTo: string | undefined, thread?: string): Promise<string> {
-    const { api } = this.options;
-    const sent = await api.sendMessage(telegramChatId(chat), text, {
-      ...replyParameters(replyTo),
-      ...threadParameters(thread),
-    });
+    const sent = await this.api.sendMessage(telegramChatId(chat), text, placement(replyTo, thread));
     return String(sent.message_id);
   }
 
   async editPlain(chat: string, messageId: string, text: string): Promise<void> {
+    await this.edit(telegramChatId(chat), messageId, text, {});
+  }
+
+  /** An edit that changes nothing ("message is not modified") is done, not an error. */
+  private async edit(chatId: string, messageId: string, text: string, format: Format): Promise<void> {
     try {
-      await this.options.api.editMessageText(telegramChatId(chat), Number(messageId), text);
+      await this.api.editMessageText(chatId, messageNumber(messageId, 'message'), text, format);
     } catch (error) {
-      if (error instanceof GrammyError && /not modified/i.test(error.description)) return;
-      throw error;
+      if (!(error instanceof GrammyError && /not modified/i.test(error.description))) throw error;
     }
   }
 
-  private async sendPart(
+  /** `deliver` with the markdown as Telegram HTML; when Telegram rejects its entities, as plain text. */
+  private async formatted<T>(
     chatId: string,
     markdown: string,
-    replyTo: string | undefined,
-    extra: object,
-  ): Promise<string> {
-    const { api, logger } = this.options;
-    const reply = replyParameters(replyTo);
+    deliver: (text: string, format: Format) => Promise<T>,
+  ): Promise<T> {
     try {
-      const sent = await api.sendMessage(chatId, renderMarkdown(markdown, 'telegram-html'), {
-        parse_mode: 'HTML',
-        ...reply,
-        ...extra,
-      });
-      return String(sent.message_id);
+      return await deliver(renderMarkdown(markdown, 'telegram-html'), { parse_mode: 'HTML' });
     } catch (error) {
-      if (!isEntityError(error)) throw sendError(chatId, error);
-      logger.warn(
+      if (!isEntityError(error)) throw error;
+      this.logger.warn(
         { chat: `tg:${chatId}`, err: describe(error) },
         'Telegram rejected the formatting; sending plain text',
       );
-      try {
-        const sent = await api.sendMessage(chatId, markdownToPlainText(markdown), { ...reply, ...extra });
-        return String(sent.message_id);
-      } catch (plainError) {
-        throw sendError(chatId, plainError);
-      }
+      return deliver(markdownToPlainText(markdown), {});
+    }
+  }
+
+  private async sendPart(chatId: string, markdown: string, placed: Placement): Promise<string> {
+    try {
+      const sent = await this.formatted(chatId, markdown, (text, format) =>
+        this.api.sendMessage(chatId, text, { ...format, ...placed }),
+      );
+      return String(sent.message_id);
+    } catch (error) {
+      throw sendError(chatId, error);
     }
   }
 
   /**
-   * The streamed preview becomes the reply: edited to the rendered text. A preview that is
-   * gone (deleted, too old to edit) is replaced by a new message, so the reply still arrives once.
+   * The streamed preview becomes the reply: edited to the rendered text (plain when Telegram
+   * rejects the entities). A preview that is gone (deleted, too old to edit: a 400 to either
+   * edit) is replaced by a new message, so the reply still arrives once.
    */
   private async finalEdit(
     chatId: string,
     messageId: string,
     markdown: string,
-    replyTo: string | undefined,
-    extra: object,
+    placed: Placement,
   ): Promise<string> {
-    const id = messageNumber(messageId, 'message');
     try {
-      await this.options.api.editMessageText(chatId, id, renderMarkdown(markdown, 'telegram-html'), {
-        parse_mode: 'HTML',
-      });
+      await this.formatted(chatId, markdown, (text, format) => this.edit(chatId, messageId, text, format));
       return messageId;
     } catch (error) {
-      if (error instanceof GrammyError && /not modified/i.test(error.description)) return messageId;
-      if (isEntityError(error)) {
-        await this.editPlain(`tg:${chatId}`, messageId, markdownToPlainText(markdown)).catch(
-          (plainError: unknown) => {
-            throw sendError(chatId, plainError);
-          },
-        );
-        return messageId;
-      }
       if (!(error instanceof GrammyError) || error.error_code !== 400) throw sendError(chatId, error);
-      this.options.logger.warn(
+      this.logger.warn(
         { chat: `tg:${chatId}`, err: describe(error) },
         'Telegram could not edit the streamed reply; sending it as a new message',
       );
-      return this.sendPart(chatId, markdown, replyTo, extra);
+      return this.sendPart(chatId, markdown, placed);
     }
   }
 
-  private async sendFile(
-    chatId: string,
-    path: string,
-    replyTo: string | undefined,
-    extra: object,
-  ): Promise<string> {
-    await checkUpload('Telegram', `tg:${chatId}`, path, this.options.maxUploadBytes);
+  private async sendFile(chatId: string, path: string, placed: Placement): Promise<string> {
+    await checkUpload('Telegram', `tg:${chatId}`, path, this.maxUploadBytes);
     try {
-      const sent = await this.options.api.sendDocument(
-        chatId,
-        new InputFile(await fileFromDisk(path), basename(path)),
-        {
-          ...replyParameters(replyTo),
-          ...extra,
-        },
-      );
+      const document = new InputFile(await fileFromDisk(path), basename(path));
+      const sent = await this.api.sendDocument(chatId, document, placed);
       return String(sent.message_id);
     } catch (error) {
       throw sendError(chatId, error);
@@ -161,35 +140,15 @@ export function messageNumber(id: string, what: string): number {
   return Number(id);
 }
 
-/** Replies survive a deleted original (allow_sending_without_reply). */
-function replyParameters(replyTo: string | undefined): object {
-  if (!replyTo) return {};
+/**
+ * Where a message goes: in reply to `replyTo`, surviving a deleted original
+ * (allow_sending_without_reply), and in the forum topic `thread`. grammY drops unset fields.
+ */
+function placement(replyTo: string | undefined, thread: string | undefined): Placement {
   return {
-    reply_parameters: { message_id: messageNumber(replyTo, 'message'), allow_sending_without_reply: true },
+    reply_parameters: replyTo
+      ? { message_id: messageNumber(replyTo, 'message'), allow_sending_without_reply: true }
+      : undefined,
+    message_thread_id: thread ? messageNumber(thread, 'thread') : undefined,
   };
-}
-
-function threadParameters(thread: string | undefined): object {
-  return thread ? { message_thread_id: messageNumber(thread, 'thread') } : {};
-}
-
-function isEntityError(error: unknown): boolean {
-  return (
-    error instanceof GrammyError && error.error_code === 400 && /entit|parse|tag/i.test(error.description)
-  );
-}
-
-/** Typed for the outbox: a 429 says how long to wait, 5xx and network errors are retried, the rest not. */
-function sendError(chatId: string, error: unknown): Error {
-  const message = `Telegram: sending to tg:${chatId} failed: ${describe(error)}`;
-  if (error instanceof GrammyError) {
-    const retryAfter = error.parameters.retry_after;
-    return new ChannelSendError(
-      message,
-      kindForStatus(error.error_code),
-      typeof retryAfter === 'number' ? retryAfter * 1000 : undefined,
-    );
-  }
-  if (error instanceof HttpError) return new ChannelSendError(message, 'unavailable');
-  return new Error(message, { cause: error });
 }
