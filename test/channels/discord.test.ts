@@ -302,6 +302,24 @@ describe('Discord channel against a fake REST API and gateway', () => {
     });
   });
 
+  it('renders progress in its thread like a reply: links without embeds, code kept, long text split', async () => {
+    const trigger = dc.userSends({ channelId: dc.channels.general, content: 'do the thing' });
+    await sink.waitForMessages(1);
+    const context = { streamThread: true, triggerPlatformId: String(trigger.id) };
+    const step = 'Read [the docs](https://example.com/docs), ran `npm test`:\n```ts\nconst a = 1;\n```';
+    await channel.notify(general, { kind: 'progress', text: step }, context);
+    await dc.waitForRequest('POST', /\/threads$/);
+    await channel.notify(general, { kind: 'progress', text: 'y'.repeat(2500) }, context);
+    await channel.notify(general, { kind: 'idle' }, context);
+    const threadPosts = dc.requestsTo('POST', new RegExp(`^/channels/${trigger.id}/messages$`));
+    const contents = threadPosts.map((p) => p.body.content as string);
+    expect(contents[0]).toBe(
+      'Read [the docs](<https://example.com/docs>), ran `npm test`:\n```ts\nconst a = 1;\n```',
+    );
+    expect(contents.slice(1).map((c) => c.length)).toEqual([2000, 500]);
+    expect(contents.slice(1).join('')).toBe('y'.repeat(2500));
+  });
+
   it('posts a second round of progress on one trigger into the thread it already has', async () => {
     const trigger = dc.userSends({ channelId: dc.channels.general, content: 'do the thing' });
     await sink.waitForMessages(1);

@@ -196,7 +196,9 @@ export class DiscordChannel extends KitChannel {
     const channelId = discordChannelId(chat);
     const trigger = context.triggerPlatformId;
     if (!trigger || this.dmChannels.has(channelId)) return undefined;
-    return threadStream(channelId, trigger, this.outbound);
+    return threadStream(channelId, trigger, this.outbound, (thread, text) =>
+      this.send(chat, { text, thread }),
+    );
   }
 
   async react(chat: string, platformMessageId: string, emoji: string, remove: boolean): Promise<void> {

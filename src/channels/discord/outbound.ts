@@ -15,7 +15,6 @@ import {
 } from '@discordjs/core';
 import { checkUpload, type PartSender } from '../kit/outbound.js';
 import { describeError } from '../kit/errors.js';
-import { splitMessage } from '../split-message.js';
 
 export const DISCORD_MESSAGE_LIMIT = 2000;
 
@@ -53,12 +52,6 @@ export class DiscordOutbound {
   async react(channelId: string, messageId: string, emoji: string, remove: boolean): Promise<void> {
     if (remove) await this.channels().deleteOwnMessageReaction(channelId, messageId, emoji);
     else await this.channels().addMessageReaction(channelId, messageId, emoji);
-  }
-
-  /** Raw text (not rendered), in parts of at most 2000 characters. */
-  async postChunks(channelId: string, text: string): Promise<void> {
-    for (const chunk of splitMessage(text, DISCORD_MESSAGE_LIMIT))
-      await this.postText(channelId, chunk, undefined);
   }
 
   /** Replaces a message's text (a streamed reply's edits, then its final text). */
