@@ -15,6 +15,7 @@ import { fakeSocket, type FakeSocket } from '../fakes/fake-whatsapp.js';
 import { WhatsAppChannel, type WhatsAppChannelOptions } from '../../src/channels/whatsapp/index.js';
 import type { ChannelState, InboundMessage, InboundReaction } from '../../src/domain/channel.js';
 import { silentLogger } from '../../src/observability/logger.js';
+import { classifySendError } from '../../src/domain/send-error.js';
 
 const BOT = '15550001111@s.whatsapp.net';
 const BOT_LID = '99887766@lid';
@@ -346,6 +347,25 @@ describe('WhatsApp channel (through baileys’ event buffer)', () => {
       );
     expect(reacts.map((r) => r.text)).toEqual(['👍', '']);
     expect(reacts[0]?.key).toMatchObject({ id: 'R1', participant: ALICE });
+  });
+
+  it('hands the outbox a send cut off by a dropped connection as an outage to wait out', async () => {
+    const h = await harness();
+    // Shaped like the Boom baileys throws (isBoom, output.statusCode).
+    const boom = (message: string, statusCode: number) =>
+      Object.assign(new Error(message), { isBoom: true, output: { statusCode } });
+    h.socket().sendMessage = async () => {
+      throw boom('Connection Closed', DisconnectReason.connectionClosed);
+    };
+    const closed = await h.channel.send(ALICE, { text: 'x' }).catch((e: unknown) => e);
+    expect(classifySendError(closed)).toEqual({ kind: 'unavailable', retryAfterMs: undefined });
+    expect((closed as Error).message).toBe(`whatsapp: sending to ${ALICE} failed: Connection Closed`);
+    h.socket().sendMessage = async () => {
+      throw boom('bad-request', 400);
+    };
+    const refused = await h.channel.send(ALICE, { text: 'x' }).catch((e: unknown) => e);
+    // Not an outage: left unclassified, so the outbox counts its attempts.
+    expect(classifySendError(refused)).toBeUndefined();
   });
 
   it('says which reaction on which message failed', async () => {

@@ -40,7 +40,7 @@ import {
   type WhatsAppSocket,
   type WhatsAppSocketFactory,
 } from './socket.js';
-import { fileContent, textContent } from './outbound.js';
+import { fileContent, sendFailure, textContent } from './outbound.js';
 import { WHATSAPP_JID } from '../../domain/chat-id.js';
 
 export type { MediaDownloader, WhatsAppSocket, WhatsAppSocketFactory } from './socket.js';
@@ -136,7 +136,7 @@ export class WhatsAppChannel extends KitChannel {
   async send(chat: string, message: OutboundMessage): Promise<SentMessage> {
     const socket = this.requireSocket(chat);
     const quoted = message.replyTo ? this.quotable(chat, message.replyTo) : undefined;
-    return sendInParts(chat, message, {
+    const parts = sendInParts(chat, message, {
       platform: 'whatsapp',
       limit: WHATSAPP_MESSAGE_LIMIT,
       dialect: 'whatsapp',
@@ -147,6 +147,9 @@ export class WhatsAppChannel extends KitChannel {
         await checkUpload('whatsapp', chat, path, this.capabilities.maxFileBytes);
         return this.remember(await socket.sendMessage(chat, fileContent(path, await readFile(path))));
       },
+    });
+    return parts.catch((error: unknown) => {
+      throw sendFailure(chat, error);
     });
   }
 
